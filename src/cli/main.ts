@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ConfigError, formatProblem } from '../errors/config-problem.ts';
+import { SettingsError } from '../config/settings.ts';
+import { toError } from '../errors/to-error.ts';
+import { commands } from './commands/index.ts';
+import packageJson from '../../package.json' with { type: 'json' };
+
+/** Exit codes: 0 success, 1 invalid input or failed work, 2 usage error. */
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export function buildProgram(): Command {
+  const program = new Command('kubedispatch')
+    .description('Run the blocks of Mage-style data pipelines as Kubernetes Jobs, fed by a Redis queue')
+    .version(packageJson.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (thrown) {
+    if (thrown instanceof CommanderError) {
+      if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version' || thrown.code === 'commander.help') return 0;
+      return EXIT_USAGE;
+    }
+    if (thrown instanceof ConfigError) {
+      for (const problem of thrown.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+      return EXIT_FAILURE;
+    }
+    if (thrown instanceof SettingsError) {
+      process.stderr.write(`error: ${thrown.message}\n`);
+      return EXIT_FAILURE;
+    }
+    const error = toError(thrown);
+    process.stderr.write(`error: ${error.message}\n`);
+    if (process.env['KUBEDISPATCH_DEBUG']) process.stderr.write(`${error.stack ?? ''}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSettings, SettingsError } from '../../src/config/settings.ts';
+
+function yamlFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kd-settings-'));
+  const file = join(dir, 'settings.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('loadSettings', () => {
+  it('uses defaults when nothing is set', () => {
+    const settings = loadSettings({});
+    expect(settings.queue.prefix).toBe('kd');
+    expect(settings.limits.apiQps).toBe(20);
+    expect(settings.kube.namespaces).toEqual([]);
+  });
+
+  it('lets env vars override the file, which overrides defaults', () => {
+    const file = yamlFile('queue:\n  prefix: fromfile\nlimits:\n  apiBurst: 7\n');
+    const settings = loadSettings({ KUBEDISPATCH_QUEUE_PREFIX: 'fromenv' }, file);
+    expect(settings.queue.prefix).toBe('fromenv');
+    expect(settings.limits.apiBurst).toBe(7);
+  });
+
+  it('parses comma-separated namespaces', () => {
+    expect(loadSettings({ KUBEDISPATCH_NAMESPACES: 'a,b' }).kube.namespaces).toEqual(['a', 'b']);
+  });
+
+  it('rejects unknown keys and wrong types, naming the file', () => {
+    const file = yamlFile('limits:\n  apiBurts: 7\n');
+    expect(() => loadSettings({}, file)).toThrow(SettingsError);
+    expect(() => loadSettings({}, file)).toThrow(/apiBurts/);
+    expect(() => loadSettings({ KUBEDISPATCH_HTTP_PORT: 'eighty' })).toThrow(/http\.port/);
+  });
+
+  it('never prints a sensitive value in its error', () => {
+    const file = yamlFile('http:\n  port: -1\n');
+    try {
+      loadSettings({ KUBEDISPATCH_AUTH_TOKEN: 's3cr3t-token' }, file);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).not.toContain('s3cr3t-token');
+    }
+  });
+});
