@@ -1,0 +1,67 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { RetryPolicy } from '../runs/types.ts';
+
+export const BLOCK_RUN_QUEUE = 'block-runs';
+export const BLOCK_RETRY_BACKOFF = 'block-retry';
+
+/** Data of one queue job: one block run. Attempts of the block run are attempts of the queue job. */
+export interface BlockRunJobData {
+  runId: number;
+  pipelineUuid: string;
+  blockUuid: string;
+  blockRunId: number;
+  retry: RetryPolicy;
+}
+
+export interface BlockRunToEnqueue {
+  blockUuid: string;
+  blockRunId: number;
+  maxAttempts: number;
+  retry: RetryPolicy;
+}
+
+/** One queue job per block run, ever: re-adding the same block run is a no-op. */
+export function blockRunJobId(blockRunId: number): string {
+  return `br-${blockRunId}`;
+}
+
+export function createBlockRunQueue(connection: ConnectionOptions, prefix: string): Queue<BlockRunJobData> {
+  return new Queue<BlockRunJobData>(BLOCK_RUN_QUEUE, { connection, prefix });
+}
+
+function jobOptions(block: BlockRunToEnqueue): JobsOptions {
+  return {
+    jobId: blockRunJobId(block.blockRunId),
+    attempts: block.maxAttempts,
+    backoff: { type: BLOCK_RETRY_BACKOFF },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+  };
+}
+
+/** Adds the block runs `advanceRun` reported as queued. Idempotent thanks to the job ids. */
+export async function enqueueBlockRuns(
+  queue: Queue<BlockRunJobData>,
+  runId: number,
+  pipelineUuid: string,
+  blocks: readonly BlockRunToEnqueue[],
+): Promise<void> {
+  if (blocks.length === 0) return;
+  await queue.addBulk(
+    blocks.map((block) => ({
+      name: block.blockUuid,
+      data: { runId, pipelineUuid, blockUuid: block.blockUuid, blockRunId: block.blockRunId, retry: block.retry },
+      opts: jobOptions(block),
+    })),
+  );
+}
+
+/**
+ * Mage's retry_config as a BullMQ backoff: `delay` seconds, doubled per attempt when
+ * `exponential_backoff`, never above `max_delay`. Plugged into workers' `settings.backoffStrategy`.
+ */
+export function blockRetryDelayMs(retry: RetryPolicy, attemptsMade: number): number {
+  const base = retry.delaySeconds * 1000;
+  const delay = retry.exponentialBackoff ? base * 2 ** Math.max(0, attemptsMade - 1) : base;
+  return retry.maxDelaySeconds > 0 ? Math.min(delay, retry.maxDelaySeconds * 1000) : delay;
+}

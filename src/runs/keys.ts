@@ -1,0 +1,27 @@
+/**
+ * Redis key layout of run state. The Lua scripts in ./lua build the same names from the prefix
+ * (they must, to reach runs other than the one they were called for); keep both in step.
+ */
+export interface RunKeys {
+  run(id: number): string;
+  blocks(id: number): string;
+  project(id: number): string;
+  outcome(blockRunId: number, attempt: number): string;
+  readonly activeRuns: string;
+  readonly allRuns: string;
+  readonly activeAttempts: string;
+  readonly outcomesChannel: string;
+}
+
+export function runKeys(prefix: string): RunKeys {
+  return {
+    run: (id) => `${prefix}:run:${id}`,
+    blocks: (id) => `${prefix}:run:${id}:blocks`,
+    project: (id) => `${prefix}:run:${id}:project`,
+    outcome: (blockRunId, attempt) => `${prefix}:outcome:${blockRunId}:${attempt}`,
+    activeRuns: `${prefix}:runs:active`,
+    allRuns: `${prefix}:runs:all`,
+    activeAttempts: `${prefix}:attempts:active`,
+    outcomesChannel: `${prefix}:outcomes`,
+  };
+}

@@ -1,0 +1,38 @@
+-- Applies the watcher's outcome of attempt N to its block run. Idempotent: a second call for the
+-- same attempt, or a call for an attempt that is no longer current, changes nothing.
+-- ARGV: prefix, run id, block uuid, attempt, new state ('succeeded'|'failed'|'retrying'|'cancelled'),
+--       outcome JSON, now (ms)
+-- Returns: 1 when applied, 0 otherwise
+local prefix, id, block, attempt, state, now =
+  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[7])
+local outcome = cjson.decode(ARGV[6])
+local blocksKey = prefix .. ':run:' .. id .. ':blocks'
+local braw = redis.call('HGET', blocksKey, block)
+if not braw then return 0 end
+local b = cjson.decode(braw)
+local terminal = { succeeded = true, failed = true, upstream_failed = true, cancelled = true }
+if terminal[b.state] or b.state == 'retrying' or b.attempt ~= attempt then return 0 end
+b.state = state
+b.reason = outcome.reason
+b.message = outcome.message
+b.exitCode = outcome.exitCode
+b.logTail = outcome.logTail
+b.events = outcome.events
+if terminal[state] then b.finishedAt = now end
+local attempts = b.attempts
+local found = false
+for _, a in ipairs(attempts) do
+  if a.attempt == attempt then
+    a.outcome = outcome
+    a.finishedAt = outcome.finishedAt
+    found = true
+  end
+end
+if not found then
+  attempts[#attempts + 1] = { attempt = attempt, jobName = b.jobName, namespace = b.namespace,
+    finishedAt = outcome.finishedAt, outcome = outcome }
+end
+b.attempts = attempts
+redis.call('HSET', blocksKey, block, cjson.encode(b))
+redis.call('HDEL', prefix .. ':attempts:active', b.blockRunId .. ':' .. attempt)
+return 1

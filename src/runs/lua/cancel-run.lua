@@ -1,0 +1,40 @@
+-- Cancels a run: the run and every unfinished block become 'cancelled'. Idempotent.
+-- ARGV: prefix, run id, reason, now (ms)
+-- Returns: JSON {cancelled: bool, pipelineUuid, attempts: [{blockUuid, blockRunId, attempt, jobName, namespace}]}
+--          listing the attempts whose Jobs may exist and must be deleted
+local prefix, id, reason, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local runKey = prefix .. ':run:' .. id
+local raw = redis.call('GET', runKey)
+if not raw then return cjson.encode({ cancelled = false, pipelineUuid = '', attempts = {} }) end
+local run = cjson.decode(raw)
+if run.state == 'succeeded' or run.state == 'failed' or run.state == 'cancelled' then
+  return cjson.encode({ cancelled = false, pipelineUuid = run.pipelineUuid, attempts = {} })
+end
+local wasWaiting = run.state == 'waiting'
+run.state = 'cancelled'
+run.reason = reason
+run.finishedAt = now
+redis.call('SET', runKey, cjson.encode(run))
+local blocksKey = runKey .. ':blocks'
+local fields = redis.call('HGETALL', blocksKey)
+local attempts = {}
+local terminal = { succeeded = true, failed = true, upstream_failed = true, cancelled = true }
+for i = 1, #fields, 2 do
+  local b = cjson.decode(fields[i + 1])
+  if not terminal[b.state] then
+    if b.attempt > 0 then
+      attempts[#attempts + 1] = { blockUuid = b.blockUuid, blockRunId = b.blockRunId, attempt = b.attempt,
+        jobName = b.jobName or '', namespace = b.namespace or '' }
+      redis.call('HDEL', prefix .. ':attempts:active', b.blockRunId .. ':' .. b.attempt)
+    end
+    b.state = 'cancelled'
+    b.reason = 'Cancelled'
+    b.message = reason
+    b.finishedAt = now
+    redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
+  end
+end
+redis.call('SREM', prefix .. ':runs:active', id)
+redis.call('SREM', prefix .. ':pipeline:' .. run.pipelineUuid .. ':running', id)
+if wasWaiting then redis.call('LREM', prefix .. ':pipeline:' .. run.pipelineUuid .. ':waiting', 0, id) end
+return cjson.encode({ cancelled = true, pipelineUuid = run.pipelineUuid, attempts = attempts })

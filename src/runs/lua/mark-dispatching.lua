@@ -1,0 +1,26 @@
+-- A dispatcher takes attempt N of a block run. Refused when the run or the block is finished.
+-- ARGV: prefix, run id, block uuid, attempt, now (ms)
+-- Returns: 'ok' | 'cancelled' | 'terminal' | 'missing'
+local prefix, id, block, attempt, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local raw = redis.call('GET', prefix .. ':run:' .. id)
+if not raw then return 'missing' end
+local run = cjson.decode(raw)
+if run.state == 'cancelled' then return 'cancelled' end
+local blocksKey = prefix .. ':run:' .. id .. ':blocks'
+local braw = redis.call('HGET', blocksKey, block)
+if not braw then return 'missing' end
+local b = cjson.decode(braw)
+if b.state == 'succeeded' or b.state == 'failed' or b.state == 'upstream_failed' or b.state == 'cancelled' then
+  return 'terminal'
+end
+-- A re-run of the same attempt (after a dispatcher died) keeps the Job it already has.
+if b.attempt == attempt and b.state == 'running' then return 'ok' end
+if b.attempt ~= attempt then
+  b.jobName = nil
+  b.namespace = nil
+end
+b.state = 'dispatching'
+b.attempt = attempt
+b.dispatchedAt = now
+redis.call('HSET', blocksKey, block, cjson.encode(b))
+return 'ok'

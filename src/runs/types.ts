@@ -1,0 +1,111 @@
+/**
+ * Run state as stored in Redis. A pipeline run owns one block run per block; each block run may
+ * take several attempts, each attempt is one Kubernetes Job.
+ */
+
+export type RunState = 'waiting' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export type BlockRunState =
+  | 'pending' // waiting for upstream blocks
+  | 'queued' // in the block-runs queue
+  | 'dispatching' // a dispatcher is rendering / creating its Job
+  | 'running' // its Job exists; the watcher decides the outcome
+  | 'retrying' // an attempt failed; the queue retries it after the retry delay
+  | 'succeeded'
+  | 'failed'
+  | 'upstream_failed'
+  | 'cancelled';
+
+export const TERMINAL_BLOCK_STATES: ReadonlySet<BlockRunState> = new Set(['succeeded', 'failed', 'upstream_failed', 'cancelled']);
+export const TERMINAL_RUN_STATES: ReadonlySet<RunState> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** What the watcher decided about one attempt (one Job). */
+export interface AttemptOutcome {
+  succeeded: boolean;
+  /** Set when the run was cancelled while this attempt was active: not a failure of the block. */
+  cancelled?: boolean;
+  /** Machine-readable reason: `Complete`, `BackoffLimitExceeded`, `DeadlineExceeded`, `OOMKilled`, `ImagePullBackOff`, `Unschedulable`, `JobDeleted`, `Cancelled`… */
+  reason: string;
+  /** Human-readable explanation (the scheduler's, the kubelet's or the API's message). */
+  message: string;
+  exitCode?: number;
+  /** Last lines of the failed container's log, captured before the Job can be garbage-collected. */
+  logTail?: string[];
+  /** Warning events of the Job and its pods (`Reason: message`). */
+  events?: string[];
+  /** When the watcher saw the terminal state (ms since epoch). */
+  finishedAt: number;
+}
+
+export interface AttemptRecord {
+  attempt: number;
+  jobName?: string;
+  namespace?: string;
+  startedAt?: number;
+  finishedAt?: number;
+  outcome?: AttemptOutcome;
+}
+
+/** Mage's block `retry_config`, resolved: a failed attempt is retried `retries` times. */
+export interface RetryPolicy {
+  retries: number;
+  delaySeconds: number;
+  exponentialBackoff: boolean;
+  maxDelaySeconds: number;
+}
+
+export interface BlockRunRecord {
+  blockUuid: string;
+  blockRunId: number;
+  upstream: string[];
+  state: BlockRunState;
+  /** Current (or last) attempt number, 1-based; 0 before the first dispatch. */
+  attempt: number;
+  maxAttempts: number;
+  retry: RetryPolicy;
+  jobName?: string;
+  namespace?: string;
+  reason?: string;
+  message?: string;
+  exitCode?: number;
+  logTail?: string[];
+  events?: string[];
+  queuedAt?: number;
+  startedAt?: number;
+  finishedAt?: number;
+  attempts: AttemptRecord[];
+}
+
+export interface RunRecord {
+  id: number;
+  pipelineUuid: string;
+  projectDir: string;
+  trigger: string;
+  variables: Record<string, string>;
+  state: RunState;
+  reason?: string;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  blockRunLimit: number;
+  pipelineRunLimit: number;
+}
+
+export interface RunWithBlocks extends RunRecord {
+  blocks: BlockRunRecord[];
+}
+
+/** Identifies one attempt of one block run; the watcher reads these from the Job's labels. */
+export interface AttemptKey {
+  blockRunId: number;
+  attempt: number;
+}
+
+/** An attempt whose Job exists (or is being created) and has no applied outcome yet. */
+export interface ActiveAttempt extends AttemptKey {
+  runId: number;
+  blockUuid: string;
+  namespace: string;
+  jobName: string;
+  since: number;
+}
