@@ -82,6 +82,98 @@ const schema = {
       env: 'KUBEDISPATCH_DISPATCHER_CONCURRENCY',
     },
   },
+  project: {
+    dir: {
+      doc: 'Mage project directory the scheduler and HTTP API trigger runs from (holds metadata.yaml and pipelines/)',
+      format: String,
+      default: '',
+      env: 'KUBEDISPATCH_PROJECT_DIR',
+    },
+  },
+  scheduler: {
+    sweepIntervalMs: {
+      doc: 'How often the scheduler re-advances every active run (repairs crashes between steps)',
+      format: positiveInt,
+      default: 10_000,
+      env: 'KUBEDISPATCH_SCHEDULER_SWEEP_INTERVAL_MS',
+    },
+  },
+  dispatcher: {
+    createConcurrency: {
+      doc: 'Job-creating API calls one dispatcher has in flight at once',
+      format: positiveInt,
+      default: 16,
+      env: 'KUBEDISPATCH_CREATE_CONCURRENCY',
+    },
+    apiRetryBaseMs: {
+      doc: 'First delay before retrying a transient Kubernetes API error (doubles per try, with jitter)',
+      format: positiveInt,
+      default: 200,
+      env: 'KUBEDISPATCH_API_RETRY_BASE_MS',
+    },
+    apiRetryMaxMs: {
+      doc: 'Cap of one delay between retries of a transient Kubernetes API error',
+      format: positiveInt,
+      default: 30_000,
+      env: 'KUBEDISPATCH_API_RETRY_MAX_MS',
+    },
+    apiRetryDeadlineMs: {
+      doc: 'Give up on transient API errors for one Job creation after this long (the block run then fails with the last error)',
+      format: positiveInt,
+      default: 300_000,
+      env: 'KUBEDISPATCH_API_RETRY_DEADLINE_MS',
+    },
+    outcomePollMs: {
+      doc: 'Backup poll of recorded outcomes, in case a pub/sub message was missed',
+      format: positiveInt,
+      default: 5_000,
+      env: 'KUBEDISPATCH_OUTCOME_POLL_MS',
+    },
+  },
+  watcher: {
+    sweepIntervalMs: {
+      doc: 'How often the watcher reconciles every active block run with the cluster',
+      format: positiveInt,
+      default: 15_000,
+      env: 'KUBEDISPATCH_WATCHER_SWEEP_INTERVAL_MS',
+    },
+    watchIdleTimeoutMs: {
+      doc: 'A watch that delivers nothing (not even a bookmark) for this long is torn down and resumed',
+      format: positiveInt,
+      default: 90_000,
+      env: 'KUBEDISPATCH_WATCH_IDLE_TIMEOUT_MS',
+    },
+    podStartTimeoutMs: {
+      doc: 'A pod still unschedulable after this long fails its block run with the scheduler\'s message',
+      format: positiveInt,
+      default: 300_000,
+      env: 'KUBEDISPATCH_POD_START_TIMEOUT_MS',
+    },
+    pullErrorGraceMs: {
+      doc: 'Grace before image pull and container config errors fail a block run',
+      format: positiveInt,
+      default: 30_000,
+      env: 'KUBEDISPATCH_PULL_ERROR_GRACE_MS',
+    },
+    leaseTtlMs: {
+      doc: 'Lease that makes one watcher active; standbys take over after it expires',
+      format: positiveInt,
+      default: 15_000,
+      env: 'KUBEDISPATCH_WATCHER_LEASE_TTL_MS',
+    },
+    logTailLines: {
+      doc: 'Log lines of a failed container kept with the block run',
+      format: positiveInt,
+      default: 50,
+      env: 'KUBEDISPATCH_LOG_TAIL_LINES',
+    },
+    deleteFinishedJobs: {
+      doc: 'Delete finished Jobs (propagation Background) once their outcome is stored, unless ttl_seconds_after_finished is set',
+      format: Boolean,
+      default: true,
+      env: 'KUBEDISPATCH_DELETE_FINISHED_JOBS',
+    },
+  },
   http: {
     host: {
       doc: 'Address the HTTP API and dashboard listen on',
@@ -117,7 +209,7 @@ const schema = {
 export type Settings = {
   [Group in keyof typeof schema]: {
     [Key in keyof (typeof schema)[Group]]: (typeof schema)[Group][Key] extends { default: infer D }
-      ? D extends readonly unknown[] ? string[] : D extends number ? number : string
+      ? D extends readonly unknown[] ? string[] : D extends number ? number : D extends boolean ? boolean : string
       : never;
   };
 };
