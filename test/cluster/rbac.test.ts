@@ -1,0 +1,211 @@
+/**
+ * Proves on a real kube-apiserver (RBAC authorizer) that k8s/rbac.yaml gives kubedispatch's service
+ * account everything the dispatcher and watcher need and nothing more. Runs only in `npm run test:cluster`
+ * (KUBEDISPATCH_CONTRACT_KUBECONFIG points at the real control plane from test/cluster/up.sh).
+ *
+ * The manifests are applied into a fresh namespace; the checks run *as the service account*, with a token
+ * issued for it by the TokenRequest API: SelfSubjectAccessReview for each verb, SelfSubjectRulesReview
+ * for the complete rule set, and real requests for the main operations.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  AuthorizationV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  loadAllYaml,
+  type KubernetesObject,
+  type V1ResourceAttributes,
+  type V1ResourceRule,
+} from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const kubeconfigPath = process.env['KUBEDISPATCH_CONTRACT_KUBECONFIG'];
+const rbacFile = fileURLToPath(new URL('../../k8s/rbac.yaml', import.meta.url));
+
+type Access = Pick<V1ResourceAttributes, 'verb' | 'group' | 'resource' | 'subresource'> & { namespace?: string };
+
+/** Everything the dispatcher and watcher do on the API, in their namespace. */
+const NEEDED: Access[] = [
+  ...['create', 'get', 'list', 'watch', 'delete'].map((verb) => ({ verb, group: 'batch', resource: 'jobs' })),
+  ...['get', 'list', 'watch'].map((verb) => ({ verb, group: '', resource: 'pods' })),
+  { verb: 'get', group: '', resource: 'pods', subresource: 'log' },
+  ...['list', 'watch'].map((verb) => ({ verb, group: '', resource: 'events' })),
+];
+
+/** Things a compromised or buggy kubedispatch must not be able to do. */
+const FORBIDDEN: Access[] = [
+  { verb: 'create', group: '', resource: 'pods' },
+  { verb: 'delete', group: '', resource: 'pods' },
+  { verb: 'deletecollection', group: '', resource: 'pods' },
+  { verb: 'create', group: '', resource: 'pods', subresource: 'exec' },
+  { verb: 'create', group: '', resource: 'pods', subresource: 'eviction' },
+  { verb: 'update', group: 'batch', resource: 'jobs' },
+  { verb: 'patch', group: 'batch', resource: 'jobs' },
+  { verb: 'update', group: 'batch', resource: 'jobs', subresource: 'status' },
+  { verb: 'deletecollection', group: 'batch', resource: 'jobs' },
+  { verb: 'create', group: 'batch', resource: 'cronjobs' },
+  { verb: 'get', group: '', resource: 'secrets' },
+  { verb: 'list', group: '', resource: 'secrets' },
+  { verb: 'get', group: '', resource: 'configmaps' },
+  { verb: 'create', group: '', resource: 'events' },
+  { verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token' },
+  { verb: 'create', group: 'apps', resource: 'deployments' },
+  { verb: 'create', group: 'coordination.k8s.io', resource: 'leases' },
+  { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'roles' },
+  { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'rolebindings' },
+  { verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'roles' },
+  { verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+  { verb: 'impersonate', group: '', resource: 'serviceaccounts' },
+  { verb: 'delete', group: '', resource: 'namespaces', namespace: '' },
+  { verb: 'create', group: '', resource: 'namespaces', namespace: '' },
+  { verb: 'list', group: '', resource: 'nodes', namespace: '' },
+  // Cluster-wide and other namespaces: the Role is namespaced.
+  { verb: 'list', group: 'batch', resource: 'jobs', namespace: '' },
+  { verb: 'create', group: 'batch', resource: 'jobs', namespace: 'default' },
+  { verb: 'list', group: '', resource: 'pods', namespace: 'kube-system' },
+];
+
+const label = (a: Access) => `${a.verb} ${a.group ? a.group + '/' : ''}${a.resource}${a.subresource ? '/' + a.subresource : ''}` +
+  (a.namespace === undefined ? '' : a.namespace === '' ? ' (cluster-wide)' : ` in ${a.namespace}`);
+
+describe.skipIf(!kubeconfigPath)('k8s/rbac.yaml on a real API server', () => {
+  const namespace = `kd-rbac-${Date.now().toString(36)}`;
+  const admin = new KubeConfig();
+  let asServiceAccount: KubeConfig;
+
+  beforeAll(async () => {
+    admin.loadFromFile(kubeconfigPath!);
+    const core = admin.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    const objects = loadAllYaml(readFileSync(rbacFile, 'utf8')) as KubernetesObject[];
+    const api = KubernetesObjectApi.makeApiClient(admin);
+    for (const obj of objects) {
+      obj.metadata!.namespace = namespace;
+      const subjects = (obj as { subjects?: { namespace?: string }[] }).subjects;
+      for (const s of subjects ?? []) s.namespace = namespace;
+      await api.create(obj);
+    }
+    const token = await core.createNamespacedServiceAccountToken({
+      name: 'kubedispatch',
+      namespace,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    const cluster = admin.getCurrentCluster()!;
+    asServiceAccount = new KubeConfig();
+    asServiceAccount.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name: 'kubedispatch-sa', token: token.status!.token }],
+      contexts: [{ name: 'sa', cluster: cluster.name, user: 'kubedispatch-sa', namespace }],
+      currentContext: 'sa',
+    });
+  });
+
+  afterAll(async () => {
+    if (!kubeconfigPath) return;
+    await admin.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
+  });
+
+  async function allowed(a: Access): Promise<boolean> {
+    const review = await asServiceAccount.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({
+      body: {
+        spec: {
+          resourceAttributes: {
+            verb: a.verb,
+            group: a.group,
+            resource: a.resource,
+            subresource: a.subresource,
+            namespace: a.namespace ?? namespace,
+          },
+        },
+      },
+    });
+    return review.status?.allowed === true;
+  }
+
+  it('authenticates as the kubedispatch service account', async () => {
+    const review = await asServiceAccount.makeApiClient(AuthorizationV1Api).createSelfSubjectRulesReview({
+      body: { spec: { namespace } },
+    });
+    expect(review.status?.incomplete).toBe(false);
+    const whoami = await fetchWhoAmI();
+    expect(whoami).toBe(`system:serviceaccount:${namespace}:kubedispatch`);
+  });
+
+  it.each(NEEDED.map((a) => [label(a), a] as const))('can %s', async (_name, a) => {
+    expect(await allowed(a)).toBe(true);
+  });
+
+  it.each(FORBIDDEN.map((a) => [label(a), a] as const))('cannot %s', async (_name, a) => {
+    expect(await allowed(a)).toBe(false);
+  });
+
+  it('has exactly the needed rules in its namespace (SelfSubjectRulesReview)', async () => {
+    const review = await asServiceAccount.makeApiClient(AuthorizationV1Api).createSelfSubjectRulesReview({
+      body: { spec: { namespace } },
+    });
+    // Every authenticated user may review its own access (system:basic-user); that is not ours.
+    const selfReviews = new Set(['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'selfsubjectreviews']);
+    const flat = (rules: V1ResourceRule[]) =>
+      rules
+        .flatMap((r) =>
+          (r.apiGroups ?? ['']).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))),
+        )
+        .filter((s) => !selfReviews.has(s.split('/')[1]!.split(':')[0]!))
+        .sort();
+    expect(flat(review.status!.resourceRules)).toEqual(
+      [
+        'batch/jobs:create', 'batch/jobs:delete', 'batch/jobs:get', 'batch/jobs:list', 'batch/jobs:watch',
+        '/pods:get', '/pods:list', '/pods:watch', '/pods/log:get', '/events:list', '/events:watch',
+      ].sort(),
+    );
+  });
+
+  it('does the real operations: create/get/list/delete a Job, list pods and events; is refused pods and secrets', async () => {
+    const batch = asServiceAccount.makeApiClient(BatchV1Api);
+    const core = asServiceAccount.makeApiClient(CoreV1Api);
+    const name = 'kd-rbac-probe';
+    await batch.createNamespacedJob({
+      namespace,
+      body: {
+        metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'kubedispatch' } },
+        spec: {
+          backoffLimit: 0,
+          template: {
+            metadata: { labels: { 'app.kubernetes.io/managed-by': 'kubedispatch' } },
+            spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] },
+          },
+        },
+      },
+    });
+    expect((await batch.readNamespacedJob({ name, namespace })).metadata?.name).toBe(name);
+    const jobs = await batch.listNamespacedJob({ namespace, labelSelector: 'app.kubernetes.io/managed-by=kubedispatch' });
+    expect(jobs.items.map((j) => j.metadata?.name)).toEqual([name]);
+    await core.listNamespacedPod({ namespace });
+    await core.listNamespacedEvent({ namespace });
+    await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
+
+    await expect(
+      core.createNamespacedPod({
+        namespace,
+        body: { metadata: { name: 'direct' }, spec: { containers: [{ name: 'main', image: 'busybox' }] } },
+      }),
+    ).rejects.toMatchObject({ code: 403 });
+    await expect(core.listNamespacedSecret({ namespace })).rejects.toMatchObject({ code: 403 });
+    await expect(core.deleteNamespace({ name: namespace })).rejects.toMatchObject({ code: 403 });
+    await expect(batch.listJobForAllNamespaces()).rejects.toMatchObject({ code: 403 });
+  });
+
+  /** authentication.k8s.io SelfSubjectReview: who the API server thinks we are. */
+  async function fetchWhoAmI(): Promise<string | undefined> {
+    const api = KubernetesObjectApi.makeApiClient(asServiceAccount);
+    const review = (await api.create({
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'SelfSubjectReview',
+      metadata: {},
+    } as KubernetesObject)) as KubernetesObject & { status?: { userInfo?: { username?: string } } };
+    return review.status?.userInfo?.username;
+  }
+});
