@@ -1,0 +1,180 @@
+import type { AttemptKey } from '../runs/types.ts';
+import { rawArray, rawNumber, rawObject, rawPath, rawString, rawTime, type Raw } from './raw-fields.ts';
+
+/**
+ * The few fields of Jobs and Pods the watcher decides on. The watcher may track 10,000 Jobs, so
+ * the cache holds these instead of whole API objects (a Pod is several kilobytes of JSON).
+ */
+
+export const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=kubedispatch';
+export const BLOCK_RUN_ID_LABEL = 'kubedispatch.io/block-run-id';
+export const ATTEMPT_LABEL = 'kubedispatch.io/attempt';
+
+export interface JobFinish {
+  type: 'Complete' | 'Failed';
+  reason: string;
+  message: string;
+  at: number;
+}
+
+export interface SlimJob {
+  namespace: string;
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  /** Undefined when the identity labels are missing or malformed: such a Job is never acted on. */
+  attempt: AttemptKey | undefined;
+  createdAt: number;
+  ttlSecondsAfterFinished: number | undefined;
+  finished: JobFinish | undefined;
+}
+
+export interface ContainerWaiting {
+  reason: string;
+  message: string;
+}
+
+export interface ContainerTermination {
+  reason: string;
+  message: string;
+  exitCode: number;
+  finishedAt: number | undefined;
+}
+
+export interface SlimContainer {
+  name: string;
+  init: boolean;
+  waiting: ContainerWaiting | undefined;
+  /** Current termination, else the last one (restartPolicy OnFailure restarts in place). */
+  terminated: ContainerTermination | undefined;
+}
+
+export interface SlimPod {
+  namespace: string;
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  /** Name of the Job that owns the pod. */
+  jobName: string;
+  createdAt: number;
+  phase: string;
+  /** Pod-level reason and message (`Evicted`, `DeadlineExceeded`…). */
+  reason: string | undefined;
+  message: string | undefined;
+  /** Set while the scheduler reports PodScheduled=False/Unschedulable: its message. */
+  unschedulable: string | undefined;
+  containers: SlimContainer[];
+  /**
+   * When the watcher first saw a fatal waiting reason on this pod (the API keeps no timestamp
+   * for waiting states); set by the object cache, carried over while the reason persists.
+   */
+  fatalSince: number | undefined;
+}
+
+function positiveInt(text: string | undefined): number | undefined {
+  return text !== undefined && /^[1-9]\d{0,15}$/.test(text) ? Number(text) : undefined;
+}
+
+function attemptOf(labels: Raw | undefined): AttemptKey | undefined {
+  const blockRunId = positiveInt(rawString(labels?.[BLOCK_RUN_ID_LABEL]));
+  const attempt = positiveInt(rawString(labels?.[ATTEMPT_LABEL]));
+  return blockRunId !== undefined && attempt !== undefined ? { blockRunId, attempt } : undefined;
+}
+
+/** The Job's terminal condition, if any (Kubernetes sets exactly one of Complete/Failed to True). */
+function finishOf(status: unknown): JobFinish | undefined {
+  for (const condition of rawArray(rawPath(status, 'conditions'))) {
+    const type = condition['type'];
+    if ((type !== 'Complete' && type !== 'Failed') || condition['status'] !== 'True') continue;
+    return {
+      type,
+      reason: rawString(condition['reason']) ?? type,
+      message: rawString(condition['message']) ?? '',
+      at: rawTime(condition['lastTransitionTime']) ?? rawTime(rawPath(status, 'completionTime')) ?? 0,
+    };
+  }
+  return undefined;
+}
+
+/** Reads the fields the watcher needs; undefined when the object has no usable identity. */
+export function slimJob(value: unknown): SlimJob | undefined {
+  const metadata = rawObject(rawPath(value, 'metadata'));
+  const name = rawString(metadata?.['name']);
+  const namespace = rawString(metadata?.['namespace']);
+  if (!metadata || !name || !namespace) return undefined;
+  return {
+    namespace,
+    name,
+    uid: rawString(metadata['uid']) ?? '',
+    resourceVersion: rawString(metadata['resourceVersion']) ?? '',
+    attempt: attemptOf(rawObject(metadata['labels'])),
+    createdAt: rawTime(metadata['creationTimestamp']) ?? 0,
+    ttlSecondsAfterFinished: rawNumber(rawPath(value, 'spec', 'ttlSecondsAfterFinished')),
+    finished: finishOf(rawPath(value, 'status')),
+  };
+}
+
+function jobNameOf(metadata: Raw): string | undefined {
+  const owner = rawArray(metadata['ownerReferences']).find((reference) => reference['kind'] === 'Job' && reference['controller'] === true);
+  const labels = rawObject(metadata['labels']);
+  return rawString(owner?.['name']) ?? rawString(labels?.['batch.kubernetes.io/job-name']) ?? rawString(labels?.['job-name']);
+}
+
+function termination(state: unknown): ContainerTermination | undefined {
+  const terminated = rawObject(rawPath(state, 'terminated'));
+  if (!terminated) return undefined;
+  const exitCode = rawNumber(terminated['exitCode']) ?? 0;
+  return {
+    reason: rawString(terminated['reason']) ?? (exitCode === 0 ? 'Completed' : 'Error'),
+    message: rawString(terminated['message']) ?? '',
+    exitCode,
+    finishedAt: rawTime(terminated['finishedAt']),
+  };
+}
+
+function slimContainers(statuses: unknown, init: boolean): SlimContainer[] {
+  return rawArray(statuses).map((status) => {
+    const waiting = rawObject(rawPath(status, 'state', 'waiting'));
+    const waitingReason = rawString(waiting?.['reason']);
+    return {
+      name: rawString(status['name']) ?? '',
+      init,
+      waiting: waitingReason ? { reason: waitingReason, message: rawString(waiting?.['message']) ?? '' } : undefined,
+      terminated: termination(status['state']) ?? termination(status['lastState']),
+    };
+  });
+}
+
+function unschedulableOf(status: unknown): string | undefined {
+  const scheduled = rawArray(rawPath(status, 'conditions')).find((condition) => condition['type'] === 'PodScheduled');
+  if (!scheduled || scheduled['status'] !== 'False' || scheduled['reason'] !== 'Unschedulable') return undefined;
+  return rawString(scheduled['message']) ?? 'the scheduler found no node for the pod';
+}
+
+/** Reads the fields the watcher needs; undefined for pods no Job owns. */
+export function slimPod(value: unknown): SlimPod | undefined {
+  const metadata = rawObject(rawPath(value, 'metadata'));
+  const name = rawString(metadata?.['name']);
+  const namespace = rawString(metadata?.['namespace']);
+  const jobName = metadata ? jobNameOf(metadata) : undefined;
+  if (!metadata || !name || !namespace || !jobName) return undefined;
+  const status = rawPath(value, 'status');
+  return {
+    namespace,
+    name,
+    uid: rawString(metadata['uid']) ?? '',
+    resourceVersion: rawString(metadata['resourceVersion']) ?? '',
+    jobName,
+    createdAt: rawTime(metadata['creationTimestamp']) ?? 0,
+    phase: rawString(rawPath(status, 'phase')) ?? 'Pending',
+    reason: rawString(rawPath(status, 'reason')),
+    message: rawString(rawPath(status, 'message')),
+    unschedulable: unschedulableOf(status),
+    containers: [...slimContainers(rawPath(status, 'initContainerStatuses'), true), ...slimContainers(rawPath(status, 'containerStatuses'), false)],
+    fatalSince: undefined,
+  };
+}
+
+export function jobKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
