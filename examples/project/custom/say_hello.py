@@ -1,0 +1,7 @@
+if "custom" not in globals():
+    from mage_ai.data_preparation.decorators import custom
+
+
+@custom
+def run(*args, **kwargs):
+    pass

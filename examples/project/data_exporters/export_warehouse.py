@@ -1,0 +1,7 @@
+if "data_exporter" not in globals():
+    from mage_ai.data_preparation.decorators import data_exporter
+
+
+@data_exporter
+def export_data(data, *args, **kwargs):
+    pass

@@ -1,0 +1,47 @@
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import { dump } from 'js-yaml';
+import { processEnv } from '../../config/env.ts';
+import { formatProblem } from '../../errors/config-problem.ts';
+import { loadProject } from '../../project/load-project.ts';
+import { loadRenderContext, readServerPodFile } from '../../render/context.ts';
+import { renderBlockJob } from '../../render/render-block-job.ts';
+import { positiveInteger } from './cli-values.ts';
+
+interface RenderOptions {
+  project: string;
+  pipeline: string;
+  block: string;
+  blockRunId: number;
+  pipelineRunId: number;
+  attempt: number;
+  trigger?: string;
+  serverPod?: string;
+  output: 'yaml' | 'json';
+}
+
+/** `kubedispatch render`: the exact Job the dispatcher would create for one block run, offline. */
+export function registerRender(program: Command): void {
+  program
+    .command('render')
+    .description('print the Kubernetes Job that would run one block, exactly as the dispatcher would create it (reads the same env vars)')
+    .requiredOption('--project <dir>', 'Mage project directory (holds metadata.yaml and pipelines/)')
+    .requiredOption('--pipeline <uuid>', 'pipeline uuid (its folder name under pipelines/)')
+    .requiredOption('--block <uuid>', 'block uuid')
+    .option('--block-run-id <n>', 'block run id', positiveInteger, 1)
+    .option('--pipeline-run-id <n>', 'pipeline run id', positiveInteger, 1)
+    .option('--attempt <n>', 'attempt number (2 and more add -a<n> to the Job name)', positiveInteger, 1)
+    .option('--trigger <name>', 'trigger name (for {trigger_name} and the trigger label)')
+    .option('--server-pod <file>', "pod manifest standing in for the dispatcher's own pod (image, env, mounts…)")
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .action((options: RenderOptions) => {
+      const env = processEnv();
+      const serverPod = options.serverPod ? readServerPodFile(options.serverPod) : undefined;
+      const context = loadRenderContext(env, serverPod ? { serverPod } : {});
+      const project = loadProject(options.project);
+      const ids = { pipelineRunId: options.pipelineRunId, blockRunId: options.blockRunId, attempt: options.attempt, ...(options.trigger !== undefined && { trigger: options.trigger }) };
+      const { job, warnings } = renderBlockJob(context, project, options.pipeline, options.block, ids);
+      for (const warning of warnings) process.stderr.write(`${formatProblem(warning)}\n`);
+      process.stdout.write(options.output === 'json' ? `${JSON.stringify(job, null, 2)}\n` : dump(job, { noRefs: true }));
+    });
+}

@@ -1,0 +1,16 @@
+import type { ConfigLayer, ExecutorConfig } from './types.ts';
+
+export function joinKeyPath(base: string, path: string): string {
+  return base && path ? `${base}.${path}` : base || path;
+}
+
+/**
+ * Where the effective value of a setting comes from: the highest layer that sets it. Problems with
+ * a merged value point there, since that is the line to change.
+ */
+export function locateSetting(
+  layers: readonly ConfigLayer[], pick: (config: ExecutorConfig) => unknown, path: string,
+): { file: string; keyPath: string } {
+  const layer = layers.find((candidate) => pick(candidate.config) !== undefined);
+  return layer ? { file: layer.file, keyPath: joinKeyPath(layer.keyPath, path) } : { file: 'configuration', keyPath: path };
+}

@@ -1,0 +1,131 @@
+import { isPlainObject } from '../project/input-shape.ts';
+import { isDnsLabel, isDnsSubdomain, isLabelValue, isQualifiedName } from './k8s-names.ts';
+import { parseQuantity, QUANTITY_EXPECTATION } from './quantity.ts';
+import { attributesOf, normaliseMap, normaliseObject, normaliseString, reportType } from './shape.ts';
+import type { Attribute, CustomType, TypeRegistry, Where } from './shape.ts';
+
+/**
+ * The schema of an executor config (block, pipeline, project, template and policy files): every key
+ * of Mage's reference text, plus the rest of the pod, container and job spec that users expect to
+ * set beside them (security contexts, env_from, priority_class_name, command, args…). Kubernetes
+ * parts are checked against the Kubernetes client's own model descriptions, so nothing unknown
+ * reaches the API silently.
+ */
+
+function named(check: (text: string) => boolean, expected: string): CustomType {
+  return (value, path, where) => {
+    const text = normaliseString(value, path, where);
+    if (text === undefined) return undefined;
+    if (check(text)) return text;
+    where.problems.error(where.file, path, `${JSON.stringify(text)} is not valid: expected ${expected}`);
+    return undefined;
+  };
+}
+
+const quantity: CustomType = (value, path, where) => {
+  const text = normaliseString(value, path, where);
+  if (text === undefined) return undefined;
+  const amount = parseQuantity(text);
+  if (amount !== undefined && amount >= 0) return text;
+  where.problems.error(where.file, path, `${JSON.stringify(text)} is not a resource quantity: expected ${QUANTITY_EXPECTATION}`);
+  return undefined;
+};
+
+const qualifiedKey = 'a key like "app" or "example.com/app" (letters, digits, "-", "_", "." and at most 63 characters after an optional DNS prefix)';
+
+/** A map keyed by data whose keys must be Kubernetes qualified names (labels, annotations, resources). */
+function keyedMap(valueType: string): CustomType {
+  return (value, path, where, registry) => {
+    const result = normaliseMap(value, valueType, path, where, registry);
+    if (!result) return undefined;
+    for (const key of Object.keys(result)) {
+      if (isQualifiedName(key)) continue;
+      where.problems.error(where.file, path, `key ${JSON.stringify(key)} is not valid: expected ${qualifiedKey}`);
+      delete result[key];
+    }
+    return result;
+  };
+}
+
+/** Mage accepts one secret name as a string; the API wants a list of `{name}`. */
+const imagePullSecrets: CustomType = (value, path, where) => {
+  const items = Array.isArray(value) ? value : [value];
+  const secrets: { name: string }[] = [];
+  items.forEach((item, index) => {
+    const itemPath = Array.isArray(value) ? `${path}[${index}]` : path;
+    const name = isPlainObject(item) && Object.keys(item).length === 1 ? item['name'] : item;
+    if (typeof name === 'string' && isDnsSubdomain(name)) secrets.push({ name });
+    else reportType(item, 'a secret name (string) or {name: <secret name>}', itemPath, where);
+  });
+  return secrets;
+};
+
+function oneOf(...allowed: string[]): CustomType {
+  return named((text) => allowed.includes(text), `one of ${allowed.join(', ')}`);
+}
+
+const custom: Record<string, CustomType> = {
+  Quantity: quantity,
+  Resources: keyedMap('Quantity'),
+  Labels: keyedMap('LabelValue'),
+  Annotations: keyedMap('string'),
+  LabelValue: named(isLabelValue, 'a label value (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)'),
+  DnsLabel: named(isDnsLabel, 'a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit)'),
+  DnsSubdomain: named(isDnsSubdomain, 'a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)'),
+  ImagePullSecrets: imagePullSecrets,
+  ImagePullPolicy: oneOf('Always', 'IfNotPresent', 'Never'),
+  JobRestartPolicy: oneOf('Never', 'OnFailure'),
+};
+
+const attributeOverrides: Record<string, string> = {
+  'V1Container.name': 'DnsLabel',
+  'V1Container.imagePullPolicy': 'ImagePullPolicy',
+  'V1ResourceRequirements.limits': 'Resources',
+  'V1ResourceRequirements.requests': 'Resources',
+  'V1Volume.name': 'DnsLabel',
+  'V1PodSpec.nodeSelector': 'Labels',
+  'V1PodSpec.serviceAccountName': 'DnsSubdomain',
+  'V1PodSpec.imagePullSecrets': 'ImagePullSecrets',
+  'V1PodSpec.restartPolicy': 'JobRestartPolicy',
+};
+
+const field = (name: string, type: string): Attribute => ({ name, baseName: name, type });
+
+function modelFieldsExcept(registry: TypeRegistry, model: string, ...excluded: string[]): Attribute[] {
+  const attributes = attributesOf(model, registry);
+  if (!attributes) throw new Error(`the Kubernetes client has no model ${model}`);
+  return attributes.filter((attribute) => !excluded.includes(attribute.name));
+}
+
+const base: TypeRegistry = { objects: {}, custom, attributeOverrides };
+
+const executorConfigFields: Attribute[] = [
+  field('namespace', 'DnsLabel'),
+  field('jobNamePrefix', 'string'),
+  field('serviceAccountName', 'DnsSubdomain'),
+  field('resourceLimits', 'Resources'),
+  field('resourceRequests', 'Resources'),
+  field('metadata', 'ExecutorMetadata'),
+  // The renderer owns the container list and the pod template; everything else in them is the user's.
+  field('pod', 'ExecutorPod'),
+  field('container', 'V1Container'),
+  field('containerConfig', 'V1Container'),
+  field('job', 'ExecutorJob'),
+];
+
+export const executorConfigRegistry: TypeRegistry = {
+  ...base,
+  objects: {
+    ExecutorConfig: executorConfigFields,
+    ExecutorMetadata: [field('labels', 'Labels'), field('annotations', 'Annotations'), field('namespace', 'DnsLabel')],
+    ExecutorPod: modelFieldsExcept(base, 'V1PodSpec', 'containers'),
+    ExecutorJob: modelFieldsExcept(base, 'V1JobSpec', 'template'),
+    Policy: [field('enabled', 'boolean'), field('enforce', 'boolean'), field('strictConflicts', 'boolean'), ...executorConfigFields],
+  },
+};
+
+/** Checks a raw executor config (or policy) mapping and returns it with API camelCase keys. */
+export function normaliseRawConfig(value: unknown, type: 'ExecutorConfig' | 'Policy', path: string, where: Where): Record<string, unknown> | undefined {
+  const attributes = executorConfigRegistry.objects[type] ?? [];
+  return normaliseObject(value, attributes, path, where, executorConfigRegistry);
+}

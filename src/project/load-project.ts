@@ -1,0 +1,129 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError, ProblemList } from '../errors/config-problem.ts';
+import type { ConfigProblem } from '../errors/config-problem.ts';
+import { parseExecutorConfig } from '../executor-config/parse-config.ts';
+import { checkDag } from './dag.ts';
+import { describeType, isPlainObject, isReservedKey, itemPath } from './input-shape.ts';
+import type { PlainObject } from './input-shape.ts';
+import { readBoolean, readCount, readMapping, readString, readStringList } from './mage-fields.ts';
+import type { FieldReader } from './mage-fields.ts';
+import { DEFAULT_RETRY_CONFIG } from './model.ts';
+import type { Block, Pipeline, Project } from './model.ts';
+import { readYamlFile } from './safe-yaml.ts';
+
+export interface ProjectReading {
+  /** The project with every usable part; configs with errors are left out (null). */
+  project: Project;
+  problems: ConfigProblem[];
+}
+
+/** Loads a Mage project, throwing a ConfigError with every problem when any is an error. */
+export function loadProject(dir: string): Project {
+  const { project, problems } = readProject(dir);
+  if (problems.some((problem) => problem.severity === 'error')) throw new ConfigError(problems);
+  return project;
+}
+
+/** Reads a Mage project and reports every problem found instead of stopping at the first. */
+export function readProject(dir: string): ProjectReading {
+  const root = resolve(dir);
+  const metadataFile = join(root, 'metadata.yaml');
+  const problems = new ProblemList();
+  const project: Project = { dir: root, metadataFile, k8sExecutorConfig: null, pipelines: [] };
+  if (!existsSync(metadataFile)) {
+    problems.error(metadataFile, '', 'not a Mage project: metadata.yaml not found (expected --project to name the project directory)');
+    return { project, problems: problems.items };
+  }
+  const metadata = readDocument(metadataFile, problems);
+  if (metadata) {
+    project.k8sExecutorConfig = parseExecutorConfig(metadata['k8s_executor_config'], metadataFile, 'k8s_executor_config', problems) ?? null;
+  }
+  for (const uuid of pipelineFolders(root)) {
+    const pipeline = readPipeline(uuid, join(root, 'pipelines', uuid, 'metadata.yaml'), problems);
+    if (pipeline) project.pipelines.push(pipeline);
+  }
+  return { project, problems: problems.items };
+}
+
+function pipelineFolders(root: string): string[] {
+  const folder = join(root, 'pipelines');
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(folder, entry.name, 'metadata.yaml')))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/** A YAML file whose top level must be a mapping; an empty file counts as an empty mapping. */
+function readDocument(file: string, problems: ProblemList): PlainObject | undefined {
+  try {
+    const document = readYamlFile(file) ?? {};
+    if (isPlainObject(document)) return document;
+    problems.error(file, '', `expected a mapping at the top level, got ${describeType(document)}`);
+  } catch (thrown) {
+    if (!(thrown instanceof ConfigError)) throw thrown;
+    problems.addAll(thrown.problems);
+  }
+  return undefined;
+}
+
+function readPipeline(uuid: string, file: string, problems: ProblemList): Pipeline | undefined {
+  const document = readDocument(file, problems);
+  if (!document) return undefined;
+  const reader: FieldReader = { file, problems };
+  const declaredUuid = readString(reader, document, 'uuid', '');
+  if (declaredUuid !== undefined && declaredUuid !== uuid) {
+    problems.warning(file, 'uuid', `uuid "${declaredUuid}" differs from the folder name "${uuid}"; the folder name is used, as in Mage`);
+  }
+  const concurrency = readMapping(reader, document, 'concurrency_config', '');
+  const rawBlocks = document['blocks'] ?? [];
+  if (!Array.isArray(rawBlocks)) problems.error(file, 'blocks', `expected a list of blocks, got ${describeType(rawBlocks)}`);
+  const pipeline: Pipeline = {
+    uuid,
+    file,
+    executorType: readExecutorType(reader, document, ''),
+    executorConfig: parseExecutorConfig(document['executor_config'], file, 'executor_config', problems) ?? null,
+    concurrencyConfig: {
+      blockRunLimit: readCount(reader, concurrency, 'block_run_limit', 'concurrency_config') ?? null,
+      pipelineRunLimit: readCount(reader, concurrency, 'pipeline_run_limit', 'concurrency_config') ?? null,
+    },
+    blocks: (Array.isArray(rawBlocks) ? rawBlocks : []).flatMap((raw, index) => readBlock(reader, raw, itemPath('blocks', index)) ?? []),
+  };
+  checkDag(pipeline, problems);
+  return pipeline;
+}
+
+function readBlock(reader: FieldReader, raw: unknown, path: string): Block | undefined {
+  if (!isPlainObject(raw)) {
+    reader.problems.error(reader.file, path, `expected a block mapping, got ${describeType(raw)}`);
+    return undefined;
+  }
+  const uuid = readString(reader, raw, 'uuid', path);
+  if (!uuid || isReservedKey(uuid)) {
+    reader.problems.error(reader.file, `${path}.uuid`, 'every block needs a uuid (a non-empty string that is not __proto__, constructor or prototype)');
+    return undefined;
+  }
+  const retry = readMapping(reader, raw, 'retry_config', path);
+  const retryPath = `${path}.retry_config`;
+  return {
+    uuid,
+    type: readString(reader, raw, 'type', path) ?? null,
+    upstreamBlocks: readStringList(reader, raw, 'upstream_blocks', path),
+    downstreamBlocks: readStringList(reader, raw, 'downstream_blocks', path),
+    executorType: readExecutorType(reader, raw, path),
+    executorConfig: parseExecutorConfig(raw['executor_config'], reader.file, `${path}.executor_config`, reader.problems) ?? null,
+    retryConfig: {
+      retries: readCount(reader, retry, 'retries', retryPath) ?? DEFAULT_RETRY_CONFIG.retries,
+      delay: readCount(reader, retry, 'delay', retryPath) ?? DEFAULT_RETRY_CONFIG.delay,
+      maxDelay: readCount(reader, retry, 'max_delay', retryPath) ?? DEFAULT_RETRY_CONFIG.maxDelay,
+      exponentialBackoff: readBoolean(reader, retry, 'exponential_backoff', retryPath) ?? DEFAULT_RETRY_CONFIG.exponentialBackoff,
+    },
+    keyPath: path,
+  };
+}
+
+function readExecutorType(reader: FieldReader, object: PlainObject, path: string): string | null {
+  const type = readString(reader, object, 'executor_type', path)?.trim().toLowerCase();
+  return type ? type : null;
+}

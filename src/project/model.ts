@@ -1,0 +1,62 @@
+import type { ExecutorConfig } from '../executor-config/types.ts';
+
+/**
+ * A Mage project as kubedispatch uses it. Plain JSON data: the scheduler stores it in the run record
+ * and dispatchers on other machines render Jobs from that snapshot. File paths are kept so that
+ * problems found later can still name the file they come from.
+ */
+export interface Project {
+  /** Absolute path of the project directory where it was loaded. */
+  dir: string;
+  /** `<dir>/metadata.yaml`. */
+  metadataFile: string;
+  /** The project's `k8s_executor_config`, validated and normalised; null when absent. */
+  k8sExecutorConfig: ExecutorConfig | null;
+  pipelines: Pipeline[];
+}
+
+export interface Pipeline {
+  /** The pipeline's folder name under `pipelines/`, which Mage uses as its uuid. */
+  uuid: string;
+  file: string;
+  /** Lower-cased `executor_type`; null when absent. */
+  executorType: string | null;
+  executorConfig: ExecutorConfig | null;
+  concurrencyConfig: ConcurrencyConfig;
+  blocks: Block[];
+}
+
+export interface Block {
+  uuid: string;
+  type: string | null;
+  upstreamBlocks: string[];
+  downstreamBlocks: string[];
+  executorType: string | null;
+  executorConfig: ExecutorConfig | null;
+  retryConfig: RetryConfig;
+  /** Where the block sits in its pipeline file (`blocks[3]`), for messages. */
+  keyPath: string;
+}
+
+/** Mage's block retry settings, with Mage's defaults filled in (delays in seconds). */
+export interface RetryConfig {
+  retries: number;
+  delay: number;
+  maxDelay: number;
+  exponentialBackoff: boolean;
+}
+
+export interface ConcurrencyConfig {
+  blockRunLimit: number | null;
+  pipelineRunLimit: number | null;
+}
+
+export const DEFAULT_RETRY_CONFIG: RetryConfig = { retries: 0, delay: 5, maxDelay: 60, exponentialBackoff: true };
+
+export function findPipeline(project: Project, uuid: string): Pipeline | undefined {
+  return project.pipelines.find((pipeline) => pipeline.uuid === uuid);
+}
+
+export function findBlock(pipeline: Pipeline, uuid: string): Block | undefined {
+  return pipeline.blocks.find((block) => block.uuid === uuid);
+}

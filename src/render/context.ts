@@ -1,0 +1,85 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Env } from '../config/env.ts';
+import { ConfigError, ProblemList } from '../errors/config-problem.ts';
+import type { ConfigProblem } from '../errors/config-problem.ts';
+import { readEnvDefaults, readResourceMaximums } from '../executor-config/env-defaults.ts';
+import { parseExecutorConfig, parsePolicy } from '../executor-config/parse-config.ts';
+import type { ConfigSources } from '../executor-config/resolve.ts';
+import { normaliseAs } from '../executor-config/shape.ts';
+import type { ConfigLayer, Policy } from '../executor-config/types.ts';
+import { readYamlFile } from '../project/safe-yaml.ts';
+
+/** Env var naming the project's path inside the Job's container (the `mage run` argument). */
+export const PROJECT_PATH_VAR = 'KUBEDISPATCH_PROJECT_PATH';
+
+/** Everything a renderer needs beside the project; loaded once per process. */
+export interface RenderContext extends ConfigSources {
+  env: Env;
+  /** The dispatcher's own pod, giving image, env, mounts… where the config is silent; null out of a cluster. */
+  serverPod: V1Pod | null;
+  /** `MAGE_CONTAINER_NAME`: which container of the server pod runs Mage. */
+  serverContainerName: string | undefined;
+  /** `KUBEDISPATCH_PROJECT_PATH`, else the project's own directory is used. */
+  projectPath: string | undefined;
+}
+
+export interface RenderContextOptions {
+  serverPod?: V1Pod;
+}
+
+/** Loads template (`K8S_CONFIG_FILE`), policy (`K8S_DEFAULT_CONFIG_PATH`) and env-var settings; throws on any error. */
+export function loadRenderContext(env: Env, options: RenderContextOptions = {}): RenderContext {
+  const { context, problems } = readRenderContext(env, options);
+  if (problems.some((problem) => problem.severity === 'error')) throw new ConfigError(problems);
+  return context;
+}
+
+/** Same as loadRenderContext but returns every problem instead of throwing. */
+export function readRenderContext(env: Env, options: RenderContextOptions = {}): { context: RenderContext; problems: ConfigProblem[] } {
+  const problems = new ProblemList();
+  const context: RenderContext = {
+    env,
+    template: readTemplate(env['K8S_CONFIG_FILE'], problems),
+    policy: readPolicy(env['K8S_DEFAULT_CONFIG_PATH'], problems),
+    envDefaults: readEnvDefaults(env, problems),
+    maximums: readResourceMaximums(env, problems),
+    serverPod: options.serverPod ?? null,
+    serverContainerName: env['MAGE_CONTAINER_NAME'] || undefined,
+    projectPath: env[PROJECT_PATH_VAR] || undefined,
+  };
+  return { context, problems: problems.items };
+}
+
+function readTemplate(file: string | undefined, problems: ProblemList): ConfigLayer | null {
+  const document = file ? readOptionalYaml(file, problems) : undefined;
+  if (!file || document === undefined) return null;
+  const config = parseExecutorConfig(document ?? {}, file, '', problems);
+  return config ? { name: 'template', file, keyPath: '', config } : null;
+}
+
+function readPolicy(file: string | undefined, problems: ProblemList): Policy | null {
+  const document = file ? readOptionalYaml(file, problems) : undefined;
+  if (!file || document === undefined) return null;
+  return parsePolicy(document, file, problems) ?? null;
+}
+
+function readOptionalYaml(file: string, problems: ProblemList): unknown {
+  try {
+    return readYamlFile(file);
+  } catch (thrown) {
+    if (!(thrown instanceof ConfigError)) throw thrown;
+    problems.addAll(thrown.problems);
+    return undefined;
+  }
+}
+
+const plainKubernetesTypes = { objects: {}, custom: {}, attributeOverrides: {} };
+
+/** Reads a pod manifest (e.g. `kubectl get pod -o yaml`) standing in for the dispatcher's own pod. */
+export function readServerPodFile(file: string): V1Pod {
+  const problems = new ProblemList();
+  const pod = normaliseAs(readYamlFile(file), 'V1Pod', '', { file, problems }, plainKubernetesTypes) as V1Pod | undefined;
+  if (pod && !pod.spec?.containers?.length) problems.error(file, 'spec.containers', 'expected a pod with at least one container');
+  problems.throwIfErrors();
+  return pod as V1Pod;
+}
