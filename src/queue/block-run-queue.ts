@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { RetryPolicy } from '../runs/types.ts';
+import { toError } from '../errors/to-error.ts';
 
 export const BLOCK_RUN_QUEUE = 'block-runs';
 export const BLOCK_RETRY_BACKOFF = 'block-retry';
@@ -64,4 +65,28 @@ export function blockRetryDelayMs(retry: RetryPolicy, attemptsMade: number): num
   const base = retry.delaySeconds * 1000;
   const delay = retry.exponentialBackoff ? base * 2 ** Math.max(0, attemptsMade - 1) : base;
   return retry.maxDelaySeconds > 0 ? Math.min(delay, retry.maxDelaySeconds * 1000) : delay;
+}
+
+/** Queue states in which no dispatcher holds a job yet, so removing it cannot strand a Job. */
+const UNCLAIMED_STATES: ReadonlySet<string> = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children']);
+
+/**
+ * Removes the queue jobs of block runs that no dispatcher has taken yet (used when a run is
+ * cancelled). Jobs a dispatcher holds are left alone: it learns of the cancellation itself.
+ * Returns how many were removed.
+ */
+export async function removeUnclaimedBlockRuns(queue: Queue<BlockRunJobData>, blockRunIds: readonly number[]): Promise<number> {
+  let removed = 0;
+  for (const blockRunId of blockRunIds) {
+    const job = await queue.getJob(blockRunJobId(blockRunId));
+    if (!job || !UNCLAIMED_STATES.has(await job.getState())) continue;
+    try {
+      await job.remove();
+      removed++;
+    } catch (thrown) {
+      // A dispatcher took it between the two calls (its lock refuses removal); it will see the cancellation.
+      if (!(await job.isActive())) throw toError(thrown);
+    }
+  }
+  return removed;
 }

@@ -1,0 +1,68 @@
+import type { Queue } from 'bullmq';
+import type { BatchV1Api } from '@kubernetes/client-node';
+import { classifyApiError } from '../k8s/api-error.ts';
+import { removeUnclaimedBlockRuns, type BlockRunJobData } from '../queue/block-run-queue.ts';
+import type { RunStore } from '../runs/run-store.ts';
+import { promoteAndStart } from './advance-run.ts';
+
+/** Deletes one Job (propagation Background, so its pods go too); a Job already gone is not an error. */
+export type JobDeleter = (namespace: string, name: string) => Promise<void>;
+
+export function kubeJobDeleter(batch: BatchV1Api): JobDeleter {
+  return async (namespace, name) => {
+    try {
+      await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
+    } catch (thrown) {
+      const error = classifyApiError(thrown, `delete Job ${namespace}/${name}`);
+      if (error.status !== 404) throw error;
+    }
+  };
+}
+
+export interface RunCanceller {
+  store: RunStore;
+  blockQueue: Queue<BlockRunJobData>;
+  deleteJob: JobDeleter;
+  now?: () => number;
+}
+
+export interface CancelReport {
+  /** False when the run does not exist. */
+  found: boolean;
+  /** True when this call cancelled it; false when it had already finished or been cancelled. */
+  cancelled: boolean;
+  /** `namespace/name` of the Jobs deleted (or found already gone). */
+  deletedJobs: string[];
+}
+
+/**
+ * Cancels a run: the run store marks it and its unfinished blocks cancelled, then each attempt's
+ * Job is deleted and a `cancelled` outcome recorded so dispatchers waiting on it let go, then queue
+ * jobs no dispatcher holds are removed and the pipeline's waiting runs may start. Repeating it on a
+ * cancelled run redoes the cleanup (Job deletion and outcomes are idempotent), which finishes a
+ * cancel interrupted by a crash.
+ */
+export async function cancelPipelineRun(canceller: RunCanceller, runId: number, reason = 'Cancelled by user'): Promise<CancelReport> {
+  const { store, blockQueue, deleteJob } = canceller;
+  const now = canceller.now ?? Date.now;
+  const result = await store.cancelRun(runId, reason);
+  const run = await store.getRun(runId);
+  if (!run) return { found: false, cancelled: false, deletedJobs: [] };
+  const report: CancelReport = { found: true, cancelled: result.cancelled, deletedJobs: [] };
+  if (run.state !== 'cancelled') return report;
+  const cancelledBlocks = run.blocks.filter((block) => block.state === 'cancelled');
+  for (const block of cancelledBlocks) {
+    if (block.attempt === 0) continue;
+    if (block.jobName && block.namespace) {
+      await deleteJob(block.namespace, block.jobName);
+      report.deletedJobs.push(`${block.namespace}/${block.jobName}`);
+    }
+    await store.recordOutcome(
+      { blockRunId: block.blockRunId, attempt: block.attempt },
+      { succeeded: false, cancelled: true, reason: 'Cancelled', message: reason, finishedAt: now() },
+    );
+  }
+  await removeUnclaimedBlockRuns(blockQueue, cancelledBlocks.map((block) => block.blockRunId));
+  if (result.cancelled) await promoteAndStart(store, blockQueue, run.pipelineUuid);
+  return report;
+}

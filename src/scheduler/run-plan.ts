@@ -1,0 +1,78 @@
+import { ConfigError, ProblemList } from '../errors/config-problem.ts';
+import { topologicalOrder } from '../project/dag.ts';
+import { loadProject } from '../project/load-project.ts';
+import { findPipeline, type Pipeline, type Project, type RetryConfig } from '../project/model.ts';
+import type { NewRun } from '../runs/run-store.ts';
+import type { RetryPolicy } from '../runs/types.ts';
+import type { RenderContext } from '../render/context.ts';
+import { planBlockJob } from '../render/render-block-job.ts';
+
+/** What a caller asks for: which pipeline, under which trigger, with which variables. */
+export interface RunRequest {
+  pipelineUuid: string;
+  /** Trigger name; '' for a manual run without one. */
+  trigger: string;
+  variables: Record<string, string>;
+  /** A second request with the same key returns the first run instead of creating another. */
+  idempotencyKey?: string;
+}
+
+export interface PlanContext {
+  projectDir: string;
+  /** Loaded once per process (template, policy, env defaults). */
+  render: RenderContext;
+}
+
+/** Validation renders with placeholder ids, so no id is allocated before the run is known to be valid. */
+const PLACEHOLDER_ID = 1;
+
+/** Mage's `retry_config` keys as the run store's retry policy. */
+export function retryPolicy(config: RetryConfig): RetryPolicy {
+  return { retries: config.retries, delaySeconds: config.delay, exponentialBackoff: config.exponentialBackoff, maxDelaySeconds: config.maxDelay };
+}
+
+function unknownPipeline(project: Project, uuid: string): ConfigError {
+  const known = project.pipelines.map((pipeline) => pipeline.uuid).join(', ') || 'none';
+  return ConfigError.single(`${project.dir}/pipelines`, '', `unknown pipeline "${uuid}"; expected one of: ${known}`);
+}
+
+/**
+ * Renders every block of the pipeline with placeholder ids and collects every problem, so a run is
+ * refused whole before anything reaches Redis instead of failing block by block later.
+ */
+function checkEveryBlockRenders(context: PlanContext, project: Project, pipeline: Pipeline, trigger: string): void {
+  const problems = new ProblemList();
+  for (const block of pipeline.blocks) {
+    // The scheduler is not the dispatcher's pod, whose image fills in a missing one: only a warning here.
+    const ids = { pipelineRunId: PLACEHOLDER_ID, blockRunId: PLACEHOLDER_ID, attempt: 1, trigger };
+    problems.addAll(planBlockJob(context.render, project, pipeline.uuid, block.uuid, ids, { missingImage: 'warning' }).problems);
+  }
+  problems.throwIfErrors();
+}
+
+/**
+ * Loads the project and turns a request into the run to create, or throws a ConfigError listing
+ * every problem (unknown pipeline, invalid files, blocks that cannot run here, configs that do not render).
+ */
+export function planRun(context: PlanContext, request: RunRequest): NewRun {
+  const project = loadProject(context.projectDir);
+  const pipeline = findPipeline(project, request.pipelineUuid);
+  if (!pipeline) throw unknownPipeline(project, request.pipelineUuid);
+  checkEveryBlockRenders(context, project, pipeline, request.trigger);
+  const byUuid = new Map(pipeline.blocks.map((block) => [block.uuid, block]));
+  const blocks = topologicalOrder(pipeline).map((uuid) => {
+    const block = byUuid.get(uuid)!;
+    return { blockUuid: uuid, upstream: [...block.upstreamBlocks], maxAttempts: block.retryConfig.retries + 1, retry: retryPolicy(block.retryConfig) };
+  });
+  return {
+    pipelineUuid: pipeline.uuid,
+    projectDir: project.dir,
+    trigger: request.trigger,
+    variables: request.variables,
+    blockRunLimit: pipeline.concurrencyConfig.blockRunLimit ?? 0,
+    pipelineRunLimit: pipeline.concurrencyConfig.pipelineRunLimit ?? 0,
+    blocks,
+    project,
+    ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+  };
+}

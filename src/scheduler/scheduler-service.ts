@@ -1,0 +1,53 @@
+import { formatProblem } from '../errors/config-problem.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { RunCreator } from './create-run.ts';
+import { startPeriodic } from './periodic.ts';
+import { sweepRuns } from './run-sweep.ts';
+import type { RunServices } from './run-services.ts';
+import { syncSchedules } from './schedule-sync.ts';
+import { readProjectTriggers } from './trigger-file.ts';
+import { startTriggerWorker } from './trigger-worker.ts';
+
+export interface SchedulerOptions {
+  services: RunServices;
+  creator: RunCreator;
+  sweepIntervalMs: number;
+  logger: Logger;
+}
+
+export interface RunningScheduler {
+  stop(): Promise<void>;
+}
+
+/**
+ * The scheduler process: keeps BullMQ job schedulers in step with the project's triggers.yaml
+ * files, turns their ticks into runs, and sweeps active runs; syncs and sweeps every `sweepIntervalMs`.
+ */
+export function startScheduler(options: SchedulerOptions): RunningScheduler {
+  const { services, creator, logger } = options;
+  let lastProblems = '';
+  const syncPass = async (): Promise<void> => {
+    const triggers = readProjectTriggers(creator.plan.projectDir);
+    const problems = triggers.problems.map(formatProblem).join('\n');
+    // Logged when they change, not every interval: the same typo once is enough.
+    if (problems !== lastProblems && problems) logger.warn({ problems: problems.split('\n') }, 'triggers.yaml problems; schedules of those pipelines left unchanged');
+    lastProblems = problems;
+    const result = await syncSchedules(services.triggerQueue, triggers);
+    if (result.upserted.length > 0 || result.removed.length > 0) logger.info(result, 'schedules synchronised');
+  };
+  const worker = startTriggerWorker(services.redis, services.prefix, creator, logger);
+  // Two loops, so a failing schedule sync never holds up the run sweep or the other way round.
+  const loops = [
+    startPeriodic('schedule-sync', options.sweepIntervalMs, syncPass, logger),
+    startPeriodic('run-sweep', options.sweepIntervalMs, async () => {
+      const report = await sweepRuns(services.store, services.blockQueue, logger);
+      if (report.promoted.length > 0) logger.info({ promoted: report.promoted }, 'started waiting runs');
+    }, logger),
+  ];
+  return {
+    async stop() {
+      await Promise.all(loops.map((loop) => loop.stop()));
+      await worker.close();
+    },
+  };
+}
