@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { formatTime, type Clock } from './clock.ts';
+import { newUid } from './names.ts';
+import type { KubeObject } from './objects.ts';
+import { EVENTS } from './resources.ts';
+import type { Store } from './store.ts';
+
+export interface EventSource {
+  component: string;
+  host?: string;
+}
+
+export interface EventRecord {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/**
+ * Writes core/v1 Events about objects, folding repeats into one Event with a growing `count` as
+ * client-go's recorder does, and expiring them after `ttlMs` like the API server's event TTL.
+ */
+export class EventRecorder {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  /** involved uid + source + reason + message → name of the Event that counts the repeats. */
+  readonly #aggregates = new Map<string, { namespace: string; name: string; createdMs: number }>();
+  readonly #ttlMs: number;
+
+  constructor(store: Store, clock: Clock, ttlMs: number) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#ttlMs = ttlMs;
+  }
+
+  record(involved: KubeObject, source: EventSource, event: EventRecord): void {
+    const namespace = involved.metadata.namespace ?? 'default';
+    const now = this.#clock.now();
+    const key = `${involved.metadata.uid}|${source.component}|${event.reason}|${event.message}`;
+    const aggregate = this.#aggregates.get(key);
+    if (aggregate && this.#store.get(EVENTS, aggregate.namespace, aggregate.name)) {
+      this.#store.mutate(EVENTS, aggregate.namespace, aggregate.name, (draft) => {
+        draft['count'] = ((draft['count'] as number) ?? 1) + 1;
+        draft['lastTimestamp'] = formatTime(now);
+      });
+      return;
+    }
+    const name = `${involved.metadata.name}.${randomBytes(8).toString('hex')}`;
+    this.#store.create(EVENTS, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace, uid: newUid(), resourceVersion: '', creationTimestamp: formatTime(now) },
+      involvedObject: {
+        kind: involved.kind,
+        namespace,
+        name: involved.metadata.name,
+        uid: involved.metadata.uid,
+        apiVersion: involved.apiVersion,
+        resourceVersion: involved.metadata.resourceVersion,
+      },
+      reason: event.reason,
+      message: event.message,
+      source,
+      firstTimestamp: formatTime(now),
+      lastTimestamp: formatTime(now),
+      count: 1,
+      type: event.type,
+      eventTime: null,
+      reportingComponent: source.component,
+      reportingInstance: source.host ?? '',
+    });
+    this.#aggregates.set(key, { namespace, name, createdMs: now });
+  }
+
+  /** Removes Events older than the TTL; called periodically. */
+  expire(): void {
+    const cutoff = this.#clock.now() - this.#ttlMs;
+    for (const [key, aggregate] of this.#aggregates) {
+      // Insertion order is creation order, so the first young one ends the sweep.
+      if (aggregate.createdMs > cutoff) break;
+      this.#aggregates.delete(key);
+      if (this.#store.get(EVENTS, aggregate.namespace, aggregate.name)) this.#store.remove(EVENTS, aggregate.namespace, aggregate.name);
+    }
+  }
+}

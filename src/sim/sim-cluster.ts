@@ -1,0 +1,125 @@
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createApiHandler } from './api-server.ts';
+import { scaledClock, type Clock } from './clock.ts';
+import { EventRecorder } from './event-recorder.ts';
+import { GarbageCollector } from './garbage-collector.ts';
+import { JobController } from './job-controller.ts';
+import { Kubelet } from './kubelet.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { NamespaceController, newNamespace } from './namespaces.ts';
+import { RequestCounter, type RequestStats } from './request-stats.ts';
+import { NAMESPACES } from './resources.ts';
+import { Store } from './store.ts';
+import { TtlController } from './ttl-controller.ts';
+
+export interface SimLogger {
+  warn(object: object, message: string): void;
+}
+
+export interface SimClusterOptions {
+  host?: string;
+  /** 0 or unset: a free port. */
+  port?: number;
+  /** Where to write the kubeconfig; unset: a private temporary file removed on stop. */
+  kubeconfigOut?: string;
+  logger?: SimLogger;
+  /** Run time of a pod that declares none (docs/design.md: 200ms). */
+  defaultPodDuration?: number;
+  /** Simulated time runs this many times faster than wall time. */
+  timeScale?: number;
+  /** First delay before a failed pod is replaced (Kubernetes: 10 s); doubles per failure. */
+  podFailureBackoffMs?: number;
+  /** Changes retained per resource type for watches from an older resourceVersion. */
+  watchHistorySize?: number;
+  /** How often watches with allowWatchBookmarks get a BOOKMARK (Kubernetes: about a minute). */
+  bookmarkIntervalMs?: number;
+  /** Namespaces that exist from the start (Kubernetes has default, kube-system, kube-public, kube-node-lease). */
+  namespaces?: string[];
+  /** How long Events are kept (Kubernetes: 1 h). */
+  eventTtlMs?: number;
+  nodeNames?: string[];
+}
+
+export interface SimCluster {
+  url: string;
+  kubeconfigPath: string;
+  kubeConfig: KubeConfig;
+  clock: Clock;
+  stats(): RequestStats;
+  resetStats(): void;
+  stop(): Promise<void>;
+}
+
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+// Versions below this are "too old" from the start, as on a cluster that has run for a while.
+const INITIAL_RESOURCE_VERSION = 1000;
+
+/** Starts the simulated cluster: API server, Job controller, garbage collector, TTL controller and kubelets. */
+export async function startSimCluster(options: SimClusterOptions = {}): Promise<SimCluster> {
+  const clock = scaledClock(options.timeScale ?? 1);
+  const store = new Store({ historySize: options.watchHistorySize ?? 50_000, initialResourceVersion: INITIAL_RESOURCE_VERSION });
+  const logger = options.logger;
+  const onError = (error: Error, key?: string): void => logger?.warn({ err: error, key }, 'simulated control plane error');
+  for (const name of new Set([...SYSTEM_NAMESPACES, ...(options.namespaces ?? [])])) store.create(NAMESPACES, newNamespace(name, clock.now()));
+
+  const recorder = new EventRecorder(store, clock, options.eventTtlMs ?? 3_600_000);
+  const namespaces = new NamespaceController(store, clock, onError);
+  const controllers = [
+    namespaces,
+    new GarbageCollector(store, clock, onError),
+    new JobController(store, clock, recorder, { backoffBaseMs: options.podFailureBackoffMs ?? 10_000, backoffMaxMs: 360_000 }, onError),
+    new TtlController(store, clock, onError),
+    new Kubelet(
+      store,
+      clock,
+      recorder,
+      {
+        nodeNames: options.nodeNames ?? ['sim-node-1', 'sim-node-2', 'sim-node-3'],
+        defaultPodDurationMs: options.defaultPodDuration ?? 200,
+        startupMs: 5,
+      },
+      onError,
+    ),
+  ];
+  const eventSweep = setInterval(() => recorder.expire(), 60_000);
+  eventSweep.unref();
+
+  const requests = new RequestCounter();
+  const server: Server = createServer(
+    { keepAliveTimeout: 60_000 },
+    createApiHandler({ store, clock, namespaces, requests, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000, onError }),
+  );
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the simulated API server has no TCP address');
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+
+  const temporaryDir = options.kubeconfigOut ? undefined : mkdtempSync(join(tmpdir(), 'kubedispatch-sim-'));
+  const kubeconfigPath = options.kubeconfigOut ?? join(temporaryDir as string, 'kubeconfig');
+  const kubeConfig = writeKubeconfig(kubeconfigPath, url, 'kubedispatch-sim');
+
+  return {
+    url,
+    kubeconfigPath,
+    kubeConfig,
+    clock,
+    stats: () => requests.snapshot(),
+    resetStats: () => requests.reset(),
+    async stop() {
+      clearInterval(eventSweep);
+      for (const controller of controllers) controller.stop();
+      const closed = once(server, 'close');
+      server.close();
+      server.closeAllConnections();
+      await closed;
+      if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
+    },
+  };
+}
