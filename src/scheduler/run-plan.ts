@@ -1,6 +1,6 @@
 import { ConfigError, ProblemList } from '../errors/config-problem.ts';
 import { topologicalOrder } from '../project/dag.ts';
-import { loadProject } from '../project/load-project.ts';
+import { readProject } from '../project/load-project.ts';
 import { findPipeline, type Pipeline, type Project, type RetryConfig } from '../project/model.ts';
 import type { NewRun } from '../runs/run-store.ts';
 import type { RetryPolicy } from '../runs/types.ts';
@@ -37,11 +37,11 @@ function unknownPipeline(project: Project, uuid: string): ConfigError {
 }
 
 /**
- * Renders every block of the pipeline with placeholder ids and collects every problem, so a run is
- * refused whole before anything reaches Redis instead of failing block by block later.
+ * Renders every block of the pipeline with placeholder ids and throws every problem found so far
+ * and by rendering, so a run is refused whole before anything reaches Redis instead of failing
+ * block by block later. Blocks whose config could not be read render without it.
  */
-function checkEveryBlockRenders(context: PlanContext, project: Project, pipeline: Pipeline, trigger: string): void {
-  const problems = new ProblemList();
+function checkEveryBlockRenders(context: PlanContext, project: Project, pipeline: Pipeline, trigger: string, problems: ProblemList): void {
   for (const block of pipeline.blocks) {
     // The scheduler is not the dispatcher's pod, whose image fills in a missing one: only a warning here.
     const ids = { pipelineRunId: PLACEHOLDER_ID, blockRunId: PLACEHOLDER_ID, attempt: 1, trigger };
@@ -55,10 +55,16 @@ function checkEveryBlockRenders(context: PlanContext, project: Project, pipeline
  * every problem (unknown pipeline, invalid files, blocks that cannot run here, configs that do not render).
  */
 export function planRun(context: PlanContext, request: RunRequest): NewRun {
-  const project = loadProject(context.projectDir);
+  const { project, problems: reading } = readProject(context.projectDir);
   const pipeline = findPipeline(project, request.pipelineUuid);
-  if (!pipeline) throw unknownPipeline(project, request.pipelineUuid);
-  checkEveryBlockRenders(context, project, pipeline, request.trigger);
+  const problems = new ProblemList();
+  // Problems of other pipelines' files do not stop this one.
+  problems.addAll(reading.filter((problem) => problem.file === project.metadataFile || problem.file === pipeline?.file));
+  if (!pipeline) {
+    problems.throwIfErrors();
+    throw unknownPipeline(project, request.pipelineUuid);
+  }
+  checkEveryBlockRenders(context, project, pipeline, request.trigger, problems);
   const byUuid = new Map(pipeline.blocks.map((block) => [block.uuid, block]));
   const blocks = topologicalOrder(pipeline).map((uuid) => {
     const block = byUuid.get(uuid)!;
