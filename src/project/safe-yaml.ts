@@ -7,13 +7,20 @@ export const MAX_YAML_BYTES = 1024 * 1024;
 /** A handful of anchors is normal in hand-written YAML; hundreds of aliases is how alias bombs are built. */
 export const MAX_YAML_ALIASES = 100;
 const MAX_YAML_DEPTH = 64;
+/**
+ * Aliases are shared by reference when parsed, so a few dozen of them nested (the "billion laughs")
+ * parse instantly but expand to billions of nodes for anything that walks the result. The expanded
+ * size is bounded instead; real project files stay far below it.
+ */
+export const MAX_YAML_EXPANDED_NODES = 100_000;
 
 /** Parses one YAML document; syntax problems become a ConfigError naming the file, line and column. */
 export function parseYaml(text: string, file: string): unknown {
   if (Buffer.byteLength(text) > MAX_YAML_BYTES) throw tooLarge(file, Buffer.byteLength(text));
   if (text.trim() === '') return null;
+  let document: unknown;
   try {
-    return load(text, { filename: file, maxAliases: MAX_YAML_ALIASES, maxDepth: MAX_YAML_DEPTH });
+    document = load(text, { filename: file, maxAliases: MAX_YAML_ALIASES, maxDepth: MAX_YAML_DEPTH });
   } catch (thrown) {
     if (thrown instanceof YAMLException) {
       const where = thrown.mark ? `line ${thrown.mark.line + 1}, column ${thrown.mark.column + 1}: ` : '';
@@ -21,6 +28,24 @@ export function parseYaml(text: string, file: string): unknown {
     }
     throw ConfigError.single(file, '', `cannot parse YAML: ${(thrown as Error).message}`);
   }
+  if (!fitsExpanded(document, MAX_YAML_EXPANDED_NODES)) {
+    throw ConfigError.single(file, '', `the document expands to more than ${MAX_YAML_EXPANDED_NODES} values through aliases (*name); write the values out or use fewer aliases`);
+  }
+  return document;
+}
+
+/** Counts values as a walker would see them, stopping as soon as the budget is spent. */
+function fitsExpanded(document: unknown, budget: number): boolean {
+  let remaining = budget;
+  const pending: unknown[] = [document];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    remaining -= 1;
+    if (remaining < 0) return false;
+    const children = Array.isArray(value) ? value : typeof value === 'object' && value !== null ? Object.values(value) : [];
+    for (const child of children) pending.push(child);
+  }
+  return true;
 }
 
 /** Reads and parses a YAML file, refusing missing, unreadable and oversized files with a clear message. */
