@@ -129,6 +129,18 @@ const schema = {
       default: 5_000,
       env: 'KUBEDISPATCH_OUTCOME_POLL_MS',
     },
+    lockDurationMs: {
+      doc: 'Lock a dispatcher keeps renewed on each block run it works on; after a crash its block runs are taken over once this expires',
+      format: positiveInt,
+      default: 30_000,
+      env: 'KUBEDISPATCH_DISPATCHER_LOCK_DURATION_MS',
+    },
+    stalledIntervalMs: {
+      doc: 'How often dispatchers look for block runs whose dispatcher died (lock expired) and take them over',
+      format: positiveInt,
+      default: 30_000,
+      env: 'KUBEDISPATCH_DISPATCHER_STALLED_INTERVAL_MS',
+    },
   },
   watcher: {
     sweepIntervalMs: {

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { processEnv } from '../../config/env.ts';
+import { loadSettings } from '../../config/settings.ts';
+import { runDispatcherUntilSignal } from '../../dispatch/dispatcher-process.ts';
+import { createLogger } from '../../observability/logger.ts';
+import { positiveInteger } from './cli-values.ts';
+
+interface DispatcherCommandOptions {
+  kubeconfig?: string;
+  concurrency?: number;
+  config?: string;
+}
+
+/** `kubedispatch dispatcher`: the same process as `workers/dispatcher.ts`, with flags. */
+export function registerDispatcher(program: Command): void {
+  program
+    .command('dispatcher')
+    .description('run a dispatcher: take block runs from the Redis queue and create their Kubernetes Jobs (run any number; stops cleanly on SIGTERM/SIGINT)')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, else in-cluster config, else ~/.kube/config)')
+    .option('--concurrency <n>', 'block runs this dispatcher works on at once (default: limits.dispatcherConcurrency)', positiveInteger)
+    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
+    .action(async (options: DispatcherCommandOptions) => {
+      const env = processEnv();
+      const settings = loadSettings(env, options.config);
+      const logger = createLogger(settings.log.level, 'dispatcher');
+      await runDispatcherUntilSignal({ settings, env, logger, kubeconfigPath: options.kubeconfig, concurrency: options.concurrency });
+    });
+}

@@ -1,0 +1,174 @@
+import { DelayedError, RateLimitError, UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { ConfigError } from '../errors/config-problem.ts';
+import { toError } from '../errors/to-error.ts';
+import { KubeApiError } from '../k8s/api-error.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { BlockRunJobData } from '../queue/block-run-queue.ts';
+import type { RunStore } from '../runs/run-store.ts';
+import type { OutcomeWaiter } from '../runs/outcome-waiter.ts';
+import type { AttemptKey, AttemptOutcome } from '../runs/types.ts';
+import { advanceAndEnqueue } from '../scheduler/advance-run.ts';
+import { CreationPausedError } from './api-gate.ts';
+import type { BlockRenderer } from './block-renderer.ts';
+import type { JobCreator } from './create-job.ts';
+import { dispatcherMetrics } from './metrics.ts';
+import type { NamespaceSlots } from './namespace-slots.ts';
+
+export interface BlockRunProcessorDeps {
+  store: RunStore;
+  queue: Queue<BlockRunJobData>;
+  waiter: OutcomeWaiter;
+  renderer: BlockRenderer;
+  creator: JobCreator;
+  /** Present when `limits.maxActiveJobsPerNamespace` caps namespaces. */
+  slots: NamespaceSlots | undefined;
+  logger: Logger;
+  /** Aborted when the dispatcher stops: in-flight block runs are handed back to the queue. */
+  stopping: AbortSignal;
+}
+
+/** How long a block run waits before trying a full namespace again (plus jitter). */
+const NAMESPACE_FULL_DELAY_MS = 1000;
+
+/** The attempt failed before its Job could run; no retry of the block can change that. */
+interface DispatchFailure {
+  failed: AttemptOutcome;
+}
+
+type DispatchResult = 'running' | 'moved-on' | DispatchFailure;
+
+function dispatchFailure(reason: string, message: string): DispatchFailure {
+  return { failed: { succeeded: false, reason, message, finishedAt: Date.now() } };
+}
+
+function failureReason(error: KubeApiError): string {
+  if (error.reason === 'JobNameCollision') return error.reason;
+  return error.code === 'transient' ? 'ApiUnavailable' : 'CreateRejected';
+}
+
+class StoppingError extends Error {
+  override name = 'StoppingError';
+}
+
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const abort = () => reject(new StoppingError('dispatcher stopping'));
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  });
+}
+
+/**
+ * The dispatcher's processor of one block-runs queue job, as design.md "Who does what" lays out:
+ * take the attempt → render → limits → create or adopt → mark running → wait for the watcher's
+ * outcome → apply it → return or throw so BullMQ retries or fails the queue job. Each step is
+ * idempotent, so a re-run after a crash (same attempt, same Job name) continues where it stopped.
+ */
+export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
+  const { store, queue, waiter, renderer, creator, slots, logger, stopping } = deps;
+
+  return async function processBlockRun(job: Job<BlockRunJobData>, token?: string): Promise<string> {
+    const { runId, blockUuid, blockRunId } = job.data;
+    const attempt = job.attemptsMade + 1;
+    const key: AttemptKey = { blockRunId, attempt };
+    const log = logger.child({ runId, blockUuid, blockRunId, attempt });
+    try {
+      if (stopping.aborted) throw new StoppingError('dispatcher stopping');
+      // 1. Take the attempt; a finished or cancelled block run is only settled.
+      const permit = await store.markDispatching(runId, blockUuid, attempt);
+      if (permit !== 'ok') return await settle(permit);
+
+      // 2. A re-run after a crash may find the outcome decided already: never create the Job again.
+      let outcome = await store.getOutcome(key);
+      let retryable = true;
+      if (!outcome) {
+        const dispatched = await dispatch(job, token, attempt, log);
+        if (dispatched === 'moved-on') return await settle('terminal');
+        if (dispatched === 'running') {
+          // 3. The watcher decides; the processor stays active meanwhile (global concurrency = active Jobs).
+          outcome = await Promise.race([waiter.wait(key), whenAborted(stopping)]);
+        } else {
+          outcome = dispatched.failed;
+          retryable = false;
+        }
+      }
+
+      // 4. Apply the outcome, free the namespace slot, move the run on.
+      const maxAttempts = job.opts.attempts ?? 1;
+      const state = outcome.cancelled ? 'cancelled' : outcome.succeeded ? 'succeeded' : retryable && attempt < maxAttempts ? 'retrying' : 'failed';
+      await store.applyAttemptResult(runId, blockUuid, attempt, state, outcome);
+      await slots?.release(key);
+      log.info({ state, reason: outcome.reason }, 'attempt finished');
+      return await settle('terminal');
+    } catch (thrown) {
+      if (stopping.aborted && (thrown instanceof StoppingError || toError(thrown).name === 'AbortError')) {
+        // Hand the block run over without spending an attempt: whoever takes it adopts its Job.
+        slots?.forget(key);
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+      throw thrown;
+    }
+
+    /** Returns or throws according to the block run's state, after moving its run on. */
+    async function settle(permit: 'terminal' | 'cancelled' | 'missing'): Promise<string> {
+      if (permit === 'missing') throw new UnrecoverableError(`block run ${blockRunId} of run ${runId} no longer exists`);
+      if (permit === 'cancelled') throw new UnrecoverableError(`run ${runId} was cancelled`);
+      const block = await store.getBlock(runId, blockUuid);
+      if (block?.state !== 'retrying') await advanceAndEnqueue(store, queue, runId);
+      const why = `${block?.reason ?? 'unknown'}: ${block?.message ?? ''}`;
+      if (block?.state === 'succeeded') return block.jobName ?? '';
+      // A plain error lets BullMQ retry after the block's retry delay; the next attempt gets its own Job.
+      if (block?.state === 'retrying') throw new Error(`attempt ${attempt} failed (${why})`);
+      throw new UnrecoverableError(`block run ${block?.state ?? 'missing'} (${why})`);
+    }
+  };
+
+  /** Render, pass the limits, create (or adopt) the Job and record it as running. */
+  async function dispatch(job: Job<BlockRunJobData>, token: string | undefined, attempt: number, log: Logger): Promise<DispatchResult> {
+    const { runId, blockUuid, blockRunId } = job.data;
+    const key: AttemptKey = { blockRunId, attempt };
+    let rendered;
+    try {
+      rendered = await renderer.render(job.data, attempt);
+    } catch (thrown) {
+      // Invalid configuration fails the block run before any API call.
+      if (thrown instanceof ConfigError) return dispatchFailure('InvalidConfig', thrown.message);
+      throw thrown;
+    }
+    const { namespace, name } = rendered;
+
+    if (slots && !(await slots.acquire(namespace, key))) {
+      dispatcherMetrics.rateLimitWaits.inc({ limit: 'namespace_slots' });
+      await job.moveToDelayed(Date.now() + NAMESPACE_FULL_DELAY_MS + Math.floor(Math.random() * NAMESPACE_FULL_DELAY_MS), token);
+      throw new DelayedError();
+    }
+
+    try {
+      const { adopted } = await creator.create(namespace, rendered.job, { pipelineRunId: runId, blockRunId, attempt });
+      log.info({ namespace, job: name, adopted }, adopted ? 'Job adopted' : 'Job created');
+    } catch (thrown) {
+      if (thrown instanceof CreationPausedError) {
+        // Every dispatcher stops taking block runs until the API's Retry-After is over.
+        await slots?.release(key);
+        await queue.rateLimit(thrown.remainingMs);
+        throw new RateLimitError();
+      }
+      if (thrown instanceof KubeApiError) {
+        await slots?.release(key);
+        log.warn({ err: thrown }, 'Job creation failed');
+        return dispatchFailure(failureReason(thrown), thrown.message);
+      }
+      throw thrown;
+    }
+
+    if (!(await store.markRunning(runId, blockUuid, attempt, name, namespace))) {
+      // Cancelled while the Job was being created: nobody else knows this Job, so delete it here.
+      log.info({ namespace, job: name }, 'block run moved on while its Job was created; deleting the Job');
+      await creator.delete(namespace, name);
+      await slots?.release(key);
+      return 'moved-on';
+    }
+    return 'running';
+  }
+}

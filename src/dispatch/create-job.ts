@@ -1,0 +1,115 @@
+import type { BatchV1Api, V1Job } from '@kubernetes/client-node';
+import { classifyApiError, KubeApiError } from '../k8s/api-error.ts';
+import { retryTransient, type ApiRetryPolicy } from '../k8s/api-retry.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ApiGate } from './api-gate.ts';
+import { describeJobIdentity, jobHasIdentity, type JobIdentity } from './job-identity.ts';
+import { dispatcherMetrics } from './metrics.ts';
+import { Semaphore } from './semaphore.ts';
+
+export interface JobCreatorOptions {
+  batch: BatchV1Api;
+  gate: ApiGate;
+  retry: ApiRetryPolicy;
+  /** Job-creating requests this process has in flight at most. */
+  createConcurrency: number;
+  logger: Logger;
+  /** Aborted when the process stops: backoff sleeps end at once. */
+  signal?: AbortSignal;
+}
+
+/** A 409 whose Job is gone by the time we read it is retried; more than this means something loops. */
+const MAX_CONFLICT_ROUNDS = 3;
+
+/**
+ * Creates an attempt's Job exactly once however often it is asked: the Job name is fixed per
+ * attempt, so a 409 means an earlier try (ours, or a dispatcher that died) already created it,
+ * which we adopt when its identity labels are this attempt's.
+ */
+export class JobCreator {
+  private readonly options: JobCreatorOptions;
+  private readonly inFlight: Semaphore;
+
+  constructor(options: JobCreatorOptions) {
+    this.options = options;
+    this.inFlight = new Semaphore(options.createConcurrency);
+  }
+
+  /** Returns whether the Job was adopted (it existed) rather than created by this call. */
+  async create(namespace: string, job: V1Job, identity: JobIdentity): Promise<{ adopted: boolean }> {
+    const name = job.metadata?.name ?? '';
+    const started = Date.now();
+    const { batch } = this.options;
+    for (let round = 1; round <= MAX_CONFLICT_ROUNDS; round += 1) {
+      try {
+        await this.withRetry(`create Job ${namespace}/${name}`, () => this.inFlight.run(() => batch.createNamespacedJob({ namespace, body: job })), true);
+        dispatcherMetrics.jobsCreated.inc();
+        dispatcherMetrics.createSeconds.observe((Date.now() - started) / 1000);
+        return { adopted: false };
+      } catch (thrown) {
+        if (!(thrown instanceof KubeApiError) || thrown.code !== 'conflict') throw thrown;
+      }
+      const existing = await this.read(namespace, name);
+      if (existing === undefined) continue;
+      if (!jobHasIdentity(existing, identity)) {
+        throw new KubeApiError(
+          'permanent',
+          `Job ${namespace}/${name} already exists but belongs to ${describeJobIdentity(existing)}, not to pipeline run ${identity.pipelineRunId}, block run ${identity.blockRunId}, attempt ${identity.attempt} (Job name collision: was it created outside kubedispatch, or by another kubedispatch sharing this namespace with a different Redis?)`,
+          { status: 409, reason: 'JobNameCollision' },
+        );
+      }
+      this.options.logger.info({ namespace, job: name, ...identity }, 'Job already existed with this attempt\'s identity; adopted');
+      dispatcherMetrics.jobsAdopted.inc();
+      dispatcherMetrics.createSeconds.observe((Date.now() - started) / 1000);
+      return { adopted: true };
+    }
+    throw new KubeApiError('transient', `create Job ${namespace}/${name}: the Job kept appearing and disappearing (409, then 404 on read)`, {
+      status: 409,
+    });
+  }
+
+  /** Deletes a Job and its pods (Background propagation); a Job already gone is fine. */
+  async delete(namespace: string, name: string): Promise<void> {
+    try {
+      await this.withRetry(`delete Job ${namespace}/${name}`, () => this.options.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }));
+    } catch (thrown) {
+      if (thrown instanceof KubeApiError && thrown.status === 404) return;
+      throw thrown;
+    }
+  }
+
+  private async read(namespace: string, name: string): Promise<V1Job | undefined> {
+    try {
+      return await this.withRetry(`read Job ${namespace}/${name}`, () => this.options.batch.readNamespacedJob({ name, namespace }));
+    } catch (thrown) {
+      if (thrown instanceof KubeApiError && thrown.status === 404) return undefined;
+      throw thrown;
+    }
+  }
+
+  /** `gated`: a Job-creating request, which passes the shared limits (reads and deletes do not). */
+  private withRetry<T>(operation: string, call: () => Promise<T>, gated = false): Promise<T> {
+    const { gate, retry, signal, logger } = this.options;
+    return retryTransient(
+      operation,
+      async () => {
+        try {
+          return await call();
+        } catch (thrown) {
+          const error = classifyApiError(thrown, operation);
+          dispatcherMetrics.apiErrors.inc({ class: error.code });
+          throw error;
+        }
+      },
+      retry,
+      {
+        beforeTry: gated ? () => gate.beforeRequest(signal) : undefined,
+        signal,
+        onRetry: async (error, delayMs) => {
+          logger.warn({ err: error, delayMs }, 'transient Kubernetes API error; retrying');
+          if (gated) await gate.onTransientError(error);
+        },
+      },
+    );
+  }
+}

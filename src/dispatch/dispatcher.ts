@@ -1,0 +1,122 @@
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Env } from '../config/env.ts';
+import type { Settings } from '../config/settings.ts';
+import { toError } from '../errors/to-error.ts';
+import { createKubeClients, type KubeClients } from '../k8s/api-clients.ts';
+import type { ApiRetryPolicy } from '../k8s/api-retry.ts';
+import { createKubeConfig } from '../k8s/kube-config.ts';
+import type { Logger } from '../observability/logger.ts';
+import { BLOCK_RETRY_BACKOFF, BLOCK_RUN_QUEUE, blockRetryDelayMs, createBlockRunQueue, type BlockRunJobData } from '../queue/block-run-queue.ts';
+import { loadRenderContext } from '../render/context.ts';
+import { OutcomeWaiter } from '../runs/outcome-waiter.ts';
+import { RunStore } from '../runs/run-store.ts';
+import { ApiGate } from './api-gate.ts';
+import { BlockRenderer } from './block-renderer.ts';
+import { createBlockRunProcessor } from './block-run-processor.ts';
+import { JobCreator } from './create-job.ts';
+import { NamespaceSlots } from './namespace-slots.ts';
+import { RetryAfterPause } from './retry-after-pause.ts';
+import { fetchServerPod } from './server-pod.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+export interface DispatcherOptions {
+  settings: Settings;
+  env: Env;
+  logger: Logger;
+  /** `--kubeconfig`; else the settings' `kube.kubeconfig` (KUBECONFIG), else in-cluster, else default. */
+  kubeconfigPath?: string;
+  /** `--concurrency`; else `limits.dispatcherConcurrency`. */
+  concurrency?: number;
+  /** Tests inject clients; otherwise built from the kubeconfig. */
+  kubeClients?: KubeClients;
+}
+
+export interface RunningDispatcher {
+  worker: Worker<BlockRunJobData, string>;
+  /** Stops taking block runs and hands the ones in flight back to the queue (their Jobs keep running). */
+  stop(): Promise<void>;
+}
+
+/**
+ * BullMQ's queue-wide rate limit (`queue.rateLimit`, used for the shared Retry-After pause) is only
+ * honoured by workers that have a limiter; this one is far above any real rate, so only the
+ * pause ever limits.
+ */
+const EFFECTIVELY_UNLIMITED = { max: 1_000_000, duration: 1000 };
+
+/** Re-running a stalled block run is safe (same attempt → same Job name → adopted), so allow many. */
+const MAX_STALLED_COUNT = 1000;
+
+/** Builds and starts one dispatcher process's worker on the block-runs queue. */
+export async function startDispatcher(options: DispatcherOptions): Promise<RunningDispatcher> {
+  const { settings, env, logger } = options;
+  const prefix = settings.queue.prefix;
+  const retry: ApiRetryPolicy = {
+    baseMs: settings.dispatcher.apiRetryBaseMs,
+    maxMs: settings.dispatcher.apiRetryMaxMs,
+    deadlineMs: settings.dispatcher.apiRetryDeadlineMs,
+  };
+  const clients =
+    options.kubeClients ?? createKubeClients(createKubeConfig(options.kubeconfigPath || settings.kube.kubeconfig || undefined, env), settings.kube.requestTimeoutMs);
+  const serverPod = await fetchServerPod(clients.core, env, retry).catch((thrown: unknown) => {
+    logger.warn({ err: toError(thrown) }, 'could not read the dispatcher\'s own pod; Jobs get no defaults from it');
+    return undefined;
+  });
+  const renderContext = loadRenderContext(env, { serverPod });
+
+  const redisOptions = { maxRetriesPerRequest: null };
+  const redis = new Redis(settings.redis.url, redisOptions);
+  const subscriber = new Redis(settings.redis.url, redisOptions);
+  const store = new RunStore(redis, prefix);
+  const waiter = new OutcomeWaiter(store, subscriber, logger, settings.dispatcher.outcomePollMs);
+  const queue = createBlockRunQueue(redis, prefix);
+  const stopping = new AbortController();
+  const slots =
+    settings.limits.maxActiveJobsPerNamespace > 0
+      ? new NamespaceSlots(redis, `${prefix}:dispatch:namespace-slots`, settings.limits.maxActiveJobsPerNamespace, logger)
+      : undefined;
+  const gate = new ApiGate(
+    new TokenBucket(redis, `${prefix}:dispatch:token-bucket`, settings.limits.apiQps, settings.limits.apiBurst),
+    new RetryAfterPause(redis, `${prefix}:dispatch:retry-after`),
+  );
+  const creator = new JobCreator({ batch: clients.batch, gate, retry, createConcurrency: settings.dispatcher.createConcurrency, logger, signal: stopping.signal });
+
+  await waiter.start();
+  slots?.start();
+  // The processor stays active while its Job runs, so this caps active Jobs across all dispatchers.
+  await queue.setGlobalConcurrency(settings.limits.maxActiveJobs);
+
+  const processor = createBlockRunProcessor({ store, queue, waiter, renderer: new BlockRenderer(store, renderContext), creator, slots, logger, stopping: stopping.signal });
+  const worker = new Worker<BlockRunJobData, string>(BLOCK_RUN_QUEUE, processor, {
+    connection: redis,
+    prefix,
+    concurrency: options.concurrency ?? settings.limits.dispatcherConcurrency,
+    maxStalledCount: MAX_STALLED_COUNT,
+    lockDuration: settings.dispatcher.lockDurationMs,
+    stalledInterval: settings.dispatcher.stalledIntervalMs,
+    limiter: EFFECTIVELY_UNLIMITED,
+    settings: {
+      backoffStrategy: (attemptsMade, type, _error, job) =>
+        type === BLOCK_RETRY_BACKOFF && job ? blockRetryDelayMs((job.data as BlockRunJobData).retry, attemptsMade) : 0,
+    },
+  });
+  worker.on('error', (error) => logger.error({ err: error }, 'dispatcher worker error; it keeps running'));
+  worker.on('failed', (job, error) => logger.info({ blockRunId: job?.data.blockRunId, attemptsMade: job?.attemptsMade, reason: error.message }, 'block run attempt failed'));
+  logger.info({ concurrency: worker.opts.concurrency, maxActiveJobs: settings.limits.maxActiveJobs }, 'dispatcher started');
+
+  let stopped: Promise<void> | undefined;
+  const stop = async () => {
+    stopping.abort();
+    await worker.close();
+    slots?.stop();
+    await waiter.stop();
+    await queue.close();
+    await Promise.all([redis.quit(), subscriber.quit()].map((closing) => closing.catch(() => undefined)));
+    logger.info('dispatcher stopped');
+  };
+  return {
+    worker,
+    stop: () => (stopped ??= stop()),
+  };
+}

@@ -1,0 +1,53 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump } from 'js-yaml';
+
+export interface TestBlock {
+  uuid: string;
+  upstream?: string[];
+  /** Simulated pod behaviour: annotations of docs/design.md (`sim.kubedispatch.io/...`). */
+  annotations?: Record<string, string>;
+  retries?: number;
+  namespace?: string;
+}
+
+export interface TestProject {
+  dir: string;
+  remove(): void;
+}
+
+/** Writes a one-pipeline Mage project (`pipeline`) whose blocks run on the simulated cluster. */
+export function writeProject(blocks: TestBlock[], jobNamePrefix = 'disp'): TestProject {
+  const dir = mkdtempSync(join(tmpdir(), 'kubedispatch-dispatch-'));
+  writeFileSync(
+    join(dir, 'metadata.yaml'),
+    dump({
+      project_uuid: 'dispatch-tests',
+      k8s_executor_config: { job_name_prefix: jobNamePrefix, container_config: { image: 'busybox:1.36' }, job: { backoff_limit: 0 } },
+    }),
+  );
+  mkdirSync(join(dir, 'pipelines', 'pipeline'), { recursive: true });
+  writeFileSync(
+    join(dir, 'pipelines', 'pipeline', 'metadata.yaml'),
+    dump({
+      uuid: 'pipeline',
+      name: 'pipeline',
+      type: 'python',
+      executor_type: 'k8s',
+      blocks: blocks.map((block) => ({
+        uuid: block.uuid,
+        type: 'custom',
+        language: 'python',
+        upstream_blocks: block.upstream ?? [],
+        downstream_blocks: blocks.filter((other) => other.upstream?.includes(block.uuid)).map((other) => other.uuid),
+        retry_config: { retries: block.retries ?? 0, delay: 0, exponential_backoff: false, max_delay: 0 },
+        executor_config: {
+          ...(block.namespace && { namespace: block.namespace }),
+          metadata: { annotations: { 'sim.kubedispatch.io/duration': '50ms', ...block.annotations } },
+        },
+      })),
+    }),
+  );
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
