@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from './clock.ts';
 import { defaultPropagationPolicy, parsePropagationPolicy, requestDeletion, type DeleteOptions } from './deletion.ts';
 import { discoveryDocument } from './discovery.ts';
+import { readBody, sendJson } from './http-json.ts';
 import { admitJob } from './job-admission.ts';
 import { both, parseFieldSelector, parseLabelSelector } from './label-selector.ts';
 import { admitNamespace, assertNamespaceOpen, type NamespaceController } from './namespaces.ts';
@@ -26,21 +27,12 @@ export interface ApiServerDeps {
 const ORPHAN_WARNING =
   '299 - "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning"';
 
-function sendJson(response: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
-  response.end(text);
-}
-
 function sendStatus(response: ServerResponse, status: ApiStatus): void {
   sendJson(response, status.code, status);
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  if (chunks.length === 0) return undefined;
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = await readBody(request);
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
