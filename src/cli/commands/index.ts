@@ -1,9 +1,16 @@
 import type { Command } from 'commander';
+import { registerCancel } from './cancel.ts';
+import { registerDashboard } from './dashboard.ts';
 import { registerDispatcher } from './dispatcher.ts';
 import { registerRender } from './render.ts';
+import { registerRun } from './run.ts';
+import { registerScheduler } from './scheduler.ts';
+import { registerStatus } from './status.ts';
 import { registerValidate } from './validate.ts';
+import { registerWatcher } from './watcher.ts';
 
 /** Every subcommand registers itself on the root program; one module per command. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerRender, registerValidate, registerDispatcher];
+export const commands: RegisterCommand[] = [registerRender, registerValidate, registerDispatcher, registerWatcher,
+  registerRun, registerStatus, registerCancel, registerScheduler, registerDashboard];

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { processEnv } from '../../config/env.ts';
+import { loadSettings } from '../../config/settings.ts';
+import { createLogger } from '../../observability/logger.ts';
+import { runWatcherUntilSignal } from '../../watch/watcher-process.ts';
+
+interface WatcherCommandOptions {
+  kubeconfig?: string;
+  config?: string;
+}
+
+/** `kubedispatch watcher`: the same process as `workers/watcher.ts`, with flags. */
+export function registerWatcher(program: Command): void {
+  program
+    .command('watcher')
+    .description(
+      'run the watcher: decide each block run\'s outcome from its Kubernetes Job and pods, then clean the Job up ' +
+        '(run two or more for hot standby: a Redis lease lets one act at a time; stops cleanly on SIGTERM/SIGINT)',
+    )
+    .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, else in-cluster config, else ~/.kube/config)')
+    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
+    .action(async (options: WatcherCommandOptions) => {
+      const env = processEnv();
+      const settings = loadSettings(env, options.config);
+      const logger = createLogger(settings.log.level, 'watcher');
+      await runWatcherUntilSignal({ settings, env, logger, kubeconfigPath: options.kubeconfig });
+    });
+}
