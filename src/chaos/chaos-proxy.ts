@@ -1,12 +1,8 @@
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { readBody, sendJson } from '../sim/http-json.ts';
-import { writeKubeconfig } from '../sim/kubeconfig.ts';
+import { listenWithKubeconfig, type EndpointOptions } from '../sim/loopback-endpoint.ts';
 import { parseRequestInfo } from '../sim/request-info.ts';
 import { expired, failure } from '../sim/status.ts';
 import { FaultPlan, type RequestFaults } from './fault-plan.ts';
@@ -14,11 +10,8 @@ import { FaultRulesError, validateFaultRules, type FaultRules } from './fault-ru
 import { injectedStatus } from './injected-status.ts';
 import { cutAfterEvents } from './watch-cutter.ts';
 
-export interface ChaosProxyOptions {
+export interface ChaosProxyOptions extends EndpointOptions {
   targetKubeconfig: string;
-  host?: string;
-  port?: number;
-  kubeconfigOut?: string;
   faults?: FaultRules;
 }
 
@@ -125,30 +118,19 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
       if (!response.headersSent) sendJson(response, code, failure(code, code === 400 ? 'BadRequest' : 'InternalError', message));
     });
   });
-  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the chaos proxy has no TCP address');
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  const temporaryDir = options.kubeconfigOut ? undefined : mkdtempSync(join(tmpdir(), 'kubedispatch-chaos-'));
-  const kubeconfigPath = options.kubeconfigOut ?? join(temporaryDir as string, 'kubeconfig');
-  const kubeConfig = writeKubeconfig(kubeconfigPath, url, 'kubedispatch-chaos');
+  const endpoint = await listenWithKubeconfig(server, options, 'kubedispatch-chaos');
 
   return {
-    url,
-    kubeconfigPath,
-    kubeConfig,
+    url: endpoint.url,
+    kubeconfigPath: endpoint.kubeconfigPath,
+    kubeConfig: endpoint.kubeConfig,
     setFaults(rules) {
       plan = new FaultPlan(validateFaultRules(rules));
     },
     faults: () => plan.rules,
     async stop() {
-      const closed = once(server, 'close');
-      server.close();
-      server.closeAllConnections();
       agent.destroy();
-      await closed;
-      if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
+      await endpoint.close();
     },
   };
 }

@@ -1,8 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createApiHandler } from './api-server.ts';
 import { scaledClock, type Clock } from './clock.ts';
@@ -10,7 +6,7 @@ import { EventRecorder } from './event-recorder.ts';
 import { GarbageCollector } from './garbage-collector.ts';
 import { JobController } from './job-controller.ts';
 import { Kubelet } from './kubelet.ts';
-import { writeKubeconfig } from './kubeconfig.ts';
+import { listenWithKubeconfig, type EndpointOptions } from './loopback-endpoint.ts';
 import { NamespaceController, newNamespace } from './namespaces.ts';
 import { RequestCounter, type RequestStats } from './request-stats.ts';
 import { NAMESPACES } from './resources.ts';
@@ -21,14 +17,9 @@ export interface SimLogger {
   warn(object: object, message: string): void;
 }
 
-export interface SimClusterOptions {
-  host?: string;
-  /** 0 or unset: a free port. */
-  port?: number;
-  /** Where to write the kubeconfig; unset: a private temporary file removed on stop. */
-  kubeconfigOut?: string;
+export interface SimClusterOptions extends EndpointOptions {
   logger?: SimLogger;
-  /** Run time of a pod that declares none (docs/design.md: 200ms). */
+  /** Run time in ms of a pod that declares none (docs/design.md: 200ms). */
   defaultPodDuration?: number;
   /** Simulated time runs this many times faster than wall time. */
   timeScale?: number;
@@ -94,32 +85,19 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     { keepAliveTimeout: 60_000 },
     createApiHandler({ store, clock, namespaces, requests, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000, onError }),
   );
-  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the simulated API server has no TCP address');
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-
-  const temporaryDir = options.kubeconfigOut ? undefined : mkdtempSync(join(tmpdir(), 'kubedispatch-sim-'));
-  const kubeconfigPath = options.kubeconfigOut ?? join(temporaryDir as string, 'kubeconfig');
-  const kubeConfig = writeKubeconfig(kubeconfigPath, url, 'kubedispatch-sim');
+  const endpoint = await listenWithKubeconfig(server, options, 'kubedispatch-sim');
 
   return {
-    url,
-    kubeconfigPath,
-    kubeConfig,
+    url: endpoint.url,
+    kubeconfigPath: endpoint.kubeconfigPath,
+    kubeConfig: endpoint.kubeConfig,
     clock,
     stats: () => requests.snapshot(),
     resetStats: () => requests.reset(),
     async stop() {
       clearInterval(eventSweep);
       for (const controller of controllers) controller.stop();
-      const closed = once(server, 'close');
-      server.close();
-      server.closeAllConnections();
-      await closed;
-      if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
+      await endpoint.close();
     },
   };
 }
