@@ -206,6 +206,12 @@ const schema = {
       env: 'KUBEDISPATCH_AUTH_TOKEN',
       sensitive: true,
     },
+    uiWritable: {
+      doc: 'Let Bull Board at /ui retry, promote and remove queue jobs (read-only by default: such changes bypass the run store)',
+      format: Boolean,
+      default: false,
+      env: 'KUBEDISPATCH_UI_WRITABLE',
+    },
   },
   log: {
     level: {

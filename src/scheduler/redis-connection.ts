@@ -22,8 +22,11 @@ export class RedisUnreachableError extends Error {
  */
 export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, connectTimeout: timeoutMs });
-  // Errors surface through the failed connect below; later ones are reconnected by ioredis.
-  redis.on('error', () => undefined);
+  // The socket's error says why (ECONNREFUSED, ENOTFOUND…); connect() only says the connection closed.
+  let socketError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    socketError ??= error;
+  });
   try {
     await redis.connect();
     await redis.ping();
@@ -31,7 +34,7 @@ export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis
   } catch (thrown) {
     redis.disconnect();
     throw new RedisUnreachableError(
-      `cannot reach Redis at ${redactRedisUrl(url)} (${toError(thrown).message}); start Redis there, or set REDIS_URL ` +
+      `cannot reach Redis at ${redactRedisUrl(url)} (${(socketError ?? toError(thrown)).message}); start Redis there, or set REDIS_URL ` +
         '(or redis.url in the settings file) to a server that answers',
     );
   }

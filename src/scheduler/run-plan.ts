@@ -55,6 +55,9 @@ function checkEveryBlockRenders(context: PlanContext, project: Project, pipeline
  * every problem (unknown pipeline, invalid files, blocks that cannot run here, configs that do not render).
  */
 export function planRun(context: PlanContext, request: RunRequest): NewRun {
+  if (!context.projectDir) {
+    throw ConfigError.single('settings', 'project.dir', 'no Mage project configured: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)');
+  }
   const { project, problems: reading } = readProject(context.projectDir);
   const pipeline = findPipeline(project, request.pipelineUuid);
   const problems = new ProblemList();

@@ -23,8 +23,10 @@ function tickData(trigger: TimeTrigger): TriggerTickData {
  * `@once` is a delayed job, not a scheduler: its id names the trigger and start time and the job is
  * kept after it ran, so re-syncing never runs it twice (BullMQ refuses a second job with the same id).
  */
+const ONCE_PREFIX = 'once-';
+
 function onceJobId(trigger: TimeTrigger): string {
-  return `once-${encodeURIComponent(triggerScheduleId(trigger.pipelineUuid, trigger.name))}-${trigger.startTime ?? 0}`;
+  return `${ONCE_PREFIX}${encodeURIComponent(triggerScheduleId(trigger.pipelineUuid, trigger.name))}-${trigger.startTime ?? 0}`;
 }
 
 function sameSchedule(existing: JobSchedulerJson<TriggerTickData>, trigger: TimeTrigger & { schedule: { kind: 'cron' } }): boolean {
@@ -69,7 +71,7 @@ async function syncOnce(queue: Queue<TriggerTickData>, triggers: TimeTrigger[], 
   }
   const pending: Job<TriggerTickData>[] = await queue.getJobs(['delayed', 'waiting', 'prioritized']);
   for (const job of pending) {
-    if (job.repeatJobKey || !job.id || wanted.has(job.id) || keep.has(job.data.pipelineUuid)) continue;
+    if (!job.id?.startsWith(ONCE_PREFIX) || wanted.has(job.id) || keep.has(job.data.pipelineUuid)) continue;
     await job.remove();
     result.removed.push(job.name);
   }

@@ -28,7 +28,8 @@ export function startTriggerWorker(connection: ConnectionOptions, prefix: string
         throw toError(thrown);
       }
     },
-    { connection, prefix, concurrency: 1 },
+    // A tick takes milliseconds, so a short lock costs little and a killed scheduler's tick is re-run soon.
+    { connection, prefix, concurrency: 1, lockDuration: 5_000, stalledInterval: 5_000 },
   );
   worker.on('failed', (job, error) => logger.error({ tick: job?.id, err: error.message }, 'schedule tick failed'));
   worker.on('error', (error) => logger.error({ err: toError(error).message }, 'trigger worker error'));

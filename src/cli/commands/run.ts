@@ -1,0 +1,50 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { processEnv } from '../../config/env.ts';
+import { loadSettings } from '../../config/settings.ts';
+import { createPipelineRun } from '../../scheduler/create-run.ts';
+import { followRun } from '../../scheduler/follow-run.ts';
+import { withRunContext } from '../../scheduler/run-context.ts';
+import { runSummary } from '../../scheduler/run-report.ts';
+import { variablesFromAssignments } from '../../scheduler/run-variables.ts';
+
+interface RunOptions {
+  project?: string;
+  pipeline: string;
+  trigger?: string;
+  var?: string[];
+  wait?: boolean;
+  config?: string;
+}
+
+/** Collects `--var` options; a malformed one is a usage error (exit 2). */
+function collect(value: string, previous: string[] | undefined): string[] {
+  const { problems } = variablesFromAssignments([value]);
+  if (problems.length > 0) throw new InvalidArgumentError('expected NAME=VALUE');
+  return [...(previous ?? []), value];
+}
+
+/** `kubedispatch run`: validates and creates a run directly in Redis; `--wait` follows it to the end. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('validate a pipeline, create a run in Redis and enqueue its first blocks (dispatchers pick them up)')
+    .option('--project <dir>', 'Mage project directory (default: project.dir / KUBEDISPATCH_PROJECT_DIR)')
+    .requiredOption('--pipeline <uuid>', 'pipeline to run (its folder name under pipelines/)')
+    .option('--trigger <name>', 'trigger name recorded with the run and used in Job names')
+    .option('--var <name=value>', 'run variable, stored with the run (repeatable)', collect)
+    .option('--wait', 'print a line per block state change until the run ends; exit 0 only if it succeeded')
+    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
+    .action(async (options: RunOptions) => {
+      const { variables } = variablesFromAssignments(options.var ?? []);
+      const env = processEnv();
+      const settings = loadSettings(env, options.config);
+      await withRunContext(settings, env, options.project ? { projectDir: options.project } : {}, async (context) => {
+        const runId = await createPipelineRun(context.creator, { pipelineUuid: options.pipeline, trigger: options.trigger ?? '', variables });
+        process.stdout.write(`run ${runId} created for pipeline ${options.pipeline}\n`);
+        if (!options.wait) return;
+        const run = await followRun(context.services.store, runId, (line) => process.stdout.write(`${line}\n`));
+        process.stdout.write(`${runSummary(run)}\n`);
+        if (run.state !== 'succeeded') process.exitCode = 1;
+      });
+    });
+}

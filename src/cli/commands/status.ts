@@ -1,0 +1,24 @@
+import { Option, type Command } from 'commander';
+import { processEnv } from '../../config/env.ts';
+import { loadSettings } from '../../config/settings.ts';
+import { withRunContext } from '../../scheduler/run-context.ts';
+import { runSummary } from '../../scheduler/run-report.ts';
+import { positiveInteger } from './cli-values.ts';
+
+/** `kubedispatch status`: a run and every block run (state, attempts, Job, reason, timings). */
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show a run and every block run: state, attempts, Job name, reason, exit code, timings')
+    .argument('<run-id>', 'pipeline run id', positiveInteger)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
+    .action(async (runId: number, options: { output: 'text' | 'json'; config?: string }) => {
+      const env = processEnv();
+      await withRunContext(loadSettings(env, options.config), env, {}, async (context) => {
+        const run = await context.services.store.getRun(runId);
+        if (!run) throw new Error(`no run ${runId} (check the id, and that REDIS_URL and the queue prefix are the scheduler's)`);
+        process.stdout.write(options.output === 'json' ? `${JSON.stringify(run, null, 2)}\n` : `${runSummary(run)}\n`);
+      });
+    });
+}

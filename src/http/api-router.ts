@@ -1,0 +1,88 @@
+import { Router, type Request, type Response } from 'express';
+import { ConfigError, formatProblem } from '../errors/config-problem.ts';
+import type { RunStore } from '../runs/run-store.ts';
+import { cancelPipelineRun, type RunCanceller } from '../scheduler/cancel-run.ts';
+import { createPipelineRun, type RunCreator } from '../scheduler/create-run.ts';
+import { variablesFromObject } from '../scheduler/run-variables.ts';
+
+export interface ApiDependencies {
+  store: RunStore;
+  creator: RunCreator;
+  canceller: RunCanceller;
+}
+
+const DEFAULT_LIST_LIMIT = 50;
+const MAX_LIST_LIMIT = 500;
+/** Keys of HTTP requests live beside schedule ticks' keys in the run store; the prefix keeps them apart. */
+const IDEMPOTENCY_PREFIX = 'http:';
+
+function badRequest(response: Response, problems: string[]): void {
+  response.status(400).json({ error: 'bad_request', problems });
+}
+
+/** Run ids are the positive integers the run store allocates; anything else cannot name a run. */
+function runIdParam(request: Request): number | undefined {
+  const raw = String(request.params['id'] ?? '');
+  return /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : undefined;
+}
+
+function readCreateBody(body: unknown): { trigger: string; variables: Record<string, string>; problems: string[] } {
+  const object = (body ?? {}) as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof object !== 'object' || Array.isArray(object)) return { trigger: '', variables: {}, problems: ['body: expected a JSON object { "trigger"?, "variables"? }'] };
+  const trigger = object['trigger'] ?? '';
+  if (typeof trigger !== 'string') problems.push('trigger: expected a string');
+  const reading = variablesFromObject(object['variables'], 'variables');
+  return { trigger: typeof trigger === 'string' ? trigger : '', variables: reading.variables, problems: [...problems, ...reading.problems] };
+}
+
+/** The JSON API under /api/v1: create, list, show and cancel runs. */
+export function apiRouter(deps: ApiDependencies): Router {
+  const router = Router();
+
+  router.post('/pipelines/:uuid/runs', async (request, response) => {
+    const { trigger, variables, problems } = readCreateBody(request.body);
+    const key = request.get('Idempotency-Key')?.trim();
+    if (key !== undefined && (key === '' || key.length > 200)) problems.push('Idempotency-Key: expected 1 to 200 characters');
+    if (problems.length > 0) return badRequest(response, problems);
+    try {
+      const runId = await createPipelineRun(deps.creator, {
+        pipelineUuid: String(request.params['uuid']),
+        trigger,
+        variables,
+        ...(key ? { idempotencyKey: `${IDEMPOTENCY_PREFIX}${key}` } : {}),
+      });
+      response.status(201).location(`/api/v1/runs/${runId}`).json(await deps.store.getRun(runId));
+    } catch (thrown) {
+      if (!(thrown instanceof ConfigError)) throw thrown;
+      response.status(422).json({
+        error: 'invalid_pipeline',
+        problems: thrown.problems.map((problem) => ({ ...problem, text: formatProblem(problem) })),
+      });
+    }
+  });
+
+  router.get('/runs', async (request, response) => {
+    const limit = Number(request.query['limit'] ?? DEFAULT_LIST_LIMIT);
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) return badRequest(response, [`limit: expected 1 to ${MAX_LIST_LIMIT}`]);
+    const ids = await deps.store.recentRunIds(limit);
+    const runs = await Promise.all(ids.map((id) => deps.store.getRunRecord(id)));
+    response.json({ runs: runs.filter((run) => run !== undefined) });
+  });
+
+  router.get('/runs/:id', async (request, response) => {
+    const runId = runIdParam(request);
+    const run = runId === undefined ? undefined : await deps.store.getRun(runId);
+    if (!run) return void response.status(404).json({ error: 'not_found', message: `no run ${String(request.params['id'])}` });
+    response.json(run);
+  });
+
+  router.post('/runs/:id/cancel', async (request, response) => {
+    const runId = runIdParam(request);
+    const report = runId === undefined ? undefined : await cancelPipelineRun(deps.canceller, runId);
+    if (!report?.found || runId === undefined) return void response.status(404).json({ error: 'not_found', message: `no run ${String(request.params['id'])}` });
+    response.json({ ...report, run: await deps.store.getRun(runId) });
+  });
+
+  return router;
+}

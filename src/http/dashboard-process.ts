@@ -1,0 +1,35 @@
+import type { Env } from '../config/env.ts';
+import type { Settings } from '../config/settings.ts';
+import type { Logger } from '../observability/logger.ts';
+import { openRunContext } from '../scheduler/run-context.ts';
+import type { Stoppable } from '../scheduler/until-signal.ts';
+import { startDashboard, type DashboardOverrides } from './dashboard.ts';
+
+export interface DashboardProcessOptions {
+  settings: Settings;
+  env: Env;
+  logger: Logger;
+  projectDir?: string;
+  kubeconfig?: string;
+  overrides?: DashboardOverrides;
+}
+
+/** The dashboard process: HTTP API, Bull Board and /metrics (no schedules, no sweep). */
+export async function startDashboardProcess(options: DashboardProcessOptions): Promise<Stoppable> {
+  const context = await openRunContext(options.settings, options.env, {
+    ...(options.projectDir ? { projectDir: options.projectDir } : {}),
+    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+  });
+  try {
+    const server = await startDashboard(context, options.settings, options.logger, options.overrides);
+    return {
+      async stop() {
+        await server.close();
+        await context.close();
+      },
+    };
+  } catch (thrown) {
+    await context.close();
+    throw thrown;
+  }
+}

@@ -1,0 +1,25 @@
+import type { Settings } from '../config/settings.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { RunContext } from '../scheduler/run-context.ts';
+import { startHttpServer, type RunningHttpServer } from './server.ts';
+
+/** Command-line overrides of the `http.*` settings. */
+export interface DashboardOverrides {
+  host?: string;
+  port?: number;
+  uiWritable?: boolean;
+}
+
+/** The HTTP API, Bull Board and /metrics over a process's run context, configured from `http.*`. */
+export function startDashboard(context: RunContext, settings: Settings, logger: Logger, overrides: DashboardOverrides = {}): Promise<RunningHttpServer> {
+  return startHttpServer({
+    host: overrides.host ?? settings.http.host,
+    port: overrides.port ?? settings.http.port,
+    authToken: settings.http.authToken,
+    uiWritable: overrides.uiWritable ?? settings.http.uiWritable,
+    services: context.services,
+    creator: context.creator,
+    canceller: context.canceller,
+    logger,
+  });
+}

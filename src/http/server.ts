@@ -1,0 +1,85 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { toError } from '../errors/to-error.ts';
+import { metricsRegistry, observeQueues } from '../observability/metrics.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { RunCanceller } from '../scheduler/cancel-run.ts';
+import type { RunCreator } from '../scheduler/create-run.ts';
+import type { RunServices } from '../scheduler/run-services.ts';
+import { apiRouter } from './api-router.ts';
+import { checkListenSecurity, requireToken, uiLogin } from './auth.ts';
+import { bullBoardRouter } from './bull-board.ts';
+import { healthRouter } from './health-router.ts';
+
+export const UI_PATH = '/ui';
+
+export interface HttpServerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Required beyond loopback; when set, required on everything but the health endpoints. */
+  authToken: string;
+  /** Lets Bull Board retry, remove and clean queue jobs. */
+  uiWritable: boolean;
+  services: RunServices;
+  creator: RunCreator;
+  canceller: RunCanceller;
+  logger: Logger;
+}
+
+export interface RunningHttpServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Errors nobody handled: a 500 with the message (never a stack), logged without headers. */
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (thrown, request, response, _next) => {
+    const error = toError(thrown);
+    const status = (thrown as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return void response.status(status).json({ error: 'bad_request', problems: [error.message] });
+    }
+    logger.error({ method: request.method, path: request.path, err: error.message }, 'request failed');
+    response.status(500).json({ error: 'internal', message: error.message });
+  };
+}
+
+export function buildApp(options: HttpServerOptions): Express {
+  const { services, authToken } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(healthRouter(services.redis));
+  const guard = requireToken(authToken);
+  app.get('/metrics', guard, async (_request, response) => {
+    const registry = metricsRegistry();
+    response.type(registry.contentType).send(await registry.metrics());
+  });
+  app.use('/api/v1', guard, express.json({ limit: '256kb' }), apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }));
+  app.get(`${UI_PATH}/login`, uiLogin(authToken, UI_PATH));
+  app.use(UI_PATH, requireToken(authToken, 'Basic realm="kubedispatch", charset="UTF-8"'), bullBoardRouter([services.blockQueue, services.triggerQueue], UI_PATH, options.uiWritable));
+  app.use(errorHandler(options.logger));
+  return app;
+}
+
+/** Starts the HTTP API, Bull Board and /metrics; refuses a non-loopback address without a token. */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  checkListenSecurity(options.host, options.authToken);
+  const stopObserving = observeQueues([options.services.blockQueue, options.services.triggerQueue]);
+  const server = buildApp(options).listen(options.port, options.host);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(toError(error)))]);
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  options.logger.info({ host: options.host, port, auth: options.authToken ? 'token' : 'none (loopback)' }, 'HTTP API listening');
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    async close() {
+      stopObserving();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

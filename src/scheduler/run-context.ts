@@ -1,0 +1,57 @@
+import type { Env } from '../config/env.ts';
+import type { Settings } from '../config/settings.ts';
+import { createKubeClients } from '../k8s/api-clients.ts';
+import { createKubeConfig } from '../k8s/kube-config.ts';
+import { loadRenderContext } from '../render/context.ts';
+import { kubeJobDeleter, type JobDeleter, type RunCanceller } from './cancel-run.ts';
+import type { RunCreator } from './create-run.ts';
+import { openRunServices, type RunServices } from './run-services.ts';
+
+/** Everything that creates, shows and cancels runs, built once per process from the settings. */
+export interface RunContext {
+  services: RunServices;
+  creator: RunCreator;
+  canceller: RunCanceller;
+  close(): Promise<void>;
+}
+
+export interface RunContextOptions {
+  /** Overrides `project.dir`. */
+  projectDir?: string;
+  /** Overrides `kube.kubeconfig`. */
+  kubeconfig?: string;
+}
+
+/**
+ * Kubernetes is reached only when a cancelled run has Jobs to delete, so creating runs, showing
+ * them and serving the dashboard work where no cluster is configured.
+ */
+function lazyJobDeleter(settings: Settings, env: Env, kubeconfig: string | undefined): JobDeleter {
+  let deleter: JobDeleter | undefined;
+  return (namespace, name) => {
+    deleter ??= kubeJobDeleter(createKubeClients(createKubeConfig(kubeconfig || settings.kube.kubeconfig || undefined, env), settings.kube.requestTimeoutMs).batch);
+    return deleter(namespace, name);
+  };
+}
+
+export async function openRunContext(settings: Settings, env: Env, options: RunContextOptions = {}): Promise<RunContext> {
+  const render = loadRenderContext(env);
+  const services = await openRunServices(settings);
+  const projectDir = options.projectDir ?? settings.project.dir;
+  return {
+    services,
+    creator: { store: services.store, blockQueue: services.blockQueue, plan: { projectDir, render } },
+    canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: lazyJobDeleter(settings, env, options.kubeconfig) },
+    close: () => services.close(),
+  };
+}
+
+/** Opens a run context for one piece of work (a CLI command) and always closes it. */
+export async function withRunContext<T>(settings: Settings, env: Env, options: RunContextOptions, work: (context: RunContext) => Promise<T>): Promise<T> {
+  const context = await openRunContext(settings, env, options);
+  try {
+    return await work(context);
+  } finally {
+    await context.close();
+  }
+}

@@ -1,0 +1,41 @@
+import type { BlockRunRecord, RunWithBlocks } from '../runs/types.ts';
+import { TERMINAL_RUN_STATES } from '../runs/types.ts';
+
+function seconds(from: number | undefined, to: number | undefined): string {
+  return from && to ? `${((to - from) / 1000).toFixed(1)}s` : '';
+}
+
+/** Why a block ended as it did, in one line (reason, exit code, message). */
+function why(block: BlockRunRecord): string {
+  const parts = [block.reason, block.exitCode === undefined ? undefined : `exit code ${block.exitCode}`, block.message].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join('; ')})` : '';
+}
+
+/** One progress line: `block load_orders: running (attempt 1/3, job mage-etl-block-12)`. */
+export function blockLine(block: BlockRunRecord): string {
+  const details = [
+    block.attempt > 0 ? `attempt ${block.attempt}/${block.maxAttempts}` : undefined,
+    block.jobName ? `job ${block.namespace ?? 'default'}/${block.jobName}` : undefined,
+    seconds(block.startedAt, block.finishedAt) || undefined,
+  ].filter(Boolean);
+  const failed = block.state === 'failed' || block.state === 'upstream_failed' || block.state === 'cancelled';
+  return `block ${block.blockUuid}: ${block.state}${details.length > 0 ? ` [${details.join(', ')}]` : ''}${failed ? why(block) : ''}`;
+}
+
+/** The human form of `status` and of `run --wait`'s closing summary. */
+export function runSummary(run: RunWithBlocks): string {
+  const lines = [
+    `run ${run.id} of pipeline ${run.pipelineUuid}: ${run.state}${run.reason ? ` (${run.reason})` : ''}`,
+    `  trigger: ${run.trigger || '(manual)'}   created: ${new Date(run.createdAt).toISOString()}   took: ${seconds(run.startedAt ?? run.createdAt, run.finishedAt) || '-'}`,
+  ];
+  if (Object.keys(run.variables).length > 0) lines.push(`  variables: ${Object.entries(run.variables).map(([key, value]) => `${key}=${value}`).join(' ')}`);
+  for (const block of run.blocks) {
+    lines.push(`  ${blockLine(block)}`);
+    if (block.state === 'failed' && block.logTail?.length) lines.push(...block.logTail.slice(-5).map((line) => `      | ${line}`));
+  }
+  return lines.join('\n');
+}
+
+export function isFinished(run: RunWithBlocks): boolean {
+  return TERMINAL_RUN_STATES.has(run.state);
+}

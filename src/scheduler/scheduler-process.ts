@@ -1,0 +1,40 @@
+import type { Env } from '../config/env.ts';
+import type { Settings } from '../config/settings.ts';
+import { startDashboard, type DashboardOverrides } from '../http/dashboard.ts';
+import type { Logger } from '../observability/logger.ts';
+import { openRunContext } from './run-context.ts';
+import { startScheduler } from './scheduler-service.ts';
+import type { Stoppable } from './until-signal.ts';
+
+export interface SchedulerProcessOptions {
+  settings: Settings;
+  env: Env;
+  logger: Logger;
+  projectDir?: string;
+  kubeconfig?: string;
+  /** Also serve the HTTP API and dashboard from this process. */
+  http?: DashboardOverrides | false;
+}
+
+/** The scheduler process: schedules, trigger worker and sweep, optionally the HTTP API. */
+export async function startSchedulerProcess(options: SchedulerProcessOptions): Promise<Stoppable> {
+  const { settings, env, logger } = options;
+  const projectDir = options.projectDir ?? settings.project.dir;
+  if (!projectDir) throw new Error('the scheduler needs a Mage project: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)');
+  const context = await openRunContext(settings, env, { projectDir, ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) });
+  try {
+    const scheduler = startScheduler({ services: context.services, creator: context.creator, sweepIntervalMs: settings.scheduler.sweepIntervalMs, logger });
+    const server = options.http ? await startDashboard(context, settings, logger, options.http) : undefined;
+    logger.info({ projectDir, http: server?.url }, 'scheduler started');
+    return {
+      async stop() {
+        await server?.close();
+        await scheduler.stop();
+        await context.close();
+      },
+    };
+  } catch (thrown) {
+    await context.close();
+    throw thrown;
+  }
+}
