@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { registerCancel } from './cancel.ts';
+import { registerChaos } from './chaos.ts';
 import { registerDashboard } from './dashboard.ts';
 import { registerDispatcher } from './dispatcher.ts';
 import { registerRender } from './render.ts';
 import { registerRun } from './run.ts';
 import { registerScheduler } from './scheduler.ts';
+import { registerSim } from './sim.ts';
 import { registerStatus } from './status.ts';
 import { registerValidate } from './validate.ts';
 import { registerWatcher } from './watcher.ts';
@@ -13,4 +15,4 @@ import { registerWatcher } from './watcher.ts';
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [registerRender, registerValidate, registerDispatcher, registerWatcher,
-  registerRun, registerStatus, registerCancel, registerScheduler, registerDashboard];
+  registerRun, registerStatus, registerCancel, registerScheduler, registerDashboard, registerSim, registerChaos];
