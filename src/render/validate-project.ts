@@ -22,8 +22,8 @@ export function validateProject(dir: string, env: Env, options: RenderContextOpt
   const brokenFiles = new Set(problems.filter((problem) => problem.severity === 'error').map((problem) => problem.file));
   if (contextProblems.some((problem) => problem.severity === 'error') || brokenFiles.has(project.metadataFile)) return problems;
   for (const pipeline of project.pipelines) {
-    if (brokenFiles.has(pipeline.file)) continue;
     problems.push(...blocksThatCannotRunHere(pipeline, env));
+    if (brokenFiles.has(pipeline.file)) continue;
     for (const block of pipeline.blocks) {
       if (effectiveExecutorType(block, pipeline, env) !== KUBERNETES_EXECUTOR) continue;
       const missingImage = options.serverPod ? 'error' : 'warning';

@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import type { V1Pod } from '@kubernetes/client-node';
+import { effectiveExecutorType } from '../../../src/executor-config/executor-type.ts';
+import { loadProject } from '../../../src/project/load-project.ts';
+import { loadRenderContext } from '../../../src/render/context.ts';
+import { renderBlockJob } from '../../../src/render/render-block-job.ts';
+import { problemsOf, render, renderProblems, scenarioProject, writeTree } from '../support/mage-project.ts';
+
+describe('renderBlockJob', () => {
+  it('renders the hardcoded defaults and Mage\'s command', () => {
+    const { job, name, namespace, warnings } = render({});
+    expect(warnings).toEqual([]);
+    expect(name).toBe('mage-data-prep-block-42');
+    expect(namespace).toBe('default');
+    const labels = {
+      'app.kubernetes.io/managed-by': 'kubedispatch',
+      'kubedispatch.io/pipeline': 'etl',
+      'kubedispatch.io/block': 'run_me',
+      'kubedispatch.io/pipeline-run-id': '7',
+      'kubedispatch.io/block-run-id': '42',
+      'kubedispatch.io/trigger': '',
+      'kubedispatch.io/attempt': '1',
+    };
+    const annotations = { 'kubedispatch.io/pipeline': 'etl', 'kubedispatch.io/block': 'run_me', 'kubedispatch.io/trigger': '' };
+    expect(job).toEqual({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name, namespace: 'default', labels, annotations },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          metadata: { labels, annotations },
+          spec: {
+            restartPolicy: 'Never',
+            serviceAccountName: 'default',
+            containers: [{
+              name: 'mage-job-container',
+              image: 'server-image:1',
+              imagePullPolicy: 'IfNotPresent',
+              command: ['mage', 'run', expect.stringMatching(/kd-project-/), 'etl', '--block-uuid', 'run_me', '--executor-type', 'local_python', '--block-run-id', '42', '--pipeline-run-id', '7'],
+            }],
+          },
+        },
+      },
+    });
+  });
+
+  it('is pure: same inputs, same Job, inputs untouched', () => {
+    const project = loadProject(scenarioProject({ project: { container: { env: [{ name: 'A', value: '1' }] } } }));
+    const context = loadRenderContext({});
+    const snapshot = JSON.stringify(project);
+    const ids = { pipelineRunId: 1, blockRunId: 2, attempt: 1 };
+    const serverless = { ...context, serverPod: { spec: { containers: [{ name: 'c', image: 'i' }] } } };
+    expect(renderBlockJob(serverless, project, 'etl', 'run_me', ids)).toEqual(renderBlockJob(serverless, project, 'etl', 'run_me', ids));
+    expect(JSON.stringify(project)).toBe(snapshot);
+  });
+
+  it('names later attempts apart and carries the trigger', () => {
+    const { name, job } = render({ project: { job_name_prefix: 'etl-{trigger_name}' }, ids: { attempt: 3, trigger: 'Nightly Run' } });
+    expect(name).toBe('mage-etl-nightly-run-block-42-a3');
+    expect(job.metadata?.labels?.['kubedispatch.io/attempt']).toBe('3');
+    expect(job.metadata?.labels?.['kubedispatch.io/trigger']).toMatch(/^Nightly-Run-[0-9a-f]{8}$/);
+    expect(job.metadata?.annotations?.['kubedispatch.io/trigger']).toBe('Nightly Run');
+  });
+
+  it('refuses unknown placeholders in job_name_prefix, naming the file that set it', () => {
+    expect(renderProblems({ pipeline: { job_name_prefix: '{pipeline_uuid}' } })).toEqual([expect.objectContaining({
+      file: expect.stringMatching(/etl\/metadata\.yaml$/), keyPath: 'executor_config.job_name_prefix', message: expect.stringMatching(/unknown placeholder \{pipeline_uuid\}/),
+    })]);
+  });
+
+  it('applies metadata to the Job and its pod template; identity labels cannot be replaced', () => {
+    const { job, warnings } = render({ block: { metadata: { labels: { team: 'x', 'kubedispatch.io/block': 'fake' }, annotations: { 'sim.kubedispatch.io/duration': '2s' } } } });
+    for (const metadata of [job.metadata, job.spec?.template.metadata]) {
+      expect(metadata?.labels).toMatchObject({ team: 'x', 'kubedispatch.io/block': 'run_me' });
+      expect(metadata?.annotations).toMatchObject({ 'sim.kubedispatch.io/duration': '2s' });
+    }
+    expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', keyPath: 'blocks[0].executor_config.metadata.labels.kubedispatch.io/block' })]);
+  });
+
+  it('passes the rest of the pod, container and job spec through', () => {
+    const { job } = render({ block: {
+      pod: { priority_class_name: 'batch', security_context: { run_as_non_root: true }, restart_policy: 'OnFailure' },
+      container: { security_context: { read_only_root_filesystem: true }, env_from: [{ secret_ref: { name: 's' } }], working_dir: '/w' },
+      job: { completions: 1, suspend: false },
+    } });
+    expect(job.spec).toMatchObject({ completions: 1, suspend: false, backoffLimit: 0 });
+    expect(job.spec?.template.spec).toMatchObject({ priorityClassName: 'batch', securityContext: { runAsNonRoot: true }, restartPolicy: 'OnFailure' });
+    expect(job.spec?.template.spec?.containers[0]).toMatchObject({ securityContext: { readOnlyRootFilesystem: true }, envFrom: [{ secretRef: { name: 's' } }], workingDir: '/w' });
+  });
+
+  it('reports unknown pipelines and blocks', () => {
+    const project = loadProject(scenarioProject({}));
+    const context = loadRenderContext({});
+    const ids = { pipelineRunId: 1, blockRunId: 1, attempt: 1 };
+    expect(problemsOf(() => renderBlockJob(context, project, 'nope', 'run_me', ids))[0]?.message).toBe('unknown pipeline "nope"; expected one of: etl');
+    expect(problemsOf(() => renderBlockJob(context, project, 'etl', 'nope', ids))[0]?.message).toBe('unknown block "nope"; expected one of: run_me');
+    expect(() => renderBlockJob(context, project, 'etl', 'run_me', { ...ids, blockRunId: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('command', () => {
+  it('uses KUBEDISPATCH_PROJECT_PATH as the project path', () => {
+    const { job } = render({ env: { KUBEDISPATCH_PROJECT_PATH: '/home/src/demo' } });
+    expect(job.spec?.template.spec?.containers[0]?.command?.slice(0, 4)).toEqual(['mage', 'run', '/home/src/demo', 'etl']);
+  });
+
+  it('fills placeholders in a custom command and args, leaving ${SHELL} variables alone', () => {
+    const { job } = render({
+      env: { KUBEDISPATCH_PROJECT_PATH: '/p' },
+      ids: { trigger: 'hourly', attempt: 2 },
+      block: { container: { command: ['sh', '-c'], args: ['run {project_path} {pipeline_uuid} {block_uuid} {block_run_id} {pipeline_run_id} {trigger_name} {attempt} ${HOME}'] } },
+    });
+    const container = job.spec?.template.spec?.containers[0];
+    expect(container?.command).toEqual(['sh', '-c']);
+    expect(container?.args).toEqual(['run /p etl run_me 42 7 hourly 2 ${HOME}']);
+  });
+
+  it('keeps the image entrypoint when only args are set', () => {
+    const container = render({ block: { container: { args: ['--block', '{block_uuid}'] } } }).job.spec?.template.spec?.containers[0];
+    expect(container?.command).toBeUndefined();
+    expect(container?.args).toEqual(['--block', 'run_me']);
+  });
+
+  it('refuses unknown placeholders', () => {
+    expect(renderProblems({ project: { container: { command: ['run', '{block}'] } } })).toEqual([expect.objectContaining({
+      keyPath: 'k8s_executor_config.container.command', message: expect.stringMatching(/^unknown placeholder \{block\} in "\{block\}"; expected one of \{project_path\}/),
+    })]);
+  });
+});
+
+describe('server pod defaults', () => {
+  const serverPod: V1Pod = {
+    metadata: { name: 'dispatcher-0' },
+    spec: {
+      nodeSelector: { pool: 'mage' },
+      tolerations: [{ key: 'mage', operator: 'Exists' }],
+      imagePullSecrets: [{ name: 'server-registry' }],
+      volumes: [
+        { name: 'code', persistentVolumeClaim: { claimName: 'code' } },
+        { name: 'unused', emptyDir: {} },
+        { name: 'kube-api-access-x', projected: { sources: [] } },
+      ],
+      containers: [
+        { name: 'sidecar', image: 'proxy:1' },
+        {
+          name: 'mage', image: 'mage-server:2',
+          env: [{ name: 'A', value: 'server' }, { name: 'B', value: 'server' }],
+          envFrom: [{ configMapRef: { name: 'server-env' } }],
+          volumeMounts: [{ name: 'code', mountPath: '/home/src' }, { name: 'kube-api-access-x', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }],
+        },
+      ],
+    },
+  };
+
+  it('takes image, env, envFrom, mounts with their volumes, node selector, tolerations and pull secrets from MAGE_CONTAINER_NAME', () => {
+    const { job } = render({ serverPod, env: { MAGE_CONTAINER_NAME: 'mage' }, block: { container: { env: [{ name: 'B', value: 'mine' }] } } });
+    const pod = job.spec?.template.spec;
+    expect(pod).toMatchObject({
+      nodeSelector: { pool: 'mage' }, tolerations: [{ key: 'mage', operator: 'Exists' }], imagePullSecrets: [{ name: 'server-registry' }],
+      volumes: [{ name: 'code', persistentVolumeClaim: { claimName: 'code' } }],
+    });
+    expect(pod?.containers[0]).toMatchObject({
+      name: 'mage-job-container', image: 'mage-server:2',
+      env: [{ name: 'A', value: 'server' }, { name: 'B', value: 'mine' }],
+      envFrom: [{ configMapRef: { name: 'server-env' } }],
+      volumeMounts: [{ name: 'code', mountPath: '/home/src' }],
+    });
+  });
+
+  it('uses the first container without MAGE_CONTAINER_NAME', () => {
+    expect(render({ serverPod }).job.spec?.template.spec?.containers[0]?.image).toBe('proxy:1');
+  });
+
+  it('lets configured values win and configured lists replace the server\'s whole', () => {
+    const { job } = render({ serverPod, env: { MAGE_CONTAINER_NAME: 'mage' }, project: {
+      container_config: { image: 'mine:1', volume_mounts: [{ name: 'code', mount_path: '/code' }] },
+      pod: { node_selector: { mine: 'yes' }, tolerations: [], image_pull_secrets: 'mine', volumes: [{ name: 'code', empty_dir: {} }] },
+    } });
+    const pod = job.spec?.template.spec;
+    expect(pod).toMatchObject({ nodeSelector: { mine: 'yes' }, tolerations: [], imagePullSecrets: [{ name: 'mine' }], volumes: [{ name: 'code', emptyDir: {} }] });
+    expect(pod?.containers[0]).toMatchObject({ image: 'mine:1', volumeMounts: [{ name: 'code', mountPath: '/code' }] });
+  });
+
+  it('without a server pod, a missing image is a clear error', () => {
+    expect(renderProblems({ serverPod: null })).toEqual([expect.objectContaining({
+      severity: 'error', keyPath: 'blocks[0].executor_config.container.image', message: expect.stringMatching(/^no image for block "run_me": set container.image/),
+    })]);
+    expect(render({ serverPod: null, project: { container: { image: 'x:1' } } }).job.spec?.template.spec?.containers[0]?.image).toBe('x:1');
+  });
+});
+
+describe('executor selection', () => {
+  const cases: [string | null, string | null, string | undefined, string][] = [
+    ['k8s', 'local_python', undefined, 'k8s'],
+    [null, 'k8s', 'local_python', 'k8s'],
+    ['local_python', 'K8S', undefined, 'k8s'],
+    [null, null, undefined, 'k8s'],
+    [null, null, 'LOCAL_PYTHON', 'local_python'],
+    ['', 'local_python', 'ecs', 'ecs'],
+    ['local_python_force', 'k8s', undefined, 'local_python_force'],
+    [null, 'pyspark', 'k8s', 'pyspark'],
+  ];
+  it.each(cases)('block %j, pipeline %j, DEFAULT_EXECUTOR_TYPE %j → %s', (blockType, pipelineType, defaultType, expected) => {
+    const dir = writeTree({
+      'metadata.yaml': {},
+      'pipelines/p/metadata.yaml': { executor_type: pipelineType, blocks: [{ uuid: 'b', executor_type: blockType }] },
+    });
+    const pipeline = loadProject(dir).pipelines[0]!;
+    expect(effectiveExecutorType(pipeline.blocks[0]!, pipeline, defaultType === undefined ? {} : { DEFAULT_EXECUTOR_TYPE: defaultType })).toBe(expected);
+  });
+
+  it('refuses to render a block that does not run on Kubernetes', () => {
+    const dir = writeTree({ 'metadata.yaml': {}, 'pipelines/p/metadata.yaml': { blocks: [{ uuid: 'b', executor_type: 'local_python_force' }] } });
+    expect(problemsOf(() => renderBlockJob(loadRenderContext({}), loadProject(dir), 'p', 'b', { pipelineRunId: 1, blockRunId: 1, attempt: 1 }))[0]?.message)
+      .toMatch(/executor type "local_python_force", which kubedispatch cannot run/);
+  });
+});
