@@ -1,10 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors/config-problem.ts';
 import { createPipelineRun } from '../../src/scheduler/create-run.ts';
-import type { RunServices } from '../../src/scheduler/run-services.ts';
 import { sweepRuns } from '../../src/scheduler/run-sweep.ts';
-import { testRedis, type TestRedis } from '../support/redis.ts';
-import { finish, keysUnder, silentLogger, takeQueued, testCreator, testServices, uuids, writeProject, type PipelineSpec } from './support.ts';
+import { finish, keysUnder, silentLogger, takeQueued, testCreator, useServices, uuids, writeProject, type PipelineSpec } from './support.ts';
 
 // a → (b, c) → d ; e independent
 const diamond: PipelineSpec = {
@@ -18,35 +16,28 @@ const diamond: PipelineSpec = {
 };
 
 describe('run creation', () => {
-  let t: TestRedis;
-  let services: RunServices;
+  const ctx = useServices();
   const projects: { remove(): void }[] = [];
 
   function project(pipelines: Record<string, PipelineSpec>) {
     const written = writeProject(pipelines);
     projects.push(written);
-    return testCreator(services, written.dir);
+    return testCreator(ctx.services, written.dir);
   }
 
-  beforeEach(() => {
-    t = testRedis();
-    services = testServices(t);
-  });
   afterEach(async () => {
-    await services.close();
-    await t.cleanup();
     for (const written of projects.splice(0)) written.remove();
   });
 
   it('creates the run with blocks in topological order, Mage retry and limits, and enqueues the roots', async () => {
     const creator = project({ etl: { ...diamond, concurrency: { block_run_limit: 3, pipeline_run_limit: 2 } } });
     const runId = await createPipelineRun(creator, { pipelineUuid: 'etl', trigger: 'manual', variables: { day: '2026-11-28' } });
-    const run = (await services.store.getRun(runId))!;
+    const run = (await ctx.services.store.getRun(runId))!;
     expect(run).toMatchObject({ state: 'running', trigger: 'manual', variables: { day: '2026-11-28' }, blockRunLimit: 3, pipelineRunLimit: 2 });
     expect(run.blocks.map((block) => block.blockUuid)).toEqual(['a', 'e', 'b', 'c', 'd']);
     const b = run.blocks.find((block) => block.blockUuid === 'b')!;
     expect(b).toMatchObject({ maxAttempts: 3, retry: { retries: 2, delaySeconds: 2, exponentialBackoff: false, maxDelaySeconds: 10 }, upstream: ['a'] });
-    const queued = await services.blockQueue.getJobs(['waiting']);
+    const queued = await ctx.services.blockQueue.getJobs(['waiting']);
     expect(uuids(queued)).toEqual(['a', 'e']);
     expect(queued.map((job) => job.opts.attempts)).toEqual([1, 1]);
   });
@@ -67,46 +58,46 @@ describe('run creation', () => {
     expect(errors.map((problem) => problem.keyPath).join('\n')).toMatch(/blocks\[0\]\.executor_type/);
     expect(errors.some((problem) => /lots/.test(problem.message))).toBe(true);
     expect(errors.some((problem) => /unknown/.test(problem.message))).toBe(true);
-    expect(await keysUnder(t)).toEqual([]);
+    expect(await keysUnder(ctx.t)).toEqual([]);
   });
 
   it('refuses an unknown pipeline, naming the known ones', async () => {
     const creator = project({ etl: diamond });
     await expect(createPipelineRun(creator, { pipelineUuid: 'nope', trigger: '', variables: {} })).rejects.toThrow(/unknown pipeline "nope".*etl/);
-    expect(await keysUnder(t)).toEqual([]);
+    expect(await keysUnder(ctx.t)).toEqual([]);
   });
 
   it('enqueues blocks along the DAG as their upstreams succeed', async () => {
     const creator = project({ etl: diamond });
     await createPipelineRun(creator, { pipelineUuid: 'etl', trigger: '', variables: {} });
-    const first = await takeQueued(services);
+    const first = await takeQueued(ctx.services);
     expect(uuids(first)).toEqual(['a', 'e']);
-    await finish(services, first.find((job) => job.data.blockUuid === 'e')!, 'succeeded');
-    expect(await takeQueued(services)).toEqual([]);
-    await finish(services, first.find((job) => job.data.blockUuid === 'a')!, 'succeeded');
-    const second = await takeQueued(services);
+    await finish(ctx.services, first.find((job) => job.data.blockUuid === 'e')!, 'succeeded');
+    expect(await takeQueued(ctx.services)).toEqual([]);
+    await finish(ctx.services, first.find((job) => job.data.blockUuid === 'a')!, 'succeeded');
+    const second = await takeQueued(ctx.services);
     expect(uuids(second)).toEqual(['b', 'c']);
-    await finish(services, second[0]!, 'succeeded');
-    expect(await takeQueued(services)).toEqual([]);
-    await finish(services, second[1]!, 'succeeded');
-    const third = await takeQueued(services);
+    await finish(ctx.services, second[0]!, 'succeeded');
+    expect(await takeQueued(ctx.services)).toEqual([]);
+    await finish(ctx.services, second[1]!, 'succeeded');
+    const third = await takeQueued(ctx.services);
     expect(uuids(third)).toEqual(['d']);
-    await finish(services, third[0]!, 'succeeded');
-    expect((await services.store.getRun(third[0]!.data.runId))!.state).toBe('succeeded');
+    await finish(ctx.services, third[0]!, 'succeeded');
+    expect((await ctx.services.store.getRun(third[0]!.data.runId))!.state).toBe('succeeded');
   });
 
   it('marks downstream blocks upstream_failed and fails the run once running blocks finish', async () => {
     const creator = project({ etl: diamond });
     const runId = await createPipelineRun(creator, { pipelineUuid: 'etl', trigger: '', variables: {} });
-    const [a, e] = await takeQueued(services);
-    await finish(services, a!, 'failed');
-    const afterFailure = (await services.store.getRun(runId))!;
+    const [a, e] = await takeQueued(ctx.services);
+    await finish(ctx.services, a!, 'failed');
+    const afterFailure = (await ctx.services.store.getRun(runId))!;
     expect(Object.fromEntries(afterFailure.blocks.map((block) => [block.blockUuid, block.state]))).toEqual({
       a: 'failed', b: 'upstream_failed', c: 'upstream_failed', d: 'upstream_failed', e: 'dispatching',
     });
     expect(afterFailure.state).toBe('running');
-    await finish(services, e!, 'succeeded');
-    const done = (await services.store.getRun(runId))!;
+    await finish(ctx.services, e!, 'succeeded');
+    const done = (await ctx.services.store.getRun(runId))!;
     expect(done.state).toBe('failed');
     expect(done.blocks[0]).toMatchObject({ blockUuid: 'a', reason: 'BackoffLimitExceeded', exitCode: 2 });
   });
@@ -116,8 +107,8 @@ describe('run creation', () => {
     const first = await createPipelineRun(creator, { pipelineUuid: 'etl', trigger: '', variables: {}, idempotencyKey: 'k1' });
     const again = await createPipelineRun(creator, { pipelineUuid: 'etl', trigger: '', variables: {}, idempotencyKey: 'k1' });
     expect(again).toBe(first);
-    expect(await services.store.recentRunIds(10)).toEqual([first]);
-    expect(uuids(await services.blockQueue.getJobs(['waiting']))).toEqual(['a', 'e']);
+    expect(await ctx.services.store.recentRunIds(10)).toEqual([first]);
+    expect(uuids(await ctx.services.blockQueue.getJobs(['waiting']))).toEqual(['a', 'e']);
   });
 
   it('honours block_run_limit', async () => {
@@ -125,10 +116,10 @@ describe('run creation', () => {
     await createPipelineRun(creator, { pipelineUuid: 'wide', trigger: '', variables: {} });
     const seen: string[] = [];
     for (let step = 0; step < 3; step++) {
-      const taken = await takeQueued(services);
+      const taken = await takeQueued(ctx.services);
       expect(taken).toHaveLength(1);
       seen.push(taken[0]!.data.blockUuid);
-      await finish(services, taken[0]!, 'succeeded');
+      await finish(ctx.services, taken[0]!, 'succeeded');
     }
     expect(seen).toEqual(['x', 'y', 'z']);
   });
@@ -137,41 +128,41 @@ describe('run creation', () => {
     const creator = project({ one: { blocks: [{ uuid: 'only' }], concurrency: { pipeline_run_limit: 1 } } });
     const first = await createPipelineRun(creator, { pipelineUuid: 'one', trigger: '', variables: {} });
     const second = await createPipelineRun(creator, { pipelineUuid: 'one', trigger: '', variables: {} });
-    expect((await services.store.getRunRecord(second))!.state).toBe('waiting');
-    const [job] = await takeQueued(services);
+    expect((await ctx.services.store.getRunRecord(second))!.state).toBe('waiting');
+    const [job] = await takeQueued(ctx.services);
     expect(job!.data.runId).toBe(first);
-    expect(await takeQueued(services)).toEqual([]);
-    await finish(services, job!, 'succeeded');
-    expect((await services.store.getRunRecord(second))!.state).toBe('running');
-    const [next] = await takeQueued(services);
+    expect(await takeQueued(ctx.services)).toEqual([]);
+    await finish(ctx.services, job!, 'succeeded');
+    expect((await ctx.services.store.getRunRecord(second))!.state).toBe('running');
+    const [next] = await takeQueued(ctx.services);
     expect(next!.data.runId).toBe(second);
   });
 
   it('sweep repairs a run whose creation stopped before anything was enqueued', async () => {
     const creator = project({ etl: diamond });
     // As if the process died right after createRun: the run exists, nothing is queued.
-    const runId = await services.store.createRun({ ...(await import('../../src/scheduler/run-plan.ts')).planRun(creator.plan, { pipelineUuid: 'etl', trigger: '', variables: {} }) });
-    expect(await services.blockQueue.getJobs(['waiting'])).toEqual([]);
-    const report = await sweepRuns(services.store, services.blockQueue, silentLogger);
+    const runId = await ctx.services.store.createRun({ ...(await import('../../src/scheduler/run-plan.ts')).planRun(creator.plan, { pipelineUuid: 'etl', trigger: '', variables: {} }) });
+    expect(await ctx.services.blockQueue.getJobs(['waiting'])).toEqual([]);
+    const report = await sweepRuns(ctx.services.store, ctx.services.blockQueue, silentLogger);
     expect(report.advanced).toBe(1);
-    expect(uuids(await services.blockQueue.getJobs(['waiting']))).toEqual(['a', 'e']);
-    await sweepRuns(services.store, services.blockQueue, silentLogger);
-    expect(await services.blockQueue.getJobCounts('waiting')).toEqual({ waiting: 2 });
-    expect((await services.store.getRun(runId))!.blocks.filter((block) => block.state === 'queued')).toHaveLength(2);
+    expect(uuids(await ctx.services.blockQueue.getJobs(['waiting']))).toEqual(['a', 'e']);
+    await sweepRuns(ctx.services.store, ctx.services.blockQueue, silentLogger);
+    expect(await ctx.services.blockQueue.getJobCounts('waiting')).toEqual({ waiting: 2 });
+    expect((await ctx.services.store.getRun(runId))!.blocks.filter((block) => block.state === 'queued')).toHaveLength(2);
   });
 
   it('sweep starts waiting runs whose pipeline has room (a finish whose promotion was lost)', async () => {
     const creator = project({ one: { blocks: [{ uuid: 'only' }], concurrency: { pipeline_run_limit: 1 } } });
     await createPipelineRun(creator, { pipelineUuid: 'one', trigger: '', variables: {} });
     const second = await createPipelineRun(creator, { pipelineUuid: 'one', trigger: '', variables: {} });
-    const [job] = await takeQueued(services);
+    const [job] = await takeQueued(ctx.services);
     // Finish without advanceAndEnqueue's promotion, as a dispatcher killed after advanceRun would.
-    await services.store.markRunning(job!.data.runId, 'only', 1, 'j', 'default');
-    await services.store.applyAttemptResult(job!.data.runId, 'only', 1, 'succeeded', { succeeded: true, reason: 'Complete', message: '', finishedAt: 1 });
-    await services.store.advanceRun(job!.data.runId);
-    expect((await services.store.getRunRecord(second))!.state).toBe('waiting');
-    const report = await sweepRuns(services.store, services.blockQueue, silentLogger);
+    await ctx.services.store.markRunning(job!.data.runId, 'only', 1, 'j', 'default');
+    await ctx.services.store.applyAttemptResult(job!.data.runId, 'only', 1, 'succeeded', { succeeded: true, reason: 'Complete', message: '', finishedAt: 1 });
+    await ctx.services.store.advanceRun(job!.data.runId);
+    expect((await ctx.services.store.getRunRecord(second))!.state).toBe('waiting');
+    const report = await sweepRuns(ctx.services.store, ctx.services.blockQueue, silentLogger);
     expect(report.promoted).toEqual([second]);
-    expect((await takeQueued(services)).map((queued) => queued.data.runId)).toEqual([second]);
+    expect((await takeQueued(ctx.services)).map((queued) => queued.data.runId)).toEqual([second]);
   });
 });

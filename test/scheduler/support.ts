@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import type { Job } from 'bullmq';
+import { afterEach, beforeEach } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createBlockRunQueue, type BlockRunJobData } from '../../src/queue/block-run-queue.ts';
 import { loadRenderContext } from '../../src/render/context.ts';
@@ -12,7 +13,7 @@ import { advanceAndEnqueue } from '../../src/scheduler/advance-run.ts';
 import type { RunCreator } from '../../src/scheduler/create-run.ts';
 import type { RunServices } from '../../src/scheduler/run-services.ts';
 import { createTriggerQueue } from '../../src/scheduler/trigger-queue.ts';
-import type { TestRedis } from '../support/redis.ts';
+import { testRedis, type TestRedis } from '../support/redis.ts';
 
 export const silentLogger = createLogger('silent', 'test');
 
@@ -66,6 +67,20 @@ export function testServices(t: TestRedis): RunServices {
       await Promise.all([blockQueue.close(), triggerQueue.close()]);
     },
   };
+}
+
+/** Gives each test its own Redis prefix and run services, closed and deleted after it. */
+export function useServices(): { readonly t: TestRedis; readonly services: RunServices } {
+  const state = {} as { t: TestRedis; services: RunServices };
+  beforeEach(() => {
+    state.t = testRedis();
+    state.services = testServices(state.t);
+  });
+  afterEach(async () => {
+    await state.services.close();
+    await state.t.cleanup();
+  });
+  return state;
 }
 
 export function testCreator(services: RunServices, projectDir: string): RunCreator {
