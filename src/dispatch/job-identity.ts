@@ -1,10 +1,11 @@
 import type { V1Job } from '@kubernetes/client-node';
+import { LABEL_PREFIX } from '../render/identity.ts';
 
 /** The identity labels design.md puts on every Job (values are decimal integers). */
 export const IDENTITY_LABELS = {
-  pipelineRunId: 'kubedispatch.io/pipeline-run-id',
-  blockRunId: 'kubedispatch.io/block-run-id',
-  attempt: 'kubedispatch.io/attempt',
+  pipelineRunId: `${LABEL_PREFIX}/pipeline-run-id`,
+  blockRunId: `${LABEL_PREFIX}/block-run-id`,
+  attempt: `${LABEL_PREFIX}/attempt`,
 } as const;
 
 /** Which attempt of which block run a Job belongs to. */

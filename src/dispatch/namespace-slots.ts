@@ -5,8 +5,7 @@ import { toError } from '../errors/to-error.ts';
 import { defineScript } from './redis-script.ts';
 
 /** A slot is a lease its holder refreshes; a dead dispatcher's slots free themselves after this. */
-const LEASE_MS = 60_000;
-const REFRESH_MS = 20_000;
+const DEFAULT_LEASE_MS = 60_000;
 
 function holderId(key: AttemptKey): string {
   return `${key.blockRunId}:${key.attempt}`;
@@ -20,16 +19,18 @@ export class NamespaceSlots {
   private readonly redis: Redis;
   private readonly keyPrefix: string;
   private readonly max: number;
+  private readonly leaseMs: number;
   private readonly logger: Logger;
   private readonly take: (...args: (string | number)[]) => Promise<unknown>;
   /** Slots this process holds, refreshed until released: holder → namespace. */
   private readonly held = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(redis: Redis, keyPrefix: string, max: number, logger: Logger) {
+  constructor(redis: Redis, keyPrefix: string, max: number, logger: Logger, leaseMs = DEFAULT_LEASE_MS) {
     this.redis = redis;
     this.keyPrefix = keyPrefix;
     this.max = max;
+    this.leaseMs = leaseMs;
     this.logger = logger;
     this.take = defineScript(redis, 'namespace-slot', 1);
   }
@@ -41,7 +42,7 @@ export class NamespaceSlots {
   /** False when the namespace is at its cap: try again later. */
   async acquire(namespace: string, attempt: AttemptKey): Promise<boolean> {
     const holder = holderId(attempt);
-    const granted = Number(await this.take(this.key(namespace), holder, this.max, LEASE_MS)) === 1;
+    const granted = Number(await this.take(this.key(namespace), holder, this.max, this.leaseMs)) === 1;
     if (granted) this.held.set(holder, namespace);
     return granted;
   }
@@ -59,7 +60,8 @@ export class NamespaceSlots {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
+    // Three refreshes per lease: one lost refresh never lets a live slot expire.
+    this.timer = setInterval(() => void this.refresh(), this.leaseMs / 3);
     this.timer.unref();
   }
 
@@ -70,7 +72,7 @@ export class NamespaceSlots {
   private async refresh(): Promise<void> {
     try {
       // The same script as acquire: a held slot is extended (on the Redis clock, like acquire).
-      await Promise.all([...this.held].map(([holder, namespace]) => this.take(this.key(namespace), holder, this.max, LEASE_MS)));
+      await Promise.all([...this.held].map(([holder, namespace]) => this.take(this.key(namespace), holder, this.max, this.leaseMs)));
     } catch (thrown) {
       this.logger.warn({ err: toError(thrown) }, 'refreshing namespace slots failed; the next refresh retries');
     }

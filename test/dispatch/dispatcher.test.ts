@@ -1,29 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
 import { attemptOf } from './support/sim-jobs.ts';
-import { writeProject, type TestProject } from './support/project.ts';
 
 describe('dispatcher on the simulated cluster', () => {
   let h: DispatchHarness;
-  const projects: TestProject[] = [];
-  const project = (...args: Parameters<typeof writeProject>) => {
-    const written = writeProject(...args);
-    projects.push(written);
-    return written.dir;
-  };
 
   beforeEach(async () => {
     h = await dispatchHarness();
   });
   afterEach(async () => {
     await h.cleanup();
-    for (const written of projects.splice(0)) written.remove();
   });
 
   it('runs a DAG: one Job per block, downstream after upstream, run succeeded', async () => {
     h.jobs.playWatcher(h.store);
     await h.startDispatcher();
-    const runId = await h.createRun(project([{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }, { uuid: 'c', upstream: ['a'] }]));
+    const runId = await h.createRun(h.project([{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }, { uuid: 'c', upstream: ['a'] }]));
     const run = await h.waitForRun(runId);
     expect(run.state).toBe('succeeded');
     expect(run.blocks.map((b) => [b.blockUuid, b.state, b.attempt])).toEqual([
@@ -38,7 +30,7 @@ describe('dispatcher on the simulated cluster', () => {
   it('retries a failed attempt with a new Job per attempt, then fails with the Job\'s reason', async () => {
     h.jobs.playWatcher(h.store);
     await h.startDispatcher();
-    const runId = await h.createRun(project([{ uuid: 'flaky', retries: 1, annotations: { 'sim.kubedispatch.io/exit-code': '3' } }]));
+    const runId = await h.createRun(h.project([{ uuid: 'flaky', retries: 1, annotations: { 'sim.kubedispatch.io/exit-code': '3' } }]));
     const run = await h.waitForRun(runId);
     const block = run.blocks[0]!;
     expect({ run: run.state, state: block.state, attempt: block.attempt, reason: block.reason }).toEqual({ run: 'failed', state: 'failed', attempt: 2, reason: 'BackoffLimitExceeded' });
@@ -51,7 +43,7 @@ describe('dispatcher on the simulated cluster', () => {
     await h.startDispatcher({}, { concurrency: 8 });
     await h.startDispatcher({}, { concurrency: 8 });
     const blocks = Array.from({ length: 12 }, (_, i) => ({ uuid: `b${i}` }));
-    const runs = await Promise.all([h.createRun(project(blocks)), h.createRun(project(blocks, 'other'))]);
+    const runs = await Promise.all([h.createRun(h.project(blocks)), h.createRun(h.project(blocks, 'other'))]);
     for (const runId of runs) expect((await h.waitForRun(runId)).state).toBe('succeeded');
     const jobs = await h.jobs.jobs();
     expect(jobs).toHaveLength(24);

@@ -9,7 +9,9 @@ import { RunStore } from '../../../src/runs/run-store.ts';
 import { TERMINAL_RUN_STATES, type RunWithBlocks } from '../../../src/runs/types.ts';
 import { createPipelineRun } from '../../../src/scheduler/create-run.ts';
 import { startSimCluster, type SimCluster } from '../../../src/sim/sim-cluster.ts';
+import { createWatcher, type Watcher } from '../../../src/watch/watcher.ts';
 import { testRedis, type TestRedis } from '../../support/redis.ts';
+import { writeProject, type TestBlock } from './project.ts';
 import { SimJobs } from './sim-jobs.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -22,6 +24,10 @@ export interface DispatchHarness {
   /** Settings environment of dispatchers (in-process and child processes alike). */
   env(overrides?: Env): Env;
   startDispatcher(overrides?: Env, options?: Partial<DispatcherOptions>): Promise<RunningDispatcher>;
+  /** The real watcher, in this process, on the simulated cluster. */
+  startWatcher(): Watcher;
+  /** Writes a project (removed on cleanup) and returns its directory. */
+  project(blocks: TestBlock[], jobNamePrefix?: string): string;
   /** Validates and creates a run of the project's `pipeline`, enqueueing its first blocks (as the scheduler does). */
   createRun(projectDir: string): Promise<number>;
   waitForRun(runId: number, timeoutMs?: number): Promise<RunWithBlocks>;
@@ -36,6 +42,8 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
   const queue = createBlockRunQueue(redis.connect(), redis.prefix);
   const jobs = new SimJobs(sim.kubeConfig);
   const dispatchers: RunningDispatcher[] = [];
+  const projects: (() => void)[] = [];
+  const watchers: Watcher[] = [];
   const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent', 'dispatcher-test');
 
   const env = (overrides: Env = {}): Env => ({
@@ -51,6 +59,8 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
     KUBEDISPATCH_DISPATCHER_STALLED_INTERVAL_MS: '500',
     KUBEDISPATCH_API_QPS: '1000',
     KUBEDISPATCH_API_BURST: '1000',
+    KUBEDISPATCH_WATCHER_SWEEP_INTERVAL_MS: '250',
+    KUBEDISPATCH_WATCHER_LEASE_TTL_MS: '1200',
     ...overrides,
   });
   const settings = (overrides?: Env): Settings => loadSettings(env(overrides));
@@ -67,6 +77,17 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
       dispatchers.push(dispatcher);
       return dispatcher;
     },
+    startWatcher() {
+      const watcher = createWatcher({ settings: settings(), kubeConfig: sim.kubeConfig, redis: redis.connect(), logger });
+      watcher.start();
+      watchers.push(watcher);
+      return watcher;
+    },
+    project(blocks, jobNamePrefix) {
+      const written = writeProject(blocks, jobNamePrefix);
+      projects.push(written.remove);
+      return written.dir;
+    },
     createRun: (projectDir) =>
       createPipelineRun({ store, blockQueue: queue, plan: { projectDir, render: loadRenderContext({}) } }, { pipelineUuid: 'pipeline', trigger: '', variables: {} }),
     waitForRun: (runId, timeoutMs) =>
@@ -80,10 +101,11 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
       ),
     async cleanup() {
       jobs.stop();
-      await Promise.all(dispatchers.map((dispatcher) => dispatcher.stop()));
+      await Promise.all([...dispatchers, ...watchers].map((running) => running.stop()));
       await queue.close();
       await sim.stop();
       await redis.cleanup();
+      for (const remove of projects) remove();
     },
   };
 }

@@ -1,37 +1,65 @@
-import { BatchV1Api, type V1Job } from '@kubernetes/client-node';
+import { BatchV1Api, Watch, type V1Job } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RunStore } from '../../../src/runs/run-store.ts';
 import { toError } from '../../../src/errors/to-error.ts';
+import { IDENTITY_LABELS } from '../../../src/dispatch/job-identity.ts';
 
-const BLOCK_RUN_ID = 'kubedispatch.io/block-run-id';
-const ATTEMPT = 'kubedispatch.io/attempt';
+const BLOCK_RUN_ID = IDENTITY_LABELS.blockRunId;
+const ATTEMPT = IDENTITY_LABELS.attempt;
+const SELECTOR = 'app.kubernetes.io/managed-by=kubedispatch';
 
 export function attemptOf(job: V1Job): string {
   return `${job.metadata?.labels?.[BLOCK_RUN_ID]}:${job.metadata?.labels?.[ATTEMPT]}`;
 }
 
 /**
- * Reads Jobs from the simulated cluster and, until the real watcher is used, plays the watcher:
- * records the outcome of every finished Job. It never deletes Jobs, so `jobs()` lists every Job
- * ever created, and a second creation of one attempt's Job could only show up as a second uid.
+ * Reads Jobs from the simulated cluster and counts every Job ever created per attempt (by uid,
+ * from a watch, so Jobs the real watcher deletes are counted too). It can also play the watcher:
+ * record the outcome of every finished Job, never deleting any.
  */
 export class SimJobs {
   readonly batch: BatchV1Api;
   private readonly uids = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private watch: AbortController | undefined;
+  private readonly kubeConfig: KubeConfig;
 
   constructor(kubeConfig: KubeConfig) {
     this.batch = kubeConfig.makeApiClient(BatchV1Api);
+    this.kubeConfig = kubeConfig;
+  }
+
+  /** Starts counting creations; call before any Job is created. */
+  async recordCreations(): Promise<void> {
+    // The client ends a watch after 30 s without events: resume it from the last version seen.
+    const resume = async (resourceVersion: string | undefined): Promise<void> => {
+      if (this.stopped) return;
+      let version = resourceVersion;
+      this.watch = await new Watch(this.kubeConfig).watch(
+        '/apis/batch/v1/jobs',
+        { labelSelector: SELECTOR, resourceVersion: version },
+        (type, job: V1Job) => {
+          version = job.metadata?.resourceVersion ?? version;
+          if (type === 'ADDED') this.seen(job);
+        },
+        () => void resume(version).catch(() => undefined),
+      );
+    };
+    const list = await this.batch.listJobForAllNamespaces({ labelSelector: SELECTOR });
+    for (const job of list.items) this.seen(job);
+    await resume(list.metadata?.resourceVersion);
+  }
+
+  private seen(job: V1Job): void {
+    const set = this.uids.get(attemptOf(job)) ?? new Set<string>();
+    set.add(job.metadata?.uid ?? '');
+    this.uids.set(attemptOf(job), set);
   }
 
   async jobs(): Promise<V1Job[]> {
-    const list = await this.batch.listJobForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kubedispatch' });
-    for (const job of list.items) {
-      const set = this.uids.get(attemptOf(job)) ?? new Set<string>();
-      set.add(job.metadata?.uid ?? '');
-      this.uids.set(attemptOf(job), set);
-    }
+    const list = await this.batch.listJobForAllNamespaces({ labelSelector: SELECTOR });
+    for (const job of list.items) this.seen(job);
     return list.items;
   }
 
@@ -63,6 +91,7 @@ export class SimJobs {
 
   stop(): void {
     this.stopped = true;
+    this.watch?.abort();
     if (this.timer) clearTimeout(this.timer);
   }
 }
