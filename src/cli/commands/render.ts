@@ -3,9 +3,6 @@ import type { Command } from 'commander';
 import { dump } from 'js-yaml';
 import { processEnv } from '../../config/env.ts';
 import { formatProblem } from '../../errors/config-problem.ts';
-import { loadProject } from '../../project/load-project.ts';
-import { loadRenderContext, readServerPodFile } from '../../render/context.ts';
-import { renderBlockJob } from '../../render/render-block-job.ts';
 import { positiveInteger } from './cli-values.ts';
 
 interface RenderOptions {
@@ -34,7 +31,11 @@ export function registerRender(program: Command): void {
     .option('--trigger <name>', 'trigger name (for {trigger_name} and the trigger label)')
     .option('--server-pod <file>', "pod manifest standing in for the dispatcher's own pod (image, env, mounts…)")
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .action((options: RenderOptions) => {
+    .action(async (options: RenderOptions) => {
+      // Loaded on use so that `kubedispatch --help` and other commands do not pay for the Kubernetes models.
+      const { loadProject } = await import('../../project/load-project.ts');
+      const { loadRenderContext, readServerPodFile } = await import('../../render/context.ts');
+      const { renderBlockJob } = await import('../../render/render-block-job.ts');
       const env = processEnv();
       const serverPod = options.serverPod ? readServerPodFile(options.serverPod) : undefined;
       const context = loadRenderContext(env, serverPod ? { serverPod } : {});

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
 import { formatProblem } from '../../errors/config-problem.ts';
-import { readServerPodFile } from '../../render/context.ts';
-import { validateProject } from '../../render/validate-project.ts';
 
 /** `kubedispatch validate`: every problem of a project at once; exit 1 when any is an error. */
 export function registerValidate(program: Command): void {
@@ -11,7 +9,10 @@ export function registerValidate(program: Command): void {
     .description('check the project, every pipeline, the template (K8S_CONFIG_FILE) and the policy (K8S_DEFAULT_CONFIG_PATH); print every problem')
     .requiredOption('--project <dir>', 'Mage project directory (holds metadata.yaml and pipelines/)')
     .option('--server-pod <file>', "pod manifest standing in for the dispatcher's own pod; without it a missing image is only a warning")
-    .action((options: { project: string; serverPod?: string }) => {
+    .action(async (options: { project: string; serverPod?: string }) => {
+      // Loaded on use so that `kubedispatch --help` and other commands do not pay for the Kubernetes models.
+      const { readServerPodFile } = await import('../../render/context.ts');
+      const { validateProject } = await import('../../render/validate-project.ts');
       const serverPod = options.serverPod ? readServerPodFile(options.serverPod) : undefined;
       const problems = validateProject(options.project, processEnv(), serverPod ? { serverPod } : {});
       for (const problem of problems) process.stdout.write(`${formatProblem(problem)}\n`);
