@@ -3,7 +3,7 @@ import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
 import { openRunContext } from '../scheduler/run-context.ts';
 import type { Stoppable } from '../scheduler/until-signal.ts';
-import { startDashboard, type DashboardOverrides } from './dashboard.ts';
+import { checkDashboardSecurity, startDashboard, type DashboardOverrides } from './dashboard.ts';
 
 export interface DashboardProcessOptions {
   settings: Settings;
@@ -16,6 +16,7 @@ export interface DashboardProcessOptions {
 
 /** The dashboard process: HTTP API, Bull Board and /metrics (no schedules, no sweep). */
 export async function startDashboardProcess(options: DashboardProcessOptions): Promise<Stoppable> {
+  checkDashboardSecurity(options.settings, options.overrides);
   const context = await openRunContext(options.settings, options.env, {
     ...(options.projectDir ? { projectDir: options.projectDir } : {}),
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),

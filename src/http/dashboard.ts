@@ -1,6 +1,7 @@
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RunContext } from '../scheduler/run-context.ts';
+import { checkListenSecurity } from './auth.ts';
 import { startHttpServer, type RunningHttpServer } from './server.ts';
 
 /** Command-line overrides of the `http.*` settings. */
@@ -8,6 +9,11 @@ export interface DashboardOverrides {
   host?: string;
   port?: number;
   uiWritable?: boolean;
+}
+
+/** Refuses an insecure listen address before a process connects to anything. */
+export function checkDashboardSecurity(settings: Settings, overrides: DashboardOverrides = {}): void {
+  checkListenSecurity(overrides.host ?? settings.http.host, settings.http.authToken);
 }
 
 /** The HTTP API, Bull Board and /metrics over a process's run context, configured from `http.*`. */

@@ -1,4 +1,5 @@
 import type { Job, JobSchedulerJson, Queue } from 'bullmq';
+import { toError } from '../errors/to-error.ts';
 import type { ProjectTriggers, TimeTrigger } from './trigger-file.ts';
 import { triggerScheduleId, type TriggerTickData } from './trigger-queue.ts';
 
@@ -7,6 +8,8 @@ export interface SyncResult {
   upserted: string[];
   /** Schedules removed because their trigger is gone or inactive. */
   removed: string[];
+  /** Triggers BullMQ refused (e.g. a cron field out of range), with its message; the others are still synced. */
+  failed: { id: string; message: string }[];
 }
 
 /** Ticks stay long enough to be inspected; their runs' idempotency keys outlive them in the run store. */
@@ -44,12 +47,16 @@ async function syncCron(queue: Queue<TriggerTickData>, triggers: TimeTrigger[], 
     wanted.add(id);
     const current = existing.get(id);
     if (current && sameSchedule(current, trigger as TimeTrigger & { schedule: { kind: 'cron' } })) continue;
-    await queue.upsertJobScheduler(
-      id,
-      { pattern: trigger.schedule.pattern, tz: 'UTC', ...(trigger.startTime === undefined ? {} : { startDate: trigger.startTime }) },
-      { name: id, data: tickData(trigger), opts: TICK_RETENTION },
-    );
-    result.upserted.push(id);
+    try {
+      await queue.upsertJobScheduler(
+        id,
+        { pattern: trigger.schedule.pattern, tz: 'UTC', ...(trigger.startTime === undefined ? {} : { startDate: trigger.startTime }) },
+        { name: id, data: tickData(trigger), opts: TICK_RETENTION },
+      );
+      result.upserted.push(id);
+    } catch (thrown) {
+      result.failed.push({ id, message: `${trigger.file}: ${toError(thrown).message}` });
+    }
   }
   for (const id of existing.keys()) {
     if (wanted.has(id) || keep.has(id.slice(0, id.indexOf('/')))) continue;
@@ -83,7 +90,7 @@ async function syncOnce(queue: Queue<TriggerTickData>, triggers: TimeTrigger[], 
  * their schedules. Idempotent: a second call with the same triggers changes nothing.
  */
 export async function syncSchedules(queue: Queue<TriggerTickData>, project: ProjectTriggers, now: number = Date.now()): Promise<SyncResult> {
-  const result: SyncResult = { upserted: [], removed: [] };
+  const result: SyncResult = { upserted: [], removed: [], failed: [] };
   const keep = new Set(project.unreadable);
   await syncCron(queue, project.triggers, keep, result);
   await syncOnce(queue, project.triggers, keep, now, result);

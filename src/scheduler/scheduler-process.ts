@@ -1,6 +1,6 @@
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
-import { startDashboard, type DashboardOverrides } from '../http/dashboard.ts';
+import { checkDashboardSecurity, startDashboard, type DashboardOverrides } from '../http/dashboard.ts';
 import type { Logger } from '../observability/logger.ts';
 import { openRunContext } from './run-context.ts';
 import { startScheduler } from './scheduler-service.ts';
@@ -20,6 +20,7 @@ export interface SchedulerProcessOptions {
 export async function startSchedulerProcess(options: SchedulerProcessOptions): Promise<Stoppable> {
   const { settings, env, logger } = options;
   const projectDir = options.projectDir ?? settings.project.dir;
+  if (options.http) checkDashboardSecurity(settings, options.http);
   if (!projectDir) throw new Error('the scheduler needs a Mage project: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)');
   const context = await openRunContext(settings, env, { projectDir, ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) });
   try {

@@ -33,7 +33,8 @@ export function startScheduler(options: SchedulerOptions): RunningScheduler {
     if (problems !== lastProblems && problems) logger.warn({ problems: problems.split('\n') }, 'triggers.yaml problems; schedules of those pipelines left unchanged');
     lastProblems = problems;
     const result = await syncSchedules(services.triggerQueue, triggers);
-    if (result.upserted.length > 0 || result.removed.length > 0) logger.info(result, 'schedules synchronised');
+    if (result.failed.length > 0) logger.error({ failed: result.failed }, 'triggers refused by BullMQ; their schedules were not changed');
+    if (result.upserted.length > 0 || result.removed.length > 0) logger.info({ upserted: result.upserted, removed: result.removed }, 'schedules synchronised');
   };
   const worker = startTriggerWorker(services.redis, services.prefix, creator, logger);
   // Two loops, so a failing schedule sync never holds up the run sweep or the other way round.

@@ -23,25 +23,32 @@ describe('schedules', () => {
 
   it('upserts active triggers once, updates changed ones and removes inactive or deleted ones', async () => {
     const first = await syncSchedules(ctx.services.triggerQueue, project([trigger('hourly'), trigger('daily', { schedule: { kind: 'cron', pattern: '0 0 * * *' } }), trigger('off', { active: false })]));
-    expect(first).toEqual({ upserted: ['etl/hourly', 'etl/daily'], removed: [] });
+    expect(first).toEqual({ upserted: ['etl/hourly', 'etl/daily'], removed: [], failed: [] });
     expect(await schedulerIds()).toEqual(['etl/daily', 'etl/hourly']);
     const scheduler = await ctx.services.triggerQueue.getJobScheduler('etl/hourly');
     expect(scheduler).toMatchObject({ pattern: '0 * * * *', tz: 'UTC', template: { data: { pipelineUuid: 'etl', trigger: 'hourly', variables: {} } } });
 
-    expect(await syncSchedules(ctx.services.triggerQueue, project([trigger('hourly'), trigger('daily', { schedule: { kind: 'cron', pattern: '0 0 * * *' } })]))).toEqual({ upserted: [], removed: [] });
+    expect(await syncSchedules(ctx.services.triggerQueue, project([trigger('hourly'), trigger('daily', { schedule: { kind: 'cron', pattern: '0 0 * * *' } })]))).toEqual({ upserted: [], removed: [], failed: [] });
 
     const changed = await syncSchedules(ctx.services.triggerQueue, project([trigger('hourly', { variables: { x: '1' } }), trigger('daily', { active: false })]));
-    expect(changed).toEqual({ upserted: ['etl/hourly'], removed: ['etl/daily'] });
+    expect(changed).toEqual({ upserted: ['etl/hourly'], removed: ['etl/daily'], failed: [] });
     expect((await ctx.services.triggerQueue.getJobScheduler('etl/hourly'))?.template?.data?.variables).toEqual({ x: '1' });
     expect((await ctx.services.triggerQueue.getDelayed()).map((job) => job.repeatJobKey)).toEqual(['etl/hourly']);
 
-    expect(await syncSchedules(ctx.services.triggerQueue, project([]))).toEqual({ upserted: [], removed: ['etl/hourly'] });
+    expect(await syncSchedules(ctx.services.triggerQueue, project([]))).toEqual({ upserted: [], removed: ['etl/hourly'], failed: [] });
     expect(await schedulerIds()).toEqual([]);
+  });
+
+  it('reports a trigger BullMQ refuses and still syncs the others', async () => {
+    const result = await syncSchedules(ctx.services.triggerQueue, project([trigger('bad', { schedule: { kind: 'cron', pattern: '99 * * * *' } }), trigger('good')]));
+    expect(result.upserted).toEqual(['etl/good']);
+    expect(result.failed).toEqual([{ id: 'etl/bad', message: expect.stringMatching(/^triggers\.yaml: /) }]);
+    expect(await schedulerIds()).toEqual(['etl/good']);
   });
 
   it('keeps the schedules of a pipeline whose triggers.yaml cannot be read', async () => {
     await syncSchedules(ctx.services.triggerQueue, project([trigger('hourly')]));
-    expect(await syncSchedules(ctx.services.triggerQueue, project([], ['etl']))).toEqual({ upserted: [], removed: [] });
+    expect(await syncSchedules(ctx.services.triggerQueue, project([], ['etl']))).toEqual({ upserted: [], removed: [], failed: [] });
     expect(await schedulerIds()).toEqual(['etl/hourly']);
   });
 
