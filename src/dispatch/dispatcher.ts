@@ -68,6 +68,8 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
   const redisOptions = { maxRetriesPerRequest: null };
   const redis = new Redis(settings.redis.url, redisOptions);
   const subscriber = new Redis(settings.redis.url, redisOptions);
+  // ioredis reconnects by itself; its errors are only worth a log line, never a crash.
+  for (const connection of [redis, subscriber]) connection.on('error', (error: Error) => logger.warn({ err: error }, 'dispatcher Redis connection error'));
   const store = new RunStore(redis, prefix);
   const waiter = new OutcomeWaiter(store, subscriber, logger, settings.dispatcher.outcomePollMs);
   const queue = createBlockRunQueue(redis, prefix);

@@ -18,7 +18,8 @@ async function world(childEnv: Env): Promise<World> {
   const proxy = await startChaosProxy({ targetKubeconfig: h.sim.kubeconfigPath });
   await h.jobs.recordCreations();
   h.startWatcher();
-  const first = spawnDispatcher(h.env({ KUBECONFIG: proxy.kubeconfigPath, ...childEnv }));
+  const first = spawnDispatcher(h.env({ KUBECONFIG: proxy.kubeconfigPath, LOG_LEVEL: 'info', ...childEnv }));
+  await waitFor('the dispatcher process to start', () => first.output().includes('"msg":"dispatcher started"'), 100_000);
   return { h, proxy, first };
 }
 
@@ -100,16 +101,18 @@ const scenarios: Scenario[] = [
  * would show up as a second uid.
  */
 describe('dispatcher processes killed mid-flight', () => {
-  // Processes start slowly on a busy machine: every case's world starts at once, up front.
+  // Processes start slowly on a busy machine: every case's world starts at once, up front, and
+  // each test starts with its dispatcher process ready.
   const worlds = new Map<Scenario, Promise<World>>();
 
-  beforeAll(() => {
+  beforeAll(async () => {
     for (const scenario of scenarios) {
       const starting = world(scenario.childEnv ?? {});
       starting.catch(() => undefined);
       worlds.set(scenario, starting);
     }
-  });
+    await Promise.all(worlds.values());
+  }, 120_000);
   afterAll(async () => {
     for (const starting of worlds.values()) {
       const { h, proxy, first } = await starting;
