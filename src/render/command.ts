@@ -1,3 +1,4 @@
+import type { ContainerConfig } from '../executor-config/types.ts';
 import { substitutePlaceholders } from './placeholders.ts';
 
 /** Values for `{…}` placeholders in `container.command` and `container.args`. */
@@ -22,17 +23,33 @@ export function defaultCommand(values: CommandValues): string[] {
   ];
 }
 
-export type FilledList = { ok: true; items: string[] } | { ok: false; message: string };
+export interface ResolvedCommand {
+  lists: Pick<ContainerConfig, 'command' | 'args'>;
+  problems: { key: 'command' | 'args'; message: string }[];
+}
 
-export function fillCommandPlaceholders(items: readonly string[], values: CommandValues): FilledList {
-  const filled: string[] = [];
-  for (const item of items) {
-    const result = substitutePlaceholders(item, { ...values });
-    if (!result.ok) {
+/**
+ * The container's command and args with placeholders filled. Mage's command is the default only
+ * when neither is set: `args` alone keep the image's entrypoint, as in Kubernetes.
+ */
+export function resolveCommand(container: ContainerConfig, values: CommandValues): ResolvedCommand {
+  const given = container.command === undefined && container.args === undefined ? { command: defaultCommand(values) } : container;
+  const resolved: ResolvedCommand = { lists: {}, problems: [] };
+  for (const key of ['command', 'args'] as const) {
+    const items = given[key];
+    if (!items) continue;
+    const unknown = new Set<string>();
+    const filled = items.map((item) => {
+      const result = substitutePlaceholders(item, { ...values });
+      if (result.ok) return result.text;
+      for (const name of result.unknown) unknown.add(`{${name}}`);
+      return item;
+    });
+    if (unknown.size === 0) resolved.lists[key] = filled;
+    else {
       const known = Object.keys(values).map((name) => `{${name}}`).join(', ');
-      return { ok: false, message: `unknown placeholder ${result.unknown.map((name) => `{${name}}`).join(', ')} in "${item}"; expected one of ${known} (write \${NAME} for shell variables)` };
+      resolved.problems.push({ key, message: `unknown placeholder ${[...unknown].join(', ')}; expected one of ${known} (write \${NAME} for shell variables)` });
     }
-    filled.push(result.text);
   }
-  return { ok: true, items: filled };
+  return resolved;
 }

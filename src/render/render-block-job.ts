@@ -8,7 +8,7 @@ import { resolveExecutorConfig } from '../executor-config/resolve.ts';
 import type { ExecutorConfig } from '../executor-config/types.ts';
 import { findBlock, findPipeline } from '../project/model.ts';
 import type { Block, Pipeline, Project } from '../project/model.ts';
-import { defaultCommand, fillCommandPlaceholders } from './command.ts';
+import { resolveCommand } from './command.ts';
 import type { CommandValues } from './command.ts';
 import type { RenderContext } from './context.ts';
 import { identityAnnotations, identityLabels } from './identity.ts';
@@ -77,16 +77,9 @@ export function planBlockJob(
       message: `no image for block "${block.uuid}": set container.image (or container_config.image) in the block, pipeline or project config, or run where the dispatcher's own pod provides it (render --server-pod)`,
     });
   }
-  // Mage's command is the default only when the user sets neither: `args` alone keep the image's entrypoint.
-  const commandSet = container.command === undefined && container.args === undefined ? { command: defaultCommand(values) } : {};
-  const lists: ('command' | 'args')[] = ['command', 'args'];
-  const filledContainer = { ...container, ...commandSet };
-  for (const key of lists) {
-    const items = filledContainer[key];
-    if (!items) continue;
-    const filled = fillCommandPlaceholders(items, values);
-    if (filled.ok) filledContainer[key] = filled.items;
-    else problems.push({ severity: 'error', ...locateSetting(resolution.layers, (c) => c.container?.[key], `container.${key}`), message: filled.message });
+  const command = resolveCommand(container, values);
+  for (const { key, message } of command.problems) {
+    problems.push({ severity: 'error', ...locateSetting(resolution.layers, (c) => c.container?.[key], `container.${key}`), message });
   }
 
   const { labels, annotations, reserved } = jobMetadata(config, pipeline, block, ids);
@@ -104,7 +97,7 @@ export function planBlockJob(
       ...config.job,
       template: {
         metadata: { labels, annotations },
-        spec: { ...pod, containers: [{ name: DEFAULT_CONTAINER_NAME, ...filledContainer }] },
+        spec: { ...pod, containers: [{ name: DEFAULT_CONTAINER_NAME, ...container, ...command.lists }] },
       },
     },
   };

@@ -124,7 +124,7 @@ describe('command', () => {
 
   it('refuses unknown placeholders', () => {
     expect(renderProblems({ project: { container: { command: ['run', '{block}'] } } })).toEqual([expect.objectContaining({
-      keyPath: 'k8s_executor_config.container.command', message: expect.stringMatching(/^unknown placeholder \{block\} in "\{block\}"; expected one of \{project_path\}/),
+      keyPath: 'k8s_executor_config.container.command', message: expect.stringMatching(/^unknown placeholder \{block\}; expected one of \{project_path\}/),
     })]);
   });
 });
