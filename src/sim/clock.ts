@@ -22,8 +22,16 @@ export function scaledClock(scale = 1): Clock {
   };
 }
 
+let cachedSecond = Number.NaN;
+let cachedText = '';
+
 /** metav1.Time serialises with second precision, like the real API server. */
 export function formatTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return cachedText;
 }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { formatTime, type Clock } from './clock.ts';
 import { newUid } from './names.ts';
 import type { KubeObject } from './objects.ts';
@@ -26,6 +25,8 @@ export class EventRecorder {
   /** involved uid + source + reason + message → name of the Event that counts the repeats. */
   readonly #aggregates = new Map<string, { namespace: string; name: string; createdMs: number }>();
   readonly #ttlMs: number;
+  /** Keeps names unique when two Events are recorded within the same nanosecond reading. */
+  #sequence = 0;
 
   constructor(store: Store, clock: Clock, ttlMs: number) {
     this.#store = store;
@@ -45,7 +46,8 @@ export class EventRecorder {
       });
       return;
     }
-    const name = `${involved.metadata.name}.${randomBytes(8).toString('hex')}`;
+    // Like client-go: the involved object's name and a hexadecimal timestamp in nanoseconds.
+    const name = `${involved.metadata.name}.${(process.hrtime.bigint() + BigInt(this.#sequence++)).toString(16)}`;
     this.#store.create(EVENTS, {
       apiVersion: 'v1',
       kind: 'Event',

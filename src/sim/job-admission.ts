@@ -78,7 +78,7 @@ function defaultContainer(container: ContainerSpec): ContainerSpec {
  * defaulting, and the generated selector and controller labels on the pod template.
  */
 export function admitJob(body: unknown, namespace: string, nowMs: number): KubeObject {
-  const job = structuredClone(asObject(body));
+  const job = asObject(body);
   const metadata = asObject(job['metadata']);
   const generateName = typeof metadata['generateName'] === 'string' ? (metadata['generateName'] as string) : undefined;
   const name = typeof metadata['name'] === 'string' && metadata['name'] !== '' ? (metadata['name'] as string) : generateName ? generatedName(generateName) : '';

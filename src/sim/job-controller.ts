@@ -244,7 +244,7 @@ export class JobController {
         finalizers: [TRACKING_FINALIZER],
       },
       spec: {
-        ...structuredClone(template.spec),
+        ...template.spec,
         serviceAccountName: (template.spec['serviceAccountName'] as string | undefined) ?? 'default',
         serviceAccount: (template.spec['serviceAccountName'] as string | undefined) ?? 'default',
         enableServiceLinks: true,

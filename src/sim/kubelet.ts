@@ -125,7 +125,7 @@ export class Kubelet {
       startTime: this.#now(),
     };
     const bound = this.#store.mutate(PODS, pod.metadata.namespace, pod.metadata.name, (draft) => {
-      (draft.spec as { nodeName?: string }).nodeName = nodeName;
+      draft['spec'] = { ...(draft['spec'] as object), nodeName };
       draft['status'] = waitingStatus(containersOf(draft), placement.startTime, placement, 'ContainerCreating');
     });
     this.#recorder.record(bound, SCHEDULER, {

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-
 /** Pure builders of core/v1 PodStatus for each stage of a simulated pod's life. */
 
 export interface Container {
@@ -28,8 +26,12 @@ function condition(type: string, ok: boolean, at: string, reason?: string, messa
   return result;
 }
 
+let containerSequence = 0;
+
+/** Unique, shaped like containerd's 64-hex-digit ids; nothing depends on them being random. */
 export function containerId(): string {
-  return `containerd://${randomBytes(32).toString('hex')}`;
+  const unique = `${Date.now().toString(16)}${(containerSequence++).toString(16)}`;
+  return `containerd://${unique.padStart(64, '0')}`;
 }
 
 function containerStatus(container: Container, state: ContainerState, ready: boolean, id?: string): Record<string, unknown> {

@@ -120,13 +120,15 @@ export class Store {
   }
 
   /**
-   * Applies `change` to a copy of the stored object; `change` returns false when nothing changed.
+   * Applies `change` to a copy of the stored object and of its metadata; `change` returns false when
+   * nothing changed. Deeper fields are shared with earlier versions (the watch history holds them),
+   * so `change` replaces them rather than editing them in place.
    * An object whose deletion was requested disappears once its finalizers are gone (and, for a pod,
    * once the kubelet confirmed with a zero grace period).
    */
   mutate(type: ResourceType, namespace: string | undefined, name: string, change: (draft: KubeObject) => boolean | void): KubeObject {
     const current = this.mustGet(type, namespace, name);
-    const draft = structuredClone(current);
+    const draft: KubeObject = { ...current, metadata: { ...current.metadata } };
     if (change(draft) === false) return current;
     if (deletionComplete(type, draft)) {
       this.remove(type, namespace, name);

@@ -1,5 +1,7 @@
 import { toError } from '../errors/to-error.ts';
 
+const SLICE_MS = 5;
+
 export type ErrorSink = (error: Error, key: string) => void;
 
 /**
@@ -32,17 +34,23 @@ export class WorkQueue {
     this.#pending.clear();
   }
 
+  /** Works in slices so that a burst of keys never holds up requests and watch streams for long. */
   #drain(): void {
     this.#scheduled = false;
-    const keys = [...this.#pending];
-    this.#pending.clear();
-    for (const key of keys) {
+    const deadline = performance.now() + SLICE_MS;
+    for (const key of this.#pending) {
       if (this.#stopped) return;
+      this.#pending.delete(key);
       try {
         this.#work(key);
       } catch (thrown) {
         this.#onError(toError(thrown), key);
       }
+      if (performance.now() > deadline) break;
+    }
+    if (this.#pending.size > 0 && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#drain());
     }
   }
 }

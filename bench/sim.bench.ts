@@ -1,0 +1,222 @@
+/**
+ * Benchmark of the simulated cluster (not a test): how fast it accepts Job creates, and how quickly
+ * watch events reach watchers while thousands of Jobs are active. Run with `npm run bench:sim`.
+ * Prints one JSON object per scenario, then a table.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import { BatchV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { RequestStats } from '../src/sim/request-stats.ts';
+
+/** The simulated cluster running in bench/support/sim-server.ts. */
+interface SimProcess {
+  url: string;
+  kubeConfig: KubeConfig;
+  usage(): Promise<{ cpuMs: number; heapUsedMB: number; rssMB: number; requests: RequestStats }>;
+  stop(): Promise<void>;
+}
+
+async function startSimProcess(): Promise<SimProcess> {
+  const child: ChildProcess = fork(new URL('./support/sim-server.ts', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [ready] = (await once(child, 'message')) as [{ url: string; kubeconfigPath: string }];
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(ready.kubeconfigPath);
+  return {
+    url: ready.url,
+    kubeConfig,
+    async usage() {
+      child.send('usage');
+      const [answer] = (await once(child, 'message')) as [
+        { cpu: NodeJS.CpuUsage; memory: NodeJS.MemoryUsage; requests: RequestStats },
+      ];
+      return {
+        cpuMs: (answer.cpu.user + answer.cpu.system) / 1000,
+        heapUsedMB: Math.round(answer.memory.heapUsed / 2 ** 20),
+        rssMB: Math.round(answer.memory.rss / 2 ** 20),
+        requests: answer.requests,
+      };
+    },
+    async stop() {
+      child.send('stop');
+      await once(child, 'exit');
+    },
+  };
+}
+
+const CONCURRENCY = 32;
+const RAW_CREATES = 10_000;
+const CLIENT_CREATES = 3_000;
+const LATENCY_SAMPLES = 1_000;
+const WATCHERS = 10;
+
+interface ScenarioResult {
+  scenario: string;
+  [measure: string]: string | number;
+}
+
+const results: ScenarioResult[] = [];
+function report(result: ScenarioResult): void {
+  results.push(result);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function jobBody(name: string): string {
+  return JSON.stringify({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'kubedispatch', 'kubedispatch.io/bench': 'true' } },
+    spec: {
+      backoffLimit: 0,
+      template: {
+        metadata: { annotations: { 'sim.kubedispatch.io/duration': '10m' } },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'registry.example/bench:1' }] },
+      },
+    },
+  });
+}
+
+function post(agent: http.Agent, url: URL, path: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      { agent, hostname: url.hostname, port: url.port, path, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+async function inParallel(count: number, concurrency: number, work: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+async function rawCreates(sim: SimProcess): Promise<void> {
+  const url = new URL(sim.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  let failures = 0;
+  const cpuBefore = (await sim.usage()).cpuMs;
+  const started = performance.now();
+  await inParallel(RAW_CREATES, CONCURRENCY, async (index) => {
+    const code = await post(agent, url, '/apis/batch/v1/namespaces/default/jobs', jobBody(`raw-${index}`));
+    if (code !== 201) failures++;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const serverCpuMs = (await sim.usage()).cpuMs - cpuBefore;
+  agent.destroy();
+  report({
+    scenario: 'job creates, raw HTTP keep-alive',
+    concurrency: CONCURRENCY,
+    creates: RAW_CREATES,
+    failures,
+    seconds: round(seconds),
+    perSecond: Math.round(RAW_CREATES / seconds),
+    // Includes the controller and kubelet work each create sets off (pod, events, status updates).
+    serverCpuMsPerCreate: round(serverCpuMs / RAW_CREATES),
+    perServerCpuSecond: Math.round((RAW_CREATES * 1000) / serverCpuMs),
+  });
+}
+
+async function clientCreates(sim: SimProcess): Promise<void> {
+  const batch = sim.kubeConfig.makeApiClient(BatchV1Api);
+  const started = performance.now();
+  await inParallel(CLIENT_CREATES, CONCURRENCY, async (index) => {
+    await batch.createNamespacedJob({ namespace: 'default', body: JSON.parse(jobBody(`client-${index}`)) });
+  });
+  const seconds = (performance.now() - started) / 1000;
+  report({ scenario: 'job creates, @kubernetes/client-node', concurrency: CONCURRENCY, creates: CLIENT_CREATES, seconds: round(seconds), perSecond: Math.round(CLIENT_CREATES / seconds) });
+}
+
+/** Opens raw watches on Jobs from the current version; each calls `onAdded(name, receivedAt)`. */
+async function openWatches(sim: SimProcess, count: number, onAdded: (name: string, at: number) => void): Promise<http.ClientRequest[]> {
+  const list = (await (await fetch(`${sim.url}/apis/batch/v1/namespaces/default/jobs?limit=1`)).json()) as { metadata: { resourceVersion: string } };
+  const url = new URL(sim.url);
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<http.ClientRequest>((resolve) => {
+          const path = `/apis/batch/v1/namespaces/default/jobs?watch=true&labelSelector=kubedispatch.io/bench-latency&resourceVersion=${list.metadata.resourceVersion}`;
+          const request = http.get({ hostname: url.hostname, port: url.port, path }, (response) => {
+            let buffered = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              const at = performance.now();
+              buffered += chunk;
+              let newline = buffered.indexOf('\n');
+              while (newline !== -1) {
+                const event = JSON.parse(buffered.slice(0, newline)) as { type: string; object: { metadata: { name: string } } };
+                if (event.type === 'ADDED') onAdded(event.object.metadata.name, at);
+                buffered = buffered.slice(newline + 1);
+                newline = buffered.indexOf('\n');
+              }
+            });
+            resolve(request);
+          });
+          request.on('error', () => undefined);
+        }),
+    ),
+  );
+}
+
+async function watchLatency(sim: SimProcess): Promise<void> {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const pending = new Map<string, () => void>();
+  let received = 0;
+  const watches = await openWatches(sim, WATCHERS, (name, at) => {
+    latencies.push(at - (sentAt.get(name) as number));
+    if (++received % WATCHERS === 0) pending.get(name)?.();
+  });
+  const url = new URL(sim.url);
+  const agent = new http.Agent({ keepAlive: true });
+  for (let i = 0; i < LATENCY_SAMPLES; i++) {
+    const name = `latency-${i}`;
+    const body = JSON.parse(jobBody(name));
+    body.metadata.labels['kubedispatch.io/bench-latency'] = 'true';
+    const allDelivered = new Promise<void>((resolve) => pending.set(name, resolve));
+    sentAt.set(name, performance.now());
+    await post(agent, url, '/apis/batch/v1/namespaces/default/jobs', JSON.stringify(body));
+    await allDelivered;
+  }
+  for (const watch of watches) watch.destroy();
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  report({
+    scenario: 'watch delivery, create sent → ADDED received',
+    activeJobs: RAW_CREATES + CLIENT_CREATES + LATENCY_SAMPLES,
+    watchers: WATCHERS,
+    samples: latencies.length,
+    p50ms: round(percentile(latencies, 50)),
+    p99ms: round(percentile(latencies, 99)),
+    maxms: round(latencies[latencies.length - 1] as number),
+  });
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+const sim = await startSimProcess();
+try {
+  await rawCreates(sim);
+  await clientCreates(sim);
+  await watchLatency(sim);
+  const usage = await sim.usage();
+  report({ scenario: 'server footprint', requests: usage.requests.total, heapUsedMB: usage.heapUsedMB, rssMB: usage.rssMB });
+} finally {
+  await sim.stop();
+}
+console.table(results.map(({ scenario, ...measures }) => ({ scenario, ...measures })));
