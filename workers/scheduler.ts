@@ -1,7 +1,7 @@
 /**
  * Scheduler process: keeps schedules in step with the project's triggers.yaml files, turns ticks
  * into runs and sweeps active runs. Settings come from the environment (and KUBEDISPATCH_CONFIG);
- * `KUBEDISPATCH_SCHEDULER_HTTP=1` also serves the HTTP API. Stops cleanly on SIGTERM/SIGINT.
+ * `kubedispatch scheduler --http` also serves the HTTP API. Stops cleanly on SIGTERM/SIGINT.
  */
 import { processEnv } from '../src/config/env.ts';
 import { loadSettings } from '../src/config/settings.ts';
@@ -14,7 +14,7 @@ const env = processEnv();
 const settings = loadSettings(env);
 const logger = createLogger(settings.log.level, 'scheduler');
 try {
-  await runUntilSignal('scheduler', () => startSchedulerProcess({ settings, env, logger, http: env['KUBEDISPATCH_SCHEDULER_HTTP'] === '1' && {} }), logger);
+  await runUntilSignal('scheduler', () => startSchedulerProcess({ settings, env, logger }), logger);
 } catch (thrown) {
   logger.fatal({ err: toError(thrown).message }, 'scheduler failed');
   process.exitCode = 1;
