@@ -1,10 +1,10 @@
-import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
 import { createKubeConfig } from '../k8s/kube-config.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Stoppable } from '../process/run-until-signal.ts';
 import { createWatcher } from './watcher.ts';
 
 export interface WatcherProcessOptions {
@@ -16,10 +16,10 @@ export interface WatcherProcessOptions {
 }
 
 /**
- * Runs a watcher until SIGTERM or SIGINT, then stops it cleanly: reconciles in flight finish,
- * the lease is released so a standby takes over at once. A second signal exits at once.
+ * Starts a watcher with a Redis connection of its own. Stopping it lets reconciles in flight
+ * finish and releases the lease, so a standby takes over at once.
  */
-export async function runWatcherUntilSignal(options: WatcherProcessOptions): Promise<void> {
+export async function startWatcherProcess(options: WatcherProcessOptions): Promise<Stoppable> {
   const { settings, env, logger } = options;
   const kubeConfig = createKubeConfig(options.kubeconfigPath || settings.kube.kubeconfig || undefined, env);
   const redis = new Redis(settings.redis.url, { lazyConnect: true });
@@ -28,11 +28,10 @@ export async function runWatcherUntilSignal(options: WatcherProcessOptions): Pro
   const watcher = createWatcher({ settings, kubeConfig, redis, logger });
   watcher.start();
   logger.info({ namespaces: settings.kube.namespaces }, 'watcher started');
-  const signal = await Promise.race([once(process, 'SIGTERM').then(() => 'SIGTERM'), once(process, 'SIGINT').then(() => 'SIGINT')]);
-  logger.info({ signal }, 'stopping watcher');
-  const forceExit = () => process.exit(1);
-  process.once('SIGTERM', forceExit).once('SIGINT', forceExit);
-  await watcher.stop();
-  await redis.quit().catch(() => redis.disconnect());
-  process.off('SIGTERM', forceExit).off('SIGINT', forceExit);
+  return {
+    async stop() {
+      await watcher.stop();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
 }

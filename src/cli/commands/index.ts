@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { registerAll } from './all.ts';
 import { registerCancel } from './cancel.ts';
 import { registerChaos } from './chaos.ts';
 import { registerDashboard } from './dashboard.ts';
+import { registerDemo } from './demo.ts';
 import { registerDispatcher } from './dispatcher.ts';
 import { registerRender } from './render.ts';
 import { registerRun } from './run.ts';
@@ -15,4 +17,4 @@ import { registerWatcher } from './watcher.ts';
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [registerRender, registerValidate, registerDispatcher, registerWatcher,
-  registerRun, registerStatus, registerCancel, registerScheduler, registerDashboard, registerSim, registerChaos];
+  registerRun, registerStatus, registerCancel, registerScheduler, registerDashboard, registerSim, registerChaos, registerAll, registerDemo];

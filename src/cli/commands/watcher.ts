@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
 import { loadSettings } from '../../config/settings.ts';
 import { createLogger } from '../../observability/logger.ts';
-import { runWatcherUntilSignal } from '../../watch/watcher-process.ts';
+import { runUntilSignal } from '../../process/run-until-signal.ts';
+import { startWatcherProcess } from '../../watch/watcher-process.ts';
 
 interface WatcherCommandOptions {
   kubeconfig?: string;
@@ -23,6 +24,6 @@ export function registerWatcher(program: Command): void {
       const env = processEnv();
       const settings = loadSettings(env, options.config);
       const logger = createLogger(settings.log.level, 'watcher');
-      await runWatcherUntilSignal({ settings, env, logger, kubeconfigPath: options.kubeconfig });
+      await runUntilSignal('watcher', () => startWatcherProcess({ settings, env, logger, kubeconfigPath: options.kubeconfig }), logger);
     });
 }

@@ -1,0 +1,39 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { processEnv } from '../../config/env.ts';
+import { runDemo } from '../../demo/run-demo.ts';
+
+interface DemoFlags {
+  kubeconfig?: string;
+  keep?: boolean;
+  port: number;
+}
+
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('expected a port number (0-65535)');
+  return parsed;
+}
+
+/** `kubedispatch demo`: the whole system on the example pipeline, with nothing to set up. */
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      'run the example pipeline end to end: a private Redis (unless REDIS_URL is set), the simulated cluster ' +
+        '(unless --kubeconfig), scheduler + dispatcher + watcher; shows live progress and a summary; ' +
+        'exits 0 when every block ends as the example is built to',
+    )
+    .option('--kubeconfig <file>', 'run against this cluster instead of the simulated one')
+    .option('--keep', 'keep everything running after the run, with the dashboard, until Ctrl-C')
+    .option('--port <n>', 'dashboard port with --keep', port, 8080)
+    .action(async (flags: DemoFlags) => {
+      const ok = await runDemo({
+        env: processEnv(),
+        ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+        keep: flags.keep ?? false,
+        httpPort: flags.port,
+        print: (line) => process.stdout.write(`${line}\n`),
+      });
+      if (!ok) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { startAllInOne } from '../all-in-one/start-all.ts';
+import type { Env } from '../config/env.ts';
+import { loadSettings } from '../config/settings.ts';
+import { createLogger } from '../observability/logger.ts';
+import { startLocalRedis } from '../redis/local-redis-server.ts';
+import { createPipelineRun } from '../scheduler/create-run.ts';
+import { followRun } from '../scheduler/follow-run.ts';
+import { withRunContext } from '../scheduler/run-context.ts';
+import { runSummary } from '../scheduler/run-report.ts';
+import { startSimCluster } from '../sim/sim-cluster.ts';
+import { DEMO_ETL_OUTCOME, outcomeDifferences } from './expected-outcome.ts';
+
+export const EXAMPLE_PROJECT_DIR = fileURLToPath(new URL('../../examples/project', import.meta.url));
+export const DEMO_PIPELINE = 'demo_etl';
+
+export interface DemoOptions {
+  env: Env;
+  /** A real cluster's kubeconfig; without it the demo starts the simulated cluster. */
+  kubeconfig?: string;
+  /** Keep everything running (with the dashboard) after the run, until SIGINT/SIGTERM. */
+  keep: boolean;
+  httpPort: number;
+  print(line: string): void;
+}
+
+type Cleanup = () => Promise<void>;
+
+/**
+ * The demo: Redis (REDIS_URL or a private redis-server), the simulated cluster (or a real one),
+ * scheduler + dispatcher + watcher in this process, one run of the example pipeline with live
+ * progress and a summary. Returns true when the run ended exactly as the example is built to.
+ */
+export async function runDemo(options: DemoOptions): Promise<boolean> {
+  const { print } = options;
+  const cleanups: Cleanup[] = [];
+  const started = Date.now();
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
+  try {
+    let redisUrl = options.env['REDIS_URL'];
+    if (redisUrl) {
+      print('redis:      using REDIS_URL');
+    } else {
+      const redis = await startLocalRedis();
+      cleanups.push(() => redis.stop());
+      redisUrl = redis.url;
+      print(`redis:      started a private redis-server at ${redis.url}`);
+    }
+
+    let kubeconfig = options.kubeconfig;
+    if (kubeconfig) {
+      print(`kubernetes: the cluster of ${kubeconfig}`);
+    } else {
+      // A short pod replacement backoff keeps the demo brisk; Kubernetes itself waits 10 s.
+      const sim = await startSimCluster({ podFailureBackoffMs: 1000 });
+      cleanups.push(() => sim.stop());
+      kubeconfig = sim.kubeconfigPath;
+      print(`kubernetes: SIMULATED cluster (kubedispatch's built-in stand-in, not a real cluster) at ${sim.url}`);
+      print(`            kubeconfig: ${sim.kubeconfigPath}`);
+    }
+
+    // A prefix of its own: the demo never touches other kubedispatch state in the same Redis.
+    const prefix = `kd-demo-${randomUUID().slice(0, 8)}`;
+    const env: Env = {
+      ...options.env,
+      REDIS_URL: redisUrl,
+      KUBECONFIG: kubeconfig,
+      KUBEDISPATCH_QUEUE_PREFIX: prefix,
+      KUBEDISPATCH_PROJECT_DIR: EXAMPLE_PROJECT_DIR,
+      KUBEDISPATCH_HTTP_PORT: String(options.httpPort),
+      KUBEDISPATCH_SCHEDULER_SWEEP_INTERVAL_MS: '2000',
+      KUBEDISPATCH_WATCHER_SWEEP_INTERVAL_MS: '2000',
+      LOG_LEVEL: options.env['LOG_LEVEL'] ?? 'warn',
+    };
+    const settings = loadSettings(env);
+    const logger = createLogger(settings.log.level, 'demo');
+    const all = await startAllInOne({ settings, env, logger, kubeconfigPath: kubeconfig, http: options.keep ? {} : false });
+    cleanups.push(() => all.stop());
+    print(`processes:  scheduler, dispatcher, watcher (Redis key prefix ${prefix})`);
+    if (options.keep) print(`dashboard:  http://${settings.http.host}:${settings.http.port}/ui   API: http://${settings.http.host}:${settings.http.port}/api/v1/runs`);
+    print('');
+
+    const run = await withRunContext(settings, env, {}, async (context) => {
+      const runId = await createPipelineRun(context.creator, { pipelineUuid: DEMO_PIPELINE, trigger: 'demo', variables: {} });
+      print(`${elapsed()}  run ${runId} of ${DEMO_PIPELINE} created`);
+      return followRun(context.services.store, runId, (line) => print(`${elapsed()}  ${line}`));
+    });
+    print('');
+    print(runSummary(run));
+    print('');
+    const differences = outcomeDifferences(run, DEMO_ETL_OUTCOME);
+    if (differences.length === 0) {
+      print('demo: every block ended as the example is built to (slow_report is meant to hit its deadline)');
+    } else {
+      print('demo: the run did not end as expected:');
+      for (const difference of differences) print(`  - ${difference}`);
+    }
+
+    if (options.keep) {
+      print('demo: still running for exploration (Ctrl-C to stop)');
+      await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+    }
+    return differences.length === 0;
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  }
+}
