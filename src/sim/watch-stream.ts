@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ObjectPredicate } from './label-selector.ts';
 import type { KubeObject } from './objects.ts';
 import { apiVersionOf, type ResourceType } from './resources.ts';
-import { expired } from './status.ts';
+import { badRequest, expired } from './status.ts';
 import type { Store, StoreEvent } from './store.ts';
 
 export interface WatchRequest {
@@ -54,6 +54,10 @@ function translate(event: StoreEvent, watch: WatchRequest): string | undefined {
 
 /** Streams a watch as the API server does: one JSON event per line over a chunked response. */
 export function serveWatch(request: IncomingMessage, response: ServerResponse, store: Store, watch: WatchRequest): void {
+  const requested = watch.resourceVersion;
+  if (requested !== undefined && requested !== '' && !/^\d+$/.test(requested)) {
+    throw badRequest(`resourceVersion: Invalid value: "${requested}": must be a non-negative integer`);
+  }
   response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   response.flushHeaders();
   const send = (text: string): void => {
@@ -67,14 +71,13 @@ export function serveWatch(request: IncomingMessage, response: ServerResponse, s
       metadata: { resourceVersion: String(store.resourceVersion), ...(annotations ? { annotations } : {}) } as KubeObject['metadata'],
     });
 
-  const requested = watch.resourceVersion;
   if (requested === undefined || requested === '' || requested === '0') {
     for (const object of store.list(watch.type, watch.namespace)) if (watch.matches(object)) send(line('ADDED', object));
     if (watch.sendInitialEvents && watch.allowBookmarks) send(bookmark({ 'k8s.io/initial-events-end': 'true' }));
   } else {
     const history = store.history(watch.type);
     const since = history.since(Number(requested));
-    if (!/^\d+$/.test(requested) || since === undefined) {
+    if (since === undefined) {
       response.end(`{"type":"ERROR","object":${JSON.stringify(expired(requested, history.oldestRetained))}}\n`);
       return;
     }
