@@ -39,6 +39,14 @@ describe('schedules', () => {
     expect(await schedulerIds()).toEqual([]);
   });
 
+  it('does not re-upsert unchanged triggers with a start time, past or future', async () => {
+    const triggers = [trigger('past', { startTime: Date.UTC(2026, 0, 1) }), trigger('future', { startTime: Date.UTC(2099, 0, 1) })];
+    expect((await syncSchedules(ctx.services.triggerQueue, project(triggers))).upserted).toEqual(['etl/past', 'etl/future']);
+    expect((await syncSchedules(ctx.services.triggerQueue, project(triggers))).upserted).toEqual([]);
+    const future = (await ctx.services.triggerQueue.getDelayed()).find((job) => job.repeatJobKey === 'etl/future')!;
+    expect(future.timestamp + future.delay).toBeGreaterThanOrEqual(Date.UTC(2099, 0, 1));
+  });
+
   it('reports a trigger BullMQ refuses and still syncs the others', async () => {
     const result = await syncSchedules(ctx.services.triggerQueue, project([trigger('bad', { schedule: { kind: 'cron', pattern: '99 * * * *' } }), trigger('good')]));
     expect(result.upserted).toEqual(['etl/good']);
