@@ -78,11 +78,17 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
       const permit = await store.markDispatching(runId, blockUuid, attempt);
       if (permit !== 'ok') return await settle(permit);
 
-      // 2. A re-run after a crash may find the outcome decided already: never create the Job again.
+      // 2. A re-run after a crash may find the outcome decided already, or the attempt's Job
+      // recorded as running: then the Job is never created again, only waited for (a Job gone
+      // meanwhile is the watcher's to report, as JobDeleted).
+      const block = await store.getBlock(runId, blockUuid);
       let outcome = await store.getOutcome(key);
       let retryable = true;
       if (!outcome) {
-        const dispatched = await dispatch(job, token, attempt, log);
+        const dispatched =
+          block?.state === 'running' && block.attempt === attempt && block.namespace
+            ? await resume(block.namespace, key, log)
+            : await dispatch(job, token, attempt, log);
         if (dispatched === 'moved-on') return await settle('terminal');
         if (dispatched === 'running') {
           // 3. The watcher decides; the processor stays active meanwhile (global concurrency = active Jobs).
@@ -123,6 +129,14 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
       throw new UnrecoverableError(`block run ${block?.state ?? 'missing'} (${why})`);
     }
   };
+
+  /** Takes over an attempt whose Job a dispatcher that died had created and recorded. */
+  async function resume(namespace: string, key: AttemptKey, log: Logger): Promise<DispatchResult> {
+    // The Job runs already: keep counting it in its namespace even if the cap is reached meanwhile.
+    await slots?.acquire(namespace, key);
+    log.info({ namespace }, 'took over a running attempt; waiting for its outcome');
+    return 'running';
+  }
 
   /** Render, pass the limits, create (or adopt) the Job and record it as running. */
   async function dispatch(job: Job<BlockRunJobData>, token: string | undefined, attempt: number, log: Logger): Promise<DispatchResult> {

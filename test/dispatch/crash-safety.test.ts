@@ -23,16 +23,28 @@ async function world(childEnv: Env): Promise<World> {
   return { h, proxy, first };
 }
 
-const blockState = async (h: DispatchHarness, runId: number): Promise<BlockRunState | undefined> => (await h.store.getRun(runId))?.blocks[0]?.state;
+const blockStates = async (h: DispatchHarness, runId: number): Promise<BlockRunState[]> => (await h.store.getRun(runId))?.blocks.map((b) => b.state) ?? [];
+const allRunning = async ({ h }: World, runId: number) => (await blockStates(h, runId)).every((state) => state === 'running');
 
-async function expectExactlyOnce({ h, first }: World, runId: number): Promise<void> {
+interface TestBlock {
+  uuid: string;
+  podDurationMs: number;
+  /** Expected reason (default `Complete`: succeeded). */
+  reason?: string;
+}
+
+/** Each block run finished as expected on its first attempt, and each had exactly one Job ever. */
+async function expectExactlyOnce({ h, first }: World, runId: number, blocks: TestBlock[]): Promise<void> {
   const run = await h.waitForRun(runId, 20_000).catch((error: unknown) => {
     throw new Error(`${(error as Error).message}\nfirst dispatcher's log:\n${first.output()}`);
   });
-  const block = run.blocks[0]!;
-  expect({ run: run.state, block: block.state, attempt: block.attempt, attempts: block.attempts.length }).toEqual({ run: 'succeeded', block: 'succeeded', attempt: 1, attempts: 1 });
-  // Every Job ever created (the watcher deletes finished ones): exactly one, for attempt 1.
-  expect([...h.jobs.seenUids().entries()].map(([attempt, uids]) => [attempt, uids.size])).toEqual([[`${block.blockRunId}:1`, 1]]);
+  const summary = (reason: string | undefined, state: string, attempt: number, attempts: number) => ({ reason, state, attempt, attempts });
+  expect(run.blocks.map((b) => summary(b.reason, b.state, b.attempt, b.attempts.length))).toEqual(
+    blocks.map((b) => summary(b.reason ?? 'Complete', b.reason ? 'failed' : 'succeeded', 1, 1)),
+  );
+  // Every Job ever created (the watcher deletes finished ones): one per block run, for attempt 1.
+  const created = [...h.jobs.seenUids().entries()].map(([attempt, uids]) => [attempt, uids.size]).sort();
+  expect(created).toEqual(run.blocks.map((b) => [`${b.blockRunId}:1`, 1]).sort());
 }
 
 interface Scenario {
@@ -40,7 +52,7 @@ interface Scenario {
   childEnv?: Env;
   /** Added latency of create requests, so that the kill lands while one is in flight. */
   createLatencyMs?: number;
-  podDurationMs: number;
+  blocks: TestBlock[];
   killPoint: string;
   killWhen(world: World, runId: number): Promise<boolean>;
   signal: 'SIGKILL' | 'SIGTERM';
@@ -52,44 +64,44 @@ const scenarios: Scenario[] = [
   {
     name: 'SIGKILL with its create request in flight: the request lands after the death, the next dispatcher adopts the Job',
     createLatencyMs: 400,
-    podDurationMs: 200,
+    blocks: [{ uuid: 'a', podDurationMs: 200 }],
     killPoint: 'the block run taken',
-    killWhen: async ({ h }, runId) => (await blockState(h, runId)) === 'dispatching',
+    killWhen: async ({ h }, runId) => (await blockStates(h, runId))[0] === 'dispatching',
     signal: 'SIGKILL',
   },
   {
     name: 'SIGKILL right after its Job appeared, before or after it was recorded as running',
-    podDurationMs: 1000,
+    blocks: [{ uuid: 'a', podDurationMs: 1000 }],
     killPoint: 'the Job created',
     killWhen: async ({ h }) => h.jobs.seenUids().size > 0,
     signal: 'SIGKILL',
   },
   {
-    name: 'SIGKILL while waiting for the outcome',
-    podDurationMs: 600,
-    killPoint: 'the block running',
-    killWhen: async ({ h }, runId) => (await blockState(h, runId)) === 'running',
-    signal: 'SIGKILL',
-  },
-  {
-    name: 'SIGKILL while waiting, outcome decided and Job deleted before the takeover: not created again',
-    podDurationMs: 300,
-    killPoint: 'the block running',
-    killWhen: async ({ h }, runId) => (await blockState(h, runId)) === 'running',
+    // a: still running at the takeover; b: outcome decided and Job deleted by the watcher before
+    // the takeover; c: Job deleted out of band meanwhile. None may be created again.
+    name: 'SIGKILL while waiting on three block runs whose Jobs then finish, or vanish, before the takeover',
+    blocks: [
+      { uuid: 'a', podDurationMs: 1500 },
+      { uuid: 'b', podDurationMs: 700 },
+      { uuid: 'c', podDurationMs: 30_000, reason: 'JobDeleted' },
+    ],
+    killPoint: 'all blocks running',
+    killWhen: allRunning,
     signal: 'SIGKILL',
     async meanwhile({ h }, runId) {
-      const block = (await h.store.getRun(runId))!.blocks[0]!;
-      await waitFor('the watcher to decide the outcome', () => h.store.getOutcome({ blockRunId: block.blockRunId, attempt: 1 }));
-      await waitFor('the watcher to delete the Job', async () => (await h.jobs.jobs()).length === 0);
+      const [, b, c] = (await h.store.getRun(runId))!.blocks;
+      await h.jobs.batch.deleteNamespacedJob({ name: c!.jobName!, namespace: c!.namespace!, propagationPolicy: 'Background' });
+      await waitFor('the watcher to decide b', () => h.store.getOutcome({ blockRunId: b!.blockRunId, attempt: 1 }));
+      await waitFor('the watcher to delete b\'s Job', async () => !(await h.jobs.jobs()).some((job) => job.metadata?.name === b!.jobName));
     },
   },
   {
     name: 'SIGTERM hands its block runs over at once (locks that would outlast the test) and exits 0',
     // Only a clean hand-over lets the next dispatcher finish in time with a lock this long.
     childEnv: { KUBEDISPATCH_DISPATCHER_LOCK_DURATION_MS: '60000' },
-    podDurationMs: 800,
+    blocks: [{ uuid: 'a', podDurationMs: 800 }],
     killPoint: 'the block running',
-    killWhen: async ({ h }, runId) => (await blockState(h, runId)) === 'running',
+    killWhen: allRunning,
     signal: 'SIGTERM',
   },
 ];
@@ -127,12 +139,12 @@ describe('dispatcher processes killed mid-flight', () => {
       const current = await worlds.get(scenario)!;
       const { h, proxy, first } = current;
       if (scenario.createLatencyMs) proxy.setFaults({ rules: [{ verbs: ['create'], resources: ['jobs'], fault: 'latency', ms: scenario.createLatencyMs }] });
-      const runId = await h.createRun(h.project([{ uuid: 'a', annotations: { 'sim.kubedispatch.io/duration': `${scenario.podDurationMs}ms` } }]));
+      const runId = await h.createRun(h.project(scenario.blocks.map((b) => ({ uuid: b.uuid, annotations: { 'sim.kubedispatch.io/duration': `${b.podDurationMs}ms` } }))));
       await waitFor(`${scenario.killPoint} (dispatcher log: ${first.output()})`, () => scenario.killWhen(current, runId), 30_000);
       expect(await first.stop(scenario.signal)).toBe(scenario.signal === 'SIGKILL' ? null : 0);
       await scenario.meanwhile?.(current, runId);
       await h.startDispatcher();
-      await expectExactlyOnce(current, runId);
+      await expectExactlyOnce(current, runId, scenario.blocks);
     });
   }
 });
