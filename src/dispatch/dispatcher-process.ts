@@ -8,7 +8,7 @@ import { startDispatcher, type DispatcherOptions } from './dispatcher.ts';
  */
 export async function runDispatcherUntilSignal(options: DispatcherOptions): Promise<void> {
   const dispatcher = await startDispatcher(options);
-  const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]).then(() => 'signal');
+  const signal = await Promise.race([once(process, 'SIGTERM').then(() => 'SIGTERM'), once(process, 'SIGINT').then(() => 'SIGINT')]);
   options.logger.info({ signal }, 'stopping dispatcher');
   const forceExit = () => process.exit(1);
   process.once('SIGTERM', forceExit).once('SIGINT', forceExit);
