@@ -13,6 +13,7 @@ import type { RequestCounter } from './request-stats.ts';
 import { JOBS, NAMESPACES, PODS, apiVersionOf, type ResourceType } from './resources.ts';
 import { ApiError, badRequest, failure, methodNotSupported, pathNotFound, type ApiStatus } from './status.ts';
 import type { Store } from './store.ts';
+import { toTable, wantsTable } from './table.ts';
 import { serveWatch } from './watch-stream.ts';
 
 export interface ApiServerDeps {
@@ -67,7 +68,7 @@ function sortKey(object: KubeObject): string {
 export function createApiHandler(deps: ApiServerDeps): (request: IncomingMessage, response: ServerResponse) => void {
   const { store, clock } = deps;
 
-  function list(type: ResourceType, info: RequestInfo, query: URLSearchParams): unknown {
+  function list(type: ResourceType, info: RequestInfo, query: URLSearchParams, accept: string | undefined): unknown {
     const matches = both(parseLabelSelector(query.get('labelSelector')), parseFieldSelector(query.get('fieldSelector')));
     const limit = optionalInteger(query, 'limit');
     const continueText = query.get('continue');
@@ -93,6 +94,7 @@ export function createApiHandler(deps: ApiServerDeps): (request: IncomingMessage
       metadata['continue'] = Buffer.from(JSON.stringify(token)).toString('base64url');
       metadata['remainingItemCount'] = items.length - limit;
     }
+    if (wantsTable(accept)) return { ...toTable(type, page, String(version), clock.now()), metadata };
     return { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata, items: page.map(listItem) };
   }
 
@@ -148,7 +150,7 @@ export function createApiHandler(deps: ApiServerDeps): (request: IncomingMessage
     const query = url.searchParams;
     switch (info.verb) {
       case 'list':
-        sendJson(response, 200, list(type, info, query));
+        sendJson(response, 200, list(type, info, query, request.headers.accept));
         return;
       case 'watch': {
         const timeoutSeconds = optionalInteger(query, 'timeoutSeconds');
@@ -161,6 +163,9 @@ export function createApiHandler(deps: ApiServerDeps): (request: IncomingMessage
           allowBookmarks: query.get('allowWatchBookmarks') === 'true',
           sendInitialEvents: query.get('sendInitialEvents') === 'true',
           bookmarkIntervalMs: deps.bookmarkIntervalMs,
+          ...(wantsTable(request.headers.accept)
+            ? { render: (object: KubeObject) => toTable(type, [object], object.metadata.resourceVersion, clock.now()) }
+            : {}),
         });
         return;
       }
@@ -173,7 +178,7 @@ export function createApiHandler(deps: ApiServerDeps): (request: IncomingMessage
           return;
         }
         if (info.subresource !== undefined && info.subresource !== 'status') throw pathNotFound();
-        sendJson(response, 200, object);
+        sendJson(response, 200, wantsTable(request.headers.accept) ? toTable(type, [object], object.metadata.resourceVersion, clock.now()) : object);
         return;
       }
       case 'create':

@@ -15,6 +15,7 @@ export interface WatchRequest {
   allowBookmarks: boolean;
   sendInitialEvents: boolean;
   bookmarkIntervalMs: number;
+  render?: ObjectRenderer;
 }
 
 /** A watcher that cannot keep up is cut off, as the API server does when a watch's buffer fills. */
@@ -22,23 +23,30 @@ const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** The API server sends its last bookmark a little before a watch times out. */
 const BOOKMARK_BEFORE_TIMEOUT_MS = 2000;
 
+/** How a watcher wants objects written: as they are, or converted (kubectl asks for Table rows). */
+export type ObjectRenderer = (object: KubeObject) => unknown;
+
+const asIs: ObjectRenderer = (object) => object;
+
 /**
  * Every watcher of a change receives it in the same synchronous turn, so remembering only the last
  * object serialised lets all of them share one JSON.stringify without keeping strings alive.
  */
 let lastObject: KubeObject | undefined;
+let lastRenderer: ObjectRenderer | undefined;
 let lastJson = '';
 
-function objectJson(object: KubeObject): string {
-  if (object !== lastObject) {
-    lastJson = JSON.stringify(object);
+function objectJson(object: KubeObject, render: ObjectRenderer): string {
+  if (object !== lastObject || render !== lastRenderer) {
+    lastJson = JSON.stringify(render(object));
     lastObject = object;
+    lastRenderer = render;
   }
   return lastJson;
 }
 
-function line(type: string, object: KubeObject): string {
-  return `{"type":"${type}","object":${objectJson(object)}}\n`;
+function line(type: string, object: KubeObject, render: ObjectRenderer = asIs): string {
+  return `{"type":"${type}","object":${objectJson(object, render)}}\n`;
 }
 
 /** The change as this watcher sees it: objects entering or leaving its selector appear added or deleted. */
@@ -46,10 +54,10 @@ function translate(event: StoreEvent, watch: WatchRequest): string | undefined {
   const object = event.object;
   if (watch.namespace !== undefined && object.metadata.namespace !== watch.namespace) return undefined;
   const now = watch.matches(object);
-  if (event.type !== 'MODIFIED' || !event.previous) return now ? line(event.type, object) : undefined;
+  if (event.type !== 'MODIFIED' || !event.previous) return now ? line(event.type, object, watch.render) : undefined;
   const before = watch.matches(event.previous);
-  if (now) return line(before ? 'MODIFIED' : 'ADDED', object);
-  return before ? line('DELETED', object) : undefined;
+  if (now) return line(before ? 'MODIFIED' : 'ADDED', object, watch.render);
+  return before ? line('DELETED', object, watch.render) : undefined;
 }
 
 /** Streams a watch as the API server does: one JSON event per line over a chunked response. */
@@ -72,7 +80,7 @@ export function serveWatch(request: IncomingMessage, response: ServerResponse, s
     });
 
   if (requested === undefined || requested === '' || requested === '0') {
-    for (const object of store.list(watch.type, watch.namespace)) if (watch.matches(object)) send(line('ADDED', object));
+    for (const object of store.list(watch.type, watch.namespace)) if (watch.matches(object)) send(line('ADDED', object, watch.render));
     if (watch.sendInitialEvents && watch.allowBookmarks) send(bookmark({ 'k8s.io/initial-events-end': 'true' }));
   } else {
     const history = store.history(watch.type);
