@@ -1,4 +1,5 @@
 import type { V1Job } from '@kubernetes/client-node';
+import { register } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startChaosProxy, type ChaosProxy } from '../../src/chaos/chaos-proxy.ts';
 import { ApiGate } from '../../src/dispatch/api-gate.ts';
@@ -7,6 +8,7 @@ import { dispatcherMetrics } from '../../src/dispatch/metrics.ts';
 import { RetryAfterPause } from '../../src/dispatch/retry-after-pause.ts';
 import { TokenBucket } from '../../src/dispatch/token-bucket.ts';
 import { createKubeClients } from '../../src/k8s/api-clients.ts';
+import { classifyApiError } from '../../src/k8s/api-error.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { loadProject } from '../../src/project/load-project.ts';
 import { loadRenderContext } from '../../src/render/context.ts';
@@ -108,6 +110,23 @@ describe('dispatcher facing API failures', () => {
     expect(error).toMatchObject({ code: 'permanent', status: 422 });
     expect((error as Error).message).toMatch(/Not_A_Valid_Name.*\(HTTP 422 Invalid\)/);
     expect(createJobs(h)).toBe(1);
+  });
+
+  it('times out a request the API server does not answer, as a transient error', async () => {
+    proxy.setFaults({ rules: [{ verbs: ['get'], resources: ['jobs'], fault: 'latency', ms: 2000 }] });
+    const { batch } = createKubeClients(proxy.kubeConfig, 100);
+    const thrown = await batch.readNamespacedJob({ name: 'any', namespace: 'default' }).catch((error: unknown) => error);
+    expect(classifyApiError(thrown, 'read Job default/any')).toMatchObject({ code: 'transient', reason: 'Timeout', message: 'read Job default/any: request timed out' });
+    // Without the fault the same client works: the timeout is per request.
+    proxy.setFaults({ rules: [] });
+    await expect(batch.readNamespacedJob({ name: 'any', namespace: 'default' })).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('exposes its metrics on prom-client\'s default registry (served by /metrics)', async () => {
+    const text = await register.metrics();
+    for (const name of ['jobs_created_total', 'jobs_adopted_total', 'api_errors_total', 'job_create_seconds', 'rate_limit_waits_total']) {
+      expect(text).toContain(`kubedispatch_dispatcher_${name}`);
+    }
   });
 
   describe('409: the Job already exists', () => {
