@@ -7,6 +7,9 @@ const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('
 // Gives the lease up only if it is still ours.
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
+/** How often a standby tries to take the lease (one SET NX each time). */
+const STANDBY_POLL_MS = 500;
+
 export interface LeaseOptions {
   key: string;
   ttlMs: number;
@@ -17,8 +20,8 @@ export interface LeaseOptions {
 }
 
 /**
- * A Redis lease that makes one watcher the actor: SET NX PX to take it, a compare-and-set
- * PEXPIRE to renew it every third of its TTL, a compare-and-delete to release it. `held` turns
+ * A Redis lease that makes one watcher the actor: SET NX PX to take it (standbys retry often),
+ * a compare-and-set PEXPIRE to renew it every third of its TTL, a compare-and-delete to release it. `held` turns
  * false the moment a renewal finds someone else holding it, or when the TTL would have run out
  * without a successful renewal (Redis unreachable), so a cut-off watcher stops acting before a
  * standby can take over.
@@ -65,8 +68,14 @@ export class Lease {
   #schedule(ms: number): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
-      this.#tick = this.#attempt().finally(() => this.#schedule(Math.max(1, Math.floor(this.#options.ttlMs / 3))));
+      this.#tick = this.#attempt().finally(() => this.#schedule(this.#nextAttemptMs()));
     }, ms);
+  }
+
+  /** The holder renews every third of the TTL; a standby asks more often, so a release is taken up at once. */
+  #nextAttemptMs(): number {
+    const renewal = Math.max(1, Math.floor(this.#options.ttlMs / 3));
+    return this.#held ? renewal : Math.min(renewal, STANDBY_POLL_MS);
   }
 
   async #attempt(): Promise<void> {

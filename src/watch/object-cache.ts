@@ -22,14 +22,30 @@ export class ObjectCache {
   readonly #jobs = new Map<string, SlimJob>();
   readonly #pods = new Map<string, SlimPod>();
   readonly #podsByJob = new Map<string, Set<string>>();
+  /**
+   * Finished Jobs deleted before their reconcile ran (a TTL of 0, a fast cleanup): their last
+   * state still decides the outcome, so they stay here until the reconciler settles them.
+   */
+  readonly #finishedGone = new Map<string, SlimJob>();
   readonly #now: () => number;
 
   constructor(now: () => number) {
     this.#now = now;
   }
 
+  /** The Job as last seen: live, or finished and already deleted but not settled yet. */
   job(key: string): SlimJob | undefined {
-    return this.#jobs.get(key);
+    return this.#jobs.get(key) ?? this.#finishedGone.get(key);
+  }
+
+  /** True when the Job is no longer in the cluster (only its final state is kept). */
+  isGone(key: string): boolean {
+    return !this.#jobs.has(key) && this.#finishedGone.has(key);
+  }
+
+  /** Forgets the final state of a deleted Job once its outcome is settled. */
+  settle(key: string): void {
+    this.#finishedGone.delete(key);
   }
 
   podsOf(key: string): SlimPod[] {
@@ -52,10 +68,13 @@ export class ObjectCache {
   }
 
   remove(kind: ResourceKind, raw: unknown): string | undefined {
-    const slim = kind === 'jobs' ? slimJob(raw) : slimPod(raw);
-    if (!slim) return undefined;
-    const key = jobKey(slim.namespace, slim.name);
-    return kind === 'jobs' ? this.#removeJob(key) : this.#removePod(key);
+    if (kind === 'pods') {
+      const pod = slimPod(raw);
+      return pod ? this.#removePod(jobKey(pod.namespace, pod.name)) : undefined;
+    }
+    // The DELETED event carries the Job's final state, which may be newer than the cached one.
+    const job = slimJob(raw);
+    return job ? this.#removeJob(jobKey(job.namespace, job.name), job) : undefined;
   }
 
   /** Keys of cached objects of `kind` in `namespace` (every namespace when undefined). */
@@ -74,7 +93,9 @@ export class ObjectCache {
     const job = slimJob(raw);
     if (!job) return undefined;
     const key = jobKey(job.namespace, job.name);
-    if (isReplay(this.#jobs.get(key), job)) return undefined;
+    const previous = this.#jobs.get(key);
+    if (isReplay(previous, job)) return undefined;
+    if (job.finished) job.finishedSeenAt = (previous?.uid === job.uid ? previous.finishedSeenAt : undefined) ?? this.#now();
     this.#jobs.set(key, job);
     return key;
   }
@@ -100,8 +121,13 @@ export class ObjectCache {
     return owner;
   }
 
-  #removeJob(key: string): string | undefined {
-    return this.#jobs.delete(key) ? key : undefined;
+  #removeJob(key: string, last?: SlimJob): string | undefined {
+    const cached = this.#jobs.get(key);
+    if (!cached) return undefined;
+    this.#jobs.delete(key);
+    const final = last?.finished ? { ...last, finishedSeenAt: cached.finishedSeenAt ?? this.#now() } : cached;
+    if (final.finished) this.#finishedGone.set(key, final);
+    return key;
   }
 
   #removePod(key: string): string | undefined {

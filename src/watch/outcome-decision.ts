@@ -51,6 +51,12 @@ export type Decision =
 
 const TERMINAL_PHASES: ReadonlySet<string> = new Set(['Succeeded', 'Failed']);
 
+/**
+ * How long a Failed Job waits for its pods' final status: Jobs and Pods come on separate
+ * watches, and deciding before the pod's update arrives would lose the exit code and reason.
+ */
+export const POD_STATUS_LAG_MS = 2_000;
+
 /** Pod failure reasons that say more than the Job's generic BackoffLimitExceeded. */
 function jobFailureReason(jobReason: string, failure: PodFailure | undefined): string {
   if (jobReason === 'BackoffLimitExceeded' && failure && failure.reason !== 'Error') return failure.reason;
@@ -140,7 +146,12 @@ export function decideOutcome(input: DecisionInput): Decision {
     const verdict: Verdict = { succeeded: true, reason: 'Complete', message, exitCode: 0, finishedAt: job.finished.at || now, pod: undefined, container: undefined, stopJob: false };
     return { kind: 'final', verdict };
   }
-  if (job.finished?.type === 'Failed') return { kind: 'final', verdict: failedJobVerdict(job, pods, now) };
+  if (job.finished?.type === 'Failed') {
+    const settling = pods.some((pod) => !TERMINAL_PHASES.has(pod.phase) && podFailure(pod) === undefined);
+    const settledAt = (job.finishedSeenAt ?? now) + POD_STATUS_LAG_MS;
+    if (settling && now < settledAt) return { kind: 'pending', recheckAt: settledAt, waitingOn: undefined, needsEvents: false };
+    return { kind: 'final', verdict: failedJobVerdict(job, pods, now) };
+  }
   if (pods.length === 0) return decideWithoutPods(input);
 
   // Failed pods of a Job that is not Failed are retries under backoffLimit: not an outcome.

@@ -53,7 +53,18 @@ export class Reconciler {
       this.#stuckOn.delete(key);
       return;
     }
-    if (!acting() || this.#handled.get(key) === job.uid) return;
+    if (!acting()) {
+      // The actor settles deleted Jobs; a standby only drops what it kept of them.
+      cache.settle(key);
+      return;
+    }
+    if (this.#handled.get(key) === job.uid) {
+      if (cache.isGone(key)) {
+        cache.settle(key);
+        this.#handled.delete(key);
+      }
+      return;
+    }
     if (!job.attempt) {
       this.#deps.logger.warn({ job: key }, 'Job carries kubedispatch labels but no valid block-run-id/attempt; ignoring it');
       this.#handled.set(key, job.uid);
@@ -97,9 +108,13 @@ export class Reconciler {
         logger.info({ job: key, ...attempt, succeeded: outcome.succeeded, reason: outcome.reason }, outcome.message);
       }
     }
+    this.#stuckOn.delete(key);
+    if (this.#deps.cache.isGone(key)) {
+      this.#deps.cache.settle(key);
+      return;
+    }
     await this.#cleanUp(job, verdict);
     this.#handled.set(key, job.uid);
-    this.#stuckOn.delete(key);
   }
 
   async #outcome(job: SlimJob, verdict: Verdict): Promise<AttemptOutcome> {

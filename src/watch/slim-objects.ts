@@ -27,6 +27,11 @@ export interface SlimJob {
   createdAt: number;
   ttlSecondsAfterFinished: number | undefined;
   finished: JobFinish | undefined;
+  /**
+   * When the watcher first saw the Job finished (set by the object cache). Job and Pod updates
+   * come on separate watches, so the last pod's final status may arrive just after.
+   */
+  finishedSeenAt: number | undefined;
 }
 
 export interface ContainerWaiting {
@@ -111,6 +116,7 @@ export function slimJob(value: unknown): SlimJob | undefined {
     createdAt: rawTime(metadata['creationTimestamp']) ?? 0,
     ttlSecondsAfterFinished: rawNumber(rawPath(value, 'spec', 'ttlSecondsAfterFinished')),
     finished: finishOf(rawPath(value, 'status')),
+    finishedSeenAt: undefined,
   };
 }
 

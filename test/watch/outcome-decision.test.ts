@@ -145,6 +145,15 @@ describe('decideOutcome: not decided yet', () => {
     expect(decide(job(), [pods[0]!]).kind).toBe('pending');
   });
 
+  it('a Failed Job waits briefly for a pod whose final status has not arrived yet', () => {
+    const failed = job({ ...failedJob('BackoffLimitExceeded'), finishedSeenAt: T0 + 9_000 });
+    const running = pod('p1', { phase: 'Running' });
+    expect(decide(failed, [running], T0 + 9_500)).toMatchObject({ kind: 'pending', recheckAt: T0 + 11_000 });
+    expect(decide(failed, [running], T0 + 11_000)).toMatchObject({ kind: 'final', verdict: { reason: 'BackoffLimitExceeded' } });
+    const terminated = pod('p1', { phase: 'Failed', containers: [main({ terminated: exited(4) })] });
+    expect(decide(failed, [terminated], T0 + 9_500)).toMatchObject({ kind: 'final', verdict: { exitCode: 4 } });
+  });
+
   it('an image pull error inside the grace is pending until the grace ends', () => {
     const stuck = pod('p1', { phase: 'Pending', fatalSince: T0 + 5_000, containers: [main({ waiting: waiting('ErrImagePull', 'not found') })] });
     const decision = decide(job(), [stuck], T0 + 34_999);

@@ -28,6 +28,7 @@ describe('slimJob / slimPod', () => {
       createdAt: Date.parse('2026-11-28T10:00:00Z'),
       ttlSecondsAfterFinished: 60,
       finished: { type: 'Failed', reason: 'DeadlineExceeded', message: 'too slow', at: Date.parse('2026-11-28T10:01:00Z') },
+      finishedSeenAt: undefined,
     });
     expect(JSON.stringify(slim)).not.toContain('SECRET');
   });
