@@ -10,7 +10,8 @@ import { readBoolean, readCount, readMapping, readString, readStringList } from 
 import type { FieldReader } from './mage-fields.ts';
 import { DEFAULT_RETRY_CONFIG } from './model.ts';
 import type { Block, Pipeline, Project } from './model.ts';
-import { readYamlFile } from './safe-yaml.ts';
+import { withKeyLines } from './key-lines.ts';
+import { readYamlSource } from './safe-yaml.ts';
 
 export interface ProjectReading {
   /** The project with every usable part; configs with errors are left out (null). */
@@ -30,20 +31,22 @@ export function readProject(dir: string): ProjectReading {
   const root = resolve(dir);
   const metadataFile = join(root, 'metadata.yaml');
   const problems = new ProblemList();
+  const texts = new Map<string, string>();
   const project: Project = { dir: root, metadataFile, k8sExecutorConfig: null, pipelines: [] };
   if (!existsSync(metadataFile)) {
     problems.error(metadataFile, '', 'not a Mage project: metadata.yaml not found (expected --project to name the project directory)');
     return { project, problems: problems.items };
   }
-  const metadata = readDocument(metadataFile, problems);
+  const metadata = readDocument(metadataFile, problems, texts);
   if (metadata) {
     project.k8sExecutorConfig = parseExecutorConfig(metadata['k8s_executor_config'], metadataFile, 'k8s_executor_config', problems) ?? null;
   }
   for (const uuid of pipelineFolders(root)) {
-    const pipeline = readPipeline(uuid, join(root, 'pipelines', uuid, 'metadata.yaml'), problems);
+    const pipeline = readPipeline(uuid, join(root, 'pipelines', uuid, 'metadata.yaml'), problems, texts);
     if (pipeline) project.pipelines.push(pipeline);
   }
-  return { project, problems: problems.items };
+  const located = [...texts].reduce((all, [file, text]) => withKeyLines(all, file, text), problems.items);
+  return { project, problems: located };
 }
 
 function pipelineFolders(root: string): string[] {
@@ -56,9 +59,11 @@ function pipelineFolders(root: string): string[] {
 }
 
 /** A YAML file whose top level must be a mapping; an empty file counts as an empty mapping. */
-function readDocument(file: string, problems: ProblemList): PlainObject | undefined {
+function readDocument(file: string, problems: ProblemList, texts: Map<string, string>): PlainObject | undefined {
   try {
-    const document = readYamlFile(file) ?? {};
+    const source = readYamlSource(file);
+    texts.set(file, source.text);
+    const document = source.document ?? {};
     if (isPlainObject(document)) return document;
     problems.error(file, '', `expected a mapping at the top level, got ${describeType(document)}`);
   } catch (thrown) {
@@ -68,8 +73,8 @@ function readDocument(file: string, problems: ProblemList): PlainObject | undefi
   return undefined;
 }
 
-function readPipeline(uuid: string, file: string, problems: ProblemList): Pipeline | undefined {
-  const document = readDocument(file, problems);
+function readPipeline(uuid: string, file: string, problems: ProblemList, texts: Map<string, string>): Pipeline | undefined {
+  const document = readDocument(file, problems, texts);
   if (!document) return undefined;
   const reader: FieldReader = { file, problems };
   const declaredUuid = readString(reader, document, 'uuid', '');
@@ -101,7 +106,8 @@ function readBlock(reader: FieldReader, raw: unknown, path: string): Block | und
   }
   const uuid = readString(reader, raw, 'uuid', path);
   if (!uuid || isReservedKey(uuid)) {
-    reader.problems.error(reader.file, `${path}.uuid`, 'every block needs a uuid (a non-empty string that is not __proto__, constructor or prototype)');
+    const wrongTypeReported = raw['uuid'] !== undefined && raw['uuid'] !== null && typeof raw['uuid'] !== 'string';
+    if (!wrongTypeReported) reader.problems.error(reader.file, `${path}.uuid`, 'every block needs a uuid (a non-empty string that is not __proto__, constructor or prototype)');
     return undefined;
   }
   const retry = readMapping(reader, raw, 'retry_config', path);

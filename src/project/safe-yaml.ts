@@ -50,6 +50,11 @@ function fitsExpanded(document: unknown, budget: number): boolean {
 
 /** Reads and parses a YAML file, refusing missing, unreadable and oversized files with a clear message. */
 export function readYamlFile(file: string): unknown {
+  return readYamlSource(file).document;
+}
+
+/** Like readYamlFile, also returning the text so that later problems can be given line numbers. */
+export function readYamlSource(file: string): { text: string; document: unknown } {
   let size: number;
   try {
     size = statSync(file).size;
@@ -63,7 +68,7 @@ export function readYamlFile(file: string): unknown {
   } catch (thrown) {
     throw ConfigError.single(file, '', `cannot read file: ${(thrown as Error).message}`);
   }
-  return parseYaml(text, file);
+  return { text, document: parseYaml(text, file) };
 }
 
 function tooLarge(file: string, bytes: number): ConfigError {

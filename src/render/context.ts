@@ -7,7 +7,8 @@ import { parseExecutorConfig, parsePolicy } from '../executor-config/parse-confi
 import type { ConfigSources } from '../executor-config/resolve.ts';
 import { normaliseAs } from '../executor-config/shape.ts';
 import type { ConfigLayer, Policy } from '../executor-config/types.ts';
-import { readYamlFile } from '../project/safe-yaml.ts';
+import { withKeyLines } from '../project/key-lines.ts';
+import { readYamlFile, readYamlSource } from '../project/safe-yaml.ts';
 
 /** Env var naming the project's path inside the Job's container (the `mage run` argument). */
 export const PROJECT_PATH_VAR = 'KUBEDISPATCH_PROJECT_PATH';
@@ -51,21 +52,22 @@ export function readRenderContext(env: Env, options: RenderContextOptions = {}):
 }
 
 function readTemplate(file: string | undefined, problems: ProblemList): ConfigLayer | null {
-  const document = file ? readOptionalYaml(file, problems) : undefined;
-  if (!file || document === undefined) return null;
-  const config = parseExecutorConfig(document ?? {}, file, '', problems);
-  return config ? { name: 'template', file, keyPath: '', config } : null;
+  const config = file ? readConfigFile(file, problems, (document, fileProblems) => parseExecutorConfig(document ?? {}, file, '', fileProblems)) : undefined;
+  return file && config ? { name: 'template', file, keyPath: '', config } : null;
 }
 
 function readPolicy(file: string | undefined, problems: ProblemList): Policy | null {
-  const document = file ? readOptionalYaml(file, problems) : undefined;
-  if (!file || document === undefined) return null;
-  return parsePolicy(document, file, problems) ?? null;
+  return (file && readConfigFile(file, problems, (document, fileProblems) => parsePolicy(document, file, fileProblems))) || null;
 }
 
-function readOptionalYaml(file: string, problems: ProblemList): unknown {
+/** Reads and parses one config file, adding its problems (with line numbers) to `problems`. */
+function readConfigFile<T>(file: string, problems: ProblemList, parse: (document: unknown, fileProblems: ProblemList) => T | undefined): T | undefined {
+  const fileProblems = new ProblemList();
   try {
-    return readYamlFile(file);
+    const { text, document } = readYamlSource(file);
+    const parsed = parse(document, fileProblems);
+    problems.addAll(withKeyLines(fileProblems.items, file, text));
+    return parsed;
   } catch (thrown) {
     if (!(thrown instanceof ConfigError)) throw thrown;
     problems.addAll(thrown.problems);

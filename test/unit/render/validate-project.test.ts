@@ -31,8 +31,8 @@ describe('validateProject', () => {
     const problems = lines(dir, { K8S_EXECUTOR_MAX_RESOURCE_LIMITS_CPU: '2' });
     expect(problems).toEqual(expect.arrayContaining([
       expect.stringMatching(/^error: <p>\/pipelines\/broken_yaml\/metadata.yaml: invalid YAML: line 2/),
-      'error: <p>/pipelines/cycle/metadata.yaml: blocks[2].upstream_blocks[0]: unknown block "ghost"; expected the uuid of a block of this pipeline',
-      'error: <p>/pipelines/cycle/metadata.yaml: blocks: the blocks form a cycle: a → b → a; a pipeline must be a DAG',
+      'error: <p>/pipelines/cycle/metadata.yaml: blocks[2].upstream_blocks[0]: unknown block "ghost"; expected the uuid of a block of this pipeline (line 10)',
+      'error: <p>/pipelines/cycle/metadata.yaml: blocks: the blocks form a cycle: a → b → a; a pipeline must be a DAG (line 1)',
       expect.stringMatching(/^error: <p>\/pipelines\/mixed\/metadata.yaml: blocks\[1\].executor_config.pod.node_selectr: unknown key "node_selectr"/),
       expect.stringMatching(/^error: <p>\/pipelines\/mixed\/metadata.yaml: blocks\[0\].executor_type: block "local" runs with executor type "local_python_force"/),
       expect.stringMatching(/^error: <p>\/pipelines\/renders\/metadata.yaml: blocks\[0\].executor_config.job_name_prefix: "X" cannot be part of a Job name/),
@@ -52,8 +52,8 @@ describe('validateProject', () => {
     const policy = writeYaml({ enforce: 'always' });
     const problems = validateProject(example, { K8S_CONFIG_FILE: template, K8S_DEFAULT_CONFIG_PATH: policy }).map(formatProblem);
     expect(problems).toEqual([
-      `error: ${template}: pod.tolerations: expected a list, got the string "all"`,
-      `error: ${policy}: enforce: expected true or false, got the string "always"`,
+      `error: ${template}: pod.tolerations: expected a list, got the string "all" (line 2)`,
+      `error: ${policy}: enforce: expected true or false, got the string "always" (line 1)`,
     ]);
     expect(validateProject(example, { K8S_CONFIG_FILE: '/missing.yaml' }).map(formatProblem)).toEqual(['error: /missing.yaml: file not found (expected a readable YAML file)']);
   });
