@@ -16,6 +16,16 @@ function asObject(value: unknown): Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
 }
 
+/** The labels that tie a Job's pods to it, added by the API server. */
+function controllerLabels(name: string, uid: string): Record<string, string> {
+  return {
+    'batch.kubernetes.io/controller-uid': uid,
+    'batch.kubernetes.io/job-name': name,
+    'controller-uid': uid,
+    'job-name': name,
+  };
+}
+
 function validateJob(job: Json, name: string): StatusCause[] {
   const metadata = asObject(job['metadata']);
   const spec = asObject(job['spec']);
@@ -23,13 +33,12 @@ function validateJob(job: Json, name: string): StatusCause[] {
   const templateSpec = asObject(template['spec']);
   const causes: StatusCause[] = [];
   if (!name) causes.push(required('metadata.name'));
-  else {
-    causes.push(...validateDns1123Subdomain('metadata.name', name));
-    // The name becomes the value of the job-name label on every pod.
-    if (name.length > 63) causes.push(invalidValue('metadata.name', name, 'must be no more than 63 characters'));
-  }
+  else causes.push(...validateDns1123Subdomain('metadata.name', name));
   causes.push(...validateLabels('metadata.labels', asObject(metadata['labels'])));
-  causes.push(...validateLabels('spec.template.metadata.labels', asObject(asObject(template['metadata'])['labels'])));
+  // The template is validated with the labels the API server adds, so a name over 63 characters
+  // fails here, as the value of the job-name labels.
+  const templateLabels = { ...asObject(asObject(template['metadata'])['labels']), ...controllerLabels(name, 'uid') };
+  causes.push(...validateLabels('spec.template.labels', templateLabels));
   for (const field of ['backoffLimit', 'completions', 'parallelism', 'ttlSecondsAfterFinished'] as const) {
     const value = spec[field];
     if (value !== undefined && value !== null && (!Number.isInteger(value) || (value as number) < 0)) {
@@ -91,12 +100,6 @@ export function admitJob(body: unknown, namespace: string, nowMs: number): KubeO
   const templateMeta = asObject(template['metadata']);
   const templateSpec = asObject(template['spec']);
   const userTemplateLabels = asObject(templateMeta['labels']) as Record<string, string>;
-  const controllerLabels = {
-    'batch.kubernetes.io/controller-uid': uid,
-    'batch.kubernetes.io/job-name': name,
-    'controller-uid': uid,
-    'job-name': name,
-  };
   const jobLabels = asObject(metadata['labels']) as Record<string, string>;
   return {
     apiVersion: 'batch/v1',
@@ -123,7 +126,7 @@ export function admitJob(body: unknown, namespace: string, nowMs: number): KubeO
       selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } },
       template: {
         ...template,
-        metadata: { ...templateMeta, labels: { ...userTemplateLabels, ...controllerLabels } },
+        metadata: { ...templateMeta, labels: { ...userTemplateLabels, ...controllerLabels(name, uid) } },
         spec: {
           dnsPolicy: 'ClusterFirst',
           schedulerName: 'default-scheduler',

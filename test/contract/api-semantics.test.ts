@@ -58,7 +58,8 @@ describe('Job create', () => {
 
   it.each([
     ['a name that is not DNS-1123', jobManifest({ name: 'Not_A_Name' }), 'metadata.name'],
-    ['a name longer than 63 characters', jobManifest({ name: `j${'x'.repeat(63)}` }), 'metadata.name'],
+    // The name becomes the value of the job-name labels the API server puts on the pod template.
+    ['a name longer than 63 characters', jobManifest({ name: `j${'x'.repeat(63)}` }), 'spec.template.labels'],
     ['a label value over 63 characters', jobManifest({ name: 'long-label', labels: { 'kubedispatch.io/trigger': 'v'.repeat(64) } }), 'metadata.labels'],
     ['a label value with odd characters', jobManifest({ name: 'odd-label', labels: { 'kubedispatch.io/trigger': 'has space' } }), 'metadata.labels'],
   ])('answers %s with 422 Invalid naming the field', async (_case, body, field) => {
