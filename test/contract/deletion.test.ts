@@ -73,8 +73,10 @@ describe('deleting a pod', () => {
       podsPath(),
       { labelSelector: 'batch.kubernetes.io/job-name=replaced' },
       (p) => p.metadata?.name !== pod.metadata?.name && p.status?.phase === 'Running',
+      // Kubernetes may wait out its pod-failure backoff (10 s) before the replacement.
+      45_000,
     );
     expect(replacement.metadata?.name).toMatch(/^replaced-/);
     await waitFor<V1Job>(cluster.kubeConfig, jobsPath(), { fieldSelector: 'metadata.name=replaced' }, (job) => (job.status?.failed ?? 0) === 1);
-  });
+  }, 60_000);
 });
