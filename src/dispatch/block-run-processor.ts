@@ -4,8 +4,8 @@ import { toError } from '../errors/to-error.ts';
 import { KubeApiError } from '../k8s/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BlockRunJobData } from '../queue/block-run-queue.ts';
-import type { RunStore } from '../runs/run-store.ts';
 import type { OutcomeWaiter } from '../runs/outcome-waiter.ts';
+import type { DispatchPermit, RunStore } from '../runs/run-store.ts';
 import type { AttemptKey, AttemptOutcome } from '../runs/types.ts';
 import { advanceAndEnqueue } from '../scheduler/advance-run.ts';
 import { CreationPausedError } from './api-gate.ts';
@@ -27,8 +27,10 @@ export interface BlockRunProcessorDeps {
   stopping: AbortSignal;
 }
 
-/** How long a block run waits before trying a full namespace again (plus jitter). */
+/** How long a block run waits before trying a full namespace again (plus as much jitter). */
 const NAMESPACE_FULL_DELAY_MS = 1000;
+/** How long a block run waits after an unexpected error (Redis unreachable…) before the same attempt is tried again. */
+const UNEXPECTED_ERROR_DELAY_MS = 5000;
 
 /** The attempt failed before its Job could run; no retry of the block can change that. */
 interface DispatchFailure {
@@ -50,12 +52,9 @@ class StoppingError extends Error {
   override name = 'StoppingError';
 }
 
-function whenAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const abort = () => reject(new StoppingError('dispatcher stopping'));
-    if (signal.aborted) abort();
-    else signal.addEventListener('abort', abort, { once: true });
-  });
+/** Errors with which the processor itself steers BullMQ: passed through untouched. */
+function steersQueue(thrown: unknown): boolean {
+  return thrown instanceof DelayedError || thrown instanceof RateLimitError;
 }
 
 /**
@@ -63,72 +62,95 @@ function whenAborted(signal: AbortSignal): Promise<never> {
  * take the attempt → render → limits → create or adopt → mark running → wait for the watcher's
  * outcome → apply it → return or throw so BullMQ retries or fails the queue job. Each step is
  * idempotent, so a re-run after a crash (same attempt, same Job name) continues where it stopped.
+ * Only an attempt's outcome spends an attempt: stopping and unexpected errors (Redis unreachable)
+ * put the block run back with the same attempt, whose Job is then adopted, never duplicated.
  */
 export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
   const { store, queue, waiter, renderer, creator, slots, logger, stopping } = deps;
 
   return async function processBlockRun(job: Job<BlockRunJobData>, token?: string): Promise<string> {
-    const { runId, blockUuid, blockRunId } = job.data;
     const attempt = job.attemptsMade + 1;
-    const key: AttemptKey = { blockRunId, attempt };
-    const log = logger.child({ runId, blockUuid, blockRunId, attempt });
+    const key: AttemptKey = { blockRunId: job.data.blockRunId, attempt };
+    const log = logger.child({ runId: job.data.runId, blockUuid: job.data.blockUuid, blockRunId: job.data.blockRunId, attempt });
+    let permit: DispatchPermit;
     try {
-      if (stopping.aborted) throw new StoppingError('dispatcher stopping');
-      // 1. Take the attempt; a finished or cancelled block run is only settled.
-      const permit = await store.markDispatching(runId, blockUuid, attempt);
-      if (permit !== 'ok') return await settle(permit);
-
-      // 2. A re-run after a crash may find the outcome decided already, or the attempt's Job
-      // recorded as running: then the Job is never created again, only waited for (a Job gone
-      // meanwhile is the watcher's to report, as JobDeleted).
-      const block = await store.getBlock(runId, blockUuid);
-      let outcome = await store.getOutcome(key);
-      let retryable = true;
-      if (!outcome) {
-        const dispatched =
-          block?.state === 'running' && block.attempt === attempt && block.namespace
-            ? await resume(block.namespace, key, log)
-            : await dispatch(job, token, attempt, log);
-        if (dispatched === 'moved-on') return await settle('terminal');
-        if (dispatched === 'running') {
-          // 3. The watcher decides; the processor stays active meanwhile (global concurrency = active Jobs).
-          outcome = await Promise.race([waiter.wait(key), whenAborted(stopping)]);
-        } else {
-          outcome = dispatched.failed;
-          retryable = false;
-        }
-      }
-
-      // 4. Apply the outcome, free the namespace slot, move the run on.
-      const maxAttempts = job.opts.attempts ?? 1;
-      const state = outcome.cancelled ? 'cancelled' : outcome.succeeded ? 'succeeded' : retryable && attempt < maxAttempts ? 'retrying' : 'failed';
-      await store.applyAttemptResult(runId, blockUuid, attempt, state, outcome);
-      await slots?.release(key);
-      log.info({ state, reason: outcome.reason }, 'attempt finished');
-      return await settle('terminal');
+      permit = await runAttempt(job, token, key, log);
     } catch (thrown) {
-      if (stopping.aborted && (thrown instanceof StoppingError || toError(thrown).name === 'AbortError')) {
-        // Hand the block run over without spending an attempt: whoever takes it adopts its Job.
-        slots?.forget(key);
-        await job.moveToDelayed(Date.now(), token);
-        throw new DelayedError();
+      if (steersQueue(thrown)) throw thrown;
+      // The Job may exist: keep its slot (the same attempt takes it again) and retry the attempt.
+      slots?.forget(key);
+      if (!stopping.aborted) log.error({ err: toError(thrown) }, 'dispatching failed unexpectedly; the same attempt is tried again');
+      await job.moveToDelayed(Date.now() + (stopping.aborted ? 0 : UNEXPECTED_ERROR_DELAY_MS), token);
+      throw new DelayedError();
+    }
+    return settle(job, attempt, permit);
+  };
+
+  /** Steps 1–4; returns the permit to settle the block run by ('ok' once its outcome is applied). */
+  async function runAttempt(job: Job<BlockRunJobData>, token: string | undefined, key: AttemptKey, log: Logger): Promise<DispatchPermit> {
+    const { runId, blockUuid } = job.data;
+    const { attempt } = key;
+    if (stopping.aborted) throw new StoppingError('dispatcher stopping');
+    // 1. Take the attempt; a finished or cancelled block run is only settled.
+    const permit = await store.markDispatching(runId, blockUuid, attempt);
+    if (permit !== 'ok') return permit;
+
+    // 2. A re-run after a crash may find the outcome decided already, or the attempt's Job
+    // recorded as running: then the Job is never created again, only waited for (a Job gone
+    // meanwhile is the watcher's to report, as JobDeleted).
+    const block = await store.getBlock(runId, blockUuid);
+    let outcome = await store.getOutcome(key);
+    let retryable = true;
+    if (!outcome) {
+      const dispatched =
+        block?.state === 'running' && block.attempt === attempt && block.namespace
+          ? await resume(block.namespace, key, log)
+          : await dispatch(job, token, key, log);
+      if (dispatched === 'moved-on') return 'ok';
+      if (dispatched === 'running') {
+        // 3. The watcher decides; the processor stays active meanwhile (global concurrency = active Jobs).
+        outcome = await waitForOutcome(key);
+      } else {
+        outcome = dispatched.failed;
+        retryable = false;
       }
-      throw thrown;
     }
 
-    /** Returns or throws according to the block run's state, after moving its run on. */
-    async function settle(permit: 'terminal' | 'cancelled' | 'missing'): Promise<string> {
-      if (permit === 'missing') throw new UnrecoverableError(`block run ${blockRunId} of run ${runId} no longer exists`);
-      if (permit === 'cancelled') throw new UnrecoverableError(`run ${runId} was cancelled`);
-      const block = await store.getBlock(runId, blockUuid);
-      if (block?.state !== 'retrying') await advanceAndEnqueue(store, queue, runId);
-      const why = `${block?.reason ?? 'unknown'}: ${block?.message ?? ''}`;
-      if (block?.state === 'succeeded') return block.jobName ?? '';
-      // A plain error lets BullMQ retry after the block's retry delay; the next attempt gets its own Job.
-      if (block?.state === 'retrying') throw new Error(`attempt ${attempt} failed (${why})`);
-      throw new UnrecoverableError(`block run ${block?.state ?? 'missing'} (${why})`);
-    }
-  };
+    // 4. Apply the outcome and free the namespace slot.
+    const maxAttempts = job.opts.attempts ?? 1;
+    const state = outcome.cancelled ? 'cancelled' : outcome.succeeded ? 'succeeded' : retryable && attempt < maxAttempts ? 'retrying' : 'failed';
+    await store.applyAttemptResult(runId, blockUuid, attempt, state, outcome);
+    await slots?.release(key);
+    log.info({ state, reason: outcome.reason }, 'attempt finished');
+    return 'ok';
+  }
+
+  /** 5. Moves the run on, then returns or throws according to the block run's state. */
+  async function settle(job: Job<BlockRunJobData>, attempt: number, permit: DispatchPermit): Promise<string> {
+    const { runId, blockUuid, blockRunId } = job.data;
+    if (permit === 'missing') throw new UnrecoverableError(`block run ${blockRunId} of run ${runId} no longer exists`);
+    if (permit === 'cancelled') throw new UnrecoverableError(`run ${runId} was cancelled`);
+    const block = await store.getBlock(runId, blockUuid);
+    if (block?.state !== 'retrying') await advanceAndEnqueue(store, queue, runId);
+    const why = `${block?.reason ?? 'unknown'}: ${block?.message ?? ''}`;
+    if (block?.state === 'succeeded') return block.jobName ?? '';
+    // A plain error lets BullMQ retry after the block's retry delay; the next attempt gets its own Job.
+    if (block?.state === 'retrying') throw new Error(`attempt ${attempt} failed (${why})`);
+    throw new UnrecoverableError(`block run ${block?.state ?? 'missing'} (${why})`);
+  }
+
+  /** The watcher's outcome, or StoppingError as soon as the dispatcher stops. */
+  function waitForOutcome(key: AttemptKey): Promise<AttemptOutcome> {
+    return new Promise((resolve, reject) => {
+      const abort = () => reject(new StoppingError('dispatcher stopping'));
+      if (stopping.aborted) return abort();
+      stopping.addEventListener('abort', abort, { once: true });
+      void waiter.wait(key).then((outcome) => {
+        stopping.removeEventListener('abort', abort);
+        resolve(outcome);
+      });
+    });
+  }
 
   /** Takes over an attempt whose Job a dispatcher that died had created and recorded. */
   async function resume(namespace: string, key: AttemptKey, log: Logger): Promise<DispatchResult> {
@@ -139,9 +161,9 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
   }
 
   /** Render, pass the limits, create (or adopt) the Job and record it as running. */
-  async function dispatch(job: Job<BlockRunJobData>, token: string | undefined, attempt: number, log: Logger): Promise<DispatchResult> {
+  async function dispatch(job: Job<BlockRunJobData>, token: string | undefined, key: AttemptKey, log: Logger): Promise<DispatchResult> {
     const { runId, blockUuid, blockRunId } = job.data;
-    const key: AttemptKey = { blockRunId, attempt };
+    const { attempt } = key;
     let rendered;
     try {
       rendered = await renderer.render(job.data, attempt);

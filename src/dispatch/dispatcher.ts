@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Env } from '../config/env.ts';
@@ -74,6 +75,8 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
   const waiter = new OutcomeWaiter(store, subscriber, logger, settings.dispatcher.outcomePollMs);
   const queue = createBlockRunQueue(redis, prefix);
   const stopping = new AbortController();
+  // Every block run in flight (and every backoff sleep) listens for the stop.
+  setMaxListeners(0, stopping.signal);
   const slots =
     settings.limits.maxActiveJobsPerNamespace > 0
       ? new NamespaceSlots(redis, `${prefix}:dispatch:namespace-slots`, settings.limits.maxActiveJobsPerNamespace, logger)
