@@ -7,6 +7,7 @@ import { parseExecutorConfig, parsePolicy } from '../executor-config/parse-confi
 import type { ConfigSources } from '../executor-config/resolve.ts';
 import { normaliseAs } from '../executor-config/shape.ts';
 import type { ConfigLayer, Policy } from '../executor-config/types.ts';
+import { isPlainObject } from '../project/input-shape.ts';
 import { withKeyLines } from '../project/key-lines.ts';
 import { readYamlFile, readYamlSource } from '../project/safe-yaml.ts';
 
@@ -77,11 +78,16 @@ function readConfigFile<T>(file: string, problems: ProblemList, parse: (document
 
 const plainKubernetesTypes = { objects: {}, custom: {}, attributeOverrides: {} };
 
-/** Reads a pod manifest (e.g. `kubectl get pod -o yaml`) standing in for the dispatcher's own pod. */
+/**
+ * Reads a pod manifest (e.g. `kubectl get pod -o yaml`) standing in for the dispatcher's own pod.
+ * Only `spec` is used and checked: status and metadata fields of newer clusters must not fail it.
+ */
 export function readServerPodFile(file: string): V1Pod {
   const problems = new ProblemList();
-  const pod = normaliseAs(readYamlFile(file), 'V1Pod', '', { file, problems }, plainKubernetesTypes) as V1Pod | undefined;
-  if (pod && !pod.spec?.containers?.length) problems.error(file, 'spec.containers', 'expected a pod with at least one container');
+  const document = readYamlFile(file);
+  const spec = isPlainObject(document) ? document['spec'] : undefined;
+  const pod = { spec: normaliseAs(spec, 'V1PodSpec', 'spec', { file, problems }, plainKubernetesTypes) } as V1Pod;
+  if (!pod.spec?.containers?.length) problems.error(file, 'spec.containers', 'expected a pod with at least one container');
   problems.throwIfErrors();
-  return pod as V1Pod;
+  return pod;
 }
