@@ -107,3 +107,22 @@ describe('watcher on the simulated cluster: outcomes', () => {
     expect(sim.stats().byVerbResource['delete jobs'] ?? 0).toBe(deletesBefore);
   });
 });
+
+describe('watcher on the simulated cluster: no namespaces configured', () => {
+  it('watches every namespace through the cluster-wide endpoints', async () => {
+    // A cluster of its own: a cluster-wide watcher would also see other tests' Jobs.
+    const own = await startSim();
+    const h = await new WatchHarness(own).setUp();
+    try {
+      h.startWatcher(undefined, undefined, { KUBEDISPATCH_NAMESPACES: '' });
+      const attempt = await h.attemptWithJob({ sim: { duration: '50ms' } });
+      expect(await h.outcome(attempt)).toMatchObject({ succeeded: true, reason: 'Complete' });
+      await h.jobGone(attempt);
+      const watched = Object.keys(own.stats().byVerbResource).filter((key) => key.startsWith('watch'));
+      expect(watched.sort()).toEqual(['watch jobs', 'watch pods']);
+    } finally {
+      await h.cleanUp();
+      await own.stop();
+    }
+  });
+});
