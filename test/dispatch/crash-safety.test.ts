@@ -112,14 +112,14 @@ const scenarios: Scenario[] = [
  * The real watcher decides outcomes and deletes finished Jobs, so a Job created a second time
  * would show up as a second uid.
  */
-describe('dispatcher processes killed mid-flight', () => {
+describe('dispatcher processes (node workers/dispatcher.ts) killed mid-flight, and sharing a queue', () => {
   // Processes start slowly on a busy machine: every case's world starts at once, up front, and
   // each test starts with its dispatcher process ready.
-  const worlds = new Map<Scenario, Promise<World>>();
+  const worlds = new Map<Scenario | 'shared queue', Promise<World>>();
 
   beforeAll(async () => {
-    for (const scenario of scenarios) {
-      const starting = world(scenario.childEnv ?? {});
+    for (const scenario of [...scenarios, 'shared queue' as const]) {
+      const starting = world(typeof scenario === 'string' ? {} : (scenario.childEnv ?? {}));
       starting.catch(() => undefined);
       worlds.set(scenario, starting);
     }
@@ -147,4 +147,15 @@ describe('dispatcher processes killed mid-flight', () => {
       await expectExactlyOnce(current, runId, scenario.blocks);
     });
   }
+
+  it('a dispatcher process and another dispatcher on one queue never create a Job twice', async () => {
+    const current = await worlds.get('shared queue')!;
+    const { h } = current;
+    await h.startDispatcher();
+    const blocks = Array.from({ length: 10 }, (_, i) => ({ uuid: `b${i}`, podDurationMs: 100 }));
+    const runId = await h.createRun(h.project(blocks.map((b) => ({ uuid: b.uuid, annotations: { 'sim.kubedispatch.io/duration': `${b.podDurationMs}ms` } }))));
+    await expectExactlyOnce(current, runId, blocks);
+    // Not even a second create request (which would have been answered 409).
+    expect(h.sim.stats().byVerbResource['create jobs']).toBe(10);
+  });
 });
