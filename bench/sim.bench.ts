@@ -171,7 +171,8 @@ async function openWatches(sim: SimProcess, count: number, onAdded: (name: strin
   );
 }
 
-async function watchLatency(sim: SimProcess): Promise<void> {
+async function watchLatency(sim: SimProcess, namePrefix: string): Promise<void> {
+  const activeBefore = (await sim.usage()).requests.byVerbResource['create jobs'] ?? 0;
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const pending = new Map<string, () => void>();
@@ -183,7 +184,7 @@ async function watchLatency(sim: SimProcess): Promise<void> {
   const url = new URL(sim.url);
   const agent = new http.Agent({ keepAlive: true });
   for (let i = 0; i < LATENCY_SAMPLES; i++) {
-    const name = `latency-${i}`;
+    const name = `${namePrefix}-${i}`;
     const body = JSON.parse(jobBody(name));
     body.metadata.labels['kubedispatch.io/bench-latency'] = 'true';
     const allDelivered = new Promise<void>((resolve) => pending.set(name, resolve));
@@ -196,7 +197,8 @@ async function watchLatency(sim: SimProcess): Promise<void> {
   latencies.sort((a, b) => a - b);
   report({
     scenario: 'watch delivery, create sent → ADDED received',
-    activeJobs: RAW_CREATES + CLIENT_CREATES + LATENCY_SAMPLES,
+    // Every Job created runs a 10-minute pod, so all of them are still active.
+    activeJobs: activeBefore,
     watchers: WATCHERS,
     samples: latencies.length,
     p50ms: round(percentile(latencies, 50)),
@@ -211,9 +213,10 @@ function round(value: number): number {
 
 const sim = await startSimProcess();
 try {
+  await watchLatency(sim, 'latency-idle');
   await rawCreates(sim);
   await clientCreates(sim);
-  await watchLatency(sim);
+  await watchLatency(sim, 'latency-busy');
   const usage = await sim.usage();
   report({ scenario: 'server footprint', requests: usage.requests.total, heapUsedMB: usage.heapUsedMB, rssMB: usage.rssMB });
 } finally {
