@@ -9,10 +9,10 @@ KEEP_LOGS=0
 [ -d "$RUN" ] || exit 0
 
 ours() { # pid name: is this pid still the process up.sh started?
-  [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' < "/proc/$1/cmdline" | grep -q -- "/$2 "
+  [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' < "/proc/$1/cmdline" | grep -qE -- "/$2(\.mjs)? "
 }
 # Reverse start order: kwok and the controllers first, etcd last.
-for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
+for name in kwok-helper kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
   f="$RUN/pids/$name.pid"
   [ -f "$f" ] || continue
   pid="$(cat "$f")"

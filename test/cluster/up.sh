@@ -14,6 +14,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 RUN="${KD_CLUSTER_DIR:-/dev/shm/kubedispatch-cluster}"
+export PATH="$PATH:/usr/local/go/bin"
 NODES="${KD_CLUSTER_NODES:-3}"
 T0=$(date +%s.%N)
 
@@ -188,25 +189,18 @@ start kube-scheduler "$BIN/kube-scheduler" \
   --bind-address 127.0.0.1 --secure-port "$P_SCHED" --leader-elect=false --v 1
 
 # --- kwok: fake nodes and pod behaviour ----------------------------------------------------------------
-printf 'kwok: container logs are not emulated (sim.kubedispatch.io/logs is ignored on the real control plane)\n' > "$RUN/pod.log"
-cat "$HERE/manifests/kwok-stages.yaml" > "$RUN/kwok.yaml"
-cat >> "$RUN/kwok.yaml" <<EOF
----
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: ClusterLogs
-metadata:
-  name: kubedispatch-static-logs
-spec:
-  selector: {}
-  logs:
-  - logsFile: $RUN/pod.log
-    follow: false
-EOF
-start kwok "$BIN/kwok" --kubeconfig "$RUN/kubeconfig" --config "$RUN/kwok.yaml" \
+# kwok's Logs CRD (per-pod log files written by kwok-helper.mjs), from the kwok module that was built.
+KWOK_DIR="$(cd "$HERE/tools/kwok" && GOTOOLCHAIN=local go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
+node "$HERE/kapply.mjs" "$RUN/kubeconfig" "$KWOK_DIR/kustomize/crd/bases/kwok.x-k8s.io_logs.yaml" >>"$LOGS/kapply.log" 2>&1 \
+  || { cat "$LOGS/kapply.log" >&2; false; }
+wait_for "Logs CRD established" 30 api -f "https://127.0.0.1:$P_API/apis/kwok.x-k8s.io/v1alpha1/logs"
+start kwok "$BIN/kwok" --kubeconfig "$RUN/kubeconfig" --config "$HERE/manifests/kwok-stages.yaml" --enable-crds Logs \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
   --node-ip 127.0.0.1 --node-port "$P_KWOK" --server-address "127.0.0.1:$P_KWOK" \
   --tls-cert-file "$PKI/kwok.crt" --tls-private-key-file "$PKI/kwok.key" \
   --node-lease-duration-seconds 40 --cidr 10.244.0.1/16
+
+start kwok-helper node "$HERE/kwok-helper.mjs" "$RUN/kubeconfig" "$RUN/pod-logs"
 
 CURRENT=kube-apiserver
 for i in $(seq 0 $((NODES - 1))); do
