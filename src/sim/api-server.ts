@@ -83,9 +83,13 @@ export function createApiHandler(deps: ApiServerDeps): (request: IncomingMessage
         throw badRequest('continue key is not valid');
       }
     }
+    // Sorted by key like etcd's range reads, so continue tokens can say where a page ended.
     const items = [...store.list(type, info.namespace)]
-      .filter((object) => matches(object) && sortKey(object) > start)
-      .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));
+      .filter((object) => matches(object))
+      .map((object) => ({ key: sortKey(object), object }))
+      .filter((entry) => entry.key > start)
+      .sort((a, b) => (a.key < b.key ? -1 : 1))
+      .map((entry) => entry.object);
     const metadata: Record<string, unknown> = { resourceVersion: String(version) };
     let page = items;
     if (limit !== undefined && limit > 0 && items.length > limit) {

@@ -33,14 +33,18 @@ export class EventHistory {
   /** The changes after `version`, oldest first; undefined when the window no longer reaches back that far. */
   since(version: number): StoreEvent[] | undefined {
     if (version < this.#floor) return undefined;
-    const ordered = this.#head === 0 ? this.#entries : [...this.#entries.slice(this.#head), ...this.#entries.slice(0, this.#head)];
+    const count = this.#entries.length;
+    // Logical position i (0 = oldest) lives at (head + i) mod count once the ring has wrapped.
+    const at = (index: number): StoreEvent => this.#entries[(this.#head + index) % count] as StoreEvent;
     let low = 0;
-    let high = ordered.length;
+    let high = count;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if ((ordered[middle] as StoreEvent).resourceVersion <= version) low = middle + 1;
+      if (at(middle).resourceVersion <= version) low = middle + 1;
       else high = middle;
     }
-    return ordered.slice(low);
+    const found: StoreEvent[] = [];
+    for (let index = low; index < count; index++) found.push(at(index));
+    return found;
   }
 }
