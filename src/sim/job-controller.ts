@@ -163,14 +163,17 @@ export class JobController {
       this.#scheduleDeadline(job, spec, startTime, now);
     }
     live = this.#livePods(uid);
+    const active = live.filter((pod) => !pod.metadata.deletionTimestamp).length;
     const next: JobStatus = {
       ...status,
       startTime,
-      active: live.filter((pod) => !pod.metadata.deletionTimestamp).length,
       ready: live.filter((pod) => !pod.metadata.deletionTimestamp && isReady(pod)).length,
       terminating: live.filter((pod) => pod.metadata.deletionTimestamp).length,
       uncountedTerminatedPods: {},
     };
+    // active, succeeded and failed are omitted when zero (omitempty); ready and terminating are not.
+    delete next.active;
+    if (active > 0) next.active = active;
     if (succeeded > 0) next.succeeded = succeeded;
     if (failed > 0) next.failed = failed;
     if (verdict && live.length === 0) this.#finish(job, next, conditions, verdict, now);

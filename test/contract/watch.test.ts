@@ -97,18 +97,19 @@ describe('watch', () => {
     expect(Number(bookmark?.object.metadata?.resourceVersion)).toBeGreaterThanOrEqual(Number(list.metadata?.resourceVersion));
   });
 
-  it('answers a resourceVersion older than the retained history with 410 Expired', async () => {
-    const outcome = await record({ resourceVersion: '1' }, (events) => events.some((event) => event.type === 'ERROR')).then(
-      (result) => result,
-      (error: unknown) => error,
-    );
-    // The API server reports it in-stream as an ERROR event carrying a Status (or, from some paths, as HTTP 410).
-    if (outcome instanceof Error) {
-      expect((outcome as { code?: number }).code ?? outcome.message).toSatisfy((value: unknown) => String(value).includes('410'));
+  it('answers a watch from a version it no longer has with 410 Expired, else replays what came after it', async () => {
+    // Whether version 1 is still retained depends on the server's history: a young real cluster has
+    // not compacted it yet, the simulation starts as a cluster that has. Either answer must be exact.
+    const { events } = await record({ resourceVersion: '1' }, (seen) => seen.some((event) => event.type === 'ERROR') || seen.length >= 2);
+    const error = events.find((event) => event.type === 'ERROR');
+    if (error) {
+      expect(error.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+      expect(error.object).toHaveProperty('message', expect.stringMatching(/^too old resource version: 1 \(\d+\)$/));
       return;
     }
-    const error = (outcome as { events: Received[] }).events.find((event) => event.type === 'ERROR');
-    expect(error?.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+    const versions = events.map((event) => Number(event.object.metadata?.resourceVersion));
+    expect(versions.every((version) => version > 1)).toBe(true);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
   });
 
   it('reports a deletion as DELETED with the object', async () => {
