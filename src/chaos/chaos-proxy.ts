@@ -72,6 +72,8 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
       else answer.pipe(response);
     });
     upstream.on('error', (error) => {
+      // Also raised when the client went away first and the upstream request was torn down.
+      if (response.destroyed) return;
       if (!response.headersSent) sendJson(response, 502, failure(502, 'InternalError', `chaos proxy: upstream failed: ${error.message}`));
       else response.destroy();
     });
