@@ -62,6 +62,11 @@ function isReady(pod: KubeObject): boolean {
   return conditions?.some((item) => item.type === 'Ready' && item.status === 'True') ?? false;
 }
 
+function restartsOf(pod: KubeObject): number {
+  const statuses = (pod['status'] as { containerStatuses?: Array<{ restartCount?: number }> } | undefined)?.containerStatuses ?? [];
+  return statuses.reduce((sum, status) => sum + (status.restartCount ?? 0), 0);
+}
+
 function hasTrackingFinalizer(pod: KubeObject): boolean {
   return pod.metadata.finalizers?.includes(TRACKING_FINALIZER) ?? false;
 }
@@ -149,7 +154,9 @@ export class JobController {
     const conditions = [...(status.conditions ?? [])];
     let verdict = recordedVerdict(conditions);
     if (!verdict) {
-      verdict = this.#decide(spec, startTime, succeeded, failed, now);
+      const onFailure = spec.template.spec['restartPolicy'] === 'OnFailure';
+      const restarts = onFailure ? pods.filter((pod) => !isTerminal(pod)).reduce((sum, pod) => sum + restartsOf(pod), 0) : 0;
+      verdict = this.#decide(spec, startTime, succeeded, failed, restarts, now);
       if (verdict) {
         conditions.push(condition(verdict.interim, verdict, formatTime(now)));
         if (verdict !== SUCCEEDED) this.#recorder.record(job, SOURCE, { type: 'Warning', reason: verdict.reason, message: verdict.message });
@@ -186,8 +193,10 @@ export class JobController {
     this.#releasePods(counted);
   }
 
-  #decide(spec: JobSpec, startTime: string, succeeded: number, failed: number, now: number): Verdict | undefined {
+  #decide(spec: JobSpec, startTime: string, succeeded: number, failed: number, restarts: number, now: number): Verdict | undefined {
     if (failed > spec.backoffLimit) return BACKOFF_LIMIT_EXCEEDED;
+    // Under OnFailure, in-place restarts of running pods count against the limit too.
+    if (restarts > 0 && restarts >= Math.max(spec.backoffLimit, 1)) return BACKOFF_LIMIT_EXCEEDED;
     if (spec.activeDeadlineSeconds !== undefined && now >= Date.parse(startTime) + spec.activeDeadlineSeconds * 1000) return DEADLINE_EXCEEDED;
     if (succeeded >= spec.completions) return SUCCEEDED;
     return undefined;

@@ -5,12 +5,14 @@ import { controllerOf, type KubeObject } from './objects.ts';
 import { podBehavior, type PodBehavior } from './pod-behavior.ts';
 import {
   containerId,
+  crashLoopStatus,
   runningStatus,
   terminatedStatus,
   unschedulableStatus,
   waitingStatus,
   type Container,
   type NodePlacement,
+  type Restarts,
   type Termination,
 } from './pod-status.ts';
 import { PODS } from './resources.ts';
@@ -22,16 +24,22 @@ export interface KubeletOptions {
   defaultPodDurationMs: number;
   /** Time from binding to the containers starting (image present, sandbox created). */
   startupMs: number;
+  /** First CrashLoopBackOff delay before a failed container is restarted in place (Kubernetes: 10 s). */
+  crashLoopBackoffMs: number;
 }
 
 const SCHEDULER = { component: 'default-scheduler' };
 const BACKOFF_AFTER_PULL_FAILURE_MS = 10;
+const MAX_CRASH_LOOP_BACKOFF_MS = 300_000;
 /** The exit code of a process ended by SIGTERM when its pod is deleted. */
 const TERMINATED_BY_SIGNAL = 143;
 
 interface RunningPod {
   placement: NodePlacement;
   containerIds: string[];
+  /** The pod's position among its Job's pods, for failures-before-success. */
+  ordinal: number;
+  restarts: Restarts;
   startedAt?: string;
   cancel?: () => void;
 }
@@ -110,7 +118,8 @@ export class Kubelet {
 
   #bind(pod: KubeObject): void {
     if (pod.metadata.deletionTimestamp || (pod.spec as { nodeName?: string }).nodeName) return;
-    const behavior = podBehavior(pod.metadata.annotations, this.#ordinal(pod), this.#options.defaultPodDurationMs, pod.metadata.name);
+    const ordinal = this.#ordinal(pod);
+    const behavior = podBehavior(pod.metadata.annotations, ordinal, this.#options.defaultPodDurationMs, pod.metadata.name);
     const nodes = this.#options.nodeNames;
     if (behavior.kind === 'unschedulable') {
       const message = `0/${nodes.length} nodes are available: ${nodes.length} node(s) didn't match Pod's node affinity/selector. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`;
@@ -133,7 +142,7 @@ export class Kubelet {
       reason: 'Scheduled',
       message: `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`,
     });
-    const state: RunningPod = { placement, containerIds: containersOf(pod).map(() => containerId()) };
+    const state: RunningPod = { placement, containerIds: containersOf(pod).map(() => containerId()), ordinal, restarts: { count: 0 } };
     this.#pods.set(pod.metadata.uid, state);
     state.cancel = this.#clock.after(this.#options.startupMs, () => this.#start(bound.metadata.uid, pod, behavior, nodeName));
   }
@@ -173,22 +182,51 @@ export class Kubelet {
       this.#recorder.record(pod, source, { type: 'Warning', reason: 'Failed', message: `Error: ${message}` });
       return;
     }
+    this.#run(uid, pod, behavior, source);
+  }
+
+  /** Starts the containers and ends them as `behavior` says, restarting them in place under OnFailure. */
+  #run(uid: string, pod: KubeObject, behavior: PodBehavior, source: { component: string; host: string }): void {
+    const state = this.#pods.get(uid) as RunningPod;
+    const containers = containersOf(pod);
     for (const container of containers) {
       this.#recorder.record(pod, source, { type: 'Normal', reason: 'Created', message: `Created container: ${container.name}` });
       this.#recorder.record(pod, source, { type: 'Normal', reason: 'Started', message: `Started container ${container.name}` });
     }
     state.startedAt = this.#now();
-    this.#setStatus(pod, runningStatus(containers, state.startedAt, state.placement, state.containerIds));
+    this.#setStatus(pod, runningStatus(containers, state.startedAt, state.placement, state.containerIds, state.restarts));
     state.cancel = this.#clock.after(behavior.durationMs, () => {
       const running = this.#current(uid, pod);
       if (!running) return;
       const reason = behavior.kind === 'oom-killed' ? 'OOMKilled' : behavior.exitCode === 0 ? 'Completed' : 'Error';
-      this.#finish(running, state, { exitCode: behavior.exitCode, reason, startedAt: state.startedAt as string, finishedAt: this.#now() });
+      const end: Termination = { exitCode: behavior.exitCode, reason, startedAt: state.startedAt as string, finishedAt: this.#now() };
+      const restartPolicy = (running['spec'] as { restartPolicy?: string }).restartPolicy;
+      if (end.exitCode !== 0 && restartPolicy === 'OnFailure') this.#crashLoop(uid, running, state, end, source);
+      else this.#finish(running, state, end);
+    });
+  }
+
+  /** The container failed: it waits in CrashLoopBackOff (10 s, doubling, at most 5 min), then runs again. */
+  #crashLoop(uid: string, pod: KubeObject, state: RunningPod, end: Termination, source: { component: string; host: string }): void {
+    state.restarts = { count: state.restarts.count + 1, last: { ...end, containerID: state.containerIds[0] } };
+    state.containerIds = state.containerIds.map(() => containerId());
+    const delayMs = Math.min(this.#options.crashLoopBackoffMs * 2 ** (state.restarts.count - 1), MAX_CRASH_LOOP_BACKOFF_MS);
+    const { namespace, name } = pod.metadata;
+    const container = containersOf(pod)[0]?.name ?? '';
+    const message = `back-off ${Math.round(delayMs / 1000)}s restarting failed container=${container} pod=${name}_${namespace}(${uid})`;
+    this.#setStatus(pod, crashLoopStatus(containersOf(pod), this.#now(), state.placement, state.restarts, message));
+    this.#recorder.record(pod, source, { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${container} in pod ${name}_${namespace}(${uid})` });
+    state.cancel = this.#clock.after(delayMs, () => {
+      const waiting = this.#current(uid, pod);
+      if (!waiting) return;
+      // Under OnFailure the pod's runs are the attempts that failures-before-success counts.
+      const behavior = podBehavior(waiting.metadata.annotations, state.ordinal + state.restarts.count, this.#options.defaultPodDurationMs, name);
+      this.#run(uid, waiting, behavior, source);
     });
   }
 
   #finish(pod: KubeObject, state: RunningPod, end: Termination): void {
-    this.#setStatus(pod, terminatedStatus(containersOf(pod), state.placement, state.containerIds, end));
+    this.#setStatus(pod, terminatedStatus(containersOf(pod), state.placement, state.containerIds, end, state.restarts));
     this.#pods.delete(pod.metadata.uid);
   }
 

@@ -34,13 +34,21 @@ export function containerId(): string {
   return `containerd://${unique.padStart(64, '0')}`;
 }
 
-function containerStatus(container: Container, state: ContainerState, ready: boolean, id?: string): Record<string, unknown> {
+/** In-place restarts of a pod's containers (restartPolicy OnFailure): how many, and how the last run ended. */
+export interface Restarts {
+  count: number;
+  last?: Record<string, unknown>;
+}
+
+const NO_RESTARTS: Restarts = { count: 0 };
+
+function containerStatus(container: Container, state: ContainerState, ready: boolean, id?: string, restarts = NO_RESTARTS): Record<string, unknown> {
   const status: Record<string, unknown> = {
     name: container.name,
     state,
-    lastState: {},
+    lastState: restarts.last ? { terminated: restarts.last } : {},
     ready,
-    restartCount: 0,
+    restartCount: restarts.count,
     image: container.image ?? '',
     imageID: 'waiting' in state ? '' : `${container.image ?? ''}@sha256:${'0'.repeat(64)}`,
     started: 'running' in state,
@@ -100,9 +108,16 @@ export function waitingStatus(
   return placed(placement, 'Pending', initialConditions(at, placement, reason !== 'ContainerCreating', false, 'ContainersNotReady'), statuses);
 }
 
-export function runningStatus(containers: Container[], at: string, placement: NodePlacement, ids: string[]): Record<string, unknown> {
-  const statuses = containers.map((container, index) => containerStatus(container, { running: { startedAt: at } }, true, ids[index]));
+export function runningStatus(containers: Container[], at: string, placement: NodePlacement, ids: string[], restarts = NO_RESTARTS): Record<string, unknown> {
+  const statuses = containers.map((container, index) => containerStatus(container, { running: { startedAt: at } }, true, ids[index], restarts));
   return placed(placement, 'Running', initialConditions(at, placement, true, true, ''), statuses);
+}
+
+/** A container that failed and waits to be started again; the pod stays Running. */
+export function crashLoopStatus(containers: Container[], at: string, placement: NodePlacement, restarts: Restarts, message: string): Record<string, unknown> {
+  const waiting = { reason: 'CrashLoopBackOff', message };
+  const statuses = containers.map((container) => containerStatus(container, { waiting }, false, undefined, restarts));
+  return placed(placement, 'Running', initialConditions(at, placement, true, false, 'ContainersNotReady'), statuses);
 }
 
 export interface Termination {
@@ -112,9 +127,15 @@ export interface Termination {
   finishedAt: string;
 }
 
-export function terminatedStatus(containers: Container[], placement: NodePlacement, ids: string[], end: Termination): Record<string, unknown> {
+export function terminatedStatus(
+  containers: Container[],
+  placement: NodePlacement,
+  ids: string[],
+  end: Termination,
+  restarts = NO_RESTARTS,
+): Record<string, unknown> {
   const statuses = containers.map((container, index) =>
-    containerStatus(container, { terminated: { ...end, containerID: ids[index] ?? containerId() } }, false, ids[index]),
+    containerStatus(container, { terminated: { ...end, containerID: ids[index] ?? containerId() } }, false, ids[index], restarts),
   );
   const phase = end.exitCode === 0 ? 'Succeeded' : 'Failed';
   const reason = phase === 'Succeeded' ? 'PodCompleted' : 'PodFailed';

@@ -23,7 +23,10 @@ export interface SimClusterOptions extends EndpointOptions {
   defaultPodDuration?: number;
   /** Simulated time runs this many times faster than wall time. */
   timeScale?: number;
-  /** First delay before a failed pod is replaced (Kubernetes: 10 s); doubles per failure. */
+  /**
+   * First delay before a failed pod is replaced, or a failed container restarted under OnFailure
+   * (Kubernetes: 10 s for both); doubles per failure.
+   */
   podFailureBackoffMs?: number;
   /** Changes retained per resource type for watches from an older resourceVersion. */
   watchHistorySize?: number;
@@ -73,6 +76,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
         nodeNames: options.nodeNames ?? ['sim-node-1', 'sim-node-2', 'sim-node-3'],
         defaultPodDurationMs: options.defaultPodDuration ?? 200,
         startupMs: 5,
+        crashLoopBackoffMs: options.podFailureBackoffMs ?? 10_000,
       },
       onError,
     ),
