@@ -98,8 +98,9 @@ export class Reconciler {
   async #finish(key: string, job: SlimJob, verdict: Verdict): Promise<void> {
     const { outcomes, acting, logger } = this.#deps;
     const attempt = job.attempt!;
-    // After a restart or a replayed list, the outcome may be recorded already: skip the evidence.
-    if (!(await outcomes.getOutcome(attempt))) {
+    // After a restart or a replayed list, a failure may be recorded already: skip its evidence.
+    // A success needs none, and recording is first-writer-wins: no read on the hot path.
+    if (verdict.succeeded || !(await outcomes.getOutcome(attempt))) {
       const outcome = await this.#outcome(job, verdict);
       if (!acting()) return;
       if (await outcomes.recordOutcome(attempt, outcome)) {
