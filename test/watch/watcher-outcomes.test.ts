@@ -1,110 +1,101 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SimCluster } from '../../src/sim/sim-cluster.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from './support/eventually.ts';
-import { startSim, WatchHarness } from './support/watch-harness.ts';
+import { startSim, useWatchWorld, WatchHarness } from './support/watch-harness.ts';
 
 describe('watcher on the simulated cluster: outcomes', () => {
-  let sim: SimCluster;
-  let h: WatchHarness;
-
-  beforeAll(async () => {
-    sim = await startSim();
+  const world = useWatchWorld();
+  beforeEach(() => {
+    world.h.startWatcher();
   });
-  afterAll(() => sim.stop());
-  beforeEach(async () => {
-    h = await new WatchHarness(sim).setUp();
-    h.startWatcher();
-  });
-  afterEach(() => h.cleanUp());
 
   it('records success, then deletes the finished Job', async () => {
-    const attempt = await h.attemptWithJob({ sim: { duration: '100ms' } });
-    const outcome = await h.outcome(attempt);
+    const attempt = await world.h.attemptWithJob({ sim: { duration: '100ms' } });
+    const outcome = await world.h.outcome(attempt);
     expect(outcome).toMatchObject({ succeeded: true, reason: 'Complete', exitCode: 0 });
     expect(outcome.message).toMatch(/succeeded pods/);
-    await h.jobGone(attempt);
+    await world.h.jobGone(attempt);
   });
 
   it('records a failure with exit code, log tail and warning events', async () => {
-    const attempt = await h.attemptWithJob({ sim: { behavior: 'fail', 'exit-code': '3', logs: 'one\ntwo\nthree\nfour', duration: '50ms' } });
-    const outcome = await h.outcome(attempt);
+    const attempt = await world.h.attemptWithJob({ sim: { behavior: 'fail', 'exit-code': '3', logs: 'one\ntwo\nthree\nfour', duration: '50ms' } });
+    const outcome = await world.h.outcome(attempt);
     expect(outcome).toMatchObject({ succeeded: false, reason: 'BackoffLimitExceeded', exitCode: 3, logTail: ['two', 'three', 'four'] });
     expect(outcome.message).toMatch(/backoff limit.*container "main" terminated with Error \(exit code 3\)/i);
     expect(outcome.events?.some((event) => event.startsWith('BackoffLimitExceeded:'))).toBe(true);
-    await h.jobGone(attempt);
+    await world.h.jobGone(attempt);
   });
 
   it('does not fail a Job that still has retries under backoffLimit', async () => {
-    const attempt = await h.attemptWithJob({ backoffLimit: 2, sim: { 'failures-before-success': '1', 'exit-code': '2', duration: '50ms' } });
-    expect(await h.outcome(attempt)).toMatchObject({ succeeded: true, reason: 'Complete' });
+    const attempt = await world.h.attemptWithJob({ backoffLimit: 2, sim: { 'failures-before-success': '1', 'exit-code': '2', duration: '50ms' } });
+    expect(await world.h.outcome(attempt)).toMatchObject({ succeeded: true, reason: 'Complete' });
   });
 
   it('reports DeadlineExceeded', async () => {
-    const attempt = await h.attemptWithJob({ activeDeadlineSeconds: 1, sim: { duration: '30s' } });
-    const outcome = await h.outcome(attempt);
+    const attempt = await world.h.attemptWithJob({ activeDeadlineSeconds: 1, sim: { duration: '30s' } });
+    const outcome = await world.h.outcome(attempt);
     expect(outcome).toMatchObject({ succeeded: false, reason: 'DeadlineExceeded' });
     expect(outcome.message).toMatch(/DeadlineExceeded/);
   });
 
   it('reports OOMKilled with its exit code', async () => {
-    const attempt = await h.attemptWithJob({ sim: { behavior: 'oom-killed', duration: '50ms' } });
-    const outcome = await h.outcome(attempt);
+    const attempt = await world.h.attemptWithJob({ sim: { behavior: 'oom-killed', duration: '50ms' } });
+    const outcome = await world.h.outcome(attempt);
     expect(outcome).toMatchObject({ succeeded: false, reason: 'OOMKilled', exitCode: 137 });
     expect(outcome.message).toMatch(/OOMKilled \(exit code 137\)/);
   });
 
   it('fails a pod that cannot pull its image after the grace, and stops its Job', async () => {
-    const attempt = await h.attemptWithJob({ sim: { behavior: 'image-pull-backoff' } });
-    const outcome = await h.outcome(attempt);
+    const attempt = await world.h.attemptWithJob({ sim: { behavior: 'image-pull-backoff' } });
+    const outcome = await world.h.outcome(attempt);
     expect(outcome.succeeded).toBe(false);
     expect(['ErrImagePull', 'ImagePullBackOff']).toContain(outcome.reason);
     expect(outcome.message).toMatch(/could not start after .*registry\.example/);
-    await h.jobGone(attempt);
+    await world.h.jobGone(attempt);
   });
 
   it('fails a pod with a container config error after the grace', async () => {
-    const attempt = await h.attemptWithJob({ sim: { behavior: 'create-container-config-error' } });
-    expect(await h.outcome(attempt)).toMatchObject({ succeeded: false, reason: 'CreateContainerConfigError' });
+    const attempt = await world.h.attemptWithJob({ sim: { behavior: 'create-container-config-error' } });
+    expect(await world.h.outcome(attempt)).toMatchObject({ succeeded: false, reason: 'CreateContainerConfigError' });
   });
 
   it('fails an unschedulable pod at the start timeout with the scheduler message', async () => {
-    const attempt = await h.attemptWithJob({ sim: { behavior: 'unschedulable' } });
-    const outcome = await h.outcome(attempt);
+    const attempt = await world.h.attemptWithJob({ sim: { behavior: 'unschedulable' } });
+    const outcome = await world.h.outcome(attempt);
     expect(outcome).toMatchObject({ succeeded: false, reason: 'Unschedulable' });
     expect(outcome.message).toMatch(/could not start after [\d.]+s: .*nodes/);
-    await h.jobGone(attempt);
+    await world.h.jobGone(attempt);
   });
 
   it('fails with JobDeleted when a running Job is deleted out of band', async () => {
-    const attempt = await h.attemptWithJob({ sim: { duration: '30s' } });
+    const attempt = await world.h.attemptWithJob({ sim: { duration: '30s' } });
     await eventually('the pod running', async () => {
-      const pods = await h.core.listNamespacedPod({ namespace: h.namespace, labelSelector: `job-name=${attempt.jobName}` });
+      const pods = await world.h.core.listNamespacedPod({ namespace: world.h.namespace, labelSelector: `job-name=${attempt.jobName}` });
       return pods.items.some((pod) => pod.status?.phase === 'Running') ? true : undefined;
     });
-    await h.batch.deleteNamespacedJob({ namespace: h.namespace, name: attempt.jobName, propagationPolicy: 'Background' });
-    const outcome = await h.outcome(attempt);
+    await world.h.batch.deleteNamespacedJob({ namespace: world.h.namespace, name: attempt.jobName, propagationPolicy: 'Background' });
+    const outcome = await world.h.outcome(attempt);
     expect(outcome).toMatchObject({ succeeded: false, reason: 'JobDeleted' });
-    expect(outcome.message).toMatch(new RegExp(`Job ${h.namespace}/${attempt.jobName} was deleted before it finished`));
+    expect(outcome.message).toMatch(new RegExp(`Job ${world.h.namespace}/${attempt.jobName} was deleted before it finished`));
   });
 
   it('decides from the final state of a Job deleted by a TTL of 0 before it was reconciled', async () => {
-    const attempt = await h.attemptWithJob({ ttlSecondsAfterFinished: 0, sim: { behavior: 'fail', 'exit-code': '6', duration: '50ms' } });
-    const outcome = await h.outcome(attempt);
+    const attempt = await world.h.attemptWithJob({ ttlSecondsAfterFinished: 0, sim: { behavior: 'fail', 'exit-code': '6', duration: '50ms' } });
+    const outcome = await world.h.outcome(attempt);
     expect(outcome).toMatchObject({ succeeded: false, reason: 'BackoffLimitExceeded' });
-    await h.sweep();
-    expect(await h.store.getOutcome(attempt)).toEqual(outcome);
+    await world.h.sweep();
+    expect(await world.h.store.getOutcome(attempt)).toEqual(outcome);
   });
 
   it('leaves a Job with ttlSecondsAfterFinished to Kubernetes, and its TTL deletion changes nothing', async () => {
-    const deletesBefore = sim.stats().byVerbResource['delete jobs'] ?? 0;
-    const attempt = await h.attemptWithJob({ ttlSecondsAfterFinished: 1, sim: { duration: '50ms' } });
-    const outcome = await h.outcome(attempt);
+    const deletesBefore = world.sim.stats().byVerbResource['delete jobs'] ?? 0;
+    const attempt = await world.h.attemptWithJob({ ttlSecondsAfterFinished: 1, sim: { duration: '50ms' } });
+    const outcome = await world.h.outcome(attempt);
     expect(outcome.reason).toBe('Complete');
-    await h.jobGone(attempt);
-    await h.sweep();
-    expect(await h.store.getOutcome(attempt)).toEqual(outcome);
+    await world.h.jobGone(attempt);
+    await world.h.sweep();
+    expect(await world.h.store.getOutcome(attempt)).toEqual(outcome);
     // The simulated TTL controller deletes inside the API server; no client asked for it.
-    expect(sim.stats().byVerbResource['delete jobs'] ?? 0).toBe(deletesBefore);
+    expect(world.sim.stats().byVerbResource['delete jobs'] ?? 0).toBe(deletesBefore);
   });
 });
 

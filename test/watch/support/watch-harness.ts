@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { Env } from '../../../src/config/env.ts';
 import { loadSettings } from '../../../src/config/settings.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
@@ -103,4 +104,26 @@ export class WatchHarness {
     await this.core.deleteNamespace({ name: this.namespace }).catch(() => undefined);
     await this.redis.cleanup();
   }
+}
+
+export interface WatchWorld {
+  sim: SimCluster;
+  h: WatchHarness;
+}
+
+/**
+ * Hooks for a test file: one simulated cluster for the file, a fresh harness (namespace of its
+ * own, Redis prefix of its own) per test, cleaned up after it.
+ */
+export function useWatchWorld(): WatchWorld {
+  const world = {} as WatchWorld;
+  beforeAll(async () => {
+    world.sim = await startSim();
+  });
+  afterAll(() => world.sim.stop());
+  beforeEach(async () => {
+    world.h = await new WatchHarness(world.sim).setUp();
+  });
+  afterEach(() => world.h.cleanUp());
+  return world;
 }
