@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Env } from '../config/env.ts';
+import { reuseConnections } from './reuse-connections.ts';
 
 /** Where a pod's service account token is mounted; its presence means we run inside a cluster. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /**
  * Resolves the kubeconfig: an explicit file (`--kubeconfig`, or `KUBECONFIG` through the
- * settings), else the in-cluster service account, else the client's default (~/.kube/config).
+ * settings), else the in-cluster service account, else the client's default (~/.kube/config);
+ * requests made through it share keep-alive connections.
  */
 export function createKubeConfig(path: string | undefined, env: Env): KubeConfig {
   const kubeConfig = new KubeConfig();
@@ -20,7 +22,7 @@ export function createKubeConfig(path: string | undefined, env: Env): KubeConfig
     kubeConfig.loadFromDefault();
   }
   if (!kubeConfig.getCurrentCluster()) throw new Error('no Kubernetes cluster configured: pass --kubeconfig, set KUBECONFIG or run in a cluster');
-  return kubeConfig;
+  return reuseConnections(kubeConfig);
 }
 
 export function runsInCluster(env: Env): boolean {
