@@ -24,7 +24,7 @@ function fingerprint(options: unknown): string {
  * @kubernetes/client-node 2.x builds a new undici Agent, and so a new TCP (and TLS) connection,
  * for every request against a cluster with any TLS setting (every real cluster). This keeps one
  * Agent per distinct set of connection options, so requests share keep-alive connections: against
- * a real API server that saves a TLS handshake per call, and it triples the dispatchers' create rate.
+ * a real API server that saves a TLS handshake per call and a connection per created Job.
  * It replaces the client's (TypeScript-private) factory on this one instance, and fails at startup
  * if a client upgrade removed it, rather than silently losing the pooling.
  */
