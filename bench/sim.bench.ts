@@ -3,46 +3,10 @@
  * watch events reach watchers while thousands of Jobs are active. Run with `npm run bench:sim`.
  * Prints one JSON object per scenario, then a table.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import http from 'node:http';
-import { BatchV1Api, KubeConfig } from '@kubernetes/client-node';
-import type { RequestStats } from '../src/sim/request-stats.ts';
-
-/** The simulated cluster running in bench/support/sim-server.ts. */
-interface SimProcess {
-  url: string;
-  kubeConfig: KubeConfig;
-  usage(): Promise<{ cpuMs: number; heapUsedMB: number; rssMB: number; requests: RequestStats }>;
-  stop(): Promise<void>;
-}
-
-async function startSimProcess(): Promise<SimProcess> {
-  const child: ChildProcess = fork(new URL('./support/sim-server.ts', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const [ready] = (await once(child, 'message')) as [{ url: string; kubeconfigPath: string }];
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(ready.kubeconfigPath);
-  return {
-    url: ready.url,
-    kubeConfig,
-    async usage() {
-      child.send('usage');
-      const [answer] = (await once(child, 'message')) as [
-        { cpu: NodeJS.CpuUsage; memory: NodeJS.MemoryUsage; requests: RequestStats },
-      ];
-      return {
-        cpuMs: (answer.cpu.user + answer.cpu.system) / 1000,
-        heapUsedMB: Math.round(answer.memory.heapUsed / 2 ** 20),
-        rssMB: Math.round(answer.memory.rss / 2 ** 20),
-        requests: answer.requests,
-      };
-    },
-    async stop() {
-      child.send('stop');
-      await once(child, 'exit');
-    },
-  };
-}
+import { BatchV1Api } from '@kubernetes/client-node';
+import { percentile, printTable, round } from './support/figures.ts';
+import { startSimProcess, type SimProcess } from './support/sim-process.ts';
 
 const CONCURRENCY = 32;
 const RAW_CREATES = 10_000;
@@ -97,10 +61,6 @@ async function inParallel(count: number, concurrency: number, work: (index: numb
       while (next < count) await work(next++);
     }),
   );
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
 async function rawCreates(sim: SimProcess): Promise<void> {
@@ -209,10 +169,6 @@ async function watchLatency(sim: SimProcess, namePrefix: string): Promise<void> 
   });
 }
 
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
-}
-
 const sim = await startSimProcess();
 try {
   await watchLatency(sim, 'latency-idle');
@@ -224,4 +180,5 @@ try {
 } finally {
   await sim.stop();
 }
-console.table(results.map(({ scenario, ...measures }) => ({ scenario, ...measures })));
+console.log('');
+printTable(results);
