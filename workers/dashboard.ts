@@ -7,7 +7,7 @@ import { loadSettings } from '../src/config/settings.ts';
 import { toError } from '../src/errors/to-error.ts';
 import { startDashboardProcess } from '../src/http/dashboard-process.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { runUntilSignal } from '../src/scheduler/until-signal.ts';
+import { runUntilSignal } from '../src/process/run-until-signal.ts';
 
 const env = processEnv();
 const settings = loadSettings(env);

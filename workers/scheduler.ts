@@ -7,8 +7,8 @@ import { processEnv } from '../src/config/env.ts';
 import { loadSettings } from '../src/config/settings.ts';
 import { toError } from '../src/errors/to-error.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { runUntilSignal } from '../src/process/run-until-signal.ts';
 import { startSchedulerProcess } from '../src/scheduler/scheduler-process.ts';
-import { runUntilSignal } from '../src/scheduler/until-signal.ts';
 
 const env = processEnv();
 const settings = loadSettings(env);

@@ -1,8 +1,8 @@
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Stoppable } from '../process/run-until-signal.ts';
 import { openRunContext } from '../scheduler/run-context.ts';
-import type { Stoppable } from '../scheduler/until-signal.ts';
 import { checkDashboardSecurity, startDashboard, type DashboardOverrides } from './dashboard.ts';
 
 export interface DashboardProcessOptions {

@@ -2,9 +2,9 @@ import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import { checkDashboardSecurity, startDashboard, type DashboardOverrides } from '../http/dashboard.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Stoppable } from '../process/run-until-signal.ts';
 import { openRunContext } from './run-context.ts';
 import { startScheduler } from './scheduler-service.ts';
-import type { Stoppable } from './until-signal.ts';
 
 export interface SchedulerProcessOptions {
   settings: Settings;

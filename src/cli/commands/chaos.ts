@@ -4,7 +4,7 @@ import { ADMIN_PATH, startChaosProxy } from '../../chaos/chaos-proxy.ts';
 import { faultRulesFromSpecs } from '../../chaos/fault-spec.ts';
 import { validateFaultRules } from '../../chaos/fault-rules.ts';
 import { createLogger } from '../../observability/logger.ts';
-import { runUntilSignal } from '../../scheduler/until-signal.ts';
+import { runUntilSignal } from '../../process/run-until-signal.ts';
 import { positiveInteger } from './cli-values.ts';
 import { portNumber } from './number-values.ts';
 

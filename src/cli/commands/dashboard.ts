@@ -4,7 +4,7 @@ import { loadSettings } from '../../config/settings.ts';
 import type { DashboardOverrides } from '../../http/dashboard.ts';
 import { startDashboardProcess } from '../../http/dashboard-process.ts';
 import { createLogger } from '../../observability/logger.ts';
-import { runUntilSignal } from '../../scheduler/until-signal.ts';
+import { runUntilSignal } from '../../process/run-until-signal.ts';
 
 export interface DashboardFlags {
   project?: string;

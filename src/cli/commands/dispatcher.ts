@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
 import { loadSettings } from '../../config/settings.ts';
-import { runDispatcherUntilSignal } from '../../dispatch/dispatcher-process.ts';
+import { startDispatcher } from '../../dispatch/dispatcher.ts';
 import { createLogger } from '../../observability/logger.ts';
+import { runUntilSignal } from '../../process/run-until-signal.ts';
 import { positiveInteger } from './cli-values.ts';
 
 interface DispatcherCommandOptions {
@@ -23,6 +24,6 @@ export function registerDispatcher(program: Command): void {
       const env = processEnv();
       const settings = loadSettings(env, options.config);
       const logger = createLogger(settings.log.level, 'dispatcher');
-      await runDispatcherUntilSignal({ settings, env, logger, kubeconfigPath: options.kubeconfig, concurrency: options.concurrency });
+      await runUntilSignal('dispatcher', () => startDispatcher({ settings, env, logger, kubeconfigPath: options.kubeconfig, concurrency: options.concurrency }), logger);
     });
 }

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
 import { loadSettings } from '../../config/settings.ts';
 import { createLogger } from '../../observability/logger.ts';
+import { runUntilSignal } from '../../process/run-until-signal.ts';
 import { startSchedulerProcess } from '../../scheduler/scheduler-process.ts';
-import { runUntilSignal } from '../../scheduler/until-signal.ts';
 import { dashboardOptions, dashboardOverrides, type DashboardFlags } from './dashboard.ts';
 
 interface SchedulerFlags extends DashboardFlags {

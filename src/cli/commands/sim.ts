@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../observability/logger.ts';
-import { runUntilSignal } from '../../scheduler/until-signal.ts';
+import { runUntilSignal } from '../../process/run-until-signal.ts';
 import { startSimCluster } from '../../sim/sim-cluster.ts';
 import { portNumber, positiveNumber } from './number-values.ts';
 
