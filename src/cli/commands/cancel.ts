@@ -3,7 +3,7 @@ import { processEnv } from '../../config/env.ts';
 import { loadSettings } from '../../config/settings.ts';
 import { cancelPipelineRun } from '../../scheduler/cancel-run.ts';
 import { withRunContext } from '../../scheduler/run-context.ts';
-import { positiveInteger } from './cli-values.ts';
+import { positiveInteger } from '../option-parsers.ts';
 
 /** `kubedispatch cancel`: cancels a run and deletes its active Jobs. */
 export function registerCancel(program: Command): void {

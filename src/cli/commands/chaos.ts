@@ -5,8 +5,7 @@ import { faultRulesFromSpecs } from '../../chaos/fault-spec.ts';
 import { validateFaultRules } from '../../chaos/fault-rules.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { runUntilSignal } from '../../process/run-until-signal.ts';
-import { positiveInteger } from './cli-values.ts';
-import { portNumber } from './number-values.ts';
+import { portNumber, positiveInteger } from '../option-parsers.ts';
 
 interface ChaosCommandOptions {
   targetKubeconfig: string;

@@ -1,10 +1,11 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
 import { loadSettings } from '../../config/settings.ts';
 import type { DashboardOverrides } from '../../http/dashboard.ts';
 import { startDashboardProcess } from '../../http/dashboard-process.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { runUntilSignal } from '../../process/run-until-signal.ts';
+import { portNumber } from '../option-parsers.ts';
 
 export interface DashboardFlags {
   project?: string;
@@ -15,19 +16,13 @@ export interface DashboardFlags {
   config?: string;
 }
 
-function port(text: string): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value > 65535) throw new InvalidArgumentError('expected a port number (0-65535)');
-  return value;
-}
-
 /** Flags shared by `dashboard` and `scheduler --http`. */
 export function dashboardOptions(command: Command): Command {
   return command
     .option('--project <dir>', 'Mage project runs are created from (default: project.dir / KUBEDISPATCH_PROJECT_DIR)')
     .option('--kubeconfig <file>', 'kubeconfig used to delete the Jobs of cancelled runs (default: KUBECONFIG, in-cluster, ~/.kube/config)')
     .option('--host <address>', 'listen address (default: http.host / KUBEDISPATCH_HTTP_HOST, 127.0.0.1); beyond loopback a token is required')
-    .option('--port <port>', 'listen port (default: http.port / KUBEDISPATCH_HTTP_PORT, 8080)', port)
+    .option('--port <port>', 'listen port (default: http.port / KUBEDISPATCH_HTTP_PORT, 8080)', portNumber)
     .option('--ui-writable', 'let Bull Board retry and remove queue jobs (default: read-only)')
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)');
 }

@@ -1,17 +1,12 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
 import { runDemo } from '../../demo/run-demo.ts';
+import { portNumber } from '../option-parsers.ts';
 
 interface DemoFlags {
   kubeconfig?: string;
   keep?: boolean;
   port: number;
-}
-
-function port(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('expected a port number (0-65535)');
-  return parsed;
 }
 
 /** `kubedispatch demo`: the whole system on the example pipeline, with nothing to set up. */
@@ -25,7 +20,7 @@ export function registerDemo(program: Command): void {
     )
     .option('--kubeconfig <file>', 'run against this cluster instead of the simulated one')
     .option('--keep', 'keep everything running after the run, with the dashboard, until Ctrl-C')
-    .option('--port <n>', 'dashboard port with --keep', port, 8080)
+    .option('--port <n>', 'dashboard port with --keep', portNumber, 8080)
     .action(async (flags: DemoFlags) => {
       const ok = await runDemo({
         env: processEnv(),

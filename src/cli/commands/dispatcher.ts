@@ -4,7 +4,7 @@ import { loadSettings } from '../../config/settings.ts';
 import { startDispatcher } from '../../dispatch/dispatcher.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { runUntilSignal } from '../../process/run-until-signal.ts';
-import { positiveInteger } from './cli-values.ts';
+import { positiveInteger } from '../option-parsers.ts';
 
 interface DispatcherCommandOptions {
   kubeconfig?: string;

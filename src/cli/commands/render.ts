@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { dump } from 'js-yaml';
 import { processEnv } from '../../config/env.ts';
 import { formatProblem } from '../../errors/config-problem.ts';
-import { positiveInteger } from './cli-values.ts';
+import { positiveInteger } from '../option-parsers.ts';
 
 interface RenderOptions {
   project: string;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../../observability/logger.ts';
 import { runUntilSignal } from '../../process/run-until-signal.ts';
 import { startSimCluster } from '../../sim/sim-cluster.ts';
-import { portNumber, positiveNumber } from './number-values.ts';
+import { portNumber, positiveNumber } from '../option-parsers.ts';
 
 interface SimCommandOptions {
   port: number;

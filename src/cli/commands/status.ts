@@ -3,7 +3,7 @@ import { processEnv } from '../../config/env.ts';
 import { loadSettings } from '../../config/settings.ts';
 import { withRunContext } from '../../scheduler/run-context.ts';
 import { runSummary } from '../../scheduler/run-report.ts';
-import { positiveInteger } from './cli-values.ts';
+import { positiveInteger } from '../option-parsers.ts';
 
 /** `kubedispatch status`: a run and every block run (state, attempts, Job, reason, timings). */
 export function registerStatus(program: Command): void {

@@ -1,0 +1,24 @@
+import { InvalidArgumentError } from 'commander';
+
+// Commander calls these on option and argument values; a bad value is a usage error (exit 2).
+
+/** Ids and attempt numbers. */
+export function positiveInteger(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError('expected a positive integer');
+  return value;
+}
+
+/** Durations and factors that must be above zero. */
+export function positiveNumber(text: string): number {
+  const value = Number(text);
+  if (!(value > 0)) throw new InvalidArgumentError('expected a number above 0');
+  return value;
+}
+
+/** A listening port; 0 asks for any free port. */
+export function portNumber(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 65535) throw new InvalidArgumentError('expected a port number (0-65535, 0 for any free port)');
+  return value;
+}
