@@ -26,8 +26,11 @@ export function loadProject(dir: string): Project {
   return project;
 }
 
-/** Reads a Mage project and reports every problem found instead of stopping at the first. */
-export function readProject(dir: string): ProjectReading {
+/**
+ * Reads a Mage project and reports every problem found instead of stopping at the first. With
+ * `onlyPipelines`, reads just those pipelines (a run needs one, and large projects have many).
+ */
+export function readProject(dir: string, onlyPipelines?: readonly string[]): ProjectReading {
   const root = resolve(dir);
   const metadataFile = join(root, 'metadata.yaml');
   const problems = new ProblemList();
@@ -41,7 +44,9 @@ export function readProject(dir: string): ProjectReading {
   if (metadata) {
     project.k8sExecutorConfig = parseExecutorConfig(metadata['k8s_executor_config'], metadataFile, 'k8s_executor_config', problems) ?? null;
   }
-  for (const uuid of pipelineFolders(root)) {
+  const wanted = onlyPipelines ? new Set(onlyPipelines) : undefined;
+  for (const uuid of pipelineUuids(root)) {
+    if (wanted && !wanted.has(uuid)) continue;
     const pipeline = readPipeline(uuid, join(root, 'pipelines', uuid, 'metadata.yaml'), problems, texts);
     if (pipeline) project.pipelines.push(pipeline);
   }
@@ -49,8 +54,9 @@ export function readProject(dir: string): ProjectReading {
   return { project, problems: located };
 }
 
-function pipelineFolders(root: string): string[] {
-  const folder = join(root, 'pipelines');
+/** The uuids of the project's pipelines: folders of `pipelines/` that hold a metadata.yaml. */
+export function pipelineUuids(dir: string): string[] {
+  const folder = join(resolve(dir), 'pipelines');
   if (!existsSync(folder)) return [];
   return readdirSync(folder, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(folder, entry.name, 'metadata.yaml')))

@@ -1,6 +1,6 @@
 import { ConfigError, ProblemList } from '../errors/config-problem.ts';
 import { topologicalOrder } from '../project/dag.ts';
-import { readProject } from '../project/load-project.ts';
+import { pipelineUuids, readProject } from '../project/load-project.ts';
 import { findPipeline, type Pipeline, type Project, type RetryConfig } from '../project/model.ts';
 import type { NewRun } from '../runs/run-store.ts';
 import type { RetryPolicy } from '../runs/types.ts';
@@ -32,7 +32,7 @@ export function retryPolicy(config: RetryConfig): RetryPolicy {
 }
 
 function unknownPipeline(project: Project, uuid: string): ConfigError {
-  const known = project.pipelines.map((pipeline) => pipeline.uuid).join(', ') || 'none';
+  const known = pipelineUuids(project.dir).join(', ') || 'none';
   return ConfigError.single(`${project.dir}/pipelines`, '', `unknown pipeline "${uuid}"; expected one of: ${known}`);
 }
 
@@ -58,11 +58,12 @@ export function planRun(context: PlanContext, request: RunRequest): NewRun {
   if (!context.projectDir) {
     throw ConfigError.single('settings', 'project.dir', 'no Mage project configured: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)');
   }
-  const { project, problems: reading } = readProject(context.projectDir);
+  // Only this pipeline: the run's snapshot in Redis, read by every dispatcher, stays small.
+  const { project, problems: reading } = readProject(context.projectDir, [request.pipelineUuid]);
   const pipeline = findPipeline(project, request.pipelineUuid);
   const problems = new ProblemList();
-  // Problems of other pipelines' files do not stop this one.
-  problems.addAll(reading.filter((problem) => problem.file === project.metadataFile || problem.file === pipeline?.file));
+  // Other pipelines are not read, so their problems cannot stop this one.
+  problems.addAll(reading);
   if (!pipeline) {
     problems.throwIfErrors();
     throw unknownPipeline(project, request.pipelineUuid);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors/config-problem.ts';
+import type { Project } from '../../src/project/model.ts';
 import { createPipelineRun } from '../../src/scheduler/create-run.ts';
 import { sweepRuns } from '../../src/scheduler/run-sweep.ts';
 import { finish, keysUnder, silentLogger, takeQueued, testCreator, useServices, uuids, writeProject, type PipelineSpec } from './support.ts';
@@ -65,6 +66,13 @@ describe('run creation', () => {
     const creator = project({ etl: diamond });
     await expect(createPipelineRun(creator, { pipelineUuid: 'nope', trigger: '', variables: {} })).rejects.toThrow(/unknown pipeline "nope".*etl/);
     expect(await keysUnder(ctx.t)).toEqual([]);
+  });
+
+  it('reads only the requested pipeline: a broken one beside it neither stops the run nor enters its snapshot', async () => {
+    const creator = project({ etl: diamond, broken: { blocks: [{ uuid: 'x', upstream: ['missing'] }] } });
+    const runId = await createPipelineRun(creator, { pipelineUuid: 'etl', trigger: '', variables: {} });
+    const snapshot = await ctx.services.store.getProjectSnapshot<Project>(runId);
+    expect(snapshot?.pipelines.map((pipeline) => pipeline.uuid)).toEqual(['etl']);
   });
 
   it('enqueues blocks along the DAG as their upstreams succeed', async () => {
