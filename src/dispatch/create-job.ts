@@ -1,6 +1,7 @@
 import type { BatchV1Api, V1Job } from '@kubernetes/client-node';
 import { classifyApiError, KubeApiError } from '../k8s/api-error.ts';
 import { retryTransient, type ApiRetryPolicy } from '../k8s/api-retry.ts';
+import { deleteJob } from '../k8s/delete-job.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ApiGate } from './api-gate.ts';
 import { describeJobIdentity, jobHasIdentity, type JobIdentity } from './job-identity.ts';
@@ -68,14 +69,9 @@ export class JobCreator {
     });
   }
 
-  /** Deletes a Job and its pods (Background propagation); a Job already gone is fine. */
-  async delete(namespace: string, name: string): Promise<void> {
-    try {
-      await this.withRetry(`delete Job ${namespace}/${name}`, () => this.options.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }));
-    } catch (thrown) {
-      if (thrown instanceof KubeApiError && thrown.status === 404) return;
-      throw thrown;
-    }
+  /** Deletes a Job and its pods, retrying transient errors; a Job already gone is fine. */
+  delete(namespace: string, name: string): Promise<void> {
+    return deleteJob(this.options.batch, namespace, name, (operation, request) => this.withRetry(operation, request));
   }
 
   private async read(namespace: string, name: string): Promise<V1Job | undefined> {

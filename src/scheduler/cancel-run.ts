@@ -1,23 +1,10 @@
 import type { Queue } from 'bullmq';
-import type { BatchV1Api } from '@kubernetes/client-node';
-import { classifyApiError } from '../k8s/api-error.ts';
 import { removeUnclaimedBlockRuns, type BlockRunJobData } from '../queue/block-run-queue.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import { promoteAndStart } from './advance-run.ts';
 
 /** Deletes one Job (propagation Background, so its pods go too); a Job already gone is not an error. */
 export type JobDeleter = (namespace: string, name: string) => Promise<void>;
-
-export function kubeJobDeleter(batch: BatchV1Api): JobDeleter {
-  return async (namespace, name) => {
-    try {
-      await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
-    } catch (thrown) {
-      const error = classifyApiError(thrown, `delete Job ${namespace}/${name}`);
-      if (error.status !== 404) throw error;
-    }
-  };
-}
 
 export interface RunCanceller {
   store: RunStore;

@@ -1,9 +1,11 @@
+import type { BatchV1Api } from '@kubernetes/client-node';
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import { createKubeClients } from '../k8s/api-clients.ts';
+import { deleteJob } from '../k8s/delete-job.ts';
 import { createKubeConfig } from '../k8s/kube-config.ts';
 import { loadRenderContext } from '../render/context.ts';
-import { kubeJobDeleter, type JobDeleter, type RunCanceller } from './cancel-run.ts';
+import type { JobDeleter, RunCanceller } from './cancel-run.ts';
 import type { RunCreator } from './create-run.ts';
 import { openRunServices, type RunServices } from './run-services.ts';
 
@@ -27,10 +29,10 @@ export interface RunContextOptions {
  * them and serving the dashboard work where no cluster is configured.
  */
 function lazyJobDeleter(settings: Settings, env: Env, kubeconfig: string | undefined): JobDeleter {
-  let deleter: JobDeleter | undefined;
+  let batch: BatchV1Api | undefined;
   return (namespace, name) => {
-    deleter ??= kubeJobDeleter(createKubeClients(createKubeConfig(kubeconfig || settings.kube.kubeconfig || undefined, env), settings.kube.requestTimeoutMs).batch);
-    return deleter(namespace, name);
+    batch ??= createKubeClients(createKubeConfig(kubeconfig || settings.kube.kubeconfig || undefined, env), settings.kube.requestTimeoutMs).batch;
+    return deleteJob(batch, namespace, name);
   };
 }
 

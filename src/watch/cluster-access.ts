@@ -1,6 +1,7 @@
 import { ApiException, createConfiguration, HttpMethod, RequestContext, Watch, type HttpLibrary, type KubeConfig } from '@kubernetes/client-node';
 import { createKubeClients, type KubeClients } from '../k8s/api-clients.ts';
 import { classifyApiError } from '../k8s/api-error.ts';
+import { deleteJob } from '../k8s/delete-job.ts';
 import type { WarningEvent } from './outcome-decision.ts';
 import type { ResourceKind } from './object-cache.ts';
 import { MANAGED_BY_SELECTOR } from './slim-objects.ts';
@@ -116,13 +117,8 @@ export class KubeClusterAccess implements ClusterAccess {
     }
   }
 
-  async deleteJob(namespace: string, name: string): Promise<void> {
-    const operation = `delete Job ${namespace}/${name}`;
-    try {
-      await this.#clients.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });
-    } catch (thrown) {
-      if (!isNotFound(thrown, operation)) throw classifyApiError(thrown, operation);
-    }
+  deleteJob(namespace: string, name: string): Promise<void> {
+    return deleteJob(this.#clients.batch, namespace, name);
   }
 
   async podLogTail(namespace: string, pod: string, container: string, lines: number): Promise<string[]> {

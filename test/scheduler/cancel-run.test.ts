@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { V1Job } from '@kubernetes/client-node';
 import { createKubeClients, type KubeClients } from '../../src/k8s/api-clients.ts';
+import { deleteJob } from '../../src/k8s/delete-job.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/sim-cluster.ts';
-import { cancelPipelineRun, kubeJobDeleter, type RunCanceller } from '../../src/scheduler/cancel-run.ts';
+import { cancelPipelineRun, type RunCanceller } from '../../src/scheduler/cancel-run.ts';
 import { createPipelineRun } from '../../src/scheduler/create-run.ts';
 import type { RunServices } from '../../src/scheduler/run-services.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
@@ -42,7 +43,7 @@ describe('cancel', () => {
   beforeEach(() => {
     t = testRedis();
     services = testServices(t);
-    canceller = { store: services.store, blockQueue: services.blockQueue, deleteJob: kubeJobDeleter(kube.batch), now: () => 42 };
+    canceller = { store: services.store, blockQueue: services.blockQueue, deleteJob: (namespace, name) => deleteJob(kube.batch, namespace, name), now: () => 42 };
   });
   afterEach(async () => {
     await services.close();
