@@ -5,13 +5,11 @@ import { faultRulesFromSpecs } from '../../chaos/fault-spec.ts';
 import { validateFaultRules } from '../../chaos/fault-rules.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { runUntilSignal } from '../../process/run-until-signal.ts';
-import { portNumber, positiveInteger } from '../option-parsers.ts';
+import { endpointFromFlags, endpointOptions, type EndpointFlags } from '../endpoint-options.ts';
+import { positiveInteger } from '../option-parsers.ts';
 
-interface ChaosCommandOptions {
+interface ChaosCommandOptions extends EndpointFlags {
   targetKubeconfig: string;
-  port: number;
-  host: string;
-  kubeconfigOut?: string;
   fault: string[];
   faultsFile?: string;
   seed?: number;
@@ -29,13 +27,11 @@ At runtime: curl -X PUT <proxy>${ADMIN_PATH} -d '{"seed":1,"rules":[{"fault":"er
 
 /** `kubedispatch chaos`: a fault-injecting proxy in front of any API server. */
 export function registerChaos(program: Command): void {
-  program
+  const command = program
     .command('chaos')
     .description('run a fault-injecting proxy in front of the API server of a kubeconfig; stops cleanly on SIGINT/SIGTERM')
-    .requiredOption('--target-kubeconfig <file>', 'kubeconfig of the API server to sit in front of (its current context)')
-    .option('--port <n>', 'port to listen on (0: any free port)', portNumber, 0)
-    .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--kubeconfig-out <file>', 'write the proxy kubeconfig here (default: a temporary file, removed on exit)')
+    .requiredOption('--target-kubeconfig <file>', 'kubeconfig of the API server to sit in front of (its current context)');
+  endpointOptions(command, 'the proxy kubeconfig')
     .option('--fault <rule>', 'a fault rule (repeatable, see below)', (value: string, previous: string[]) => [...previous, value], [])
     .option('--faults-file <file>', 'JSON file of {"seed"?, "rules": [...]}')
     .option('--seed <n>', 'seed for rate-based rules, so runs repeat', positiveInteger)
@@ -48,10 +44,8 @@ export function registerChaos(program: Command): void {
         'chaos proxy',
         async () => {
           const proxy = await startChaosProxy({
+            ...endpointFromFlags(options),
             targetKubeconfig: options.targetKubeconfig,
-            port: options.port,
-            host: options.host,
-            ...(options.kubeconfigOut ? { kubeconfigOut: options.kubeconfigOut } : {}),
             faults,
           });
           process.stdout.write(

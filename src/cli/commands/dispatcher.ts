@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { processEnv } from '../../config/env.ts';
-import { loadSettings } from '../../config/settings.ts';
 import { startDispatcher } from '../../dispatch/dispatcher.ts';
-import { createLogger } from '../../observability/logger.ts';
-import { runUntilSignal } from '../../process/run-until-signal.ts';
+import { runService } from '../../process/run-service.ts';
 import { positiveInteger } from '../option-parsers.ts';
 
 interface DispatcherCommandOptions {
@@ -20,10 +17,9 @@ export function registerDispatcher(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, else in-cluster config, else ~/.kube/config)')
     .option('--concurrency <n>', 'block runs this dispatcher works on at once (default: limits.dispatcherConcurrency)', positiveInteger)
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
-    .action(async (options: DispatcherCommandOptions) => {
-      const env = processEnv();
-      const settings = loadSettings(env, options.config);
-      const logger = createLogger(settings.log.level, 'dispatcher');
-      await runUntilSignal('dispatcher', () => startDispatcher({ settings, env, logger, kubeconfigPath: options.kubeconfig, concurrency: options.concurrency }), logger);
-    });
+    .action((options: DispatcherCommandOptions) =>
+      runService('dispatcher', options.config, (basics) =>
+        startDispatcher({ ...basics, kubeconfigPath: options.kubeconfig, concurrency: options.concurrency }),
+      ),
+    );
 }

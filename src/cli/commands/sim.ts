@@ -2,12 +2,10 @@ import type { Command } from 'commander';
 import { createLogger } from '../../observability/logger.ts';
 import { runUntilSignal } from '../../process/run-until-signal.ts';
 import { startSimCluster } from '../../sim/sim-cluster.ts';
-import { portNumber, positiveNumber } from '../option-parsers.ts';
+import { endpointFromFlags, endpointOptions, type EndpointFlags } from '../endpoint-options.ts';
+import { positiveNumber } from '../option-parsers.ts';
 
-interface SimCommandOptions {
-  port: number;
-  host: string;
-  kubeconfigOut?: string;
+interface SimCommandOptions extends EndpointFlags {
   timeScale: number;
   podDurationMs: number;
   podFailureBackoffMs: number;
@@ -15,12 +13,10 @@ interface SimCommandOptions {
 
 /** `kubedispatch sim`: the simulated cluster as a standalone server, reached through the kubeconfig it writes. */
 export function registerSim(program: Command): void {
-  program
+  const command = program
     .command('sim')
-    .description('run a simulated Kubernetes cluster (Jobs, Pods, Events) on loopback; stops cleanly on SIGINT/SIGTERM')
-    .option('--port <n>', 'port to listen on (0: any free port)', portNumber, 0)
-    .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--kubeconfig-out <file>', 'write the kubeconfig here (default: a temporary file, removed on exit)')
+    .description('run a simulated Kubernetes cluster (Jobs, Pods, Events) on loopback; stops cleanly on SIGINT/SIGTERM');
+  endpointOptions(command, 'the kubeconfig')
     .option('--time-scale <x>', 'run simulated time this many times faster than wall time', positiveNumber, 1)
     .option('--pod-duration-ms <ms>', 'run time of pods that declare none', positiveNumber, 200)
     .option('--pod-failure-backoff-ms <ms>', 'first delay before a failed pod is replaced (Kubernetes: 10000)', positiveNumber, 10_000)
@@ -30,9 +26,7 @@ export function registerSim(program: Command): void {
         'simulated cluster',
         async () => {
           const sim = await startSimCluster({
-            port: options.port,
-            host: options.host,
-            ...(options.kubeconfigOut ? { kubeconfigOut: options.kubeconfigOut } : {}),
+            ...endpointFromFlags(options),
             timeScale: options.timeScale,
             defaultPodDuration: options.podDurationMs,
             podFailureBackoffMs: options.podFailureBackoffMs,

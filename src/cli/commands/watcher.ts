@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { processEnv } from '../../config/env.ts';
-import { loadSettings } from '../../config/settings.ts';
-import { createLogger } from '../../observability/logger.ts';
-import { runUntilSignal } from '../../process/run-until-signal.ts';
+import { runService } from '../../process/run-service.ts';
 import { startWatcherProcess } from '../../watch/watcher-process.ts';
 
 interface WatcherCommandOptions {
@@ -20,10 +17,7 @@ export function registerWatcher(program: Command): void {
     )
     .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, else in-cluster config, else ~/.kube/config)')
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
-    .action(async (options: WatcherCommandOptions) => {
-      const env = processEnv();
-      const settings = loadSettings(env, options.config);
-      const logger = createLogger(settings.log.level, 'watcher');
-      await runUntilSignal('watcher', () => startWatcherProcess({ settings, env, logger, kubeconfigPath: options.kubeconfig }), logger);
-    });
+    .action((options: WatcherCommandOptions) =>
+      runService('watcher', options.config, (basics) => startWatcherProcess({ ...basics, kubeconfigPath: options.kubeconfig })),
+    );
 }

@@ -1,0 +1,43 @@
+import { processEnv, type Env } from '../config/env.ts';
+import { loadSettings, type Settings } from '../config/settings.ts';
+import { toError } from '../errors/to-error.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { runUntilSignal, type Stoppable } from './run-until-signal.ts';
+
+/** What every service starts from: the settings, the environment they come from, a logger named for it. */
+export interface ServiceBasics {
+  settings: Settings;
+  env: Env;
+  logger: Logger;
+}
+
+export type StartService = (basics: ServiceBasics) => Promise<Stoppable>;
+
+function serviceBasics(name: string, configFile: string | undefined): ServiceBasics {
+  const env = processEnv();
+  const settings = loadSettings(env, configFile);
+  return { settings, env, logger: createLogger(settings.log.level, name) };
+}
+
+/**
+ * Runs a service (`scheduler`, `dispatcher`…) until SIGTERM/SIGINT, with the settings of the
+ * environment and `configFile`. Failures are thrown, for the CLI to report.
+ */
+export async function runService(name: string, configFile: string | undefined, start: StartService): Promise<void> {
+  const basics = serviceBasics(name, configFile);
+  await runUntilSignal(name, () => start(basics), basics.logger);
+}
+
+/**
+ * `runService` for the `workers/*.ts` entry points, configured by the environment alone: a failure
+ * is logged as fatal, since the logs are all a deployment keeps, and the exit code is 1.
+ */
+export async function runWorker(name: string, start: StartService): Promise<void> {
+  const basics = serviceBasics(name, undefined);
+  try {
+    await runUntilSignal(name, () => start(basics), basics.logger);
+  } catch (thrown) {
+    basics.logger.fatal({ err: toError(thrown) }, `${name} failed`);
+    process.exitCode = 1;
+  }
+}
