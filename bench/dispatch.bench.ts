@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { BatchV1Api, CoreV1Api, Watch, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { startChaosProxy } from '../src/chaos/chaos-proxy.ts';
 import { loadSettings } from '../src/config/settings.ts';
+import { identityLabels } from '../src/render/identity.ts';
 import { startLocalRedis } from '../src/redis/local-redis-server.ts';
 import { createPipelineRun } from '../src/scheduler/create-run.ts';
 import { openRunContext, type RunContext } from '../src/scheduler/run-context.ts';
@@ -251,6 +252,7 @@ async function watcherMemory(sim: SimProcess, redisUrl: string): Promise<void> {
   const namespace = 'watcher-memory';
   await createNamespace(sim.kubeConfig, namespace);
   const env = scenarioEnv(redisUrl, sim.kubeconfigPath, namespace);
+  const queuePrefix = env['KUBEDISPATCH_QUEUE_PREFIX'] as string;
   const watcher = startRole('watcher', env);
   const batch = sim.kubeConfig.makeApiClient(BatchV1Api);
   try {
@@ -261,14 +263,7 @@ async function watcherMemory(sim: SimProcess, redisUrl: string): Promise<void> {
         while (next < WATCHER_JOBS) {
           const index = next++;
           const job = baselineJob(`tracked-${index}`, '3600s');
-          job.metadata!.labels = {
-            'app.kubernetes.io/managed-by': 'kubedispatch',
-            'kubedispatch.io/pipeline': 'bench',
-            'kubedispatch.io/block': `b${index}`,
-            'kubedispatch.io/pipeline-run-id': '1',
-            'kubedispatch.io/block-run-id': String(index + 1),
-            'kubedispatch.io/attempt': '1',
-          };
+          job.metadata!.labels = identityLabels(queuePrefix, 'bench', `b${index}`, { pipelineRunId: 1, blockRunId: index + 1, attempt: 1 });
           job.spec!.template.metadata!.labels = { ...job.metadata!.labels };
           await batch.createNamespacedJob({ namespace, body: job });
         }

@@ -162,7 +162,7 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
 
   /** Render, pass the limits, create (or adopt) the Job and record it as running. */
   async function dispatch(job: Job<BlockRunJobData>, token: string | undefined, key: AttemptKey, log: Logger): Promise<DispatchResult> {
-    const { runId, blockUuid, blockRunId } = job.data;
+    const { runId, blockUuid } = job.data;
     const { attempt } = key;
     let rendered;
     try {
@@ -181,7 +181,7 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
     }
 
     try {
-      const { adopted } = await creator.create(namespace, rendered.job, { pipelineRunId: runId, blockRunId, attempt });
+      const { adopted } = await creator.create(namespace, rendered.job);
       log.info({ namespace, job: name, adopted }, adopted ? 'Job adopted' : 'Job created');
     } catch (thrown) {
       if (thrown instanceof CreationPausedError) {

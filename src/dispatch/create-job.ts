@@ -4,7 +4,7 @@ import { retryTransient, type ApiRetryPolicy } from '../k8s/api-retry.ts';
 import { deleteJob } from '../k8s/delete-job.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ApiGate } from './api-gate.ts';
-import { describeJobIdentity, jobHasIdentity, type JobIdentity } from './job-identity.ts';
+import { describeJobIdentity, sameIdentity } from './job-identity.ts';
 import { dispatcherMetrics } from './metrics.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -37,7 +37,7 @@ export class JobCreator {
   }
 
   /** Returns whether the Job was adopted (it existed) rather than created by this call. */
-  async create(namespace: string, job: V1Job, identity: JobIdentity): Promise<{ adopted: boolean }> {
+  async create(namespace: string, job: V1Job): Promise<{ adopted: boolean }> {
     const name = job.metadata?.name ?? '';
     const started = Date.now();
     const { batch } = this.options;
@@ -52,14 +52,14 @@ export class JobCreator {
       }
       const existing = await this.read(namespace, name);
       if (existing === undefined) continue;
-      if (!jobHasIdentity(existing, identity)) {
+      if (!sameIdentity(existing, job)) {
         throw new KubeApiError(
           'permanent',
-          `Job ${namespace}/${name} already exists but belongs to ${describeJobIdentity(existing)}, not to pipeline run ${identity.pipelineRunId}, block run ${identity.blockRunId}, attempt ${identity.attempt} (Job name collision: was it created outside kubedispatch, or by another kubedispatch sharing this namespace with a different Redis?)`,
+          `Job ${namespace}/${name} already exists but belongs to ${describeJobIdentity(existing)}, not to ${describeJobIdentity(job)} (Job name collision: it was created outside kubedispatch, or by another kubedispatch installation using this namespace; give each installation its own namespace or job_name_prefix)`,
           { status: 409, reason: 'JobNameCollision' },
         );
       }
-      this.options.logger.info({ namespace, job: name, ...identity }, 'Job already existed with this attempt\'s identity; adopted');
+      this.options.logger.info({ namespace, job: name }, 'Job already existed with this attempt\'s identity; adopted');
       dispatcherMetrics.jobsAdopted.inc();
       dispatcherMetrics.createSeconds.observe((Date.now() - started) / 1000);
       return { adopted: true };

@@ -64,7 +64,7 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
     logger.warn({ err: toError(thrown) }, 'could not read the dispatcher\'s own pod; Jobs get no defaults from it');
     return undefined;
   });
-  const renderContext = loadRenderContext(env, { serverPod });
+  const renderContext = loadRenderContext(env, serverPod ? { queuePrefix: prefix, serverPod } : { queuePrefix: prefix });
 
   const redisOptions = { maxRetriesPerRequest: null };
   const redis = new Redis(settings.redis.url, redisOptions);

@@ -1,33 +1,27 @@
 import type { V1Job } from '@kubernetes/client-node';
-import { LABEL_PREFIX } from '../render/identity.ts';
+import { INSTANCE_LABEL, LABEL_PREFIX } from '../render/identity.ts';
 
-/** The identity labels design.md puts on every Job (values are decimal integers). */
-export const IDENTITY_LABELS = {
-  pipelineRunId: `${LABEL_PREFIX}/pipeline-run-id`,
-  blockRunId: `${LABEL_PREFIX}/block-run-id`,
-  attempt: `${LABEL_PREFIX}/attempt`,
-} as const;
+/** The labels that say which attempt of which block run of which installation a Job belongs to. */
+const IDENTITY = [
+  { label: INSTANCE_LABEL, name: 'installation' },
+  { label: `${LABEL_PREFIX}/pipeline-run-id`, name: 'pipeline run' },
+  { label: `${LABEL_PREFIX}/block-run-id`, name: 'block run' },
+  { label: `${LABEL_PREFIX}/attempt`, name: 'attempt' },
+] as const;
 
-/** Which attempt of which block run a Job belongs to. */
-export interface JobIdentity {
-  pipelineRunId: number;
-  blockRunId: number;
-  attempt: number;
+function labelsOf(job: V1Job): Record<string, string> {
+  return job.metadata?.labels ?? {};
 }
 
-/** The identity an existing Job claims through its labels, as written there. */
+/** The identity a Job claims through its labels, as written there. */
 export function describeJobIdentity(job: V1Job): string {
-  const labels = job.metadata?.labels ?? {};
-  const part = (key: string) => labels[key] ?? '(none)';
-  return `pipeline run ${part(IDENTITY_LABELS.pipelineRunId)}, block run ${part(IDENTITY_LABELS.blockRunId)}, attempt ${part(IDENTITY_LABELS.attempt)}`;
+  const labels = labelsOf(job);
+  return IDENTITY.map(({ label, name }) => `${name} ${labels[label] ?? '(none)'}`).join(', ');
 }
 
-/** True when `job` is this attempt's Job (so a 409 on create means it was already created). */
-export function jobHasIdentity(job: V1Job, identity: JobIdentity): boolean {
-  const labels = job.metadata?.labels ?? {};
-  return (
-    labels[IDENTITY_LABELS.pipelineRunId] === String(identity.pipelineRunId) &&
-    labels[IDENTITY_LABELS.blockRunId] === String(identity.blockRunId) &&
-    labels[IDENTITY_LABELS.attempt] === String(identity.attempt)
-  );
+/** True when `existing` carries the identity of `wanted` (so a 409 on creating `wanted` means it was already created). */
+export function sameIdentity(existing: V1Job, wanted: V1Job): boolean {
+  const have = labelsOf(existing);
+  const want = labelsOf(wanted);
+  return IDENTITY.every(({ label }) => want[label] !== undefined && have[label] === want[label]);
 }

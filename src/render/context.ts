@@ -23,21 +23,25 @@ export interface RenderContext extends ConfigSources {
   serverContainerName: string | undefined;
   /** `KUBEDISPATCH_PROJECT_PATH`, else the project's own directory is used. */
   projectPath: string | undefined;
+  /** The installation's Redis key prefix (`queue.prefix`), which its Jobs carry as their instance label. */
+  queuePrefix: string;
 }
 
 export interface RenderContextOptions {
+  /** `queue.prefix` of the settings: the watcher of this installation selects Jobs by it. */
+  queuePrefix: string;
   serverPod?: V1Pod;
 }
 
 /** Loads template (`K8S_CONFIG_FILE`), policy (`K8S_DEFAULT_CONFIG_PATH`) and env-var settings; throws on any error. */
-export function loadRenderContext(env: Env, options: RenderContextOptions = {}): RenderContext {
+export function loadRenderContext(env: Env, options: RenderContextOptions): RenderContext {
   const { context, problems } = readRenderContext(env, options);
   if (problems.some((problem) => problem.severity === 'error')) throw new ConfigError(problems);
   return context;
 }
 
 /** Same as loadRenderContext but returns every problem instead of throwing. */
-export function readRenderContext(env: Env, options: RenderContextOptions = {}): { context: RenderContext; problems: ConfigProblem[] } {
+export function readRenderContext(env: Env, options: RenderContextOptions): { context: RenderContext; problems: ConfigProblem[] } {
   const problems = new ProblemList();
   const context: RenderContext = {
     env,
@@ -48,6 +52,7 @@ export function readRenderContext(env: Env, options: RenderContextOptions = {}):
     serverPod: options.serverPod ?? null,
     serverContainerName: env['MAGE_CONTAINER_NAME'] || undefined,
     projectPath: env[PROJECT_PATH_VAR] || undefined,
+    queuePrefix: options.queuePrefix,
   };
   return { context, problems: problems.items };
 }

@@ -13,6 +13,8 @@ export interface RunIds {
 export const LABEL_PREFIX = 'kubedispatch.io';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'kubedispatch';
+/** Which installation (Redis key prefix) a Job belongs to: installations sharing a cluster ignore each other's Jobs. */
+export const INSTANCE_LABEL = `${LABEL_PREFIX}/instance`;
 
 /** A label value for any text: kept when valid, otherwise cleaned, cut and suffixed with a hash of the original. */
 export function labelSafe(text: string): string {
@@ -22,10 +24,21 @@ export function labelSafe(text: string): string {
   return cleaned ? `${cleaned}-${hash}` : hash;
 }
 
+/** The value of INSTANCE_LABEL for an installation's Redis key prefix (`queue.prefix`). */
+export function instanceLabelValue(queuePrefix: string): string {
+  return labelSafe(queuePrefix);
+}
+
+/** Selects the Jobs and pods of one installation. */
+export function instanceSelector(queuePrefix: string): string {
+  return `${MANAGED_BY_LABEL}=${MANAGED_BY},${INSTANCE_LABEL}=${instanceLabelValue(queuePrefix)}`;
+}
+
 /** The labels docs/design.md fixes for every Job and its pod template; users cannot replace them. */
-export function identityLabels(pipelineUuid: string, blockUuid: string, ids: RunIds): Record<string, string> {
+export function identityLabels(queuePrefix: string, pipelineUuid: string, blockUuid: string, ids: RunIds): Record<string, string> {
   return {
     [MANAGED_BY_LABEL]: MANAGED_BY,
+    [INSTANCE_LABEL]: instanceLabelValue(queuePrefix),
     [`${LABEL_PREFIX}/pipeline`]: labelSafe(pipelineUuid),
     [`${LABEL_PREFIX}/block`]: labelSafe(blockUuid),
     [`${LABEL_PREFIX}/pipeline-run-id`]: String(ids.pipelineRunId),

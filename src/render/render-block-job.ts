@@ -82,7 +82,7 @@ export function planBlockJob(
     problems.push({ severity: 'error', ...locateSetting(resolution.layers, (c) => c.container?.[key], `container.${key}`), message });
   }
 
-  const { labels, annotations, reserved } = jobMetadata(config, pipeline, block, ids);
+  const { labels, annotations, reserved } = jobMetadata(context.queuePrefix, config, pipeline, block, ids);
   for (const key of reserved) {
     problems.push({ severity: 'warning', ...locateSetting(resolution.layers, (c) => c.metadata?.labels?.[key], `metadata.labels.${key}`), message: `label "${key}" is set by kubedispatch to identify the run; your value is ignored` });
   }
@@ -104,8 +104,8 @@ export function planBlockJob(
   return { rendered: { job, namespace, name: name.name, warnings: problems }, problems };
 }
 
-function jobMetadata(config: ExecutorConfig, pipeline: Pipeline, block: Block, ids: RunIds) {
-  const identity = identityLabels(pipeline.uuid, block.uuid, ids);
+function jobMetadata(queuePrefix: string, config: ExecutorConfig, pipeline: Pipeline, block: Block, ids: RunIds) {
+  const identity = identityLabels(queuePrefix, pipeline.uuid, block.uuid, ids);
   const userLabels = config.metadata?.labels ?? {};
   return {
     labels: { ...userLabels, ...identity },

@@ -15,7 +15,7 @@ const DRY_RUN_IDS = { pipelineRunId: 1, blockRunId: 1, attempt: 1 };
  * project and each pipeline file, blocks kubedispatch cannot run, and a dry-run render of every
  * Kubernetes block. Files that already failed to parse are not rendered from, to avoid echoes.
  */
-export function validateProject(dir: string, env: Env, options: RenderContextOptions = {}): ConfigProblem[] {
+export function validateProject(dir: string, env: Env, options: RenderContextOptions): ConfigProblem[] {
   const { context, problems: contextProblems } = readRenderContext(env, options);
   const { project, problems: projectProblems } = readProject(dir);
   const problems = [...contextProblems, ...projectProblems];

@@ -1,10 +1,10 @@
 import { ApiException, createConfiguration, HttpMethod, RequestContext, Watch, type HttpLibrary, type KubeConfig } from '@kubernetes/client-node';
 import { createKubeClients, type KubeClients } from '../k8s/api-clients.ts';
 import { classifyApiError } from '../k8s/api-error.ts';
+import { instanceSelector } from '../render/identity.ts';
 import { deleteJob } from '../k8s/delete-job.ts';
 import type { WarningEvent } from './outcome-decision.ts';
 import type { ResourceKind } from './object-cache.ts';
-import { MANAGED_BY_SELECTOR } from './slim-objects.ts';
 import { rawPath, rawString } from './raw-fields.ts';
 
 export interface ListPage {
@@ -21,7 +21,7 @@ export interface WatchHandle {
 
 /** The Kubernetes calls the watcher makes; an interface so the loops can be tested without a cluster. */
 export interface ClusterAccess {
-  /** One page of kubedispatch's Jobs or Pods in `namespace` (all namespaces when undefined). */
+  /** One page of this installation's Jobs or Pods in `namespace` (all namespaces when undefined). */
   list(kind: ResourceKind, namespace: string | undefined, continueToken: string | undefined): Promise<ListPage>;
   /**
    * Watches from `resourceVersion` with bookmarks. `done` is called exactly once when the stream
@@ -62,9 +62,12 @@ export class KubeClusterAccess implements ClusterAccess {
   readonly #idleTimeoutMs: number;
   readonly #requestTimeoutMs: number;
   readonly #http: HttpLibrary = createConfiguration().httpApi;
+  /** This installation's Jobs and pods only: others sharing the cluster are not ours to decide or delete. */
+  readonly #selector: string;
 
-  constructor(kubeConfig: KubeConfig, requestTimeoutMs: number, idleTimeoutMs: number) {
+  constructor(kubeConfig: KubeConfig, queuePrefix: string, requestTimeoutMs: number, idleTimeoutMs: number) {
     this.#kubeConfig = kubeConfig;
+    this.#selector = instanceSelector(queuePrefix);
     this.#clients = createKubeClients(kubeConfig, requestTimeoutMs);
     this.#idleTimeoutMs = idleTimeoutMs;
     this.#requestTimeoutMs = requestTimeoutMs;
@@ -77,7 +80,7 @@ export class KubeClusterAccess implements ClusterAccess {
   async list(kind: ResourceKind, namespace: string | undefined, continueToken: string | undefined): Promise<ListPage> {
     const cluster = this.#kubeConfig.getCurrentCluster();
     const url = new URL(`${cluster?.server ?? ''}${collectionPath(kind, namespace)}`);
-    url.searchParams.set('labelSelector', MANAGED_BY_SELECTOR);
+    url.searchParams.set('labelSelector', this.#selector);
     url.searchParams.set('limit', String(PAGE_SIZE));
     if (continueToken) url.searchParams.set('continue', continueToken);
     const operation = `list ${kind} in ${namespace ?? 'all namespaces'}`;
@@ -101,7 +104,7 @@ export class KubeClusterAccess implements ClusterAccess {
     // Watch's (private, 30 s) timeout covers the connect and then every gap between chunks: it is
     // our idle timeout, and must be longer than the API server's bookmark interval (~1 min).
     (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = this.#idleTimeoutMs;
-    const query = { labelSelector: MANAGED_BY_SELECTOR, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SERVER_TIMEOUT_SECONDS };
+    const query = { labelSelector: this.#selector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SERVER_TIMEOUT_SECONDS };
     const controller = await watch.watch(collectionPath(kind, namespace), query, onEvent, (error: unknown) => done(error ? (error as Error) : undefined));
     return { abort: () => controller.abort() };
   }

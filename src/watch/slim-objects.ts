@@ -6,7 +6,6 @@ import { rawArray, rawNumber, rawObject, rawPath, rawString, rawTime, type Raw }
  * the cache holds these instead of whole API objects (a Pod is several kilobytes of JSON).
  */
 
-export const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=kubedispatch';
 export const BLOCK_RUN_ID_LABEL = 'kubedispatch.io/block-run-id';
 export const ATTEMPT_LABEL = 'kubedispatch.io/attempt';
 

@@ -53,7 +53,7 @@ export function leaseKey(prefix: string): string {
 export function createWatcher(options: WatcherOptions): Watcher {
   const { settings, logger, redis } = options;
   const now = options.now ?? Date.now;
-  const cluster = options.cluster ?? new KubeClusterAccess(options.kubeConfig, settings.kube.requestTimeoutMs, settings.watcher.watchIdleTimeoutMs);
+  const cluster = options.cluster ?? new KubeClusterAccess(options.kubeConfig, settings.queue.prefix, settings.kube.requestTimeoutMs, settings.watcher.watchIdleTimeoutMs);
   const runStore = new RunStore(redis, settings.queue.prefix, now);
   const cache = new ObjectCache(now);
   const namespaces = settings.kube.namespaces.map((namespace) => namespace.trim()).filter((namespace) => namespace !== '');

@@ -106,7 +106,7 @@ describe('dispatcher facing API failures', () => {
     const gate = new ApiGate(new TokenBucket(h.redis.redis, `${h.redis.prefix}:tb`, 100, 100), new RetryAfterPause(h.redis.redis, `${h.redis.prefix}:ra`));
     const creator = new JobCreator({ batch: clients.batch, gate, retry: { baseMs: 1, maxMs: 1, deadlineMs: 1000 }, createConcurrency: 2, logger });
     const job: V1Job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'Not_A_Valid_Name' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } };
-    const error = await creator.create('default', job, { pipelineRunId: 1, blockRunId: 1, attempt: 1 }).catch((thrown: unknown) => thrown);
+    const error = await creator.create('default', job).catch((thrown: unknown) => thrown);
     expect(error).toMatchObject({ code: 'permanent', status: 422 });
     expect((error as Error).message).toMatch(/Not_A_Valid_Name.*\(HTTP 422 Invalid\)/);
     expect(createJobs(h)).toBe(1);
@@ -133,7 +133,7 @@ describe('dispatcher facing API failures', () => {
     async function preCreate(dir: string, label: (job: V1Job) => void): Promise<number> {
       const runId = await h.createRun(dir);
       const block = (await h.store.getRun(runId))!.blocks[0]!;
-      const { job, namespace } = renderBlockJob(loadRenderContext({}), loadProject(dir), 'pipeline', 'a', { pipelineRunId: runId, blockRunId: block.blockRunId, attempt: 1, trigger: '' });
+      const { job, namespace } = renderBlockJob(loadRenderContext({}, { queuePrefix: h.redis.prefix }), loadProject(dir), 'pipeline', 'a', { pipelineRunId: runId, blockRunId: block.blockRunId, attempt: 1, trigger: '' });
       label(job);
       await h.jobs.batch.createNamespacedJob({ namespace, body: job });
       return runId;
@@ -156,7 +156,17 @@ describe('dispatcher facing API failures', () => {
       await viaProxy();
       const block = (await h.waitForRun(runId)).blocks[0]!;
       expect({ state: block.state, reason: block.reason, attempt: block.attempt }).toEqual({ state: 'failed', reason: 'JobNameCollision', attempt: 1 });
-      expect(block.message).toMatch(/already exists but belongs to pipeline run 999, block run \d+, attempt 1, not to pipeline run \d+/);
+      expect(block.message).toMatch(/already exists but belongs to installation \S+, pipeline run 999, block run \d+, attempt 1, not to installation \S+, pipeline run \d+/);
+    });
+
+    it('fails with a collision error when another installation created a Job of the same name and ids', async () => {
+      const runId = await preCreate(h.project([{ uuid: 'a' }]), (job) => {
+        job.metadata!.labels!['kubedispatch.io/instance'] = 'staging';
+      });
+      await viaProxy();
+      const block = (await h.waitForRun(runId)).blocks[0]!;
+      expect({ state: block.state, reason: block.reason }).toEqual({ state: 'failed', reason: 'JobNameCollision' });
+      expect(block.message).toMatch(/belongs to installation staging, .*another kubedispatch installation using this namespace/);
     });
   });
 

@@ -84,7 +84,7 @@ export function useServices(): { readonly t: TestRedis; readonly services: RunSe
 }
 
 export function testCreator(services: RunServices, projectDir: string): RunCreator {
-  return { store: services.store, blockQueue: services.blockQueue, plan: { projectDir, render: loadRenderContext({}) } };
+  return { store: services.store, blockQueue: services.blockQueue, plan: { projectDir, render: loadRenderContext({}, { queuePrefix: services.prefix }) } };
 }
 
 /** Every key the test wrote under its prefix. */

@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { RunStore } from '../../src/runs/run-store.ts';
 import { eventually } from './support/eventually.ts';
 import { startSim, useWatchWorld, WatchHarness } from './support/watch-harness.ts';
+import { attemptJobManifest, runningAttempt } from './support/watched-jobs.ts';
 
 describe('watcher on the simulated cluster: outcomes', () => {
   const world = useWatchWorld();
@@ -14,6 +16,20 @@ describe('watcher on the simulated cluster: outcomes', () => {
     expect(outcome).toMatchObject({ succeeded: true, reason: 'Complete', exitCode: 0 });
     expect(outcome.message).toMatch(/succeeded pods/);
     await world.h.jobGone(attempt);
+  });
+
+  it("leaves another installation's Jobs alone (same cluster, same ids, another Redis prefix)", async () => {
+    const otherPrefix = `${world.h.redis.prefix}-other`;
+    const other = await runningAttempt(new RunStore(world.h.redis.redis, otherPrefix), world.h.namespace);
+    const foreign = { ...other, jobName: `${other.jobName}-other` };
+    await world.h.batch.createNamespacedJob({ namespace: foreign.namespace, body: attemptJobManifest(foreign, otherPrefix, { sim: { duration: '50ms' } }) });
+    const ours = await world.h.attemptWithJob({ sim: { duration: '100ms' } });
+    await world.h.outcome(ours);
+    await world.h.jobGone(ours);
+    await world.h.sweep();
+    // Finished and never deleted: the watcher did not see it (ids are per installation, so it
+    // would also have taken the foreign outcome for one of its own attempts).
+    expect(await world.h.jobExists(foreign)).toBe(true);
   });
 
   it('records a failure with exit code, log tail and warning events', async () => {

@@ -14,6 +14,7 @@ interface RenderOptions {
   attempt: number;
   trigger?: string;
   serverPod?: string;
+  config?: string;
   output: 'yaml' | 'json';
 }
 
@@ -30,15 +31,18 @@ export function registerRender(program: Command): void {
     .option('--attempt <n>', 'attempt number (2 and more add -a<n> to the Job name)', positiveInteger, 1)
     .option('--trigger <name>', 'trigger name (for {trigger_name} and the trigger label)')
     .option('--server-pod <file>', "pod manifest standing in for the dispatcher's own pod (image, env, mounts…)")
+    .option('--config <file>', 'settings YAML file whose queue.prefix the Job is labelled with (default: KUBEDISPATCH_CONFIG)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .action(async (options: RenderOptions) => {
       // Loaded on use so that `kubedispatch --help` and other commands do not pay for the Kubernetes models.
+      const { loadSettings } = await import('../../config/settings.ts');
       const { loadProject } = await import('../../project/load-project.ts');
       const { loadRenderContext, readServerPodFile } = await import('../../render/context.ts');
       const { renderBlockJob } = await import('../../render/render-block-job.ts');
       const env = processEnv();
       const serverPod = options.serverPod ? readServerPodFile(options.serverPod) : undefined;
-      const context = loadRenderContext(env, serverPod ? { serverPod } : {});
+      const queuePrefix = loadSettings(env, options.config).queue.prefix;
+      const context = loadRenderContext(env, serverPod ? { queuePrefix, serverPod } : { queuePrefix });
       const project = loadProject(options.project);
       const ids = { pipelineRunId: options.pipelineRunId, blockRunId: options.blockRunId, attempt: options.attempt, ...(options.trigger !== undefined && { trigger: options.trigger }) };
       const { job, warnings } = renderBlockJob(context, project, options.pipeline, options.block, ids);

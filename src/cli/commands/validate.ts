@@ -9,12 +9,16 @@ export function registerValidate(program: Command): void {
     .description('check the project, every pipeline, the template (K8S_CONFIG_FILE) and the policy (K8S_DEFAULT_CONFIG_PATH); print every problem')
     .requiredOption('--project <dir>', 'Mage project directory (holds metadata.yaml and pipelines/)')
     .option('--server-pod <file>', "pod manifest standing in for the dispatcher's own pod; without it a missing image is only a warning")
-    .action(async (options: { project: string; serverPod?: string }) => {
+    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
+    .action(async (options: { project: string; serverPod?: string; config?: string }) => {
       // Loaded on use so that `kubedispatch --help` and other commands do not pay for the Kubernetes models.
+      const { loadSettings } = await import('../../config/settings.ts');
       const { readServerPodFile } = await import('../../render/context.ts');
       const { validateProject } = await import('../../render/validate-project.ts');
       const serverPod = options.serverPod ? readServerPodFile(options.serverPod) : undefined;
-      const problems = validateProject(options.project, processEnv(), serverPod ? { serverPod } : {});
+      const env = processEnv();
+      const queuePrefix = loadSettings(env, options.config).queue.prefix;
+      const problems = validateProject(options.project, env, serverPod ? { queuePrefix, serverPod } : { queuePrefix });
       for (const problem of problems) process.stdout.write(`${formatProblem(problem)}\n`);
       const errors = problems.filter((problem) => problem.severity === 'error').length;
       const warnings = problems.length - errors;

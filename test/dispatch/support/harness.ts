@@ -89,7 +89,7 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
       return written.dir;
     },
     createRun: (projectDir) =>
-      createPipelineRun({ store, blockQueue: queue, plan: { projectDir, render: loadRenderContext({}) } }, { pipelineUuid: 'pipeline', trigger: '', variables: {} }),
+      createPipelineRun({ store, blockQueue: queue, plan: { projectDir, render: loadRenderContext({}, { queuePrefix: redis.prefix }) } }, { pipelineUuid: 'pipeline', trigger: '', variables: {} }),
     waitForRun: (runId, timeoutMs) =>
       waitFor(
         `run ${runId} to finish`,

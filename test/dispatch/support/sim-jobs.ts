@@ -2,10 +2,9 @@ import { BatchV1Api, Watch, type V1Job } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RunStore } from '../../../src/runs/run-store.ts';
 import { toError } from '../../../src/errors/to-error.ts';
-import { IDENTITY_LABELS } from '../../../src/dispatch/job-identity.ts';
+import { ATTEMPT_LABEL as ATTEMPT, BLOCK_RUN_ID_LABEL as BLOCK_RUN_ID } from '../../../src/watch/slim-objects.ts';
 
-const BLOCK_RUN_ID = IDENTITY_LABELS.blockRunId;
-const ATTEMPT = IDENTITY_LABELS.attempt;
+// Every installation's Jobs: each test has a Redis prefix of its own, and Jobs are told apart by attempt.
 const SELECTOR = 'app.kubernetes.io/managed-by=kubedispatch';
 
 export function attemptOf(job: V1Job): string {

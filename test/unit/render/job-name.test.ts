@@ -57,8 +57,9 @@ describe('labels', () => {
   });
 
   it('identify the run', () => {
-    expect(identityLabels('etl', 'load', { pipelineRunId: 7, blockRunId: 42, attempt: 2, trigger: 'hourly' })).toEqual({
+    expect(identityLabels('{prod}', 'etl', 'load', { pipelineRunId: 7, blockRunId: 42, attempt: 2, trigger: 'hourly' })).toEqual({
       'app.kubernetes.io/managed-by': 'kubedispatch',
+      'kubedispatch.io/instance': labelSafe('{prod}'),
       'kubedispatch.io/pipeline': 'etl',
       'kubedispatch.io/block': 'load',
       'kubedispatch.io/pipeline-run-id': '7',

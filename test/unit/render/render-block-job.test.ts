@@ -14,6 +14,7 @@ describe('renderBlockJob', () => {
     expect(namespace).toBe('default');
     const labels = {
       'app.kubernetes.io/managed-by': 'kubedispatch',
+      'kubedispatch.io/instance': 'kd',
       'kubedispatch.io/pipeline': 'etl',
       'kubedispatch.io/block': 'run_me',
       'kubedispatch.io/pipeline-run-id': '7',
@@ -47,7 +48,7 @@ describe('renderBlockJob', () => {
 
   it('is pure: same inputs, same Job, inputs untouched', () => {
     const project = loadProject(scenarioProject({ project: { container: { env: [{ name: 'A', value: '1' }] } } }));
-    const context = loadRenderContext({});
+    const context = loadRenderContext({}, { queuePrefix: 'kd' });
     const snapshot = JSON.stringify(project);
     const ids = { pipelineRunId: 1, blockRunId: 2, attempt: 1 };
     const serverless = { ...context, serverPod: { spec: { containers: [{ name: 'c', image: 'i' }] } } };
@@ -91,7 +92,7 @@ describe('renderBlockJob', () => {
 
   it('reports unknown pipelines and blocks', () => {
     const project = loadProject(scenarioProject({}));
-    const context = loadRenderContext({});
+    const context = loadRenderContext({}, { queuePrefix: 'kd' });
     const ids = { pipelineRunId: 1, blockRunId: 1, attempt: 1 };
     expect(problemsOf(() => renderBlockJob(context, project, 'nope', 'run_me', ids))[0]?.message).toBe('unknown pipeline "nope"; expected one of: etl');
     expect(problemsOf(() => renderBlockJob(context, project, 'etl', 'nope', ids))[0]?.message).toBe('unknown block "nope"; expected one of: run_me');
@@ -212,7 +213,7 @@ describe('executor selection', () => {
 
   it('refuses to render a block that does not run on Kubernetes', () => {
     const dir = writeTree({ 'metadata.yaml': {}, 'pipelines/p/metadata.yaml': { blocks: [{ uuid: 'b', executor_type: 'local_python_force' }] } });
-    expect(problemsOf(() => renderBlockJob(loadRenderContext({}), loadProject(dir), 'p', 'b', { pipelineRunId: 1, blockRunId: 1, attempt: 1 }))[0]?.message)
+    expect(problemsOf(() => renderBlockJob(loadRenderContext({}, { queuePrefix: 'kd' }), loadProject(dir), 'p', 'b', { pipelineRunId: 1, blockRunId: 1, attempt: 1 }))[0]?.message)
       .toMatch(/executor type "local_python_force", which kubedispatch cannot run/);
   });
 });

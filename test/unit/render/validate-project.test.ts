@@ -6,13 +6,15 @@ import { writeTree, writeYaml } from '../support/mage-project.ts';
 
 const example = join(import.meta.dirname, '../../../examples/project');
 
-function lines(dir: string, env = {}, serverPod?: Parameters<typeof validateProject>[2]) {
-  return validateProject(dir, env, serverPod).map((problem) => formatProblem(problem).replaceAll(dir, '<p>'));
+const OPTIONS = { queuePrefix: 'kd' };
+
+function lines(dir: string, env = {}) {
+  return validateProject(dir, env, OPTIONS).map((problem) => formatProblem(problem).replaceAll(dir, '<p>'));
 }
 
 describe('validateProject', () => {
   it('finds no problem in the example project', () => {
-    expect(validateProject(example, {})).toEqual([]);
+    expect(validateProject(example, {}, OPTIONS)).toEqual([]);
   });
 
   it('reports every problem of every file at once', () => {
@@ -50,23 +52,23 @@ describe('validateProject', () => {
   it('reports template and policy problems', () => {
     const template = writeYaml({ pod: { tolerations: 'all' } });
     const policy = writeYaml({ enforce: 'always' });
-    const problems = validateProject(example, { K8S_CONFIG_FILE: template, K8S_DEFAULT_CONFIG_PATH: policy }).map(formatProblem);
+    const problems = validateProject(example, { K8S_CONFIG_FILE: template, K8S_DEFAULT_CONFIG_PATH: policy }, OPTIONS).map(formatProblem);
     expect(problems).toEqual([
       `error: ${template}: pod.tolerations: expected a list, got the string "all" (line 2)`,
       `error: ${policy}: enforce: expected true or false, got the string "always" (line 1)`,
     ]);
-    expect(validateProject(example, { K8S_CONFIG_FILE: '/missing.yaml' }).map(formatProblem)).toEqual(['error: /missing.yaml: file not found (expected a readable YAML file)']);
+    expect(validateProject(example, { K8S_CONFIG_FILE: '/missing.yaml' }, OPTIONS).map(formatProblem)).toEqual(['error: /missing.yaml: file not found (expected a readable YAML file)']);
   });
 
   it('warns about a missing image unless a server pod is given', () => {
     const dir = writeTree({ 'metadata.yaml': {}, 'pipelines/p/metadata.yaml': { blocks: [{ uuid: 'a' }] } });
-    expect(validateProject(dir, {})).toEqual([expect.objectContaining({ severity: 'warning', keyPath: 'blocks[0].executor_config.container.image' })]);
-    expect(validateProject(dir, {}, { serverPod: { spec: { containers: [{ name: 'm', image: 'm:1' }] } } })).toEqual([]);
+    expect(validateProject(dir, {}, OPTIONS)).toEqual([expect.objectContaining({ severity: 'warning', keyPath: 'blocks[0].executor_config.container.image' })]);
+    expect(validateProject(dir, {}, { ...OPTIONS, serverPod: { spec: { containers: [{ name: 'm', image: 'm:1' }] } } })).toEqual([]);
   });
 
   it('reports enforced policy overrides as warnings, and as errors with strict_conflicts', () => {
     const policy = (strict: boolean) => writeYaml({ enforce: true, strict_conflicts: strict, service_account_name: 'locked' });
-    expect(validateProject(example, { K8S_DEFAULT_CONFIG_PATH: policy(false) }).map((p) => [p.severity, p.keyPath])).toEqual([['warning', 'k8s_executor_config.pod.serviceAccountName']]);
-    expect(validateProject(example, { K8S_DEFAULT_CONFIG_PATH: policy(true) }).map((p) => [p.severity, p.keyPath])).toEqual([['error', 'k8s_executor_config.pod.serviceAccountName']]);
+    expect(validateProject(example, { K8S_DEFAULT_CONFIG_PATH: policy(false) }, OPTIONS).map((p) => [p.severity, p.keyPath])).toEqual([['warning', 'k8s_executor_config.pod.serviceAccountName']]);
+    expect(validateProject(example, { K8S_DEFAULT_CONFIG_PATH: policy(true) }, OPTIONS).map((p) => [p.severity, p.keyPath])).toEqual([['error', 'k8s_executor_config.pod.serviceAccountName']]);
   });
 });

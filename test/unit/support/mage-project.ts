@@ -59,11 +59,13 @@ export function scenarioEnv(scenario: Scenario): Env {
 }
 
 const IDS: RunIds = { pipelineRunId: 7, blockRunId: 42, attempt: 1 };
+/** The installation whose dispatcher renders (settings `queue.prefix`). */
+export const QUEUE_PREFIX = 'kd';
 const SERVER_POD: V1Pod = { spec: { containers: [{ name: 'mage', image: 'server-image:1' }] } };
 
 function scenarioContext(scenario: Scenario) {
   const serverPod = scenario.serverPod === undefined ? SERVER_POD : scenario.serverPod;
-  return loadRenderContext(scenarioEnv(scenario), serverPod ? { serverPod } : {});
+  return loadRenderContext(scenarioEnv(scenario), serverPod ? { queuePrefix: QUEUE_PREFIX, serverPod } : { queuePrefix: QUEUE_PREFIX });
 }
 
 /** Renders block `run_me` of pipeline `etl` with run ids 7/42/1 unless the scenario says otherwise. */

@@ -72,7 +72,7 @@ export class WatchHarness {
   /** A running attempt in Redis and its Job in the cluster. */
   async attemptWithJob(options: JobOptions = {}): Promise<AttemptJob> {
     const attempt = await runningAttempt(this.store, this.namespace);
-    await this.batch.createNamespacedJob({ namespace: this.namespace, body: attemptJobManifest(attempt, options) });
+    await this.batch.createNamespacedJob({ namespace: this.namespace, body: attemptJobManifest(attempt, this.redis.prefix, options) });
     return attempt;
   }
 

@@ -1,4 +1,5 @@
 import type { V1Job } from '@kubernetes/client-node';
+import { identityLabels } from '../../../src/render/identity.ts';
 import type { RunStore } from '../../../src/runs/run-store.ts';
 
 export interface AttemptJob {
@@ -39,17 +40,9 @@ export async function runningAttempt(store: RunStore, namespace: string): Promis
   return { runId, blockRunId: block.blockRunId, attempt: 1, namespace, jobName };
 }
 
-/** A Job with kubedispatch's identity labels (docs/design.md) on it and on its pod template. */
-export function attemptJobManifest(attempt: AttemptJob, options: JobOptions = {}): V1Job {
-  const labels = {
-    'app.kubernetes.io/managed-by': 'kubedispatch',
-    'kubedispatch.io/pipeline': 'watch-test',
-    'kubedispatch.io/block': 'b',
-    'kubedispatch.io/pipeline-run-id': String(attempt.runId),
-    'kubedispatch.io/block-run-id': String(attempt.blockRunId),
-    'kubedispatch.io/trigger': '',
-    'kubedispatch.io/attempt': String(attempt.attempt),
-  };
+/** A Job with the identity labels (docs/design.md) of the installation `queuePrefix` on it and on its pod template. */
+export function attemptJobManifest(attempt: AttemptJob, queuePrefix: string, options: JobOptions = {}): V1Job {
+  const labels = identityLabels(queuePrefix, 'watch-test', 'b', { pipelineRunId: attempt.runId, blockRunId: attempt.blockRunId, attempt: attempt.attempt, trigger: '' });
   const annotations = Object.fromEntries(Object.entries(options.sim ?? {}).map(([key, value]) => [`sim.kubedispatch.io/${key}`, value]));
   const spec: NonNullable<V1Job['spec']> = {
     backoffLimit: options.backoffLimit ?? 0,
