@@ -6,7 +6,7 @@ import { listenWithKubeconfig, type EndpointOptions } from '../sim/loopback-endp
 import { parseRequestInfo } from '../sim/request-info.ts';
 import { expired, failure } from '../sim/status.ts';
 import { FaultPlan, type RequestFaults } from './fault-plan.ts';
-import { FaultRulesError, validateFaultRules, type FaultRules } from './fault-rules.ts';
+import { ADMIN_PATH, FaultRulesError, validateFaultRules, type FaultRules } from './fault-rules.ts';
 import { injectedStatus } from './injected-status.ts';
 import { cutAfterEvents } from './watch-cutter.ts';
 
@@ -23,9 +23,6 @@ export interface ChaosProxy {
   faults(): FaultRules;
   stop(): Promise<void>;
 }
-
-/** Where the proxy takes its settings at runtime: GET shows them, PUT replaces them. */
-export const ADMIN_PATH = '/_chaos/faults';
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

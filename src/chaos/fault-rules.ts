@@ -26,6 +26,9 @@ export interface FaultRules {
 
 export const ERROR_CODES = [429, 500, 503, 504] as const;
 
+/** Where the proxy takes its rules at runtime: GET shows them, PUT replaces them. */
+export const ADMIN_PATH = '/_chaos/faults';
+
 export class FaultRulesError extends Error {
   constructor(message: string) {
     super(message);

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
-import { loadSettings } from '../../config/settings.ts';
-import { cancelPipelineRun } from '../../scheduler/cancel-run.ts';
-import { withRunContext } from '../../scheduler/run-context.ts';
 import { positiveInteger } from '../option-parsers.ts';
 
 /** `kubedispatch cancel`: cancels a run and deletes its active Jobs. */
@@ -15,6 +12,9 @@ export function registerCancel(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, else in-cluster config, else ~/.kube/config)')
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (runId: number, options: { reason: string; kubeconfig?: string; config?: string }) => {
+      const { loadSettings } = await import('../../config/settings.ts');
+      const { cancelPipelineRun } = await import('../../scheduler/cancel-run.ts');
+      const { withRunContext } = await import('../../scheduler/run-context.ts');
       const env = processEnv();
       await withRunContext(loadSettings(env, options.config), env, options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}, async (context) => {
         const report = await cancelPipelineRun(context.canceller, runId, options.reason);

@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ADMIN_PATH, startChaosProxy } from '../../chaos/chaos-proxy.ts';
 import { faultRulesFromSpecs } from '../../chaos/fault-spec.ts';
-import { validateFaultRules } from '../../chaos/fault-rules.ts';
-import { createLogger } from '../../observability/logger.ts';
-import { runUntilSignal } from '../../process/run-until-signal.ts';
+import { ADMIN_PATH, validateFaultRules } from '../../chaos/fault-rules.ts';
 import { endpointFromFlags, endpointOptions, type EndpointFlags } from '../endpoint-options.ts';
 import { positiveInteger } from '../option-parsers.ts';
 
@@ -39,6 +36,9 @@ export function registerChaos(program: Command): void {
     .action(async (options: ChaosCommandOptions) => {
       const fromFile = options.faultsFile ? validateFaultRules(JSON.parse(readFileSync(options.faultsFile, 'utf8'))) : undefined;
       const faults = faultRulesFromSpecs(options.fault, options.seed, fromFile);
+      const { startChaosProxy } = await import('../../chaos/chaos-proxy.ts');
+      const { createLogger } = await import('../../observability/logger.ts');
+      const { runUntilSignal } = await import('../../process/run-until-signal.ts');
       const logger = createLogger('info', 'chaos');
       await runUntilSignal(
         'chaos proxy',

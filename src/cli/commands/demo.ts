@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
-import { runDemo } from '../../demo/run-demo.ts';
 import { portNumber } from '../option-parsers.ts';
 
 interface DemoFlags {
@@ -22,6 +21,7 @@ export function registerDemo(program: Command): void {
     .option('--keep', 'keep everything running after the run, with the dashboard, until Ctrl-C')
     .option('--port <n>', 'dashboard port with --keep', portNumber, 8080)
     .action(async (flags: DemoFlags) => {
+      const { runDemo } = await import('../../demo/run-demo.ts');
       const ok = await runDemo({
         env: processEnv(),
         ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { startDispatcher } from '../../dispatch/dispatcher.ts';
-import { runService } from '../../process/run-service.ts';
 import { positiveInteger } from '../option-parsers.ts';
 
 interface DispatcherCommandOptions {
@@ -17,9 +15,11 @@ export function registerDispatcher(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, else in-cluster config, else ~/.kube/config)')
     .option('--concurrency <n>', 'block runs this dispatcher works on at once (default: limits.dispatcherConcurrency)', positiveInteger)
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
-    .action((options: DispatcherCommandOptions) =>
-      runService('dispatcher', options.config, (basics) =>
+    .action(async (options: DispatcherCommandOptions) => {
+      const { runService } = await import('../../process/run-service.ts');
+      const { startDispatcher } = await import('../../dispatch/dispatcher.ts');
+      await runService('dispatcher', options.config, (basics) =>
         startDispatcher({ ...basics, kubeconfigPath: options.kubeconfig, concurrency: options.concurrency }),
-      ),
-    );
+      );
+    });
 }

@@ -13,7 +13,12 @@ import { registerStatus } from './status.ts';
 import { registerValidate } from './validate.ts';
 import { registerWatcher } from './watcher.ts';
 
-/** Every subcommand registers itself on the root program; one module per command. */
+/**
+ * Every subcommand registers itself on the root program; one module per command. Building the
+ * program loads every command module, so they keep their top-level imports light and load the
+ * rest (BullMQ, the Kubernetes client, the simulated cluster…) in their action: otherwise
+ * `kubedispatch --help` would take seconds.
+ */
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [registerRender, registerValidate, registerDispatcher, registerWatcher,

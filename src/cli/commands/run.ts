@@ -1,10 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
-import { loadSettings } from '../../config/settings.ts';
-import { createPipelineRun } from '../../scheduler/create-run.ts';
-import { followRun } from '../../scheduler/follow-run.ts';
-import { withRunContext } from '../../scheduler/run-context.ts';
-import { runSummary } from '../../scheduler/run-report.ts';
 import { variablesFromAssignments } from '../../scheduler/run-variables.ts';
 
 interface RunOptions {
@@ -35,6 +30,11 @@ export function registerRun(program: Command): void {
     .option('--wait', 'print a line per block state change until the run ends; exit 0 only if it succeeded')
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (options: RunOptions) => {
+      const { loadSettings } = await import('../../config/settings.ts');
+      const { createPipelineRun } = await import('../../scheduler/create-run.ts');
+      const { followRun } = await import('../../scheduler/follow-run.ts');
+      const { withRunContext } = await import('../../scheduler/run-context.ts');
+      const { runSummary } = await import('../../scheduler/run-report.ts');
       const { variables } = variablesFromAssignments(options.var ?? []);
       const env = processEnv();
       const settings = loadSettings(env, options.config);

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../observability/logger.ts';
-import { runUntilSignal } from '../../process/run-until-signal.ts';
-import { startSimCluster } from '../../sim/sim-cluster.ts';
 import { endpointFromFlags, endpointOptions, type EndpointFlags } from '../endpoint-options.ts';
 import { positiveNumber } from '../option-parsers.ts';
 
@@ -21,6 +18,9 @@ export function registerSim(program: Command): void {
     .option('--pod-duration-ms <ms>', 'run time of pods that declare none', positiveNumber, 200)
     .option('--pod-failure-backoff-ms <ms>', 'first delay before a failed pod is replaced (Kubernetes: 10000)', positiveNumber, 10_000)
     .action(async (options: SimCommandOptions) => {
+      const { createLogger } = await import('../../observability/logger.ts');
+      const { runUntilSignal } = await import('../../process/run-until-signal.ts');
+      const { startSimCluster } = await import('../../sim/sim-cluster.ts');
       const logger = createLogger('info', 'sim');
       await runUntilSignal(
         'simulated cluster',

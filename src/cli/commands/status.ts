@@ -1,8 +1,5 @@
 import { Option, type Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
-import { loadSettings } from '../../config/settings.ts';
-import { withRunContext } from '../../scheduler/run-context.ts';
-import { runSummary } from '../../scheduler/run-report.ts';
 import { positiveInteger } from '../option-parsers.ts';
 
 /** `kubedispatch status`: a run and every block run (state, attempts, Job, reason, timings). */
@@ -14,6 +11,9 @@ export function registerStatus(program: Command): void {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (runId: number, options: { output: 'text' | 'json'; config?: string }) => {
+      const { loadSettings } = await import('../../config/settings.ts');
+      const { withRunContext } = await import('../../scheduler/run-context.ts');
+      const { runSummary } = await import('../../scheduler/run-report.ts');
       const env = processEnv();
       await withRunContext(loadSettings(env, options.config), env, {}, async (context) => {
         const run = await context.services.store.getRun(runId);

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { runService } from '../../process/run-service.ts';
-import { startWatcherProcess } from '../../watch/watcher-process.ts';
 
 interface WatcherCommandOptions {
   kubeconfig?: string;
@@ -17,7 +15,9 @@ export function registerWatcher(program: Command): void {
     )
     .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, else in-cluster config, else ~/.kube/config)')
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
-    .action((options: WatcherCommandOptions) =>
-      runService('watcher', options.config, (basics) => startWatcherProcess({ ...basics, kubeconfigPath: options.kubeconfig })),
-    );
+    .action(async (options: WatcherCommandOptions) => {
+      const { runService } = await import('../../process/run-service.ts');
+      const { startWatcherProcess } = await import('../../watch/watcher-process.ts');
+      await runService('watcher', options.config, (basics) => startWatcherProcess({ ...basics, kubeconfigPath: options.kubeconfig }));
+    });
 }
