@@ -64,7 +64,8 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
     logger.warn({ err: toError(thrown) }, 'could not read the dispatcher\'s own pod; Jobs get no defaults from it');
     return undefined;
   });
-  const renderContext = loadRenderContext(env, serverPod ? { queuePrefix: prefix, serverPod } : { queuePrefix: prefix });
+  const installation = { queuePrefix: prefix, watchedNamespaces: settings.kube.namespaces };
+  const renderContext = loadRenderContext(env, serverPod ? { ...installation, serverPod } : installation);
 
   const redisOptions = { maxRetriesPerRequest: null };
   const redis = new Redis(settings.redis.url, redisOptions);

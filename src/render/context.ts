@@ -25,11 +25,15 @@ export interface RenderContext extends ConfigSources {
   projectPath: string | undefined;
   /** The installation's Redis key prefix (`queue.prefix`), which its Jobs carry as their instance label. */
   queuePrefix: string;
+  /** `kube.namespaces`: the only namespaces Jobs may go to, because the watcher sees no other; empty means any. */
+  watchedNamespaces: readonly string[];
 }
 
 export interface RenderContextOptions {
   /** `queue.prefix` of the settings: the watcher of this installation selects Jobs by it. */
   queuePrefix: string;
+  /** `kube.namespaces` of the settings (entries are trimmed, blanks dropped); absent or empty means any. */
+  watchedNamespaces?: readonly string[];
   serverPod?: V1Pod;
 }
 
@@ -53,6 +57,7 @@ export function readRenderContext(env: Env, options: RenderContextOptions): { co
     serverContainerName: env['MAGE_CONTAINER_NAME'] || undefined,
     projectPath: env[PROJECT_PATH_VAR] || undefined,
     queuePrefix: options.queuePrefix,
+    watchedNamespaces: watchedNamespaces(options.watchedNamespaces ?? []),
   };
   return { context, problems: problems.items };
 }
@@ -95,4 +100,9 @@ export function readServerPodFile(file: string): V1Pod {
   if (!pod.spec?.containers?.length) problems.error(file, 'spec.containers', 'expected a pod with at least one container');
   problems.throwIfErrors();
   return pod;
+}
+
+/** The namespaces a `kube.namespaces` setting names: entries trimmed, blanks dropped (none means every namespace). */
+export function watchedNamespaces(setting: readonly string[]): string[] {
+  return setting.map((namespace) => namespace.trim()).filter((namespace) => namespace !== '');
 }

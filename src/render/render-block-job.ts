@@ -86,9 +86,16 @@ export function planBlockJob(
   for (const key of reserved) {
     problems.push({ severity: 'warning', ...locateSetting(resolution.layers, (c) => c.metadata?.labels?.[key], `metadata.labels.${key}`), message: `label "${key}" is set by kubedispatch to identify the run; your value is ignored` });
   }
+  const namespace = config.namespace ?? DEFAULT_NAMESPACE;
+  const watched = context.watchedNamespaces;
+  if (watched.length > 0 && !watched.includes(namespace)) {
+    problems.push({
+      severity: 'error', ...locateSetting(resolution.layers, (c) => c.namespace, 'namespace'),
+      message: `namespace "${namespace}" is not watched by this installation (kube.namespaces / KUBEDISPATCH_NAMESPACES: ${watched.join(', ')}), so the outcome of its Job could never be decided; expected one of those namespaces, or add it to kube.namespaces`,
+    });
+  }
   if (!name.ok || problems.some((problem) => problem.severity === 'error')) return { problems };
 
-  const namespace = config.namespace ?? DEFAULT_NAMESPACE;
   const job: V1Job = {
     apiVersion: 'batch/v1',
     kind: 'Job',

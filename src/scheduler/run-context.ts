@@ -37,7 +37,7 @@ function lazyJobDeleter(settings: Settings, env: Env, kubeconfig: string | undef
 }
 
 export async function openRunContext(settings: Settings, env: Env, options: RunContextOptions = {}): Promise<RunContext> {
-  const render = loadRenderContext(env, { queuePrefix: settings.queue.prefix });
+  const render = loadRenderContext(env, { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces });
   const services = await openRunServices(settings);
   const projectDir = options.projectDir ?? settings.project.dir;
   return {

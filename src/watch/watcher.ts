@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
 import type { Logger } from '../observability/logger.ts';
+import { watchedNamespaces } from '../render/context.ts';
 import { RunStore } from '../runs/run-store.ts';
 import { KubeClusterAccess, type ClusterAccess } from './cluster-access.ts';
 import { Lease } from './lease.ts';
@@ -56,7 +57,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
   const cluster = options.cluster ?? new KubeClusterAccess(options.kubeConfig, settings.queue.prefix, settings.kube.requestTimeoutMs, settings.watcher.watchIdleTimeoutMs);
   const runStore = new RunStore(redis, settings.queue.prefix, now);
   const cache = new ObjectCache(now);
-  const namespaces = settings.kube.namespaces.map((namespace) => namespace.trim()).filter((namespace) => namespace !== '');
+  const namespaces = watchedNamespaces(settings.kube.namespaces);
   // No namespaces configured: one cluster-wide list+watch per resource.
   const scopes: (string | undefined)[] = namespaces.length > 0 ? namespaces : [undefined];
 

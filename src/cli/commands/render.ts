@@ -31,7 +31,7 @@ export function registerRender(program: Command): void {
     .option('--attempt <n>', 'attempt number (2 and more add -a<n> to the Job name)', positiveInteger, 1)
     .option('--trigger <name>', 'trigger name (for {trigger_name} and the trigger label)')
     .option('--server-pod <file>', "pod manifest standing in for the dispatcher's own pod (image, env, mounts…)")
-    .option('--config <file>', 'settings YAML file whose queue.prefix the Job is labelled with (default: KUBEDISPATCH_CONFIG)')
+    .option('--config <file>', 'settings YAML file: its queue.prefix labels the Job, its kube.namespaces bound the namespace (default: KUBEDISPATCH_CONFIG)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .action(async (options: RenderOptions) => {
       // Loaded on use so that `kubedispatch --help` and other commands do not pay for the Kubernetes models.
@@ -41,8 +41,9 @@ export function registerRender(program: Command): void {
       const { renderBlockJob } = await import('../../render/render-block-job.ts');
       const env = processEnv();
       const serverPod = options.serverPod ? readServerPodFile(options.serverPod) : undefined;
-      const queuePrefix = loadSettings(env, options.config).queue.prefix;
-      const context = loadRenderContext(env, serverPod ? { queuePrefix, serverPod } : { queuePrefix });
+      const settings = loadSettings(env, options.config);
+      const installation = { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces };
+      const context = loadRenderContext(env, serverPod ? { ...installation, serverPod } : installation);
       const project = loadProject(options.project);
       const ids = { pipelineRunId: options.pipelineRunId, blockRunId: options.blockRunId, attempt: options.attempt, ...(options.trigger !== undefined && { trigger: options.trigger }) };
       const { job, warnings } = renderBlockJob(context, project, options.pipeline, options.block, ids);

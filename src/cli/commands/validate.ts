@@ -17,8 +17,9 @@ export function registerValidate(program: Command): void {
       const { validateProject } = await import('../../render/validate-project.ts');
       const serverPod = options.serverPod ? readServerPodFile(options.serverPod) : undefined;
       const env = processEnv();
-      const queuePrefix = loadSettings(env, options.config).queue.prefix;
-      const problems = validateProject(options.project, env, serverPod ? { queuePrefix, serverPod } : { queuePrefix });
+      const settings = loadSettings(env, options.config);
+      const installation = { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces };
+      const problems = validateProject(options.project, env, serverPod ? { ...installation, serverPod } : installation);
       for (const problem of problems) process.stdout.write(`${formatProblem(problem)}\n`);
       const errors = problems.filter((problem) => problem.severity === 'error').length;
       const warnings = problems.length - errors;

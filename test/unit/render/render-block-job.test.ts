@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { effectiveExecutorType } from '../../../src/executor-config/executor-type.ts';
 import { loadProject } from '../../../src/project/load-project.ts';
 import { loadRenderContext } from '../../../src/render/context.ts';
-import { renderBlockJob } from '../../../src/render/render-block-job.ts';
+import { planBlockJob, renderBlockJob } from '../../../src/render/render-block-job.ts';
 import { problemsOf, render, renderProblems, scenarioProject, writeTree } from '../support/mage-project.ts';
 
 describe('renderBlockJob', () => {
@@ -62,6 +62,17 @@ describe('renderBlockJob', () => {
     expect(job.metadata?.labels?.['kubedispatch.io/attempt']).toBe('3');
     expect(job.metadata?.labels?.['kubedispatch.io/trigger']).toMatch(/^Nightly-Run-[0-9a-f]{8}$/);
     expect(job.metadata?.annotations?.['kubedispatch.io/trigger']).toBe('Nightly Run');
+  });
+
+  it('refuses a namespace outside kube.namespaces, naming the file that set it; accepts one inside', () => {
+    const dir = scenarioProject({ block: { namespace: 'team-b', container: { image: 'x:1' } } });
+    const restricted = loadRenderContext({}, { queuePrefix: 'kd', watchedNamespaces: [' team-a ', ''] });
+    const problems = planBlockJob(restricted, loadProject(dir), 'etl', 'run_me', { pipelineRunId: 1, blockRunId: 1, attempt: 1 }).problems;
+    expect(problems).toEqual([expect.objectContaining({
+      severity: 'error', file: expect.stringMatching(/etl\/metadata\.yaml$/), keyPath: 'blocks[0].executor_config.namespace', message: expect.stringMatching(/namespace "team-b" is not watched .*team-a/),
+    })]);
+    const allowed = loadRenderContext({}, { queuePrefix: 'kd', watchedNamespaces: ['team-a', 'team-b'] });
+    expect(planBlockJob(allowed, loadProject(dir), 'etl', 'run_me', { pipelineRunId: 1, blockRunId: 1, attempt: 1 }).rendered?.namespace).toBe('team-b');
   });
 
   it('refuses unknown placeholders in job_name_prefix, naming the file that set it', () => {
