@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { startAllInOne } from '../all-in-one/start-all.ts';
 import type { Env } from '../config/env.ts';
 import { loadSettings } from '../config/settings.ts';
+import { createKubeClients } from '../k8s/api-clients.ts';
+import { createKubeConfig } from '../k8s/kube-config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { startLocalRedis } from '../redis/local-redis-server.ts';
 import { createPipelineRun } from '../scheduler/create-run.ts';
@@ -12,9 +14,11 @@ import { withRunContext } from '../scheduler/run-context.ts';
 import { runSummary } from '../scheduler/run-report.ts';
 import { startSimCluster } from '../sim/sim-cluster.ts';
 import { DEMO_ETL_OUTCOME, outcomeDifferences } from './expected-outcome.ts';
+import { DEMO_PREFIX_START, deleteLeftoverDemoJobs } from './leftover-jobs.ts';
 
 export const EXAMPLE_PROJECT_DIR = fileURLToPath(new URL('../../examples/project', import.meta.url));
 export const DEMO_PIPELINE = 'demo_etl';
+const KUBE_REQUEST_TIMEOUT_MS = 15_000;
 
 export interface DemoOptions {
   env: Env;
@@ -52,6 +56,9 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     let kubeconfig = options.kubeconfig;
     if (kubeconfig) {
       print(`kubernetes: the cluster of ${kubeconfig}`);
+      const { batch } = createKubeClients(createKubeConfig(kubeconfig, options.env), KUBE_REQUEST_TIMEOUT_MS);
+      const deleted = await deleteLeftoverDemoJobs(batch, DEMO_PIPELINE);
+      if (deleted > 0) print(`            deleted ${deleted} Job${deleted === 1 ? '' : 's'} left by earlier demos (their names would collide)`);
     } else {
       // A short pod replacement backoff keeps the demo brisk; Kubernetes itself waits 10 s.
       const sim = await startSimCluster({ podFailureBackoffMs: 1000 });
@@ -62,7 +69,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     }
 
     // A prefix of its own: the demo never touches other kubedispatch state in the same Redis.
-    const prefix = `kd-demo-${randomUUID().slice(0, 8)}`;
+    const prefix = `${DEMO_PREFIX_START}${randomUUID().slice(0, 8)}`;
     const env: Env = {
       ...options.env,
       REDIS_URL: redisUrl,
