@@ -24,7 +24,7 @@ const THROUGHPUT_BLOCKS = Number(process.env['BENCH_THROUGHPUT_BLOCKS'] ?? 2000)
 const LATENCY_RUNS = Number(process.env['BENCH_LATENCY_RUNS'] ?? 200);
 const MINUTE_RUNS = Number(process.env['BENCH_MINUTE_RUNS'] ?? 20);
 const WATCHER_JOBS = Number(process.env['BENCH_WATCHER_JOBS'] ?? 10_000);
-const LATENCY_BOUND_CREATE_CONCURRENCY = 4;
+const LATENCY_BOUND_CREATE_CONCURRENCY = 2;
 const MANAGED = 'app.kubernetes.io/managed-by=kubedispatch';
 // A comma-separated subset of: throughput, latency, mage-latency, requests, memory.
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? '').split(',').filter(Boolean));
@@ -105,8 +105,14 @@ async function throughput(sim: SimProcess, redisUrl: string, dispatchers: number
   });
   const processes = Array.from({ length: dispatchers }, () => startRole('dispatcher', env));
   try {
-    const enqueuedAt = Date.now();
-    await withRunContext(env, (context) => createPipelineRun(context.creator, { pipelineUuid: 'wide', trigger: 'bench', variables: {} }));
+    let enqueuedAt = 0;
+    await withRunContext(env, async (context) => {
+      // Every dispatcher must be taking work before the blocks arrive: the first one up would
+      // otherwise take them all (each holds as many block runs as its concurrency allows).
+      await waitFor(`${dispatchers} dispatchers connected`, async () => (await context.services.blockQueue.getWorkersCount()) >= dispatchers, 60_000);
+      enqueuedAt = Date.now();
+      await createPipelineRun(context.creator, { pipelineUuid: 'wide', trigger: 'bench', variables: {} });
+    });
     await waitFor(`${THROUGHPUT_BLOCKS} Jobs`, () => created.length >= THROUGHPUT_BLOCKS, 300_000);
     const first = created[0] as number;
     const last = created[created.length - 1] as number;

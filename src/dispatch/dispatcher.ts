@@ -46,6 +46,10 @@ export interface RunningDispatcher {
  */
 const EFFECTIVELY_UNLIMITED = { max: 1_000_000, duration: 1000 };
 
+const LOCK_RENEWAL_ERROR = /^could not renew lock for job /;
+/** Queue job ids named in one lost-lock warning; the count says how many there were. */
+const LOGGED_IDS = 20;
+
 /** Re-running a stalled block run is safe (same attempt → same Job name → adopted), so allow many. */
 const MAX_STALLED_COUNT = 1000;
 
@@ -107,7 +111,18 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
         type === BLOCK_RETRY_BACKOFF && job ? blockRetryDelayMs((job.data as BlockRunJobData).retry, attemptsMade) : 0,
     },
   });
-  worker.on('error', (error) => logger.error({ err: error }, 'dispatcher worker error; it keeps running'));
+  worker.on('error', (error) => {
+    // BullMQ reports each lost lock both here and, all together, as 'lockRenewalFailed' below.
+    if (!LOCK_RENEWAL_ERROR.test(error.message)) logger.error({ err: error }, 'dispatcher worker error; it keeps running');
+  });
+  worker.on('lockRenewalFailed', (queueJobIds: string[]) => {
+    // While stopping, block runs handed back to the queue race the lock renewal: expected, not news.
+    if (stopping.signal.aborted) return;
+    logger.warn(
+      { count: queueJobIds.length, queueJobIds: queueJobIds.slice(0, LOGGED_IDS) },
+      'lost the lock of block runs (this dispatcher stalled longer than dispatcher.lockDurationMs, or Redis lost the lock); another dispatcher takes them over and adopts their Jobs',
+    );
+  });
   worker.on('failed', (job, error) => logger.info({ blockRunId: job?.data.blockRunId, attemptsMade: job?.attemptsMade, reason: error.message }, 'block run attempt failed'));
   logger.info({ concurrency: worker.opts.concurrency, maxActiveJobs: settings.limits.maxActiveJobs }, 'dispatcher started');
 
