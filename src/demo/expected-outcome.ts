@@ -3,6 +3,8 @@ import type { BlockRunState, RunState, RunWithBlocks } from '../runs/types.ts';
 export interface ExpectedBlock {
   state: BlockRunState;
   reason?: string;
+  /** Pods Kubernetes retried within the attempt. */
+  failedPods?: number;
 }
 
 export interface ExpectedOutcome {
@@ -20,7 +22,7 @@ export const DEMO_ETL_OUTCOME: ExpectedOutcome = {
   blocks: {
     load_orders: { state: 'succeeded' },
     load_customers: { state: 'succeeded' },
-    clean_orders: { state: 'succeeded' },
+    clean_orders: { state: 'succeeded', failedPods: 1 },
     join_customers: { state: 'succeeded' },
     train_model: { state: 'succeeded' },
     export_warehouse: { state: 'succeeded' },
@@ -40,6 +42,9 @@ export function outcomeDifferences(run: RunWithBlocks, expected: ExpectedOutcome
     }
     if (block.state !== want.state) differences.push(`block ${uuid} ended ${block.state}, expected ${want.state}`);
     else if (want.reason && block.reason !== want.reason) differences.push(`block ${uuid} failed with ${block.reason ?? 'no reason'}, expected ${want.reason}`);
+    else if (want.failedPods !== undefined && (block.failedPods ?? 0) !== want.failedPods) {
+      differences.push(`block ${uuid} had ${block.failedPods ?? 0} failed pods retried by Kubernetes, expected ${want.failedPods}`);
+    }
   }
   return differences;
 }

@@ -29,6 +29,8 @@ export interface AttemptOutcome {
   /** Human-readable explanation (the scheduler's, the kubelet's or the API's message). */
   message: string;
   exitCode?: number;
+  /** Pods of the attempt's Job that failed and were retried by Kubernetes under `backoffLimit`. */
+  failedPods?: number;
   /** Last lines of the failed container's log, captured before the Job can be garbage-collected. */
   logTail?: string[];
   /** Warning events of the Job and its pods (`Reason: message`). */
@@ -68,6 +70,8 @@ export interface BlockRunRecord {
   reason?: string;
   message?: string;
   exitCode?: number;
+  /** Of the current (or last) attempt's Job: see AttemptOutcome.failedPods. */
+  failedPods?: number;
   logTail?: string[];
   events?: string[];
   queuedAt?: number;

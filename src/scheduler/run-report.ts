@@ -11,12 +11,21 @@ function why(block: BlockRunRecord): string {
   return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }
 
+/** Pods Kubernetes itself retried within one attempt (`backoffLimit`), which block attempts do not show. */
+function failedPods(block: BlockRunRecord): string | undefined {
+  const count = block.failedPods ?? 0;
+  if (count === 0) return undefined;
+  const pods = `${count} failed pod${count === 1 ? '' : 's'}`;
+  return block.state === 'succeeded' ? `${pods} retried by Kubernetes` : pods;
+}
+
 /** One progress line: `block load_orders: running (attempt 1/3, job mage-etl-block-12)`. */
 export function blockLine(block: BlockRunRecord): string {
   const details = [
     block.attempt > 0 ? `attempt ${block.attempt}/${block.maxAttempts}` : undefined,
     block.jobName ? `job ${block.namespace ?? 'default'}/${block.jobName}` : undefined,
     seconds(block.startedAt, block.finishedAt) || undefined,
+    failedPods(block),
   ].filter(Boolean);
   const failed = block.state === 'failed' || block.state === 'upstream_failed' || block.state === 'cancelled';
   return `block ${block.blockUuid}: ${block.state}${details.length > 0 ? ` [${details.join(', ')}]` : ''}${failed ? why(block) : ''}`;

@@ -1,3 +1,4 @@
+import { KubeApiError } from '../k8s/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import type { AttemptOutcome } from '../runs/types.ts';
@@ -122,12 +123,16 @@ export class Reconciler {
     const { succeeded, reason, message, exitCode, finishedAt } = verdict;
     const outcome: AttemptOutcome = { succeeded, reason, message, finishedAt };
     if (exitCode !== undefined) outcome.exitCode = exitCode;
+    if (job.failedPods > 0) outcome.failedPods = job.failedPods;
     if (succeeded) return outcome;
     const { cluster, cache, settings, logger } = this.#deps;
     const pods = cache.podsOf(`${job.namespace}/${job.name}`);
-    const evidence = await captureEvidence(cluster, job, pods, verdict, settings.logTailLines, (error) =>
-      logger.warn({ job: `${job.namespace}/${job.name}`, err: error }, 'could not capture failure evidence'),
-    );
+    const evidence = await captureEvidence(cluster, job, pods, verdict, settings.logTailLines, (error) => {
+      const where = { job: `${job.namespace}/${job.name}` };
+      // The Job controller deletes the pods of a Job past its deadline: no log to read is expected then.
+      if (error instanceof KubeApiError && error.status === 404) logger.debug({ ...where, reason: error.message }, 'failure evidence gone with its pod');
+      else logger.warn({ ...where, err: error }, 'could not capture failure evidence');
+    });
     if (evidence.logTail) outcome.logTail = evidence.logTail;
     outcome.events = evidence.events;
     return outcome;

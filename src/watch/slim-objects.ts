@@ -26,6 +26,8 @@ export interface SlimJob {
   createdAt: number;
   ttlSecondsAfterFinished: number | undefined;
   finished: JobFinish | undefined;
+  /** `status.failed`: pods of the Job that failed (replaced by Kubernetes while `backoffLimit` allowed). */
+  failedPods: number;
   /**
    * When the watcher first saw the Job finished (set by the object cache). Job and Pod updates
    * come on separate watches, so the last pod's final status may arrive just after.
@@ -115,6 +117,7 @@ export function slimJob(value: unknown): SlimJob | undefined {
     createdAt: rawTime(metadata['creationTimestamp']) ?? 0,
     ttlSecondsAfterFinished: rawNumber(rawPath(value, 'spec', 'ttlSecondsAfterFinished')),
     finished: finishOf(rawPath(value, 'status')),
+    failedPods: rawNumber(rawPath(value, 'status', 'failed')) ?? 0,
     finishedSeenAt: undefined,
   };
 }

@@ -17,6 +17,7 @@ describe('kubedispatch demo', () => {
     expect(stdout).toContain('SIMULATED cluster');
     expect(stdout).toMatch(/block slow_report: failed .*DeadlineExceeded/);
     expect(stdout).toMatch(/block export_warehouse: succeeded/);
+    expect(stdout).toMatch(/block clean_orders: succeeded \[.*1 failed pod retried by Kubernetes\]/);
     expect(stdout).toMatch(/run \d+ of pipeline demo_etl: failed/);
     expect(stdout).toContain('every block ended as the example is built to');
   }, 120_000);

@@ -14,6 +14,7 @@ export function job(overrides: Partial<SlimJob> = {}): SlimJob {
     createdAt: T0,
     ttlSecondsAfterFinished: undefined,
     finished: undefined,
+    failedPods: 0,
     finishedSeenAt: undefined,
     ...overrides,
   };

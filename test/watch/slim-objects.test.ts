@@ -13,11 +13,11 @@ const jobJson = {
     labels: { 'app.kubernetes.io/managed-by': 'kubedispatch', 'kubedispatch.io/block-run-id': '7', 'kubedispatch.io/attempt': '2' },
   },
   spec: { ttlSecondsAfterFinished: 60, template: { spec: { containers: [{ name: 'main', image: 'x', env: [{ name: 'SECRET', value: 'v' }] }] } } },
-  status: { conditions: [{ type: 'FailureTarget', status: 'True' }, { type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'too slow', lastTransitionTime: '2026-11-28T10:01:00Z' }] },
+  status: { failed: 2, conditions: [{ type: 'FailureTarget', status: 'True' }, { type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'too slow', lastTransitionTime: '2026-11-28T10:01:00Z' }] },
 };
 
 describe('slimJob / slimPod', () => {
-  it('keeps identity, TTL and the terminal condition of a Job and nothing else', () => {
+  it('keeps identity, TTL, the terminal condition and the failed pod count of a Job and nothing else', () => {
     const slim = slimJob(jobJson)!;
     expect(slim).toEqual({
       namespace: 'ns',
@@ -28,6 +28,7 @@ describe('slimJob / slimPod', () => {
       createdAt: Date.parse('2026-11-28T10:00:00Z'),
       ttlSecondsAfterFinished: 60,
       finished: { type: 'Failed', reason: 'DeadlineExceeded', message: 'too slow', at: Date.parse('2026-11-28T10:01:00Z') },
+      failedPods: 2,
       finishedSeenAt: undefined,
     });
     expect(JSON.stringify(slim)).not.toContain('SECRET');

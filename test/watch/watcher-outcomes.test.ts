@@ -41,9 +41,9 @@ describe('watcher on the simulated cluster: outcomes', () => {
     await world.h.jobGone(attempt);
   });
 
-  it('does not fail a Job that still has retries under backoffLimit', async () => {
+  it('does not fail a Job that still has retries under backoffLimit, and counts the pods Kubernetes retried', async () => {
     const attempt = await world.h.attemptWithJob({ backoffLimit: 2, sim: { 'failures-before-success': '1', 'exit-code': '2', duration: '50ms' } });
-    expect(await world.h.outcome(attempt)).toMatchObject({ succeeded: true, reason: 'Complete' });
+    expect(await world.h.outcome(attempt)).toMatchObject({ succeeded: true, reason: 'Complete', failedPods: 1 });
   });
 
   it('reports DeadlineExceeded', async () => {

@@ -16,6 +16,7 @@ b.state = state
 b.reason = outcome.reason
 b.message = outcome.message
 b.exitCode = outcome.exitCode
+b.failedPods = outcome.failedPods
 b.logTail = outcome.logTail
 b.events = outcome.events
 if terminal[state] then b.finishedAt = now end
