@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { variablesFromAssignments } from '../scheduler/run-variables.ts';
 
 // Commander calls these on option and argument values; a bad value is a usage error (exit 2).
 
@@ -21,4 +22,11 @@ export function portNumber(text: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || value > 65535) throw new InvalidArgumentError('expected a port number (0-65535, 0 for any free port)');
   return value;
+}
+
+/** Collects repeated `--var NAME=VALUE` options. */
+export function collectVariable(value: string, previous: string[] | undefined): string[] {
+  const { problems } = variablesFromAssignments([value]);
+  if (problems.length > 0) throw new InvalidArgumentError('expected NAME=VALUE');
+  return [...(previous ?? []), value];
 }

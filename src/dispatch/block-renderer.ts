@@ -8,6 +8,7 @@ import type { RunStore } from '../runs/run-store.ts';
 interface RunInputs {
   project: Project;
   trigger: string;
+  variables: Record<string, string>;
 }
 
 /** Runs whose snapshots stay cached; blocks of one run are dispatched close together. */
@@ -35,6 +36,7 @@ export class BlockRenderer {
       blockRunId: data.blockRunId,
       attempt,
       trigger: run.trigger,
+      variables: run.variables,
     });
   }
 
@@ -53,6 +55,6 @@ export class BlockRenderer {
   private async load(runId: number): Promise<RunInputs> {
     const [project, record] = await Promise.all([this.store.getProjectSnapshot<Project>(runId), this.store.getRunRecord(runId)]);
     if (!project || !record) throw new Error(`run ${runId}: its record or project snapshot is missing from Redis`);
-    return { project, trigger: record.trigger };
+    return { project, trigger: record.trigger, variables: record.variables };
   }
 }

@@ -10,9 +10,13 @@ export interface CommandValues {
   pipeline_run_id: string;
   trigger_name: string;
   attempt: string;
+  /** The run's variables as a JSON object (`{}` without any), as `mage run --runtime-vars` takes them. */
+  runtime_vars: string;
 }
 
-/** Mage's own block command, so that Mage images run unchanged. */
+const NO_VARIABLES = '{}';
+
+/** Mage's own block command, so that Mage images run unchanged; the run's variables reach the block's kwargs. */
 export function defaultCommand(values: CommandValues): string[] {
   return [
     'mage', 'run', values.project_path, values.pipeline_uuid,
@@ -20,6 +24,7 @@ export function defaultCommand(values: CommandValues): string[] {
     '--executor-type', 'local_python',
     '--block-run-id', values.block_run_id,
     '--pipeline-run-id', values.pipeline_run_id,
+    ...(values.runtime_vars === NO_VARIABLES ? [] : ['--runtime-vars', values.runtime_vars]),
   ];
 }
 

@@ -8,6 +8,8 @@ export interface RunIds {
   /** 1-based attempt of this block run. */
   attempt: number;
   trigger?: string;
+  /** The run's variables, handed to Mage as its runtime variables (`--runtime-vars`). */
+  variables?: Record<string, string>;
 }
 
 export const LABEL_PREFIX = 'kubedispatch.io';

@@ -67,6 +67,7 @@ export function planBlockJob(
     pipeline_run_id: String(ids.pipelineRunId),
     trigger_name: ids.trigger ?? '',
     attempt: String(ids.attempt),
+    runtime_vars: JSON.stringify(ids.variables ?? {}),
   };
   const { pod, container } = context.serverPod
     ? applyServerPodDefaults(config.pod ?? {}, config.container ?? {}, context.serverPod, context.serverContainerName)

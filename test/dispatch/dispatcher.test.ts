@@ -27,6 +27,16 @@ describe('dispatcher on the simulated cluster', () => {
     expect(jobs.map((job) => job.metadata?.name).sort()).toEqual(run.blocks.map((b) => `mage-disp-block-${b.blockRunId}`).sort());
   });
 
+  it("hands the run's variables to Mage's command in every Job (--runtime-vars)", async () => {
+    h.jobs.playWatcher(h.store);
+    await h.startDispatcher();
+    const runId = await h.createRun(h.project([{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }]), { day: '2026-11-28', region: 'eu' });
+    expect((await h.waitForRun(runId)).state).toBe('succeeded');
+    const commands = (await h.jobs.jobs()).map((job) => job.spec?.template.spec?.containers[0]?.command ?? []);
+    expect(commands).toHaveLength(2);
+    for (const command of commands) expect(command.slice(-2)).toEqual(['--runtime-vars', '{"day":"2026-11-28","region":"eu"}']);
+  });
+
   it('retries a failed attempt with a new Job per attempt, then fails with the Job\'s reason', async () => {
     h.jobs.playWatcher(h.store);
     await h.startDispatcher();

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { dump } from 'js-yaml';
 import { processEnv } from '../../config/env.ts';
 import { formatProblem } from '../../errors/config-problem.ts';
-import { positiveInteger } from '../option-parsers.ts';
+import { variablesFromAssignments } from '../../scheduler/run-variables.ts';
+import { collectVariable, positiveInteger } from '../option-parsers.ts';
 
 interface RenderOptions {
   project: string;
@@ -13,6 +14,7 @@ interface RenderOptions {
   pipelineRunId: number;
   attempt: number;
   trigger?: string;
+  var?: string[];
   serverPod?: string;
   config?: string;
   output: 'yaml' | 'json';
@@ -30,6 +32,7 @@ export function registerRender(program: Command): void {
     .option('--pipeline-run-id <n>', 'pipeline run id', positiveInteger, 1)
     .option('--attempt <n>', 'attempt number (2 and more add -a<n> to the Job name)', positiveInteger, 1)
     .option('--trigger <name>', 'trigger name (for {trigger_name} and the trigger label)')
+    .option('--var <name=value>', "run variable, passed to Mage's command as --runtime-vars (repeatable)", collectVariable)
     .option('--server-pod <file>', "pod manifest standing in for the dispatcher's own pod (image, env, mounts…)")
     .option('--config <file>', 'settings YAML file: its queue.prefix labels the Job, its kube.namespaces bound the namespace (default: KUBEDISPATCH_CONFIG)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
@@ -45,7 +48,11 @@ export function registerRender(program: Command): void {
       const installation = { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces };
       const context = loadRenderContext(env, serverPod ? { ...installation, serverPod } : installation);
       const project = loadProject(options.project);
-      const ids = { pipelineRunId: options.pipelineRunId, blockRunId: options.blockRunId, attempt: options.attempt, ...(options.trigger !== undefined && { trigger: options.trigger }) };
+      const ids = {
+        pipelineRunId: options.pipelineRunId, blockRunId: options.blockRunId, attempt: options.attempt,
+        variables: variablesFromAssignments(options.var ?? []).variables,
+        ...(options.trigger !== undefined && { trigger: options.trigger }),
+      };
       const { job, warnings } = renderBlockJob(context, project, options.pipeline, options.block, ids);
       for (const warning of warnings) process.stderr.write(`${formatProblem(warning)}\n`);
       process.stdout.write(options.output === 'json' ? `${JSON.stringify(job, null, 2)}\n` : dump(job, { noRefs: true }));

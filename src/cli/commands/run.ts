@@ -1,6 +1,7 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
 import { variablesFromAssignments } from '../../scheduler/run-variables.ts';
+import { collectVariable } from '../option-parsers.ts';
 
 interface RunOptions {
   project?: string;
@@ -11,13 +12,6 @@ interface RunOptions {
   config?: string;
 }
 
-/** Collects `--var` options; a malformed one is a usage error (exit 2). */
-function collect(value: string, previous: string[] | undefined): string[] {
-  const { problems } = variablesFromAssignments([value]);
-  if (problems.length > 0) throw new InvalidArgumentError('expected NAME=VALUE');
-  return [...(previous ?? []), value];
-}
-
 /** `kubedispatch run`: validates and creates a run directly in Redis; `--wait` follows it to the end. */
 export function registerRun(program: Command): void {
   program
@@ -26,7 +20,7 @@ export function registerRun(program: Command): void {
     .option('--project <dir>', 'Mage project directory (default: project.dir / KUBEDISPATCH_PROJECT_DIR)')
     .requiredOption('--pipeline <uuid>', 'pipeline to run (its folder name under pipelines/)')
     .option('--trigger <name>', 'trigger name recorded with the run and used in Job names')
-    .option('--var <name=value>', 'run variable, stored with the run (repeatable)', collect)
+    .option('--var <name=value>', 'run variable, stored with the run and passed to Mage as a runtime variable (repeatable)', collectVariable)
     .option('--wait', 'print a line per block state change until the run ends; exit 0 only if it succeeded')
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (options: RunOptions) => {

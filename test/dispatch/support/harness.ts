@@ -29,7 +29,7 @@ export interface DispatchHarness {
   /** Writes a project (removed on cleanup) and returns its directory. */
   project(blocks: TestBlock[], jobNamePrefix?: string): string;
   /** Validates and creates a run of the project's `pipeline`, enqueueing its first blocks (as the scheduler does). */
-  createRun(projectDir: string): Promise<number>;
+  createRun(projectDir: string, variables?: Record<string, string>): Promise<number>;
   waitForRun(runId: number, timeoutMs?: number): Promise<RunWithBlocks>;
   cleanup(): Promise<void>;
 }
@@ -88,8 +88,8 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
       projects.push(written.remove);
       return written.dir;
     },
-    createRun: (projectDir) =>
-      createPipelineRun({ store, blockQueue: queue, plan: { projectDir, render: loadRenderContext({}, { queuePrefix: redis.prefix }) } }, { pipelineUuid: 'pipeline', trigger: '', variables: {} }),
+    createRun: (projectDir, variables = {}) =>
+      createPipelineRun({ store, blockQueue: queue, plan: { projectDir, render: loadRenderContext({}, { queuePrefix: redis.prefix }) } }, { pipelineUuid: 'pipeline', trigger: '', variables }),
     waitForRun: (runId, timeoutMs) =>
       waitFor(
         `run ${runId} to finish`,

@@ -117,6 +117,15 @@ describe('command', () => {
     expect(job.spec?.template.spec?.containers[0]?.command?.slice(0, 4)).toEqual(['mage', 'run', '/home/src/demo', 'etl']);
   });
 
+  it("passes the run's variables to Mage as --runtime-vars, only when there are some", () => {
+    const command = (variables?: Record<string, string>) => render(variables ? { ids: { variables } } : {}).job.spec?.template.spec?.containers[0]?.command ?? [];
+    expect(command({ day: '2026-11-28', note: 'a "quoted" value' }).slice(-2)).toEqual(['--runtime-vars', '{"day":"2026-11-28","note":"a \\"quoted\\" value"}']);
+    expect(command({})).not.toContain('--runtime-vars');
+    expect(command()).not.toContain('--runtime-vars');
+    const custom = render({ block: { container: { args: ['--vars', '{runtime_vars}'] } }, ids: { variables: { day: 'x' } } });
+    expect(custom.job.spec?.template.spec?.containers[0]?.args).toEqual(['--vars', '{"day":"x"}']);
+  });
+
   it('fills placeholders in a custom command and args, leaving ${SHELL} variables alone', () => {
     const { job } = render({
       env: { KUBEDISPATCH_PROJECT_PATH: '/p' },
