@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
@@ -9,6 +8,8 @@ import type { ApiRetryPolicy } from '../k8s/api-retry.ts';
 import { createKubeConfig } from '../k8s/kube-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { BLOCK_RETRY_BACKOFF, BLOCK_RUN_QUEUE, blockRetryDelayMs, createBlockRunQueue, type BlockRunJobData } from '../queue/block-run-queue.ts';
+import { closeRedis, closeWorker, connectRedis, stopReconnecting } from '../redis/connection.ts';
+import { RedisOutageLog } from '../redis/outage-log.ts';
 import { loadRenderContext } from '../render/context.ts';
 import { OutcomeWaiter } from '../runs/outcome-waiter.ts';
 import { RunStore } from '../runs/run-store.ts';
@@ -71,14 +72,20 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
   const installation = { queuePrefix: prefix, watchedNamespaces: settings.kube.namespaces };
   const renderContext = loadRenderContext(env, serverPod ? { ...installation, serverPod } : installation);
 
-  const redisOptions = { maxRetriesPerRequest: null };
-  const redis = new Redis(settings.redis.url, redisOptions);
-  const subscriber = new Redis(settings.redis.url, redisOptions);
-  // ioredis reconnects by itself; its errors are only worth a log line, never a crash.
-  for (const connection of [redis, subscriber]) connection.on('error', (error: Error) => logger.warn({ err: error }, 'dispatcher Redis connection error'));
+  const redis = await connectRedis(settings.redis.url);
+  const subscriber = await connectRedis(settings.redis.url).catch(async (thrown: unknown) => {
+    await closeRedis(redis);
+    throw thrown;
+  });
+  // ioredis reconnects by itself; an outage is worth a log line when it starts and ends, never a crash.
+  const outages = new RedisOutageLog(logger, settings.redis.url);
+  outages.watch(redis, subscriber);
   const store = new RunStore(redis, prefix);
   const waiter = new OutcomeWaiter(store, subscriber, logger, settings.dispatcher.outcomePollMs);
   const queue = createBlockRunQueue(redis, prefix);
+  queue.on('error', (error) => {
+    if (!outages.absorb(toError(error))) logger.warn({ err: toError(error).message }, 'block-runs queue error');
+  });
   const stopping = new AbortController();
   // Every block run in flight (and every backoff sleep) listens for the stop.
   setMaxListeners(0, stopping.signal);
@@ -113,7 +120,7 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
   });
   worker.on('error', (error) => {
     // BullMQ reports each lost lock both here and, all together, as 'lockRenewalFailed' below.
-    if (!LOCK_RENEWAL_ERROR.test(error.message)) logger.error({ err: error }, 'dispatcher worker error; it keeps running');
+    if (!LOCK_RENEWAL_ERROR.test(error.message) && !outages.absorb(error)) logger.error({ err: error }, 'dispatcher worker error; it keeps running');
   });
   worker.on('lockRenewalFailed', (queueJobIds: string[]) => {
     // While stopping, block runs handed back to the queue race the lock renewal: expected, not news.
@@ -129,11 +136,15 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
   let stopped: Promise<void> | undefined;
   const stop = async () => {
     stopping.abort();
-    await worker.close();
+    // While Redis is down, handing block runs back cannot work: fail those calls instead of waiting
+    // for Redis; the block runs' locks expire and another dispatcher takes them over.
+    stopReconnecting(redis);
+    stopReconnecting(subscriber);
+    await closeWorker(worker, redis);
     slots?.stop();
     await waiter.stop();
     await queue.close();
-    await Promise.all([redis.quit(), subscriber.quit()].map((closing) => closing.catch(() => undefined)));
+    await Promise.all([closeRedis(redis), closeRedis(subscriber)]);
     logger.info('dispatcher stopped');
   };
   return {

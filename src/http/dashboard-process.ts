@@ -18,6 +18,7 @@ export interface DashboardProcessOptions {
 export async function startDashboardProcess(options: DashboardProcessOptions): Promise<Stoppable> {
   checkDashboardSecurity(options.settings, options.overrides);
   const context = await openRunContext(options.settings, options.env, {
+    logger: options.logger,
     ...(options.projectDir ? { projectDir: options.projectDir } : {}),
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
   });

@@ -2,6 +2,7 @@ import { processEnv, type Env } from '../config/env.ts';
 import { loadSettings, type Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
+import { RedisUnreachableError } from '../redis/connection.ts';
 import { runUntilSignal, type Stoppable } from './run-until-signal.ts';
 
 /** What every service starts from: the settings, the environment they come from, a logger named for it. */
@@ -37,7 +38,10 @@ export async function runWorker(name: string, start: StartService): Promise<void
   try {
     await runUntilSignal(name, () => start(basics), basics.logger);
   } catch (thrown) {
-    basics.logger.fatal({ err: toError(thrown) }, `${name} failed`);
+    const error = toError(thrown);
+    // The message says what to fix; a stack trace would only bury it.
+    if (error instanceof RedisUnreachableError) basics.logger.fatal({ redis: error.redis }, error.message);
+    else basics.logger.fatal({ err: error }, `${name} failed`);
     process.exitCode = 1;
   }
 }

@@ -35,12 +35,19 @@ export async function redisAnswers(url: string, timeoutMs = 1000): Promise<boole
   }
 }
 
+export interface LocalRedisOptions {
+  binary?: string;
+  /** Default: a free one. A given port lets tests bring a stopped server back where it was. */
+  port?: number;
+}
+
 /**
- * Starts a private, throw-away `redis-server` on a free loopback port (no persistence,
- * `noeviction` as BullMQ requires). Used by the test harness and the demo when no REDIS_URL is given.
+ * Starts a private, throw-away `redis-server` on a loopback port (no persistence, `noeviction` as
+ * BullMQ requires). Used by the test harness and the demo when no REDIS_URL is given.
  */
-export async function startLocalRedis(binary = 'redis-server'): Promise<LocalRedis> {
-  const port = await freePort();
+export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<LocalRedis> {
+  const binary = options.binary ?? 'redis-server';
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'kubedispatch-redis-'));
   const child: ChildProcess = spawn(
     binary,

@@ -4,6 +4,7 @@ import type { Settings } from '../config/settings.ts';
 import { createKubeClients } from '../k8s/api-clients.ts';
 import { deleteJob } from '../k8s/delete-job.ts';
 import { createKubeConfig } from '../k8s/kube-config.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
 import { loadRenderContext } from '../render/context.ts';
 import type { JobDeleter, RunCanceller } from './cancel-run.ts';
 import type { RunCreator } from './create-run.ts';
@@ -22,6 +23,8 @@ export interface RunContextOptions {
   projectDir?: string;
   /** Overrides `kube.kubeconfig`. */
   kubeconfig?: string;
+  /** Where Redis outages are reported; a CLI command's work fails with its own error instead. */
+  logger?: Logger;
 }
 
 /**
@@ -38,7 +41,7 @@ function lazyJobDeleter(settings: Settings, env: Env, kubeconfig: string | undef
 
 export async function openRunContext(settings: Settings, env: Env, options: RunContextOptions = {}): Promise<RunContext> {
   const render = loadRenderContext(env, { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces });
-  const services = await openRunServices(settings);
+  const services = await openRunServices(settings, options.logger ?? createLogger('silent', 'run-context'));
   const projectDir = options.projectDir ?? settings.project.dir;
   return {
     services,

@@ -2,6 +2,7 @@ import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import { checkDashboardSecurity, startDashboard, type DashboardOverrides } from '../http/dashboard.ts';
 import type { Logger } from '../observability/logger.ts';
+import { stopReconnecting } from '../redis/connection.ts';
 import type { Stoppable } from '../process/run-until-signal.ts';
 import { openRunContext } from './run-context.ts';
 import { startScheduler } from './scheduler-service.ts';
@@ -22,13 +23,15 @@ export async function startSchedulerProcess(options: SchedulerProcessOptions): P
   const projectDir = options.projectDir ?? settings.project.dir;
   if (options.http) checkDashboardSecurity(settings, options.http);
   if (!projectDir) throw new Error('the scheduler needs a Mage project: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)');
-  const context = await openRunContext(settings, env, { projectDir, ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) });
+  const context = await openRunContext(settings, env, { projectDir, logger, ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) });
   try {
     const scheduler = startScheduler({ services: context.services, creator: context.creator, sweepIntervalMs: settings.scheduler.sweepIntervalMs, logger });
     const server = options.http ? await startDashboard(context, settings, logger, options.http) : undefined;
     logger.info({ projectDir, http: server?.url }, 'scheduler started');
     return {
       async stop() {
+        // Before anything waits on Redis: while it is down, its calls now fail instead of waiting.
+        stopReconnecting(context.services.redis);
         await server?.close();
         await scheduler.stop();
         await context.close();

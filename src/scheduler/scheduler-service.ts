@@ -1,5 +1,6 @@
 import { formatProblem } from '../errors/config-problem.ts';
 import type { Logger } from '../observability/logger.ts';
+import { closeWorker } from '../redis/connection.ts';
 import type { RunCreator } from './create-run.ts';
 import { startPeriodic } from './periodic.ts';
 import { sweepRuns } from './run-sweep.ts';
@@ -36,7 +37,7 @@ export function startScheduler(options: SchedulerOptions): RunningScheduler {
     if (result.failed.length > 0) logger.error({ failed: result.failed }, 'triggers refused by BullMQ; their schedules were not changed');
     if (result.upserted.length > 0 || result.removed.length > 0) logger.info({ upserted: result.upserted, removed: result.removed }, 'schedules synchronised');
   };
-  const worker = startTriggerWorker(services.redis, services.prefix, creator, logger);
+  const worker = startTriggerWorker(services.redis, services.prefix, creator, services.outages, logger);
   // Two loops, so a failing schedule sync never holds up the run sweep or the other way round.
   const loops = [
     startPeriodic('schedule-sync', options.sweepIntervalMs, syncPass, logger),
@@ -48,7 +49,7 @@ export function startScheduler(options: SchedulerOptions): RunningScheduler {
   return {
     async stop() {
       await Promise.all(loops.map((loop) => loop.stop()));
-      await worker.close();
+      await closeWorker(worker, services.redis);
     },
   };
 }

@@ -2,6 +2,7 @@ import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bu
 import { ConfigError } from '../errors/config-problem.ts';
 import { toError } from '../errors/to-error.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { RedisOutageLog } from '../redis/outage-log.ts';
 import { createPipelineRun, type RunCreator } from './create-run.ts';
 import { TRIGGER_QUEUE, type TriggerTickData } from './trigger-queue.ts';
 
@@ -14,7 +15,7 @@ export function tickIdempotencyKey(jobId: string): string {
  * Turns schedule ticks into runs. A tick whose pipeline is invalid fails at once (retrying cannot
  * fix the files); any other error is retried by BullMQ.
  */
-export function startTriggerWorker(connection: ConnectionOptions, prefix: string, creator: RunCreator, logger: Logger): Worker<TriggerTickData, number> {
+export function startTriggerWorker(connection: ConnectionOptions, prefix: string, creator: RunCreator, outages: RedisOutageLog, logger: Logger): Worker<TriggerTickData, number> {
   const worker = new Worker<TriggerTickData, number>(
     TRIGGER_QUEUE,
     async (job: Job<TriggerTickData>) => {
@@ -32,6 +33,8 @@ export function startTriggerWorker(connection: ConnectionOptions, prefix: string
     { connection, prefix, concurrency: 1, lockDuration: 5_000, stalledInterval: 5_000 },
   );
   worker.on('failed', (job, error) => logger.error({ tick: job?.id, err: error.message }, 'schedule tick failed'));
-  worker.on('error', (error) => logger.error({ err: toError(error).message }, 'trigger worker error'));
+  worker.on('error', (error) => {
+    if (!outages.absorb(toError(error))) logger.error({ err: toError(error).message }, 'trigger worker error');
+  });
   return worker;
 }

@@ -1,10 +1,9 @@
-import { Redis } from 'ioredis';
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
-import { toError } from '../errors/to-error.ts';
 import { createKubeConfig } from '../k8s/kube-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Stoppable } from '../process/run-until-signal.ts';
+import { closeRedis, connectRedis, stopReconnecting } from '../redis/connection.ts';
 import { createWatcher } from './watcher.ts';
 
 export interface WatcherProcessOptions {
@@ -16,22 +15,29 @@ export interface WatcherProcessOptions {
 }
 
 /**
+ * ioredis's default: while Redis is down, the lease's and the sweep's calls fail after this many
+ * reconnection attempts (about 10 s) instead of waiting, so the watcher goes on and tries again.
+ */
+const WATCHER_REDIS_RETRIES = 20;
+
+/**
  * Starts a watcher with a Redis connection of its own. Stopping it lets reconciles in flight
  * finish and releases the lease, so a standby takes over at once.
  */
 export async function startWatcherProcess(options: WatcherProcessOptions): Promise<Stoppable> {
   const { settings, env, logger } = options;
   const kubeConfig = createKubeConfig(options.kubeconfigPath || settings.kube.kubeconfig || undefined, env);
-  const redis = new Redis(settings.redis.url, { lazyConnect: true });
-  redis.on('error', (thrown: unknown) => logger.warn({ err: toError(thrown) }, 'watcher Redis connection error'));
-  await redis.connect();
+  const redis = await connectRedis(settings.redis.url, { maxRetriesPerRequest: WATCHER_REDIS_RETRIES });
   const watcher = createWatcher({ settings, kubeConfig, redis, logger });
   watcher.start();
   logger.info({ namespaces: settings.kube.namespaces }, 'watcher started');
   return {
     async stop() {
+      // While Redis is down the lease cannot be released (it expires instead) and outcomes cannot be
+      // stored (the next actor decides them again): fail those calls rather than wait for Redis.
+      stopReconnecting(redis);
       await watcher.stop();
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
 import type { Logger } from '../observability/logger.ts';
+import { RedisOutageLog } from '../redis/outage-log.ts';
 import { watchedNamespaces } from '../render/context.ts';
 import { RunStore } from '../runs/run-store.ts';
 import { KubeClusterAccess, type ClusterAccess } from './cluster-access.ts';
@@ -54,6 +55,9 @@ export function leaseKey(prefix: string): string {
 export function createWatcher(options: WatcherOptions): Watcher {
   const { settings, logger, redis } = options;
   const now = options.now ?? Date.now;
+  // While Redis is away every reconcile, lease renewal and sweep fails: one line for the outage, not one per failure.
+  const outages = new RedisOutageLog(logger, settings.redis.url);
+  outages.watch(redis);
   const cluster = options.cluster ?? new KubeClusterAccess(options.kubeConfig, settings.queue.prefix, settings.kube.requestTimeoutMs, settings.watcher.watchIdleTimeoutMs);
   const runStore = new RunStore(redis, settings.queue.prefix, now);
   const cache = new ObjectCache(now);
@@ -61,7 +65,10 @@ export function createWatcher(options: WatcherOptions): Watcher {
   // No namespaces configured: one cluster-wide list+watch per resource.
   const scopes: (string | undefined)[] = namespaces.length > 0 ? namespaces : [undefined];
 
-  const queue = new WorkQueue((key) => reconciler.reconcile(key), (key, error) => logger.warn({ job: key, err: error }, 'reconcile failed; retrying'), {
+  const reconcileFailed = (key: string, error: Error): void => {
+    if (!outages.absorb(error)) logger.warn({ job: key, err: error }, 'reconcile failed; retrying');
+  };
+  const queue = new WorkQueue((key) => reconciler.reconcile(key), reconcileFailed, {
     concurrency: RECONCILE_CONCURRENCY,
     retryDelayMs: RECONCILE_RETRY_MS,
   });
@@ -88,7 +95,9 @@ export function createWatcher(options: WatcherOptions): Watcher {
         void runSweep();
       }
     },
-    onError: (error) => logger.warn({ err: error }, 'watcher lease: Redis call failed'),
+    onError: (error) => {
+      if (!outages.absorb(error)) logger.warn({ err: error }, 'watcher lease: Redis call failed');
+    },
   });
   const acting = (): boolean => lease.held;
 
@@ -152,7 +161,9 @@ export function createWatcher(options: WatcherOptions): Watcher {
     // One sweep at a time; a tick that comes while one runs joins it.
     sweeping ??= sweep
       .runOnce()
-      .catch((thrown: unknown) => logger.warn({ err: toError(thrown) }, 'sweep failed; next one in an interval'))
+      .catch((thrown: unknown) => {
+        if (!outages.absorb(toError(thrown))) logger.warn({ err: toError(thrown) }, 'sweep failed; next one in an interval');
+      })
       .finally(() => {
         sweeping = undefined;
         updateTracked();

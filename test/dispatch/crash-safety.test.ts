@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChaosProxy, type ChaosProxy } from '../../src/chaos/chaos-proxy.ts';
 import type { Env } from '../../src/config/env.ts';
 import type { BlockRunState } from '../../src/runs/types.ts';
-import { spawnDispatcher, type ChildDispatcher } from './support/child-dispatcher.ts';
+import { spawnWorker, type ChildWorker } from '../support/worker-process.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -10,7 +10,7 @@ import { waitFor } from './support/wait-for.ts';
 interface World {
   h: DispatchHarness;
   proxy: ChaosProxy;
-  first: ChildDispatcher;
+  first: ChildWorker;
 }
 
 async function world(childEnv: Env): Promise<World> {
@@ -18,7 +18,7 @@ async function world(childEnv: Env): Promise<World> {
   const proxy = await startChaosProxy({ targetKubeconfig: h.sim.kubeconfigPath });
   await h.jobs.recordCreations();
   h.startWatcher();
-  const first = spawnDispatcher(h.env({ KUBECONFIG: proxy.kubeconfigPath, LOG_LEVEL: 'info', ...childEnv }));
+  const first = spawnWorker('dispatcher', h.env({ KUBECONFIG: proxy.kubeconfigPath, LOG_LEVEL: 'info', ...childEnv }));
   await waitFor('the dispatcher process to start', () => first.output().includes('"msg":"dispatcher started"'), 100_000);
   return { h, proxy, first };
 }

@@ -84,7 +84,7 @@ describe('schedules', () => {
   it('turns a tick into one run, and a replayed tick into the same run', async () => {
     const written = writeProject({ etl: { blocks: [{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }] } });
     const creator = testCreator(ctx.services, written.dir);
-    const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, creator, silentLogger);
+    const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, creator, ctx.services.outages, silentLogger);
     try {
       const completed = once(worker, 'completed');
       await ctx.services.triggerQueue.add('etl/hourly', { pipelineUuid: 'etl', trigger: 'hourly', variables: { v: '1' } }, { jobId: 'repeat-etl-hourly-1000' });
@@ -103,7 +103,7 @@ describe('schedules', () => {
 
   it('fails a tick for an invalid pipeline at once, without retrying and without a run', async () => {
     const written = writeProject({ etl: { blocks: [{ uuid: 'a', executor_type: 'local_python_force' }] } });
-    const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, testCreator(ctx.services, written.dir), silentLogger);
+    const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, testCreator(ctx.services, written.dir), ctx.services.outages, silentLogger);
     try {
       const failed = once(worker, 'failed');
       await ctx.services.triggerQueue.add('etl/hourly', { pipelineUuid: 'etl', trigger: 'hourly', variables: {} }, { attempts: 3 });

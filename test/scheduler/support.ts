@@ -6,6 +6,7 @@ import type { Job } from 'bullmq';
 import { afterEach, beforeEach } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createBlockRunQueue, type BlockRunJobData } from '../../src/queue/block-run-queue.ts';
+import { RedisOutageLog } from '../../src/redis/outage-log.ts';
 import { loadRenderContext } from '../../src/render/context.ts';
 import { RunStore } from '../../src/runs/run-store.ts';
 import type { AttemptOutcome } from '../../src/runs/types.ts';
@@ -59,6 +60,7 @@ export function testServices(t: TestRedis): RunServices {
   const triggerQueue = createTriggerQueue(t.redis, t.prefix);
   return {
     redis: t.redis,
+    outages: new RedisOutageLog(silentLogger, t.url),
     store: new RunStore(t.redis, t.prefix),
     blockQueue,
     triggerQueue,
