@@ -4,7 +4,7 @@ import { startDispatcher } from '../dispatch/dispatcher.ts';
 import type { DashboardOverrides } from '../http/dashboard.ts';
 import type { Logger } from '../observability/logger.ts';
 import { startSchedulerProcess } from '../scheduler/scheduler-process.ts';
-import type { Stoppable } from '../process/run-until-signal.ts';
+import type { Service } from '../process/run-service.ts';
 import { startWatcherProcess } from '../watch/watcher-process.ts';
 
 export interface AllInOneOptions {
@@ -22,9 +22,9 @@ export interface AllInOneOptions {
  * for a laptop, the demo, or a small installation. Stops in reverse order of starting, so no
  * component outlives what it depends on.
  */
-export async function startAllInOne(options: AllInOneOptions): Promise<Stoppable> {
+export async function startAllInOne(options: AllInOneOptions): Promise<Service> {
   const { settings, env, logger } = options;
-  const started: Stoppable[] = [];
+  const started: Service[] = [];
   const stopAll = async (): Promise<void> => {
     for (const component of started.reverse()) await component.stop();
   };
@@ -45,5 +45,10 @@ export async function startAllInOne(options: AllInOneOptions): Promise<Stoppable
     await stopAll();
     throw thrown;
   }
-  return { stop: stopAll };
+  return {
+    stop: stopAll,
+    ready: async () => {
+      await Promise.all(started.map((component) => component.ready()));
+    },
+  };
 }

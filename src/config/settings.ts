@@ -213,6 +213,20 @@ const schema = {
       env: 'KUBEDISPATCH_UI_WRITABLE',
     },
   },
+  metrics: {
+    host: {
+      doc: 'Address of the metrics listener (/metrics, /healthz, /readyz) that every process (scheduler, dispatcher, watcher, dashboard, all) can serve',
+      format: String,
+      default: '127.0.0.1',
+      env: 'KUBEDISPATCH_METRICS_HOST',
+    },
+    port: {
+      doc: 'Port of the metrics listener; 0: no listener (several processes on one machine would need a port each)',
+      format: 'port',
+      default: 0,
+      env: 'KUBEDISPATCH_METRICS_PORT',
+    },
+  },
   log: {
     level: {
       doc: 'Log level',

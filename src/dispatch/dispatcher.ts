@@ -7,8 +7,9 @@ import { createKubeClients, type KubeClients } from '../k8s/api-clients.ts';
 import type { ApiRetryPolicy } from '../k8s/api-retry.ts';
 import { createKubeConfig } from '../k8s/kube-config.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Service } from '../process/run-service.ts';
 import { BLOCK_RETRY_BACKOFF, BLOCK_RUN_QUEUE, blockRetryDelayMs, createBlockRunQueue, type BlockRunJobData } from '../queue/block-run-queue.ts';
-import { closeRedis, closeWorker, connectRedis, stopReconnecting } from '../redis/connection.ts';
+import { checkRedis, closeRedis, closeWorker, connectRedis, stopReconnecting } from '../redis/connection.ts';
 import { RedisOutageLog } from '../redis/outage-log.ts';
 import { loadRenderContext } from '../render/context.ts';
 import { OutcomeWaiter } from '../runs/outcome-waiter.ts';
@@ -34,7 +35,7 @@ export interface DispatcherOptions {
   kubeClients?: KubeClients;
 }
 
-export interface RunningDispatcher {
+export interface RunningDispatcher extends Service {
   worker: Worker<BlockRunJobData, string>;
   /** Stops taking block runs and hands the ones in flight back to the queue (their Jobs keep running). */
   stop(): Promise<void>;
@@ -150,5 +151,6 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
   return {
     worker,
     stop: () => (stopped ??= stop()),
+    ready: () => checkRedis(redis),
   };
 }

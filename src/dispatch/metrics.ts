@@ -1,7 +1,8 @@
 import { Counter, Histogram } from 'prom-client';
 
 /**
- * Dispatcher metrics on prom-client's default registry (served by the dashboard's `/metrics`).
+ * Dispatcher metrics on prom-client's default registry (served at `/metrics` of this process's
+ * metrics listener, and of its HTTP API when it has one).
  * Created once per process: registering the same name twice throws.
  */
 export const dispatcherMetrics = {

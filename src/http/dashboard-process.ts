@@ -1,7 +1,8 @@
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Stoppable } from '../process/run-until-signal.ts';
+import type { Service } from '../process/run-service.ts';
+import { checkRedis } from '../redis/connection.ts';
 import { openRunContext } from '../scheduler/run-context.ts';
 import { checkDashboardSecurity, startDashboard, type DashboardOverrides } from './dashboard.ts';
 
@@ -15,7 +16,7 @@ export interface DashboardProcessOptions {
 }
 
 /** The dashboard process: HTTP API, Bull Board and /metrics (no schedules, no sweep). */
-export async function startDashboardProcess(options: DashboardProcessOptions): Promise<Stoppable> {
+export async function startDashboardProcess(options: DashboardProcessOptions): Promise<Service> {
   checkDashboardSecurity(options.settings, options.overrides);
   const context = await openRunContext(options.settings, options.env, {
     logger: options.logger,
@@ -29,6 +30,7 @@ export async function startDashboardProcess(options: DashboardProcessOptions): P
         await server.close();
         await context.close();
       },
+      ready: () => checkRedis(context.services.redis),
     };
   } catch (thrown) {
     await context.close();

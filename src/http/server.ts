@@ -1,9 +1,8 @@
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { toError } from '../errors/to-error.ts';
-import { metricsRegistry, observeQueues } from '../observability/metrics.ts';
+import { observeQueues } from '../observability/metrics.ts';
 import type { Logger } from '../observability/logger.ts';
+import { checkRedis } from '../redis/connection.ts';
 import type { RunCanceller } from '../scheduler/cancel-run.ts';
 import type { RunCreator } from '../scheduler/create-run.ts';
 import type { RunServices } from '../scheduler/run-services.ts';
@@ -11,6 +10,10 @@ import { apiRouter } from './api-router.ts';
 import { checkListenSecurity, requireToken, uiLogin } from './auth.ts';
 import { bullBoardRouter } from './bull-board.ts';
 import { healthRouter } from './health-router.ts';
+import { listen, type RunningHttpServer } from './listen.ts';
+import { metricsRouter } from './metrics-router.ts';
+
+export type { RunningHttpServer };
 
 export const UI_PATH = '/ui';
 
@@ -26,12 +29,6 @@ export interface HttpServerOptions {
   creator: RunCreator;
   canceller: RunCanceller;
   logger: Logger;
-}
-
-export interface RunningHttpServer {
-  url: string;
-  port: number;
-  close(): Promise<void>;
 }
 
 /** Errors nobody handled: a 500 with the message (never a stack), logged without headers. */
@@ -51,13 +48,9 @@ export function buildApp(options: HttpServerOptions): Express {
   const { services, authToken } = options;
   const app = express();
   app.disable('x-powered-by');
-  app.use(healthRouter(services.redis));
-  const guard = requireToken(authToken);
-  app.get('/metrics', guard, async (_request, response) => {
-    const registry = metricsRegistry();
-    response.type(registry.contentType).send(await registry.metrics());
-  });
-  app.use('/api/v1', guard, express.json({ limit: '256kb' }), apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }));
+  app.use(healthRouter(() => checkRedis(services.redis)));
+  app.use(metricsRouter(authToken));
+  app.use('/api/v1', requireToken(authToken), express.json({ limit: '256kb' }), apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }));
   app.get(`${UI_PATH}/login`, uiLogin(authToken, UI_PATH));
   app.use(UI_PATH, requireToken(authToken, 'Basic realm="kubedispatch", charset="UTF-8"'), bullBoardRouter([services.blockQueue, services.triggerQueue], UI_PATH, options.uiWritable));
   app.use(errorHandler(options.logger));
@@ -67,19 +60,14 @@ export function buildApp(options: HttpServerOptions): Express {
 /** Starts the HTTP API, Bull Board and /metrics; refuses a non-loopback address without a token. */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   checkListenSecurity(options.host, options.authToken);
+  const server = await listen(buildApp(options), options.host, options.port, 'http.host / http.port (KUBEDISPATCH_HTTP_HOST / KUBEDISPATCH_HTTP_PORT, --host / --port)');
   const stopObserving = observeQueues([options.services.blockQueue, options.services.triggerQueue]);
-  const server = buildApp(options).listen(options.port, options.host);
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(toError(error)))]);
-  const { port } = server.address() as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  options.logger.info({ host: options.host, port, auth: options.authToken ? 'token' : 'none (loopback)' }, 'HTTP API listening');
+  options.logger.info({ host: options.host, port: server.port, auth: options.authToken ? 'token' : 'none (loopback)' }, 'HTTP API listening');
   return {
-    url: `http://${host}:${port}`,
-    port,
+    ...server,
     async close() {
       stopObserving();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }

@@ -1,6 +1,8 @@
 import { processEnv, type Env } from '../config/env.ts';
 import { loadSettings, type Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
+import type { Readiness } from '../http/health-router.ts';
+import { startMetricsServer } from '../http/metrics-server.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { RedisUnreachableError } from '../redis/connection.ts';
 import { runUntilSignal, type Stoppable } from './run-until-signal.ts';
@@ -12,7 +14,12 @@ export interface ServiceBasics {
   logger: Logger;
 }
 
-export type StartService = (basics: ServiceBasics) => Promise<Stoppable>;
+/** A started service: it can be stopped, and asked whether it can do its work (`/readyz`). */
+export interface Service extends Stoppable {
+  ready: Readiness;
+}
+
+export type StartService = (basics: ServiceBasics) => Promise<Service>;
 
 function serviceBasics(name: string, configFile: string | undefined): ServiceBasics {
   const env = processEnv();
@@ -21,12 +28,37 @@ function serviceBasics(name: string, configFile: string | undefined): ServiceBas
 }
 
 /**
+ * Starts the service, with the metrics listener when `metrics.port` is set. The listener comes
+ * first: a port in use fails before anything else is started, and the probes answer during
+ * start-up (not ready yet). It closes last, so that liveness holds during a long stop.
+ */
+async function startWithMetrics(name: string, basics: ServiceBasics, start: StartService): Promise<Stoppable> {
+  const { host, port } = basics.settings.metrics;
+  let service: Service | undefined;
+  const ready: Readiness = () => (service ? service.ready() : Promise.reject(new Error(`${name} is starting`)));
+  const metrics = port ? await startMetricsServer({ host, port, authToken: basics.settings.http.authToken, ready, logger: basics.logger }) : undefined;
+  try {
+    service = await start(basics);
+  } catch (thrown) {
+    await metrics?.close();
+    throw thrown;
+  }
+  const started = service;
+  return {
+    async stop() {
+      await started.stop();
+      await metrics?.close();
+    },
+  };
+}
+
+/**
  * Runs a service (`scheduler`, `dispatcher`…) until SIGTERM/SIGINT, with the settings of the
  * environment and `configFile`. Failures are thrown, for the CLI to report.
  */
 export async function runService(name: string, configFile: string | undefined, start: StartService): Promise<void> {
   const basics = serviceBasics(name, configFile);
-  await runUntilSignal(name, () => start(basics), basics.logger);
+  await runUntilSignal(name, () => startWithMetrics(name, basics, start), basics.logger);
 }
 
 /**
@@ -36,7 +68,7 @@ export async function runService(name: string, configFile: string | undefined, s
 export async function runWorker(name: string, start: StartService): Promise<void> {
   const basics = serviceBasics(name, undefined);
   try {
-    await runUntilSignal(name, () => start(basics), basics.logger);
+    await runUntilSignal(name, () => startWithMetrics(name, basics, start), basics.logger);
   } catch (thrown) {
     const error = toError(thrown);
     // The message says what to fix; a stack trace would only bury it.

@@ -84,6 +84,19 @@ export async function connectRedis(url: string, options: ConnectRedisOptions = {
   }
 }
 
+/** Resolves when Redis answers a PING within `timeoutMs`; rejects saying why not (for readiness probes). */
+export async function checkRedis(redis: Redis, timeoutMs = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([redis.ping(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * For stopping: a connection (and its duplicates) made by `connectRedis` stops reconnecting, so
  * that while Redis is down its commands fail at the next attempt (within a few seconds) instead of

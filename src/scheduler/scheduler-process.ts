@@ -2,8 +2,8 @@ import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import { checkDashboardSecurity, startDashboard, type DashboardOverrides } from '../http/dashboard.ts';
 import type { Logger } from '../observability/logger.ts';
-import { stopReconnecting } from '../redis/connection.ts';
-import type { Stoppable } from '../process/run-until-signal.ts';
+import type { Service } from '../process/run-service.ts';
+import { checkRedis, stopReconnecting } from '../redis/connection.ts';
 import { openRunContext } from './run-context.ts';
 import { startScheduler } from './scheduler-service.ts';
 
@@ -18,7 +18,7 @@ export interface SchedulerProcessOptions {
 }
 
 /** The scheduler process: schedules, trigger worker and sweep, optionally the HTTP API. */
-export async function startSchedulerProcess(options: SchedulerProcessOptions): Promise<Stoppable> {
+export async function startSchedulerProcess(options: SchedulerProcessOptions): Promise<Service> {
   const { settings, env, logger } = options;
   const projectDir = options.projectDir ?? settings.project.dir;
   if (options.http) checkDashboardSecurity(settings, options.http);
@@ -36,6 +36,7 @@ export async function startSchedulerProcess(options: SchedulerProcessOptions): P
         await scheduler.stop();
         await context.close();
       },
+      ready: () => checkRedis(context.services.redis),
     };
   } catch (thrown) {
     await context.close();

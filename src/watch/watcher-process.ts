@@ -2,8 +2,8 @@ import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import { createKubeConfig } from '../k8s/kube-config.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Stoppable } from '../process/run-until-signal.ts';
-import { closeRedis, connectRedis, stopReconnecting } from '../redis/connection.ts';
+import type { Service } from '../process/run-service.ts';
+import { checkRedis, closeRedis, connectRedis, stopReconnecting } from '../redis/connection.ts';
 import { createWatcher } from './watcher.ts';
 
 export interface WatcherProcessOptions {
@@ -24,7 +24,7 @@ const WATCHER_REDIS_RETRIES = 20;
  * Starts a watcher with a Redis connection of its own. Stopping it lets reconciles in flight
  * finish and releases the lease, so a standby takes over at once.
  */
-export async function startWatcherProcess(options: WatcherProcessOptions): Promise<Stoppable> {
+export async function startWatcherProcess(options: WatcherProcessOptions): Promise<Service> {
   const { settings, env, logger } = options;
   const kubeConfig = createKubeConfig(options.kubeconfigPath || settings.kube.kubeconfig || undefined, env);
   const redis = await connectRedis(settings.redis.url, { maxRetriesPerRequest: WATCHER_REDIS_RETRIES });
@@ -38,6 +38,11 @@ export async function startWatcherProcess(options: WatcherProcessOptions): Promi
       stopReconnecting(redis);
       await watcher.stop();
       await closeRedis(redis);
+    },
+    async ready() {
+      await checkRedis(redis);
+      // Until then outcomes could be decided from an incomplete picture (and a standby could not take over).
+      if (!watcher.synced) throw new Error('the watches have not listed every watched namespace yet');
     },
   };
 }

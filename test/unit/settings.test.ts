@@ -26,6 +26,12 @@ describe('loadSettings', () => {
     expect(settings.limits.apiBurst).toBe(7);
   });
 
+  it('has no metrics listener unless metrics.port is set, and checks the port', () => {
+    expect(loadSettings({}).metrics).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(loadSettings({ KUBEDISPATCH_METRICS_PORT: '9464', KUBEDISPATCH_METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(() => loadSettings({ KUBEDISPATCH_METRICS_PORT: '70000' })).toThrow(/metrics\.port/);
+  });
+
   it('parses comma-separated namespaces', () => {
     expect(loadSettings({ KUBEDISPATCH_NAMESPACES: 'a,b' }).kube.namespaces).toEqual(['a', 'b']);
   });
