@@ -141,6 +141,14 @@ const schema = {
       default: 30_000,
       env: 'KUBEDISPATCH_DISPATCHER_STALLED_INTERVAL_MS',
     },
+    ownPodDefaults: {
+      doc:
+        "In a cluster, Jobs take image, env, env_from, volume mounts, node selector, tolerations and image pull secrets from the dispatcher's own pod where their config is silent " +
+        "(as Mage's Jobs from its server pod); turn off unless the dispatcher runs in the Mage server's pod: its own env and mounts (REDIS_URL, the auth token) would reach every Job",
+      format: Boolean,
+      default: true,
+      env: 'KUBEDISPATCH_OWN_POD_DEFAULTS',
+    },
   },
   watcher: {
     sweepIntervalMs: {

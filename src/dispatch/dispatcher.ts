@@ -66,10 +66,12 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
   };
   const clients =
     options.kubeClients ?? createKubeClients(createKubeConfig(options.kubeconfigPath || settings.kube.kubeconfig || undefined, env), settings.kube.requestTimeoutMs);
-  const serverPod = await fetchServerPod(clients.core, env, retry).catch((thrown: unknown) => {
-    logger.warn({ err: toError(thrown) }, 'could not read the dispatcher\'s own pod; Jobs get no defaults from it');
-    return undefined;
-  });
+  const serverPod = settings.dispatcher.ownPodDefaults
+    ? await fetchServerPod(clients.core, env, retry).catch((thrown: unknown) => {
+        logger.warn({ err: toError(thrown) }, 'could not read the dispatcher\'s own pod; Jobs get no defaults from it');
+        return undefined;
+      })
+    : undefined;
   const installation = { queuePrefix: prefix, watchedNamespaces: settings.kube.namespaces };
   const renderContext = loadRenderContext(env, serverPod ? { ...installation, serverPod } : installation);
 

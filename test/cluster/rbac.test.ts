@@ -1,9 +1,11 @@
 /**
  * Proves on a real kube-apiserver (RBAC authorizer) that k8s/rbac.yaml gives kubedispatch's service
- * account everything the dispatcher and watcher need and nothing more. Runs only in `npm run test:cluster`
- * (KUBEDISPATCH_CONTRACT_KUBECONFIG points at the real control plane from test/cluster/up.sh).
+ * account everything the dispatcher and watcher need in the Jobs' namespace and nothing more, and
+ * nothing at all in its own. Runs only in `npm run test:cluster` (KUBEDISPATCH_CONTRACT_KUBECONFIG
+ * points at the real control plane from test/cluster/up.sh).
  *
- * The manifests are applied into a fresh namespace; the checks run *as the service account*, with a token
+ * The manifests are applied into two fresh namespaces standing in for `kubedispatch` (the service
+ * account's) and `kubedispatch-jobs` (the Jobs'); the checks run *as the service account*, with a token
  * issued for it by the TokenRequest API: SelfSubjectAccessReview for each verb, SelfSubjectRulesReview
  * for the complete rule set, and real requests for the main operations.
  */
@@ -25,14 +27,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const kubeconfigPath = process.env['KUBEDISPATCH_CONTRACT_KUBECONFIG'];
 const rbacFile = fileURLToPath(new URL('../../k8s/rbac.yaml', import.meta.url));
 
-type Access = Pick<V1ResourceAttributes, 'verb' | 'group' | 'resource' | 'subresource'> & { namespace?: string };
+/** Namespace of an access check: the Jobs' namespace unless it says otherwise ('' is cluster-wide). */
+type Access = Pick<V1ResourceAttributes, 'verb' | 'group' | 'resource' | 'subresource'> & { namespace?: string; own?: true };
 
-/** Everything the dispatcher and watcher do on the API, in their namespace. */
+/** Everything the dispatcher, the watcher and the cancelling processes do on the API, in the Jobs' namespace. */
 const NEEDED: Access[] = [
   ...['create', 'get', 'list', 'watch', 'delete'].map((verb) => ({ verb, group: 'batch', resource: 'jobs' })),
-  ...['get', 'list', 'watch'].map((verb) => ({ verb, group: '', resource: 'pods' })),
+  ...['list', 'watch'].map((verb) => ({ verb, group: '', resource: 'pods' })),
   { verb: 'get', group: '', resource: 'pods', subresource: 'log' },
-  ...['list', 'watch'].map((verb) => ({ verb, group: '', resource: 'events' })),
+  { verb: 'list', group: '', resource: 'events' },
 ];
 
 /** Things a compromised or buggy kubedispatch must not be able to do. */
@@ -62,35 +65,54 @@ const FORBIDDEN: Access[] = [
   { verb: 'delete', group: '', resource: 'namespaces', namespace: '' },
   { verb: 'create', group: '', resource: 'namespaces', namespace: '' },
   { verb: 'list', group: '', resource: 'nodes', namespace: '' },
+  // Only the dispatcher's own pod is ever read one by one, and not with the shipped settings.
+  { verb: 'get', group: '', resource: 'pods' },
+  { verb: 'watch', group: '', resource: 'events' },
   // Cluster-wide and other namespaces: the Role is namespaced.
   { verb: 'list', group: 'batch', resource: 'jobs', namespace: '' },
   { verb: 'create', group: 'batch', resource: 'jobs', namespace: 'default' },
   { verb: 'list', group: '', resource: 'pods', namespace: 'kube-system' },
+  // Its own namespace holds kubedispatch's Secret and pods: nothing there.
+  { verb: 'create', group: 'batch', resource: 'jobs', own: true },
+  { verb: 'list', group: 'batch', resource: 'jobs', own: true },
+  { verb: 'get', group: '', resource: 'pods', own: true },
+  { verb: 'list', group: '', resource: 'pods', own: true },
+  { verb: 'get', group: '', resource: 'secrets', own: true },
 ];
 
 const label = (a: Access) => `${a.verb} ${a.group ? a.group + '/' : ''}${a.resource}${a.subresource ? '/' + a.subresource : ''}` +
-  (a.namespace === undefined ? '' : a.namespace === '' ? ' (cluster-wide)' : ` in ${a.namespace}`);
+  (a.own ? ' in its own namespace' : a.namespace === undefined ? '' : a.namespace === '' ? ' (cluster-wide)' : ` in ${a.namespace}`);
+
+/** The namespaces the manifests name, and the fresh ones that stand in for them. */
+const SHIPPED_HOME = 'kubedispatch';
+const SHIPPED_JOBS = 'kubedispatch-jobs';
 
 describe.skipIf(!kubeconfigPath)('k8s/rbac.yaml on a real API server', () => {
-  const namespace = `kd-rbac-${Date.now().toString(36)}`;
+  const home = `kd-rbac-${Date.now().toString(36)}`;
+  const namespace = `${home}-jobs`;
+  const standIn = (shipped: string | undefined): string => {
+    if (shipped === SHIPPED_HOME) return home;
+    if (shipped === SHIPPED_JOBS) return namespace;
+    throw new Error(`k8s/rbac.yaml names namespace ${shipped}; this test knows ${SHIPPED_HOME} and ${SHIPPED_JOBS}`);
+  };
   const admin = new KubeConfig();
   let asServiceAccount: KubeConfig;
 
   beforeAll(async () => {
     admin.loadFromFile(kubeconfigPath!);
     const core = admin.makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    for (const name of [home, namespace]) await core.createNamespace({ body: { metadata: { name } } });
     const objects = loadAllYaml(readFileSync(rbacFile, 'utf8')) as KubernetesObject[];
     const api = KubernetesObjectApi.makeApiClient(admin);
     for (const obj of objects) {
-      obj.metadata!.namespace = namespace;
+      obj.metadata!.namespace = standIn(obj.metadata!.namespace);
       const subjects = (obj as { subjects?: { namespace?: string }[] }).subjects;
-      for (const s of subjects ?? []) s.namespace = namespace;
+      for (const s of subjects ?? []) s.namespace = standIn(s.namespace);
       await api.create(obj);
     }
     const token = await core.createNamespacedServiceAccountToken({
       name: 'kubedispatch',
-      namespace,
+      namespace: home,
       body: { spec: { audiences: [], expirationSeconds: 3600 } },
     });
     const cluster = admin.getCurrentCluster()!;
@@ -105,7 +127,8 @@ describe.skipIf(!kubeconfigPath)('k8s/rbac.yaml on a real API server', () => {
 
   afterAll(async () => {
     if (!kubeconfigPath) return;
-    await admin.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
+    const core = admin.makeApiClient(CoreV1Api);
+    for (const name of [home, namespace]) await core.deleteNamespace({ name }).catch(() => undefined);
   });
 
   async function allowed(a: Access): Promise<boolean> {
@@ -117,7 +140,7 @@ describe.skipIf(!kubeconfigPath)('k8s/rbac.yaml on a real API server', () => {
             group: a.group,
             resource: a.resource,
             subresource: a.subresource,
-            namespace: a.namespace ?? namespace,
+            namespace: a.own ? home : (a.namespace ?? namespace),
           },
         },
       },
@@ -125,13 +148,23 @@ describe.skipIf(!kubeconfigPath)('k8s/rbac.yaml on a real API server', () => {
     return review.status?.allowed === true;
   }
 
-  it('authenticates as the kubedispatch service account', async () => {
+  /** The service account's rules in `ns`, as `group/resource:verb`, without the self-reviews every user has. */
+  async function rulesIn(ns: string): Promise<string[]> {
     const review = await asServiceAccount.makeApiClient(AuthorizationV1Api).createSelfSubjectRulesReview({
-      body: { spec: { namespace } },
+      body: { spec: { namespace: ns } },
     });
     expect(review.status?.incomplete).toBe(false);
+    // Every authenticated user may review its own access (system:basic-user); that is not ours.
+    const selfReviews = new Set(['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'selfsubjectreviews']);
+    return review.status!.resourceRules
+      .flatMap((r: V1ResourceRule) => (r.apiGroups ?? ['']).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))))
+      .filter((rule) => !selfReviews.has(rule.split('/')[1]!.split(':')[0]!))
+      .sort();
+  }
+
+  it('authenticates as the kubedispatch service account of its own namespace', async () => {
     const whoami = await fetchWhoAmI();
-    expect(whoami).toBe(`system:serviceaccount:${namespace}:kubedispatch`);
+    expect(whoami).toBe(`system:serviceaccount:${home}:kubedispatch`);
   });
 
   it.each(NEEDED.map((a) => [label(a), a] as const))('can %s', async (_name, a) => {
@@ -142,25 +175,14 @@ describe.skipIf(!kubeconfigPath)('k8s/rbac.yaml on a real API server', () => {
     expect(await allowed(a)).toBe(false);
   });
 
-  it('has exactly the needed rules in its namespace (SelfSubjectRulesReview)', async () => {
-    const review = await asServiceAccount.makeApiClient(AuthorizationV1Api).createSelfSubjectRulesReview({
-      body: { spec: { namespace } },
-    });
-    // Every authenticated user may review its own access (system:basic-user); that is not ours.
-    const selfReviews = new Set(['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'selfsubjectreviews']);
-    const flat = (rules: V1ResourceRule[]) =>
-      rules
-        .flatMap((r) =>
-          (r.apiGroups ?? ['']).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))),
-        )
-        .filter((s) => !selfReviews.has(s.split('/')[1]!.split(':')[0]!))
-        .sort();
-    expect(flat(review.status!.resourceRules)).toEqual(
+  it('has exactly the needed rules in the Jobs\' namespace and none in its own (SelfSubjectRulesReview)', async () => {
+    expect(await rulesIn(namespace)).toEqual(
       [
         'batch/jobs:create', 'batch/jobs:delete', 'batch/jobs:get', 'batch/jobs:list', 'batch/jobs:watch',
-        '/pods:get', '/pods:list', '/pods:watch', '/pods/log:get', '/events:list', '/events:watch',
+        '/pods:list', '/pods:watch', '/pods/log:get', '/events:list',
       ].sort(),
     );
+    expect(await rulesIn(home)).toEqual([]);
   });
 
   it('does the real operations: create/get/list/delete a Job, list pods and events; is refused pods and secrets', async () => {
@@ -194,6 +216,8 @@ describe.skipIf(!kubeconfigPath)('k8s/rbac.yaml on a real API server', () => {
       }),
     ).rejects.toMatchObject({ code: 403 });
     await expect(core.listNamespacedSecret({ namespace })).rejects.toMatchObject({ code: 403 });
+    await expect(core.listNamespacedSecret({ namespace: home })).rejects.toMatchObject({ code: 403 });
+    await expect(batch.listNamespacedJob({ namespace: home })).rejects.toMatchObject({ code: 403 });
     await expect(core.deleteNamespace({ name: namespace })).rejects.toMatchObject({ code: 403 });
     await expect(batch.listJobForAllNamespaces()).rejects.toMatchObject({ code: 403 });
   });

@@ -32,6 +32,11 @@ describe('loadSettings', () => {
     expect(() => loadSettings({ KUBEDISPATCH_METRICS_PORT: '70000' })).toThrow(/metrics\.port/);
   });
 
+  it("takes Jobs' defaults from the dispatcher's own pod unless told not to", () => {
+    expect(loadSettings({}).dispatcher.ownPodDefaults).toBe(true);
+    expect(loadSettings({ KUBEDISPATCH_OWN_POD_DEFAULTS: 'false' }).dispatcher.ownPodDefaults).toBe(false);
+  });
+
   it('parses comma-separated namespaces', () => {
     expect(loadSettings({ KUBEDISPATCH_NAMESPACES: 'a,b' }).kube.namespaces).toEqual(['a', 'b']);
   });
