@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import convict from 'convict';
 import { load } from 'js-yaml';
 import type { Env } from './env.ts';
@@ -257,8 +256,6 @@ export type Settings = {
 export class SettingsError extends Error {
   override name = 'SettingsError';
 }
-
-export const defaultSettingsFile = fileURLToPath(new URL('../../config/kubedispatch.yaml', import.meta.url));
 
 /**
  * Loads settings from defaults, an optional YAML file (`KUBEDISPATCH_CONFIG` or `file`) and the
