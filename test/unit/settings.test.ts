@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadSettings, SettingsError } from '../../src/config/settings.ts';
 
 function yamlFile(text: string): string {
@@ -35,6 +36,11 @@ describe('loadSettings', () => {
   it("takes Jobs' defaults from the dispatcher's own pod unless told not to", () => {
     expect(loadSettings({}).dispatcher.ownPodDefaults).toBe(true);
     expect(loadSettings({ KUBEDISPATCH_OWN_POD_DEFAULTS: 'false' }).dispatcher.ownPodDefaults).toBe(false);
+  });
+
+  it('config/kubedispatch.yaml, the example listing every setting, holds the defaults', () => {
+    const example = fileURLToPath(new URL('../../config/kubedispatch.yaml', import.meta.url));
+    expect(loadSettings({}, example)).toEqual(loadSettings({}));
   });
 
   it('parses comma-separated namespaces', () => {
