@@ -1,5 +1,5 @@
 import { processEnv, type Env } from '../config/env.ts';
-import { loadSettings, type Settings } from '../config/settings.ts';
+import { loadSettings, SettingsError, type Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
 import type { Readiness } from '../http/health-router.ts';
 import { startMetricsServer } from '../http/metrics-server.ts';
@@ -66,7 +66,16 @@ export async function runService(name: string, configFile: string | undefined, s
  * is logged as fatal, since the logs are all a deployment keeps, and the exit code is 1.
  */
 export async function runWorker(name: string, start: StartService): Promise<void> {
-  const basics = serviceBasics(name, undefined);
+  let basics: ServiceBasics;
+  try {
+    basics = serviceBasics(name, undefined);
+  } catch (thrown) {
+    if (!(thrown instanceof SettingsError)) throw thrown;
+    // No log level was read, so the line goes out at the default one; it names the setting to fix.
+    createLogger('info', name).fatal(thrown.message);
+    process.exitCode = 1;
+    return;
+  }
   try {
     await runUntilSignal(name, () => startWithMetrics(name, basics, start), basics.logger);
   } catch (thrown) {
