@@ -1,5 +1,5 @@
 import type { KubeObject } from './objects.ts';
-import { JOBS, PODS, type ResourceType } from './resources.ts';
+import { EVENTS, JOBS, PODS, type ResourceType } from './resources.ts';
 
 /** What `kubectl get` asks for: `Accept: application/json;as=Table;v=v1;g=meta.k8s.io,...`. */
 export function wantsTable(accept: string | undefined): boolean {
@@ -68,6 +68,30 @@ function jobDuration(job: KubeObject, now: number): string {
   return age(status.startTime, status.completionTime ? Date.parse(status.completionTime) : now);
 }
 
+interface EventFields {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  involvedObject?: { kind?: string; name?: string; fieldPath?: string };
+  source?: { component?: string; host?: string };
+}
+
+const eventFields = (event: KubeObject): EventFields => event as unknown as EventFields;
+
+/** `pod/hello-x7k2`, as the API server's event printer names the object. */
+function eventObjectCell(event: KubeObject): string {
+  const { kind = '', name } = eventFields(event).involvedObject ?? {};
+  return name ? `${kind.toLowerCase()}/${name}` : kind.toLowerCase();
+}
+
+function eventSourceCell(event: KubeObject): string {
+  const { component = '', host } = eventFields(event).source ?? {};
+  return host ? `${component}, ${host}` : component;
+}
+
 const NAME: Column = { name: 'Name', type: 'string', format: 'name', priority: 0, cell: (object) => object.metadata.name };
 const AGE: Column = { name: 'Age', type: 'string', priority: 0, cell: (object, now) => age(object.metadata.creationTimestamp, now) };
 
@@ -82,6 +106,21 @@ const COLUMNS = new Map<ResourceType, Column[]>([
       AGE,
       { name: 'IP', type: 'string', priority: 1, cell: (pod) => (pod['status'] as { podIP?: string } | undefined)?.podIP ?? '<none>' },
       { name: 'Node', type: 'string', priority: 1, cell: (pod) => (pod['spec'] as { nodeName?: string }).nodeName ?? '<none>' },
+    ],
+  ],
+  [
+    EVENTS,
+    [
+      { name: 'Last Seen', type: 'string', priority: 0, cell: (event, now) => age(eventFields(event).lastTimestamp ?? eventFields(event).firstTimestamp, now) },
+      { name: 'Type', type: 'string', priority: 0, cell: (event) => eventFields(event).type ?? '' },
+      { name: 'Reason', type: 'string', priority: 0, cell: (event) => eventFields(event).reason ?? '' },
+      { name: 'Object', type: 'string', priority: 0, cell: eventObjectCell },
+      { name: 'Subobject', type: 'string', priority: 1, cell: (event) => eventFields(event).involvedObject?.fieldPath ?? '' },
+      { name: 'Source', type: 'string', priority: 1, cell: eventSourceCell },
+      { name: 'Message', type: 'string', priority: 0, cell: (event) => (eventFields(event).message ?? '').trim() },
+      { name: 'First Seen', type: 'string', priority: 1, cell: (event, now) => age(eventFields(event).firstTimestamp, now) },
+      { name: 'Count', type: 'string', priority: 1, cell: (event) => eventFields(event).count ?? 1 },
+      { ...NAME, format: '', priority: 1 },
     ],
   ],
   [

@@ -8,6 +8,8 @@ import { startSimCluster } from '../../../src/sim/sim-cluster.ts';
  */
 export interface ContractCluster {
   kubeConfig: KubeConfig;
+  /** The kubeconfig file, for tools that read one (kubectl). */
+  kubeconfigPath: string;
   batch: BatchV1Api;
   core: CoreV1Api;
   namespace: string;
@@ -19,14 +21,17 @@ export interface ContractCluster {
 export async function connectContractCluster(fileTag: string): Promise<ContractCluster> {
   const kubeconfigPath = process.env['KUBEDISPATCH_CONTRACT_KUBECONFIG'];
   let kubeConfig: KubeConfig;
+  let kubeconfigFile: string;
   let stopBackend = async (): Promise<void> => undefined;
   if (kubeconfigPath) {
     kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kubeconfigPath);
+    kubeconfigFile = kubeconfigPath;
   } else {
     // A short failure backoff keeps retry tests quick; every other behaviour is Kubernetes' own.
     const sim = await startSimCluster({ podFailureBackoffMs: 50 });
     kubeConfig = sim.kubeConfig;
+    kubeconfigFile = sim.kubeconfigPath;
     stopBackend = () => sim.stop();
   }
   const batch = kubeConfig.makeApiClient(BatchV1Api);
@@ -35,6 +40,7 @@ export async function connectContractCluster(fileTag: string): Promise<ContractC
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   return {
     kubeConfig,
+    kubeconfigPath: kubeconfigFile,
     batch,
     core,
     namespace,
