@@ -92,6 +92,17 @@ function eventSourceCell(event: KubeObject): string {
   return host ? `${component}, ${host}` : component;
 }
 
+function jobContainers(job: KubeObject): Array<{ name?: string; image?: string }> {
+  return (job['spec'] as { template?: { spec?: { containers?: Array<{ name?: string; image?: string }> } } }).template?.spec?.containers ?? [];
+}
+
+/** The Job's selector as `key=value,…` sorted by key, as the API server formats a match-labels selector. */
+function jobSelectorCell(job: KubeObject): string {
+  const matchLabels = (job['spec'] as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {};
+  const pairs = Object.entries(matchLabels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return pairs.length ? pairs.map(([key, value]) => `${key}=${value}`).join(',') : '<none>';
+}
+
 const NAME: Column = { name: 'Name', type: 'string', format: 'name', priority: 0, cell: (object) => object.metadata.name };
 const AGE: Column = { name: 'Age', type: 'string', priority: 0, cell: (object, now) => age(object.metadata.creationTimestamp, now) };
 
@@ -106,6 +117,8 @@ const COLUMNS = new Map<ResourceType, Column[]>([
       AGE,
       { name: 'IP', type: 'string', priority: 1, cell: (pod) => (pod['status'] as { podIP?: string } | undefined)?.podIP ?? '<none>' },
       { name: 'Node', type: 'string', priority: 1, cell: (pod) => (pod['spec'] as { nodeName?: string }).nodeName ?? '<none>' },
+      { name: 'Nominated Node', type: 'string', priority: 1, cell: () => '<none>' },
+      { name: 'Readiness Gates', type: 'string', priority: 1, cell: () => '<none>' },
     ],
   ],
   [
@@ -136,6 +149,9 @@ const COLUMNS = new Map<ResourceType, Column[]>([
       },
       { name: 'Duration', type: 'string', priority: 0, cell: jobDuration },
       AGE,
+      { name: 'Containers', type: 'string', priority: 1, cell: (job) => jobContainers(job).map((container) => container.name).join(',') },
+      { name: 'Images', type: 'string', priority: 1, cell: (job) => jobContainers(job).map((container) => container.image).join(',') },
+      { name: 'Selector', type: 'string', priority: 1, cell: jobSelectorCell },
     ],
   ],
 ]);

@@ -107,6 +107,15 @@ describe.skipIf(!KUBECTL)('kubectl', () => {
     expect(rows.find((row) => row[0] === cluster.namespace)?.slice(0, 4)).toEqual([cluster.namespace, JOB, 'Complete', '1/1']);
   });
 
+  it('adds the wide columns with -o wide', async () => {
+    const jobs = tableRows((await kubectl('get', 'jobs', '-n', cluster.namespace, '-o', 'wide')).stdout);
+    expect(jobs[0]).toEqual(['NAME', 'STATUS', 'COMPLETIONS', 'DURATION', 'AGE', 'CONTAINERS', 'IMAGES', 'SELECTOR']);
+    expect(jobs[1]?.slice(5)).toEqual(['main', 'registry.example/kubedispatch/contract:1.0', expect.stringMatching(/^batch\.kubernetes\.io\/controller-uid=[0-9a-f-]{36}$/)]);
+    const pods = tableRows((await kubectl('get', 'pods', '-n', cluster.namespace, '-o', 'wide')).stdout);
+    expect(pods[0]).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']);
+    expect(pods[1]?.slice(7)).toEqual(['<none>', '<none>']);
+  });
+
   it("prints the pod's log (logs job/NAME)", async () => {
     expect(await kubectl('logs', '-n', cluster.namespace, `job/${JOB}`)).toMatchObject({ code: 0, stdout: `${LOG_LINE}\n` });
   });
