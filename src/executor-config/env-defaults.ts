@@ -14,13 +14,13 @@ const RESOURCE_VARS: readonly { kind: ResourceKind; resource: 'cpu' | 'memory'; 
   { kind: 'limits', resource: 'memory', suffix: 'LIMITS_MEMORY' },
 ];
 
-/** A maximum from `K8S_EXECUTOR_MAX_RESOURCE_*`: the value as written, its number, and the variable. */
+/** A maximum from `K8S_EXECUTOR_MAX_RESOURCE_*`: the value as written, its exact amount (nano-units, see quantity.ts), and the variable. */
 export interface ResourceMaximum {
   kind: ResourceKind;
   resource: 'cpu' | 'memory';
   variable: string;
   text: string;
-  amount: number;
+  amount: bigint;
 }
 
 /**
@@ -51,11 +51,11 @@ export function readResourceMaximums(env: Env, problems: ProblemList): ResourceM
   });
 }
 
-function readQuantityVar(env: Env, variable: string, problems: ProblemList): { text: string; amount: number } | undefined {
+function readQuantityVar(env: Env, variable: string, problems: ProblemList): { text: string; amount: bigint } | undefined {
   const text = env[variable]?.trim();
   if (!text) return undefined;
   const amount = parseQuantity(text);
-  if (amount !== undefined && amount >= 0) return { text, amount };
+  if (amount !== undefined && amount >= 0n) return { text, amount };
   problems.error(ENVIRONMENT, variable, `"${text}" is not a resource quantity: expected ${QUANTITY_EXPECTATION}`);
   return undefined;
 }

@@ -1,6 +1,7 @@
 import type { ConfigProblem } from '../errors/config-problem.ts';
 import { leavesOf } from './leaves.ts';
 import { joinKeyPath } from './locate.ts';
+import { sameQuantity } from './quantity.ts';
 import { sameValue } from './same-value.ts';
 import type { ConfigLayer, Policy } from './types.ts';
 
@@ -17,11 +18,18 @@ export function policyConflicts(policy: Policy, userLayers: readonly ConfigLayer
     return enforced.flatMap(({ path, value }): ConfigProblem[] => {
       if (!userValues.has(path)) return [];
       const userValue = userValues.get(path);
-      if (sameValue(userValue, value)) return [];
+      if (sameSetting(path, userValue, value)) return [];
       const both = `${JSON.stringify(userValue)} here, ${JSON.stringify(value)} in the policy ${policy.file}`;
       return [policy.strictConflicts
         ? { severity: 'error', file: layer.file, keyPath: joinKeyPath(layer.keyPath, path), message: `conflicts with the enforced policy (${both}); remove it or use the policy's value (strict_conflicts is on)` }
         : { severity: 'warning', file: layer.file, keyPath: joinKeyPath(layer.keyPath, path), message: `overridden by the enforced policy (${both}); the policy's value is used` }];
     });
   });
+}
+
+/** Resource amounts are quantities: `1024Mi` asks for exactly what a policy's `1Gi` enforces. */
+const RESOURCE_QUANTITY = /^container\.resources\.(limits|requests)\./;
+
+function sameSetting(path: string, userValue: unknown, policyValue: unknown): boolean {
+  return RESOURCE_QUANTITY.test(path) ? sameQuantity(userValue, policyValue) : sameValue(userValue, policyValue);
 }

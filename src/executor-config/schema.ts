@@ -26,7 +26,7 @@ const quantity: CustomType = (value, path, where) => {
   const text = normaliseString(value, path, where);
   if (text === undefined) return undefined;
   const amount = parseQuantity(text);
-  if (amount !== undefined && amount >= 0) return text;
+  if (amount !== undefined && amount >= 0n) return text;
   where.problems.error(where.file, path, `${JSON.stringify(text)} is not a resource quantity: expected ${QUANTITY_EXPECTATION}`);
   return undefined;
 };

@@ -160,6 +160,16 @@ describe('policy conflicts', () => {
     expect(render({ policy: { ...enforced(true), enabled: false }, block: { resource_limits: { cpu: '2' } } }).warnings).toEqual([]);
   });
 
+  it('compare resource amounts as quantities, not as text', () => {
+    const policy = (strict: boolean) => ({ enforce: true, strict_conflicts: strict, resource_limits: { memory: '1Gi', cpu: '0.5' } });
+    const same = { resource_limits: { memory: '1024Mi', cpu: '500m' } };
+    expect(renderProblems({ policy: policy(true), project: same })).toEqual([]);
+    expect(render({ policy: policy(false), project: same }).warnings).toEqual([]);
+    expect(renderProblems({ policy: policy(true), project: { resource_limits: { memory: '1G' } } })).toEqual([
+      expect.objectContaining({ severity: 'error', keyPath: 'k8s_executor_config.container.resources.limits.memory' }),
+    ]);
+  });
+
   it('compare named items one by one', () => {
     const policy = { enforce: true, strict_conflicts: true, container: { env: [{ name: 'REGION', value: 'eu' }] } };
     expect(renderProblems({ policy, block: { container: { env: [{ name: 'OTHER', value: 'x' }, { name: 'REGION', value: 'eu' }] } } })).toEqual([]);
@@ -198,6 +208,16 @@ describe('guardrails', () => {
   it('refuse a request above its limit', () => {
     expect(renderProblems({ block: { resource_limits: { cpu: '500m' }, resource_requests: { cpu: '1' } } }).map((p) => p.message)).toEqual([
       'cpu request "1" is above its limit "500m"; expected a request at most the limit',
+    ]);
+  });
+
+  // 700 × 0.001 is 0.7000000000000001 in floating point; quantities are compared exactly.
+  it('compare equal quantities in different notations as equal', () => {
+    expect(renderProblems({ env: { K8S_EXECUTOR_MAX_RESOURCE_LIMITS_CPU: '0.7' }, block: { resource_limits: { cpu: '700m' } } })).toEqual([]);
+    expect(renderProblems({ env: { K8S_EXECUTOR_MAX_RESOURCE_LIMITS_MEMORY: '1Gi' }, block: { resource_limits: { memory: '1024Mi' } } })).toEqual([]);
+    expect(renderProblems({ block: { resource_limits: { cpu: '0.7' }, resource_requests: { cpu: '700m' } } })).toEqual([]);
+    expect(renderProblems({ env: { K8S_EXECUTOR_MAX_RESOURCE_LIMITS_CPU: '0.7' }, block: { resource_limits: { cpu: '701m' } } }).map((p) => p.message)).toEqual([
+      'cpu limits "701m" is above the maximum "0.7" set by K8S_EXECUTOR_MAX_RESOURCE_LIMITS_CPU',
     ]);
   });
 });
