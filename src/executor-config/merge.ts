@@ -25,7 +25,10 @@ export function mergeAt(higher: unknown, lower: unknown, path: string): unknown 
   return higher;
 }
 
-/** Keeps the lower layer's order (so `$(VAR)` references in env still resolve) and appends new names. */
+/**
+ * Keeps the lower layer's order (so `$(VAR)` references in env still resolve) and appends new names.
+ * Every item has a name of its own within its layer: schema.ts refuses nameless and repeated ones.
+ */
 export function mergeByName(higher: readonly unknown[], lower: readonly unknown[]): unknown[] {
   const higherByName = new Map(higher.map((item) => [itemName(item), item]));
   const merged = lower.map((item) => higherByName.get(itemName(item)) ?? item);

@@ -1,7 +1,7 @@
-import { isPlainObject } from '../project/input-shape.ts';
+import { isPlainObject, itemPath } from '../project/input-shape.ts';
 import { isDnsLabel, isDnsSubdomain, isLabelValue, isQualifiedName } from './k8s-names.ts';
 import { parseQuantity, QUANTITY_EXPECTATION } from './quantity.ts';
-import { attributesOf, normaliseMap, normaliseObject, normaliseString, reportType } from './shape.ts';
+import { attributesOf, normaliseAs, normaliseMap, normaliseObject, normaliseString, reportType } from './shape.ts';
 import type { Attribute, CustomType, TypeRegistry, Where } from './shape.ts';
 
 /**
@@ -47,17 +47,52 @@ function keyedMap(valueType: string): CustomType {
   };
 }
 
+/**
+ * A list whose items merge across layers by `name` (see merge.ts): an item without a name would be
+ * lost in that merge and a name used twice in one layer would leave the winner to chance, so both
+ * are refused here, with the other shape errors, rather than dropped silently later.
+ */
+function namedList(key: string, item: CustomType): CustomType {
+  const anItem = `${/^[aeiou]/.test(key) ? 'an' : 'a'} ${key} item`;
+  return (value, path, where, registry) => {
+    if (!Array.isArray(value)) return reportType(value, 'a list', path, where);
+    const firstIndexOf = new Map<string, number>();
+    const items: unknown[] = [];
+    value.forEach((raw, index) => {
+      const at = itemPath(path, index);
+      const reported = where.problems.items.length;
+      const normalised = item(raw, at, where, registry);
+      // An item that is wrong in itself has been reported already; its name says nothing more.
+      if (normalised === undefined || where.problems.items.length > reported) return;
+      const name = isPlainObject(normalised) ? normalised['name'] : undefined;
+      const first = typeof name === 'string' ? firstIndexOf.get(name) : undefined;
+      if (typeof name !== 'string' || name === '') {
+        where.problems.error(where.file, at, `${anItem} needs a name (items of ${key} merge by name)`);
+      } else if (first !== undefined) {
+        where.problems.error(where.file, at, `the name ${JSON.stringify(name)} is also used by ${key}[${first}]; expected each ${key} item to have its own name (items of ${key} merge by name)`);
+      } else {
+        firstIndexOf.set(name, index);
+        items.push(normalised);
+      }
+    });
+    return items;
+  };
+}
+
+const ofType = (type: string): CustomType => (value, path, where, registry) => normaliseAs(value, type, path, where, registry);
+
+const secretName: CustomType = (item, path, where) => {
+  const name = isPlainObject(item) && Object.keys(item).length === 1 ? item['name'] : item;
+  if (typeof name === 'string' && isDnsSubdomain(name)) return { name };
+  return reportType(item, 'a secret name (string) or {name: <secret name>}', path, where);
+};
+const secretList = namedList('image_pull_secrets', secretName);
+
 /** Mage accepts one secret name as a string; the API wants a list of `{name}`. */
-const imagePullSecrets: CustomType = (value, path, where) => {
-  const items = Array.isArray(value) ? value : [value];
-  const secrets: { name: string }[] = [];
-  items.forEach((item, index) => {
-    const itemPath = Array.isArray(value) ? `${path}[${index}]` : path;
-    const name = isPlainObject(item) && Object.keys(item).length === 1 ? item['name'] : item;
-    if (typeof name === 'string' && isDnsSubdomain(name)) secrets.push({ name });
-    else reportType(item, 'a secret name (string) or {name: <secret name>}', itemPath, where);
-  });
-  return secrets;
+const imagePullSecrets: CustomType = (value, path, where, registry) => {
+  if (Array.isArray(value)) return secretList(value, path, where, registry);
+  const secret = secretName(value, path, where, registry);
+  return secret === undefined ? undefined : [secret];
 };
 
 function oneOf(...allowed: string[]): CustomType {
@@ -73,6 +108,9 @@ const custom: Record<string, CustomType> = {
   DnsLabel: named(isDnsLabel, 'a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit)'),
   DnsSubdomain: named(isDnsSubdomain, 'a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)'),
   ImagePullSecrets: imagePullSecrets,
+  EnvList: namedList('env', ofType('V1EnvVar')),
+  VolumeList: namedList('volumes', ofType('V1Volume')),
+  VolumeMountList: namedList('volume_mounts', ofType('V1VolumeMount')),
   ImagePullPolicy: oneOf('Always', 'IfNotPresent', 'Never'),
   JobRestartPolicy: oneOf('Never', 'OnFailure'),
 };
@@ -86,6 +124,7 @@ const attributeOverrides: Record<string, string> = {
   'V1PodSpec.nodeSelector': 'Labels',
   'V1PodSpec.serviceAccountName': 'DnsSubdomain',
   'V1PodSpec.imagePullSecrets': 'ImagePullSecrets',
+  'V1PodSpec.volumes': 'VolumeList',
   'V1PodSpec.restartPolicy': 'JobRestartPolicy',
 };
 
@@ -96,6 +135,8 @@ function modelFieldsExcept(registry: TypeRegistry, model: string, ...excluded: s
   if (!attributes) throw new Error(`the Kubernetes client has no model ${model}`);
   return attributes.filter((attribute) => !excluded.includes(attribute.name));
 }
+
+const NAMED_CONTAINER_LISTS: Readonly<Record<string, string>> = { env: 'EnvList', volumeMounts: 'VolumeMountList' };
 
 const base: TypeRegistry = { objects: {}, custom, attributeOverrides };
 
@@ -108,8 +149,8 @@ const executorConfigFields: Attribute[] = [
   field('metadata', 'ExecutorMetadata'),
   // The renderer owns the container list and the pod template; everything else in them is the user's.
   field('pod', 'ExecutorPod'),
-  field('container', 'V1Container'),
-  field('containerConfig', 'V1Container'),
+  field('container', 'ExecutorContainer'),
+  field('containerConfig', 'ExecutorContainer'),
   field('job', 'ExecutorJob'),
 ];
 
@@ -119,6 +160,8 @@ export const executorConfigRegistry: TypeRegistry = {
     ExecutorConfig: executorConfigFields,
     ExecutorMetadata: [field('labels', 'Labels'), field('annotations', 'Annotations'), field('namespace', 'DnsLabel')],
     ExecutorPod: modelFieldsExcept(base, 'V1PodSpec', 'containers'),
+    // Only the job's own container merges env and volume_mounts by name; init containers' lists are plain.
+    ExecutorContainer: modelFieldsExcept(base, 'V1Container').map((attribute) => ({ ...attribute, type: NAMED_CONTAINER_LISTS[attribute.name] ?? attribute.type })),
     ExecutorJob: modelFieldsExcept(base, 'V1JobSpec', 'template'),
     Policy: [field('enabled', 'boolean'), field('enforce', 'boolean'), field('strictConflicts', 'boolean'), ...executorConfigFields],
   },

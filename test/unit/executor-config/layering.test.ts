@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { render, renderProblems } from '../support/mage-project.ts';
+import { problemsOf, render, renderProblems } from '../support/mage-project.ts';
 import type { Scenario } from '../support/mage-project.ts';
 
 /** Each layer sets the scheduler name to its own name, so the rendered value says who won. */
@@ -97,6 +97,16 @@ describe('merge rules', () => {
     expect(pod?.imagePullSecrets).toEqual([{ name: 'reg-a' }, { name: 'reg-b' }, { name: 'reg-c' }]);
     expect(pod?.containers[0]?.env).toEqual([{ name: 'A', value: 'project' }, { name: 'B', value: 'block' }, { name: 'C', value: 'block' }]);
     expect(pod?.containers[0]?.volumeMounts).toEqual([{ name: 'data', mountPath: '/b' }]);
+  });
+
+  it('refuses items without a name in every layer instead of losing them in that merge', () => {
+    const nameless = { container: { env: [{ value: 'x' }] } };
+    const keyPaths = (scenario: Scenario) => problemsOf(() => render(scenario)).map((p) => `${p.keyPath}: ${p.message.replace(/ \(line \d+\)$/, '')}`);
+    const expected = (prefix: string) => [`${prefix}container.env[0]: an env item needs a name (items of env merge by name)`];
+    expect(keyPaths({ block: nameless })).toEqual(expected('blocks[0].executor_config.'));
+    expect(keyPaths({ project: nameless })).toEqual(expected('k8s_executor_config.'));
+    expect(keyPaths({ template: nameless })).toEqual(expected(''));
+    expect(keyPaths({ policy: { enforce: true, ...nameless } })).toEqual(expected(''));
   });
 
   it('replaces other lists whole: tolerations, command, args, affinity terms', () => {

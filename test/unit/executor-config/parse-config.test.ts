@@ -106,6 +106,16 @@ resource_limits: {nvidia.com/gpu: 1, ephemeral_storage_x: 1Gi}
     ['bad image pull secret', 'pod: {image_pull_secrets: [{secret: x}]}', 'error k8s_executor_config.pod.image_pull_secrets[0]: expected a secret name (string) or {name: <secret name>}, got a mapping'],
     ['prototype key in a data map', 'metadata: {labels: {__proto__: x}}', 'error k8s_executor_config.metadata.labels.__proto__: "__proto__" is not allowed as a key'],
     ['not a mapping at all', '"just text"', 'error k8s_executor_config: expected a mapping, got the string "just text"'],
+    // env, volumes, volume_mounts and image_pull_secrets merge by name: every item needs its own.
+    ['no item name in env', 'container: {env: [{name: A, value: "1"}, {value: "2"}]}', 'error k8s_executor_config.container.env[1]: an env item needs a name (items of env merge by name)'],
+    ['no item name in container_config.env', 'container_config: {env: [{value: "2"}]}', 'error k8s_executor_config.container_config.env[0]: an env item needs a name (items of env merge by name)'],
+    ['an empty item name in env', 'container: {env: [{name: "", value: "2"}]}', 'error k8s_executor_config.container.env[0]: an env item needs a name (items of env merge by name)'],
+    ['no item name in volume_mounts', 'container: {volume_mounts: [{mount_path: /data}]}', 'error k8s_executor_config.container.volume_mounts[0]: a volume_mounts item needs a name (items of volume_mounts merge by name)'],
+    ['no item name in volumes', 'pod: {volumes: [{empty_dir: {}}]}', 'error k8s_executor_config.pod.volumes[0]: a volumes item needs a name (items of volumes merge by name)'],
+    ['an item name twice in env', 'container: {env: [{name: A, value: "1"}, {name: B, value: "1"}, {name: A, value: "2"}]}', 'error k8s_executor_config.container.env[2]: the name "A" is also used by env[0]; expected each env item to have its own name (items of env merge by name)'],
+    ['an item name twice in volume_mounts', 'container: {volume_mounts: [{name: v, mount_path: /a}, {name: v, mount_path: /b}]}', 'error k8s_executor_config.container.volume_mounts[1]: the name "v" is also used by volume_mounts[0]; expected each volume_mounts item to have its own name (items of volume_mounts merge by name)'],
+    ['an item name twice in volumes', 'pod: {volumes: [{name: v, empty_dir: {}}, {name: v, empty_dir: {}}]}', 'error k8s_executor_config.pod.volumes[1]: the name "v" is also used by volumes[0]; expected each volumes item to have its own name (items of volumes merge by name)'],
+    ['an item name twice in image_pull_secrets', 'pod: {image_pull_secrets: [s, {name: s}]}', 'error k8s_executor_config.pod.image_pull_secrets[1]: the name "s" is also used by image_pull_secrets[0]; expected each image_pull_secrets item to have its own name (items of image_pull_secrets merge by name)'],
   ])('%s', (_name, yaml, expected) => {
     const { config, problems } = parse(yaml);
     expect(config).toBeUndefined();
@@ -126,6 +136,28 @@ resource_limits: {nvidia.com/gpu: 1, ephemeral_storage_x: 1Gi}
     ['a list of {name}', '[{name: a}]', [{ name: 'a' }]],
   ])('image_pull_secrets as %s renders as a list of {name}', (_name, yaml, expected) => {
     expect(parseOk(`pod: {image_pull_secrets: ${yaml}}`)?.pod?.imagePullSecrets).toEqual(expected);
+  });
+});
+
+describe('lists merged by name', () => {
+  it('report a name of the wrong type once, as a type error', () => {
+    expect(parse('container: {env: [{name: [A], value: "1"}]}').problems).toEqual([
+      'error k8s_executor_config.container.env[0].name: expected a string, got a list',
+    ]);
+  });
+
+  it('allow the same name in container and container_config, which overlay each other', () => {
+    expect(parseOk('container: {env: [{name: A, value: "1"}]}\ncontainer_config: {env: [{name: A, value: "2"}]}')?.container?.env).toEqual([{ name: 'A', value: '2' }]);
+  });
+
+  it('leave init containers\' lists to the API: they are replaced whole, never merged by name', () => {
+    expect(parseOk('pod: {init_containers: [{name: i, env: [{name: A, value: "1"}, {name: A, value: "2"}]}]}')?.pod?.initContainers).toHaveLength(1);
+  });
+
+  it('apply to policy files too', () => {
+    const problems = new ProblemList();
+    expect(parsePolicy(parseYaml('enforce: true\ncontainer: {env: [{value: x}]}', 'p.yaml'), 'p.yaml', problems)).toBeUndefined();
+    expect(problems.items).toEqual([{ severity: 'error', file: 'p.yaml', keyPath: 'container.env[0]', message: 'an env item needs a name (items of env merge by name)' }]);
   });
 });
 
