@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import convict from 'convict';
 import { load } from 'js-yaml';
 import type { Env } from './env.ts';
+import { naturalInt, nonNegativeNumber, positiveInt, strictBoolean } from './formats.ts';
 
 convict.addParser({ extension: ['yml', 'yaml'], parse: (text: string) => load(text) });
-
-const positiveInt = 'nat';
 
 /**
  * Service settings (not pipeline configuration): where Redis is, how hard to push the API server,
@@ -51,20 +50,20 @@ const schema = {
   },
   limits: {
     maxActiveJobs: {
-      doc: 'Cluster-wide cap on Jobs that are active at once, shared by all dispatchers',
+      doc: 'Cluster-wide cap on Jobs that are active at once, shared by all dispatchers (at least 1: with 0 nothing would ever run)',
       format: positiveInt,
       default: 1000,
       env: 'KUBEDISPATCH_MAX_ACTIVE_JOBS',
     },
     maxActiveJobsPerNamespace: {
       doc: 'Optional cap on active Jobs per namespace (0 = no cap)',
-      format: positiveInt,
+      format: naturalInt,
       default: 0,
       env: 'KUBEDISPATCH_MAX_ACTIVE_JOBS_PER_NAMESPACE',
     },
     apiQps: {
-      doc: 'Token bucket refill rate for Job-creating API requests, shared by all dispatchers',
-      format: Number,
+      doc: 'Token bucket refill rate for Job-creating API requests, shared by all dispatchers (0: no limit)',
+      format: nonNegativeNumber,
       default: 20,
       env: 'KUBEDISPATCH_API_QPS',
     },
@@ -117,8 +116,8 @@ const schema = {
       env: 'KUBEDISPATCH_API_RETRY_MAX_MS',
     },
     apiRetryDeadlineMs: {
-      doc: 'Give up on transient API errors for one Job creation after this long (the block run then fails with the last error)',
-      format: positiveInt,
+      doc: 'Give up on transient API errors for one Job creation after this long (the block run then fails with the last error); 0: no retries',
+      format: naturalInt,
       default: 300_000,
       env: 'KUBEDISPATCH_API_RETRY_DEADLINE_MS',
     },
@@ -144,7 +143,7 @@ const schema = {
       doc:
         "In a cluster, Jobs take image, env, env_from, volume mounts, node selector, tolerations and image pull secrets from the dispatcher's own pod where their config is silent " +
         "(as Mage's Jobs from its server pod); turn off unless the dispatcher runs in the Mage server's pod: its own env and mounts (REDIS_URL, the auth token) would reach every Job",
-      format: Boolean,
+      format: strictBoolean,
       default: true,
       env: 'KUBEDISPATCH_OWN_POD_DEFAULTS',
     },
@@ -169,8 +168,8 @@ const schema = {
       env: 'KUBEDISPATCH_POD_START_TIMEOUT_MS',
     },
     pullErrorGraceMs: {
-      doc: 'Grace before image pull and container config errors fail a block run',
-      format: positiveInt,
+      doc: 'Grace before image pull and container config errors fail a block run (0: fail at once)',
+      format: naturalInt,
       default: 30_000,
       env: 'KUBEDISPATCH_PULL_ERROR_GRACE_MS',
     },
@@ -181,14 +180,14 @@ const schema = {
       env: 'KUBEDISPATCH_WATCHER_LEASE_TTL_MS',
     },
     logTailLines: {
-      doc: 'Log lines of a failed container kept with the block run',
-      format: positiveInt,
+      doc: 'Log lines of a failed container kept with the block run (0: none)',
+      format: naturalInt,
       default: 50,
       env: 'KUBEDISPATCH_LOG_TAIL_LINES',
     },
     deleteFinishedJobs: {
       doc: 'Delete finished Jobs (propagation Background) once their outcome is stored, unless ttl_seconds_after_finished is set',
-      format: Boolean,
+      format: strictBoolean,
       default: true,
       env: 'KUBEDISPATCH_DELETE_FINISHED_JOBS',
     },
@@ -215,7 +214,7 @@ const schema = {
     },
     uiWritable: {
       doc: 'Let Bull Board at /ui retry, promote and remove queue jobs (read-only by default: such changes bypass the run store)',
-      format: Boolean,
+      format: strictBoolean,
       default: false,
       env: 'KUBEDISPATCH_UI_WRITABLE',
     },

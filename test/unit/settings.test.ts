@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSettings, SettingsError } from '../../src/config/settings.ts';
+import { loadSettings, SettingsError, type Settings } from '../../src/config/settings.ts';
 
 function yamlFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'kd-settings-'));
@@ -36,6 +36,75 @@ describe('loadSettings', () => {
   it("takes Jobs' defaults from the dispatcher's own pod unless told not to", () => {
     expect(loadSettings({}).dispatcher.ownPodDefaults).toBe(true);
     expect(loadSettings({ KUBEDISPATCH_OWN_POD_DEFAULTS: 'false' }).dispatcher.ownPodDefaults).toBe(false);
+  });
+
+  describe('boolean settings', () => {
+    const booleans = [
+      ['dispatcher', 'ownPodDefaults', 'KUBEDISPATCH_OWN_POD_DEFAULTS'],
+      ['watcher', 'deleteFinishedJobs', 'KUBEDISPATCH_DELETE_FINISHED_JOBS'],
+      ['http', 'uiWritable', 'KUBEDISPATCH_UI_WRITABLE'],
+    ] as const;
+    const value = (settings: Settings, group: (typeof booleans)[number][0], key: string) => (settings[group] as Record<string, unknown>)[key];
+
+    it.each(booleans)('%s.%s takes true, false, 1 and 0 in any case from %s', (group, key, envVar) => {
+      for (const text of ['true', 'TRUE', 'True', '1', ' 1 ']) expect(value(loadSettings({ [envVar]: text }), group, key)).toBe(true);
+      for (const text of ['false', 'FALSE', 'False', '0']) expect(value(loadSettings({ [envVar]: text }), group, key)).toBe(false);
+    });
+
+    it.each(booleans)('%s.%s rejects anything else from %s, naming the key, the env var and the accepted values', (group, key, envVar) => {
+      for (const text of ['no', 'yes', 'maybe', 'off', '', '2']) {
+        expect(() => loadSettings({ [envVar]: text })).toThrow(SettingsError);
+        expect(() => loadSettings({ [envVar]: text })).toThrow(`${group}.${key}: must be a boolean: true, false, 1 or 0 (any case) (env ${envVar})`);
+      }
+    });
+
+    it('keeps YAML booleans and rejects YAML words that are not booleans', () => {
+      expect(loadSettings({}, yamlFile('http:\n  uiWritable: true\ndispatcher:\n  ownPodDefaults: false\n'))).toMatchObject({
+        http: { uiWritable: true },
+        dispatcher: { ownPodDefaults: false },
+      });
+      // YAML 1.2 reads `no` as a string, which a boolean setting must not take for true.
+      expect(() => loadSettings({}, yamlFile('http:\n  uiWritable: no\n'))).toThrow(/http\.uiWritable: must be a boolean/);
+      expect(() => loadSettings({}, yamlFile('http:\n  uiWritable: 2\n'))).toThrow(/http\.uiWritable: must be a boolean/);
+    });
+  });
+
+  describe('numeric settings', () => {
+    it('rejects 0 where it would stop the service, naming the key and the env var', () => {
+      const cases = {
+        KUBEDISPATCH_DISPATCHER_CONCURRENCY: 'limits.dispatcherConcurrency',
+        KUBEDISPATCH_MAX_ACTIVE_JOBS: 'limits.maxActiveJobs',
+        KUBEDISPATCH_CREATE_CONCURRENCY: 'dispatcher.createConcurrency',
+        KUBEDISPATCH_API_BURST: 'limits.apiBurst',
+        KUBEDISPATCH_WATCHER_LEASE_TTL_MS: 'watcher.leaseTtlMs',
+        KUBEDISPATCH_OUTCOME_POLL_MS: 'dispatcher.outcomePollMs',
+      };
+      for (const [envVar, key] of Object.entries(cases)) {
+        expect(() => loadSettings({ [envVar]: '0' })).toThrow(`${key}: must be an integer of at least 1 (env ${envVar})`);
+        expect(() => loadSettings({ [envVar]: '-3' })).toThrow(key);
+        expect(() => loadSettings({ [envVar]: 'many' })).toThrow(key);
+      }
+      expect(() => loadSettings({}, yamlFile('limits:\n  maxActiveJobs: 0\n'))).toThrow(/limits\.maxActiveJobs: must be an integer of at least 1/);
+    });
+
+    it('takes 0 where it has a meaning', () => {
+      const settings = loadSettings({
+        KUBEDISPATCH_MAX_ACTIVE_JOBS_PER_NAMESPACE: '0',
+        KUBEDISPATCH_API_QPS: '0',
+        KUBEDISPATCH_API_RETRY_DEADLINE_MS: '0',
+        KUBEDISPATCH_PULL_ERROR_GRACE_MS: '0',
+        KUBEDISPATCH_LOG_TAIL_LINES: '0',
+      });
+      expect(settings.limits).toMatchObject({ maxActiveJobsPerNamespace: 0, apiQps: 0 });
+      expect(settings.dispatcher.apiRetryDeadlineMs).toBe(0);
+      expect(settings.watcher).toMatchObject({ pullErrorGraceMs: 0, logTailLines: 0 });
+    });
+
+    it('takes a fractional API rate but no negative or non-numeric one', () => {
+      expect(loadSettings({ KUBEDISPATCH_API_QPS: '0.5' }).limits.apiQps).toBe(0.5);
+      expect(() => loadSettings({ KUBEDISPATCH_API_QPS: '-1' })).toThrow(/limits\.apiQps: must be a number of at least 0 \(env KUBEDISPATCH_API_QPS\)/);
+      expect(() => loadSettings({ KUBEDISPATCH_API_QPS: 'fast' })).toThrow(/limits\.apiQps/);
+    });
   });
 
   it('config/kubedispatch.yaml, the example listing every setting, holds the defaults', () => {

@@ -1,0 +1,64 @@
+import convict from 'convict';
+
+/**
+ * Strict convict formats for the settings schema. Convict's own `Boolean` turns every env value but
+ * "false" into true (so `KUBEDISPATCH_UI_WRITABLE=0` made Bull Board writable), its `nat` accepts 0
+ * and its `Number` accepts NaN; these formats reject such values with the key and its env var named.
+ */
+
+/** Env values (and strings in the file) a boolean setting accepts, compared case-insensitively. */
+export const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { true: true, '1': true, false: false, '0': false };
+
+/** The schema item convict passes to a format's validator; only its env var name is used. */
+interface SchemaItem {
+  env?: string;
+}
+
+/** Convict prefixes the key and appends the value; this adds where the value may have come from. */
+function fromEnv(item: SchemaItem | undefined): string {
+  return item?.env ? ` (env ${item.env})` : '';
+}
+
+function check(condition: boolean, message: string, item: SchemaItem | undefined): void {
+  if (!condition) throw new Error(`${message}${fromEnv(item)}`);
+}
+
+export const strictBoolean = 'strict-boolean';
+/** Counts, intervals and timeouts for which 0 would stop the service working (or spin). */
+export const positiveInt = 'positive-int';
+/** Integers whose 0 means something (no cap, no grace, no retries, no lines). */
+export const naturalInt = 'natural-int';
+export const nonNegativeNumber = 'non-negative-number';
+
+/** Leaves non-numeric text as it is, so validation reports it instead of a NaN. */
+function toNumber(text: string): number | string {
+  const trimmed = text.trim();
+  return trimmed !== '' && Number.isFinite(Number(trimmed)) ? Number(trimmed) : text;
+}
+
+convict.addFormats({
+  [strictBoolean]: {
+    coerce: (text: string) => BOOLEAN_WORDS[text.trim().toLowerCase()] ?? text,
+    validate(value: unknown, item?: SchemaItem) {
+      check(typeof value === 'boolean', `must be a boolean: true, false, 1 or 0 (any case)`, item);
+    },
+  },
+  [positiveInt]: {
+    coerce: toNumber,
+    validate(value: unknown, item?: SchemaItem) {
+      check(Number.isInteger(value) && (value as number) >= 1, 'must be an integer of at least 1', item);
+    },
+  },
+  [naturalInt]: {
+    coerce: toNumber,
+    validate(value: unknown, item?: SchemaItem) {
+      check(Number.isInteger(value) && (value as number) >= 0, 'must be an integer of at least 0', item);
+    },
+  },
+  [nonNegativeNumber]: {
+    coerce: toNumber,
+    validate(value: unknown, item?: SchemaItem) {
+      check(typeof value === 'number' && Number.isFinite(value) && value >= 0, 'must be a number of at least 0', item);
+    },
+  },
+});
