@@ -23,23 +23,35 @@ export interface ResourceMaximum {
   amount: bigint;
 }
 
+const NAMESPACE_VARIABLE = 'KUBE_NAMESPACE';
+const SERVICE_ACCOUNT_VARIABLE = 'K8S_EXECUTOR_DEFAULT_SERVICE_ACCOUNT_NAME';
+const defaultResourceVariable = (suffix: string): string => `K8S_EXECUTOR_DEFAULT_RESOURCE_${suffix}`;
+
 /**
  * The env-var layer: applies only where no higher layer sets a value (`KUBE_NAMESPACE`,
  * `K8S_EXECUTOR_DEFAULT_RESOURCE_*`, `K8S_EXECUTOR_DEFAULT_SERVICE_ACCOUNT_NAME`).
  */
 export function readEnvDefaults(env: Env, problems: ProblemList): ConfigLayer {
   const config: ExecutorConfig = {};
-  const namespace = readVar(env, 'KUBE_NAMESPACE', isDnsLabel, 'a DNS-1123 label such as my-namespace', problems);
+  const namespace = readVar(env, NAMESPACE_VARIABLE, isDnsLabel, 'a DNS-1123 label such as my-namespace', problems);
   if (namespace !== undefined) config.namespace = namespace;
-  const serviceAccountName = readVar(env, 'K8S_EXECUTOR_DEFAULT_SERVICE_ACCOUNT_NAME', isDnsSubdomain, 'a service account name', problems);
+  const serviceAccountName = readVar(env, SERVICE_ACCOUNT_VARIABLE, isDnsSubdomain, 'a service account name', problems);
   if (serviceAccountName !== undefined) config.pod = { serviceAccountName };
   const resources: Partial<Record<ResourceKind, Record<string, string>>> = {};
   for (const { kind, resource, suffix } of RESOURCE_VARS) {
-    const value = readQuantityVar(env, `K8S_EXECUTOR_DEFAULT_RESOURCE_${suffix}`, problems);
+    const value = readQuantityVar(env, defaultResourceVariable(suffix), problems);
     if (value !== undefined) resources[kind] = { ...resources[kind], [resource]: value.text };
   }
   if (resources.limits || resources.requests) config.container = { resources };
   return { name: 'env', file: ENVIRONMENT, keyPath: '', config };
+}
+
+/** The variable that sets a setting of the env-var layer (normalised path, as in ExecutorConfig), so problems can name it. */
+export function envVariableOf(path: string): string | undefined {
+  if (path === 'namespace') return NAMESPACE_VARIABLE;
+  if (path === 'pod.serviceAccountName') return SERVICE_ACCOUNT_VARIABLE;
+  const resourceVar = RESOURCE_VARS.find(({ kind, resource }) => path === `container.resources.${kind}.${resource}`);
+  return resourceVar && defaultResourceVariable(resourceVar.suffix);
 }
 
 /** Guardrails from `K8S_EXECUTOR_MAX_RESOURCE_{REQUESTS,LIMITS}_{CPU,MEMORY}`. */

@@ -1,7 +1,14 @@
+import { envVariableOf } from './env-defaults.ts';
 import type { ConfigLayer, ExecutorConfig } from './types.ts';
 
 export function joinKeyPath(base: string, path: string): string {
   return base && path ? `${base}.${path}` : base || path;
+}
+
+/** Where a layer sets the setting at `path`: the env var for the env-var layer, else the key path inside the layer's file. */
+export function settingKeyPath(layer: ConfigLayer, path: string): string {
+  const variable = layer.name === 'env' ? envVariableOf(path) : undefined;
+  return variable ?? joinKeyPath(layer.keyPath, path);
 }
 
 /**
@@ -12,5 +19,5 @@ export function locateSetting(
   layers: readonly ConfigLayer[], pick: (config: ExecutorConfig) => unknown, path: string,
 ): { file: string; keyPath: string } {
   const layer = layers.find((candidate) => pick(candidate.config) !== undefined);
-  return layer ? { file: layer.file, keyPath: joinKeyPath(layer.keyPath, path) } : { file: 'configuration', keyPath: path };
+  return layer ? { file: layer.file, keyPath: settingKeyPath(layer, path) } : { file: 'configuration', keyPath: path };
 }

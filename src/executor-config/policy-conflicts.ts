@@ -1,6 +1,6 @@
 import type { ConfigProblem } from '../errors/config-problem.ts';
 import { leavesOf } from './leaves.ts';
-import { joinKeyPath } from './locate.ts';
+import { settingKeyPath } from './locate.ts';
 import { sameQuantity } from './quantity.ts';
 import { sameValue } from './same-value.ts';
 import type { ConfigLayer, Policy } from './types.ts';
@@ -21,8 +21,8 @@ export function policyConflicts(policy: Policy, userLayers: readonly ConfigLayer
       if (sameSetting(path, userValue, value)) return [];
       const both = `${JSON.stringify(userValue)} here, ${JSON.stringify(value)} in the policy ${policy.file}`;
       return [policy.strictConflicts
-        ? { severity: 'error', file: layer.file, keyPath: joinKeyPath(layer.keyPath, path), message: `conflicts with the enforced policy (${both}); remove it or use the policy's value (strict_conflicts is on)` }
-        : { severity: 'warning', file: layer.file, keyPath: joinKeyPath(layer.keyPath, path), message: `overridden by the enforced policy (${both}); the policy's value is used` }];
+        ? { severity: 'error', file: layer.file, keyPath: settingKeyPath(layer, path), message: `conflicts with the enforced policy (${both}); remove it or use the policy's value (strict_conflicts is on)` }
+        : { severity: 'warning', file: layer.file, keyPath: settingKeyPath(layer, path), message: `overridden by the enforced policy (${both}); the policy's value is used` }];
     });
   });
 }

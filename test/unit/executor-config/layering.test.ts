@@ -208,7 +208,9 @@ describe('guardrails', () => {
     const [fromBlock] = renderProblems({ env: max, project: { resource_limits: { cpu: '1' } }, block: { resource_limits: { cpu: '3' } } });
     expect(fromBlock?.keyPath).toBe('blocks[0].executor_config.container.resources.limits.cpu');
     const [fromEnv] = renderProblems({ env: { ...max, K8S_EXECUTOR_DEFAULT_RESOURCE_LIMITS_CPU: '4' } });
-    expect(fromEnv).toMatchObject({ file: 'environment', keyPath: 'container.resources.limits.cpu' });
+    expect(fromEnv).toMatchObject({ file: 'environment', keyPath: 'K8S_EXECUTOR_DEFAULT_RESOURCE_LIMITS_CPU' });
+    const [requestFromEnv] = renderProblems({ env: { K8S_EXECUTOR_DEFAULT_RESOURCE_REQUESTS_MEMORY: '2Gi' }, block: { resource_limits: { memory: '1Gi' } } });
+    expect(requestFromEnv).toMatchObject({ file: 'environment', keyPath: 'K8S_EXECUTOR_DEFAULT_RESOURCE_REQUESTS_MEMORY' });
   });
 
   it('reject a bad maximum', () => {
