@@ -2,6 +2,7 @@ import type { ProblemList } from '../errors/config-problem.ts';
 import { childPath } from '../project/input-shape.ts';
 import { mergeAt } from './merge.ts';
 import { normaliseRawConfig } from './schema.ts';
+import { rememberWritten } from './written-keys.ts';
 import type { ContainerConfig, ExecutorConfig, PodConfig, Policy } from './types.ts';
 
 type Resources = Record<string, string>;
@@ -30,7 +31,9 @@ export function parseExecutorConfig(value: unknown, file: string, path: string, 
   const before = problems.items.length;
   const raw = normaliseRawConfig(value, 'ExecutorConfig', path, { file, problems }) as RawConfig | undefined;
   if (!raw || hasNewErrors(problems, before)) return undefined;
-  return foldRawConfig(raw, file, path, problems);
+  const config = foldRawConfig(raw, file, path, problems);
+  if (config) rememberWritten(config, value);
+  return config;
 }
 
 export function parsePolicy(value: unknown, file: string, problems: ProblemList): Policy | undefined {
@@ -40,6 +43,7 @@ export function parsePolicy(value: unknown, file: string, problems: ProblemList)
   const { enabled, enforce, strictConflicts, ...rest } = raw;
   const config = foldRawConfig(rest as RawConfig, file, '', problems);
   if (!config) return undefined;
+  rememberWritten(config, value);
   // A policy file exists to be applied; overriding users is opt-in (`enforce: true`).
   return { file, enabled: enabled !== false, enforce: enforce === true, strictConflicts: strictConflicts === true, config };
 }

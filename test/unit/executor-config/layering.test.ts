@@ -154,7 +154,7 @@ describe('policy conflicts', () => {
     expect(problems[0]).toMatchObject({
       severity: 'error',
       file: expect.stringMatching(/pipelines\/etl\/metadata\.yaml$/),
-      keyPath: 'blocks[0].executor_config.container.resources.limits.cpu',
+      keyPath: 'blocks[0].executor_config.resource_limits.cpu',
       message: expect.stringMatching(/^conflicts with the enforced policy \("2" here, "500m" in the policy \/.*file\.yaml\)/),
     });
   });
@@ -162,7 +162,7 @@ describe('policy conflicts', () => {
   it('without strict_conflicts, the policy wins and a warning says so', () => {
     const { job, warnings } = render({ policy: enforced(false), project: { resource_limits: { cpu: '2' } } });
     expect(job.spec?.template.spec?.containers[0]?.resources?.limits).toEqual({ cpu: '500m' });
-    expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', keyPath: 'k8s_executor_config.container.resources.limits.cpu', message: expect.stringMatching(/^overridden by the enforced policy/) })]);
+    expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', keyPath: 'k8s_executor_config.resource_limits.cpu', message: expect.stringMatching(/^overridden by the enforced policy/) })]);
   });
 
   it('are not reported when the policy only fills gaps or is disabled', () => {
@@ -176,7 +176,7 @@ describe('policy conflicts', () => {
     expect(renderProblems({ policy: policy(true), project: same })).toEqual([]);
     expect(render({ policy: policy(false), project: same }).warnings).toEqual([]);
     expect(renderProblems({ policy: policy(true), project: { resource_limits: { memory: '1G' } } })).toEqual([
-      expect.objectContaining({ severity: 'error', keyPath: 'k8s_executor_config.container.resources.limits.memory' }),
+      expect.objectContaining({ severity: 'error', keyPath: 'k8s_executor_config.resource_limits.memory' }),
     ]);
   });
 
@@ -184,7 +184,7 @@ describe('policy conflicts', () => {
     const policy = { enforce: true, strict_conflicts: true, container: { env: [{ name: 'REGION', value: 'eu' }] } };
     expect(renderProblems({ policy, block: { container: { env: [{ name: 'OTHER', value: 'x' }, { name: 'REGION', value: 'eu' }] } } })).toEqual([]);
     expect(renderProblems({ policy, block: { container: { env: [{ name: 'REGION', value: 'us' }] } } })).toEqual([
-      expect.objectContaining({ keyPath: 'blocks[0].executor_config.container.env[REGION]' }),
+      expect.objectContaining({ keyPath: 'blocks[0].executor_config.container.env[0]' }),
     ]);
   });
 });
@@ -206,7 +206,7 @@ describe('guardrails', () => {
 
   it('point at the layer that set the value, env defaults included', () => {
     const [fromBlock] = renderProblems({ env: max, project: { resource_limits: { cpu: '1' } }, block: { resource_limits: { cpu: '3' } } });
-    expect(fromBlock?.keyPath).toBe('blocks[0].executor_config.container.resources.limits.cpu');
+    expect(fromBlock?.keyPath).toBe('blocks[0].executor_config.resource_limits.cpu');
     const [fromEnv] = renderProblems({ env: { ...max, K8S_EXECUTOR_DEFAULT_RESOURCE_LIMITS_CPU: '4' } });
     expect(fromEnv).toMatchObject({ file: 'environment', keyPath: 'K8S_EXECUTOR_DEFAULT_RESOURCE_LIMITS_CPU' });
     const [requestFromEnv] = renderProblems({ env: { K8S_EXECUTOR_DEFAULT_RESOURCE_REQUESTS_MEMORY: '2Gi' }, block: { resource_limits: { memory: '1Gi' } } });

@@ -87,7 +87,7 @@ describe('renderBlockJob', () => {
       expect(metadata?.labels).toMatchObject({ team: 'x', 'kubedispatch.io/block': 'run_me' });
       expect(metadata?.annotations).toMatchObject({ 'sim.kubedispatch.io/duration': '2s' });
     }
-    expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', keyPath: 'blocks[0].executor_config.metadata.labels.kubedispatch.io/block' })]);
+    expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', keyPath: 'blocks[0].executor_config.metadata.labels."kubedispatch.io/block"' })]);
   });
 
   it('passes the rest of the pod, container and job spec through', () => {

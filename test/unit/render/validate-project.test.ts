@@ -38,7 +38,7 @@ describe('validateProject', () => {
       expect.stringMatching(/^error: <p>\/pipelines\/mixed\/metadata.yaml: blocks\[1\].executor_config.pod.node_selectr: unknown key "node_selectr"/),
       expect.stringMatching(/^error: <p>\/pipelines\/mixed\/metadata.yaml: blocks\[0\].executor_type: block "local" runs with executor type "local_python_force"/),
       expect.stringMatching(/^error: <p>\/pipelines\/renders\/metadata.yaml: blocks\[0\].executor_config.job_name_prefix: "X" cannot be part of a Job name/),
-      'error: <p>/metadata.yaml: k8s_executor_config.container.resources.limits.cpu: cpu limits "4" is above the maximum "2" set by K8S_EXECUTOR_MAX_RESOURCE_LIMITS_CPU',
+      'error: <p>/metadata.yaml: k8s_executor_config.resource_limits.cpu: cpu limits "4" is above the maximum "2" set by K8S_EXECUTOR_MAX_RESOURCE_LIMITS_CPU',
     ]));
     // The project-level guardrail problem is found once per rendered block but reported once.
     expect(problems.filter((line) => line.includes('above the maximum'))).toHaveLength(1);
@@ -68,7 +68,7 @@ describe('validateProject', () => {
 
   it('reports enforced policy overrides as warnings, and as errors with strict_conflicts', () => {
     const policy = (strict: boolean) => writeYaml({ enforce: true, strict_conflicts: strict, service_account_name: 'locked' });
-    expect(validateProject(example, { K8S_DEFAULT_CONFIG_PATH: policy(false) }, OPTIONS).map((p) => [p.severity, p.keyPath])).toEqual([['warning', 'k8s_executor_config.pod.serviceAccountName']]);
-    expect(validateProject(example, { K8S_DEFAULT_CONFIG_PATH: policy(true) }, OPTIONS).map((p) => [p.severity, p.keyPath])).toEqual([['error', 'k8s_executor_config.pod.serviceAccountName']]);
+    expect(validateProject(example, { K8S_DEFAULT_CONFIG_PATH: policy(false) }, OPTIONS).map((p) => [p.severity, p.keyPath])).toEqual([['warning', 'k8s_executor_config.service_account_name']]);
+    expect(validateProject(example, { K8S_DEFAULT_CONFIG_PATH: policy(true) }, OPTIONS).map((p) => [p.severity, p.keyPath])).toEqual([['error', 'k8s_executor_config.service_account_name']]);
   });
 });
