@@ -19,10 +19,19 @@ export interface ProjectReading {
   problems: ConfigProblem[];
 }
 
-/** Loads a Mage project, throwing a ConfigError with every problem when any is an error. */
-export function loadProject(dir: string): Project {
-  const { project, problems } = readProject(dir);
+/**
+ * Loads a Mage project, throwing a ConfigError with every problem when any is an error. With
+ * `onlyPipelines`, reads just those (as a run does), so a broken pipeline elsewhere in the project
+ * cannot stop them; one that does not exist is an error naming the pipelines that do.
+ */
+export function loadProject(dir: string, onlyPipelines?: readonly string[]): Project {
+  const { project, problems } = readProject(dir, onlyPipelines);
   if (problems.some((problem) => problem.severity === 'error')) throw new ConfigError(problems);
+  const missing = (onlyPipelines ?? []).find((uuid) => !project.pipelines.some((pipeline) => pipeline.uuid === uuid));
+  if (missing !== undefined) {
+    const known = pipelineUuids(dir).join(', ') || '(none)';
+    throw ConfigError.single(project.metadataFile, 'pipelines', `unknown pipeline "${missing}"; expected one of: ${known}`);
+  }
   return project;
 }
 

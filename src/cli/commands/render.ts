@@ -47,7 +47,8 @@ export function registerRender(program: Command): void {
       const settings = loadSettings(env, options.config);
       const installation = { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces };
       const context = loadRenderContext(env, serverPod ? { ...installation, serverPod } : installation);
-      const project = loadProject(options.project);
+      // Only this pipeline, as a run reads it: a broken pipeline elsewhere does not stop the dispatcher either.
+      const project = loadProject(options.project, [options.pipeline]);
       const ids = {
         pipelineRunId: options.pipelineRunId, blockRunId: options.blockRunId, attempt: options.attempt,
         variables: variablesFromAssignments(options.var ?? []).variables,

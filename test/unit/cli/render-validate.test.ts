@@ -54,6 +54,32 @@ describe('kubedispatch render', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('renders a valid pipeline while another pipeline of the project is broken, as a run would', () => {
+    const files = {
+      'metadata.yaml': { k8s_executor_config: { container: { image: 'x:1' } } },
+      'pipelines/good/metadata.yaml': { blocks: [{ uuid: 'b' }] },
+      'pipelines/cyclic/metadata.yaml': { blocks: [{ uuid: 'x', upstream_blocks: ['y'] }, { uuid: 'y', upstream_blocks: ['x'] }] },
+      'pipelines/bad_quantity/metadata.yaml': { blocks: [{ uuid: 'q', executor_config: { resource_limits: { cpu: 'lots' } } }] },
+    };
+    const dir = writeTree(files);
+    const { code, stdout, stderr } = kubedispatch(['render', '--project', dir, '--pipeline', 'good', '--block', 'b', '-o', 'json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).spec.template.spec.containers[0].image).toBe('x:1');
+    // validate still reads every pipeline.
+    const validation = kubedispatch(['validate', '--project', dir]);
+    expect(validation.code).toBe(1);
+    expect(validation.stdout).toMatch(/pipelines\/cyclic\/metadata.yaml/);
+    expect(validation.stdout).toMatch(/pipelines\/bad_quantity\/metadata.yaml/);
+  });
+
+  it('exits 1 on an unknown pipeline, naming the pipelines that exist', () => {
+    const { code, stdout, stderr } = kubedispatch(['render', '--project', example, '--pipeline', 'nope', '--block', 'b']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^error: .*metadata.yaml: pipelines: unknown pipeline "nope"; expected one of: demo_etl, hello_k8s\n$/);
+  });
+
   it('exits 1 on an alias bomb and on a huge file', () => {
     const bomb = ['a: &a [x,x,x,x,x,x,x,x,x]', ...Array.from({ length: 8 }, (_, i) => `l${i}: &l${i} [${Array(9).fill(i === 0 ? '*a' : `*l${i - 1}`).join(',')}]`)].join('\n');
     const huge = `k8s_executor_config: {}\npadding: "${'x'.repeat(1_100_000)}"\n`;
