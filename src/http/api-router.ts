@@ -27,9 +27,10 @@ function runIdParam(request: Request): number | undefined {
 }
 
 function readCreateBody(body: unknown): { trigger: string; variables: Record<string, string>; problems: string[] } {
-  const object = (body ?? {}) as Record<string, unknown>;
+  // No body at all (express.json leaves it undefined) means defaults; null, arrays and scalars are refused.
+  const object = (body === undefined ? {} : body) as Record<string, unknown>;
   const problems: string[] = [];
-  if (typeof object !== 'object' || Array.isArray(object)) return { trigger: '', variables: {}, problems: ['body: expected a JSON object { "trigger"?, "variables"? }'] };
+  if (typeof object !== 'object' || object === null || Array.isArray(object)) return { trigger: '', variables: {}, problems: ['body: expected a JSON object { "trigger"?, "variables"? }'] };
   const trigger = object['trigger'] ?? '';
   if (typeof trigger !== 'string') problems.push('trigger: expected a string');
   const reading = variablesFromObject(object['variables'], 'variables');

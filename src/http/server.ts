@@ -44,13 +44,19 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
+/**
+ * Not strict: every JSON text parses, so null, scalars and arrays reach the router and get its
+ * "expected a JSON object" instead of a parser error calling valid JSON invalid.
+ */
+const parseJson = express.json({ limit: '256kb', strict: false });
+
 export function buildApp(options: HttpServerOptions): Express {
   const { services, authToken } = options;
   const app = express();
   app.disable('x-powered-by');
   app.use(healthRouter(() => checkRedis(services.redis)));
   app.use(metricsRouter(authToken));
-  app.use('/api/v1', requireToken(authToken), express.json({ limit: '256kb' }), apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }));
+  app.use('/api/v1', requireToken(authToken), parseJson, apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }));
   app.get(`${UI_PATH}/login`, uiLogin(authToken, UI_PATH));
   app.use(UI_PATH, requireToken(authToken, 'Basic realm="kubedispatch", charset="UTF-8"'), bullBoardRouter([services.blockQueue, services.triggerQueue], UI_PATH, options.uiWritable));
   app.use(errorHandler(options.logger));

@@ -100,6 +100,12 @@ describe('HTTP API', () => {
     expect(await bad.json()).toEqual({ error: 'bad_request', problems: ['trigger: expected a string', 'variables.nested: expected a string, number or boolean'] });
     const malformed = await fetch(`${server.url}/api/v1/pipelines/etl/runs`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: '{"trigger":' });
     expect(malformed.status).toBe(400);
+    // Valid JSON that is not an object gets the router's message, not the parser's.
+    for (const text of ['null', '[]', '"x"', '5']) {
+      const notObject = await fetch(`${server.url}/api/v1/pipelines/etl/runs`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: text });
+      expect(notObject.status).toBe(400);
+      expect(await notObject.json()).toEqual({ error: 'bad_request', problems: ['body: expected a JSON object { "trigger"?, "variables"? }'] });
+    }
 
     const invalid = await fetch(`${server.url}/api/v1/pipelines/broken/runs`, { method: 'POST', headers: bearer() });
     expect(invalid.status).toBe(422);
