@@ -11,7 +11,7 @@ import { podLog } from './pod-logs.ts';
 import { parseRequestInfo, resourceTypeOf, type RequestInfo } from './request-info.ts';
 import type { RequestCounter } from './request-stats.ts';
 import { JOBS, NAMESPACES, PODS, apiVersionOf, type ResourceType } from './resources.ts';
-import { ApiError, badRequest, failure, methodNotSupported, pathNotFound, type ApiStatus } from './status.ts';
+import { ApiError, badRequest, failure, methodNotSupported, pathNotFound, unsupportedMediaType, type ApiStatus } from './status.ts';
 import type { Store } from './store.ts';
 import { toTable, wantsTable } from './table.ts';
 import { serveWatch } from './watch-stream.ts';
@@ -32,7 +32,19 @@ function sendStatus(response: ServerResponse, status: ApiStatus): void {
   sendJson(response, status.code, status);
 }
 
+/**
+ * Binary encodings a real API server also accepts: kubectl's typed commands (create namespace,
+ * create job…) send protobuf. Refused with 415 as a server does for a type it cannot decode,
+ * rather than a 400 about invalid JSON.
+ */
+const BINARY_MEDIA_TYPES = ['application/vnd.kubernetes.protobuf', 'application/cbor'];
+
 async function readJson(request: IncomingMessage): Promise<unknown> {
+  const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (BINARY_MEDIA_TYPES.includes(contentType)) {
+    request.resume();
+    throw unsupportedMediaType(contentType);
+  }
   const text = await readBody(request);
   if (text.trim() === '') return undefined;
   try {

@@ -69,6 +69,18 @@ export function badRequest(message: string): ApiError {
   return new ApiError(failure(400, 'BadRequest', message));
 }
 
+/** A body in a media type the simulation cannot decode (it speaks JSON only, not protobuf or CBOR). */
+export function unsupportedMediaType(contentType: string): ApiError {
+  return new ApiError(
+    failure(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format (${contentType}) - accepted media types include: application/json; ` +
+        'the simulated cluster cannot decode protobuf: use `kubectl create -f` / `kubectl apply -f` with a YAML or JSON manifest',
+    ),
+  );
+}
+
 export function forbidden(type: ResourceType, name: string, message: string): ApiError {
   return new ApiError(
     failure(403, 'Forbidden', `${qualifiedResource(type)} "${name}" is forbidden: ${message}`, resourceDetails(type, name)),

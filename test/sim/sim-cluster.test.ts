@@ -51,4 +51,14 @@ describe('simulated cluster', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400 });
   });
+
+  it('answers a protobuf body (kubectl create namespace / create job) with 415 naming the way that works', async () => {
+    const { sim } = await start();
+    const body = Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from([0x0a, 0x0f, 0x0a, 0x02, 0x76, 0x31])]);
+    const response = await fetch(`${sim.url}/api/v1/namespaces`, { method: 'POST', headers: { 'content-type': 'application/vnd.kubernetes.protobuf' }, body });
+    expect(response.status).toBe(415);
+    const status = (await response.json()) as { message: string };
+    expect(status).toMatchObject({ kind: 'Status', reason: 'UnsupportedMediaType', code: 415 });
+    expect(status.message).toMatch(/kubectl create -f/);
+  });
 });
