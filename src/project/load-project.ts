@@ -28,11 +28,14 @@ export function loadProject(dir: string, onlyPipelines?: readonly string[]): Pro
   const { project, problems } = readProject(dir, onlyPipelines);
   if (problems.some((problem) => problem.severity === 'error')) throw new ConfigError(problems);
   const missing = (onlyPipelines ?? []).find((uuid) => !project.pipelines.some((pipeline) => pipeline.uuid === uuid));
-  if (missing !== undefined) {
-    const known = pipelineUuids(dir).join(', ') || '(none)';
-    throw ConfigError.single(project.metadataFile, 'pipelines', `unknown pipeline "${missing}"; expected one of: ${known}`);
-  }
+  if (missing !== undefined) throw unknownPipeline(project, missing);
   return project;
+}
+
+/** A pipeline that is not in the project, naming those on disk (also those not read). */
+export function unknownPipeline(project: Project, uuid: string): ConfigError {
+  const known = pipelineUuids(project.dir).join(', ') || '(none)';
+  return ConfigError.single(project.metadataFile, 'pipelines', `unknown pipeline "${uuid}"; expected one of: ${known}`);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ConfigError, ProblemList } from '../errors/config-problem.ts';
 import { topologicalOrder } from '../project/dag.ts';
-import { pipelineUuids, readProject } from '../project/load-project.ts';
+import { readProject, unknownPipeline } from '../project/load-project.ts';
 import { findPipeline, type Pipeline, type Project, type RetryConfig } from '../project/model.ts';
 import type { NewRun } from '../runs/run-store.ts';
 import type { RetryPolicy } from '../runs/types.ts';
@@ -29,11 +29,6 @@ const PLACEHOLDER_ID = 1;
 /** Mage's `retry_config` keys as the run store's retry policy. */
 export function retryPolicy(config: RetryConfig): RetryPolicy {
   return { retries: config.retries, delaySeconds: config.delay, exponentialBackoff: config.exponentialBackoff, maxDelaySeconds: config.maxDelay };
-}
-
-function unknownPipeline(project: Project, uuid: string): ConfigError {
-  const known = pipelineUuids(project.dir).join(', ') || 'none';
-  return ConfigError.single(`${project.dir}/pipelines`, '', `unknown pipeline "${uuid}"; expected one of: ${known}`);
 }
 
 /**
