@@ -54,7 +54,7 @@ function find(raw: unknown, rest: string, written: string): string | undefined {
   if (!isPlainObject(raw)) return undefined;
   const keys = Object.keys(raw);
   // Data keys first and longest first, so `nvidia.com/gpu` is one key rather than `nvidia` then `com/gpu`.
-  const exact = keys.filter((key) => new RegExp(`^${escape(key)}(?:\\.|(?=\\[)|$)`).test(rest)).sort((a, b) => b.length - a.length);
+  const exact = keys.filter((key) => startsWithKey(rest, key)).sort((a, b) => b.length - a.length);
   const segment = /^[^.[]+/.exec(rest)?.[0] ?? '';
   const byForm = keys.filter((key) => keyMatchForm(key) === keyMatchForm(segment));
   for (const key of [...exact, ...byForm]) {
@@ -65,6 +65,7 @@ function find(raw: unknown, rest: string, written: string): string | undefined {
   return undefined;
 }
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Whether `path` starts with the whole key `key`: followed by nothing, a `.` or an item's `[`. */
+function startsWithKey(path: string, key: string): boolean {
+  return path === key || path.startsWith(`${key}.`) || path.startsWith(`${key}[`);
 }
