@@ -8,7 +8,7 @@ import { describeType, isPlainObject, isReservedKey, itemPath } from './input-sh
 import type { PlainObject } from './input-shape.ts';
 import { readBoolean, readCount, readMapping, readString, readStringList } from './mage-fields.ts';
 import type { FieldReader } from './mage-fields.ts';
-import { DEFAULT_RETRY_CONFIG } from './model.ts';
+import { DEFAULT_RETRY_CONFIG, unknownPipelineMessage } from './model.ts';
 import type { Block, Pipeline, Project } from './model.ts';
 import { withKeyLines } from './key-lines.ts';
 import { readYamlSource } from './safe-yaml.ts';
@@ -34,8 +34,7 @@ export function loadProject(dir: string, onlyPipelines?: readonly string[]): Pro
 
 /** A pipeline that is not in the project, naming those on disk (also those not read). */
 export function unknownPipeline(project: Project, uuid: string): ConfigError {
-  const known = pipelineUuids(project.dir).join(', ') || '(none)';
-  return ConfigError.single(project.metadataFile, 'pipelines', `unknown pipeline "${uuid}"; expected one of: ${known}`);
+  return ConfigError.single(project.metadataFile, 'pipelines', unknownPipelineMessage(uuid, pipelineUuids(project.dir)));
 }
 
 /**

@@ -57,6 +57,11 @@ export function findPipeline(project: Project, uuid: string): Pipeline | undefin
   return project.pipelines.find((pipeline) => pipeline.uuid === uuid);
 }
 
+/** What a request for a pipeline the project lacks is told; `known` lists the pipelines it has. */
+export function unknownPipelineMessage(uuid: string, known: readonly string[]): string {
+  return `unknown pipeline "${uuid}"; expected one of: ${known.join(', ') || '(none)'}`;
+}
+
 export function findBlock(pipeline: Pipeline, uuid: string): Block | undefined {
   return pipeline.blocks.find((block) => block.uuid === uuid);
 }

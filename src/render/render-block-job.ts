@@ -6,7 +6,7 @@ import { DEFAULT_CONTAINER_NAME, DEFAULT_NAMESPACE } from '../executor-config/ha
 import { locateSetting } from '../executor-config/locate.ts';
 import { resolveExecutorConfig } from '../executor-config/resolve.ts';
 import type { ExecutorConfig } from '../executor-config/types.ts';
-import { findBlock, findPipeline } from '../project/model.ts';
+import { findBlock, findPipeline, unknownPipelineMessage } from '../project/model.ts';
 import type { Block, Pipeline, Project } from '../project/model.ts';
 import { resolveCommand } from './command.ts';
 import type { CommandValues } from './command.ts';
@@ -44,7 +44,7 @@ export function planBlockJob(
 ): { rendered?: RenderedJob; problems: ConfigProblem[] } {
   checkIds(ids);
   const pipeline = findPipeline(project, pipelineUuid);
-  if (!pipeline) return fail(project.metadataFile, 'pipelines', `unknown pipeline "${pipelineUuid}"; expected one of: ${project.pipelines.map((p) => p.uuid).join(', ') || '(none)'}`);
+  if (!pipeline) return fail(project.metadataFile, 'pipelines', unknownPipelineMessage(pipelineUuid, project.pipelines.map((p) => p.uuid)));
   const block = findBlock(pipeline, blockUuid);
   if (!block) return fail(pipeline.file, 'blocks', `unknown block "${blockUuid}"; expected one of: ${pipeline.blocks.map((b) => b.uuid).join(', ') || '(none)'}`);
   const executorType = effectiveExecutorType(block, pipeline, context.env);
