@@ -24,6 +24,14 @@ export function portNumber(text: string): number {
   return value;
 }
 
+/** An ISO 8601 date and time (`2026-01-01T00:00:00Z`; without an offset it is read as UTC, as Mage's dates are). */
+export function isoDate(text: string): Date {
+  const withZone = /^\d{4}-\d{2}-\d{2}$/.test(text) || /[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`;
+  const date = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(withZone) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('expected an ISO 8601 date, e.g. 2026-01-01T00:00:00Z');
+  return date;
+}
+
 /** Collects repeated `--var NAME=VALUE` options. */
 export function collectVariable(value: string, previous: string[] | undefined): string[] {
   const { problems } = variablesFromAssignments([value]);

@@ -1,14 +1,14 @@
-import type { Project } from '../project/model.ts';
+import { runValues, type RunValues } from '../mage/run-values.ts';
+import { findPipeline, type Project } from '../project/model.ts';
 import type { BlockRunJobData } from '../queue/block-run-queue.ts';
 import type { RenderContext } from '../render/context.ts';
 import { renderBlockJob, type RenderedJob } from '../render/render-block-job.ts';
 import type { RunStore } from '../runs/run-store.ts';
 
 /** What a run contributes to rendering: fixed at trigger time, so cached per run id. */
-interface RunInputs {
+interface RunInputs extends RunValues {
   project: Project;
   trigger: string;
-  variables: Record<string, string>;
 }
 
 /** Runs whose snapshots stay cached; blocks of one run are dispatched close together. */
@@ -36,7 +36,8 @@ export class BlockRenderer {
       blockRunId: data.blockRunId,
       attempt,
       trigger: run.trigger,
-      variables: run.variables,
+      executionPartition: run.executionPartition,
+      runtimeVariables: run.runtimeVariables,
     });
   }
 
@@ -55,6 +56,8 @@ export class BlockRenderer {
   private async load(runId: number): Promise<RunInputs> {
     const [project, record] = await Promise.all([this.store.getProjectSnapshot<Project>(runId), this.store.getRunRecord(runId)]);
     if (!project || !record) throw new Error(`run ${runId}: its record or project snapshot is missing from Redis`);
-    return { project, trigger: record.trigger, variables: record.variables };
+    const pipeline = findPipeline(project, record.pipelineUuid);
+    // Snapshots taken before pipeline variables were read have none.
+    return { project, trigger: record.trigger, ...runValues(record, pipeline?.variables ?? {}) };
   }
 }

@@ -26,7 +26,7 @@ function runIdParam(request: Request): number | undefined {
   return /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : undefined;
 }
 
-function readCreateBody(body: unknown): { trigger: string; variables: Record<string, string>; problems: string[] } {
+function readCreateBody(body: unknown): { trigger: string; variables: Record<string, unknown>; problems: string[] } {
   // No body at all (express.json leaves it undefined) means defaults; null, arrays and scalars are refused.
   const object = (body === undefined ? {} : body) as Record<string, unknown>;
   const problems: string[] = [];

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, ProblemList } from '../errors/config-problem.ts';
 import type { ConfigProblem } from '../errors/config-problem.ts';
 import { parseExecutorConfig } from '../executor-config/parse-config.ts';
+import { pythonDatetimeText } from '../mage/python-datetime.ts';
 import { checkDag } from './dag.ts';
 import { describeType, isPlainObject, isReservedKey, itemPath } from './input-shape.ts';
 import type { PlainObject } from './input-shape.ts';
@@ -110,10 +111,26 @@ function readPipeline(uuid: string, file: string, problems: ProblemList, texts: 
       blockRunLimit: readCount(reader, concurrency, 'block_run_limit', 'concurrency_config') ?? null,
       pipelineRunLimit: readCount(reader, concurrency, 'pipeline_run_limit', 'concurrency_config') ?? null,
     },
+    variables: jsonValues(readMapping(reader, document, 'variables', '')) as Record<string, unknown>,
     blocks: (Array.isArray(rawBlocks) ? rawBlocks : []).flatMap((raw, index) => readBlock(reader, raw, itemPath('blocks', index)) ?? []),
   };
   checkDag(pipeline, problems);
   return pipeline;
+}
+
+/**
+ * YAML values as JSON carries them to the pod (`--runtime-vars`): a YAML timestamp, a date or
+ * datetime to Mage's YAML loader, becomes the text Python prints for it (`2024-01-01`, or
+ * `2024-01-01 10:00:00` for a time of day, in UTC).
+ */
+function jsonValues(value: unknown): unknown {
+  if (value instanceof Date) {
+    const text = pythonDatetimeText({ date: value, naive: true });
+    return text.endsWith(' 00:00:00') ? text.slice(0, 10) : text;
+  }
+  if (Array.isArray(value)) return value.map(jsonValues);
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, jsonValues(item)]));
+  return value;
 }
 
 function readBlock(reader: FieldReader, raw: unknown, path: string): Block | undefined {

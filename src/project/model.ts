@@ -23,6 +23,8 @@ export interface Pipeline {
   executorType: string | null;
   executorConfig: ExecutorConfig | null;
   concurrencyConfig: ConcurrencyConfig;
+  /** The pipeline's `variables:` as plain YAML values (Mage does not render pipeline files); `{}` when absent. */
+  variables: Record<string, unknown>;
   blocks: Block[];
 }
 

@@ -10,21 +10,28 @@ export interface CommandValues {
   pipeline_run_id: string;
   trigger_name: string;
   attempt: string;
-  /** The run's variables as a JSON object (`{}` without any), as `mage run --runtime-vars` takes them. */
+  /** The run's storage subpath in Mage's format (the same for every block and attempt of the run). */
+  execution_partition: string;
+  /** Mage's run variables as a JSON object, as `mage run --runtime-vars` takes them. */
   runtime_vars: string;
 }
 
-const NO_VARIABLES = '{}';
+/** The script of Mage's image that installs the project's requirements.txt, then runs its arguments. */
+export const MAGE_ENTRYPOINT = '/app/run_app.sh';
 
-/** Mage's own block command, so that Mage images run unchanged; the run's variables reach the block's kwargs. */
+/**
+ * Mage's own block command, as Mage's Kubernetes executor builds it, minus the database: no
+ * `--pipeline-run-id`/`--block-run-id` (Mage looks them up in its DB, which the pod lacks, and
+ * crashes), plus the run's partition and its whole variables, which Mage would otherwise read from
+ * that DB. Options are appended in groups, so further ones (e.g. a callback URL) slot in here.
+ */
 export function defaultCommand(values: CommandValues): string[] {
   return [
-    'mage', 'run', values.project_path, values.pipeline_uuid,
+    MAGE_ENTRYPOINT, 'mage', 'run', values.project_path, values.pipeline_uuid,
     '--block-uuid', values.block_uuid,
     '--executor-type', 'local_python',
-    '--block-run-id', values.block_run_id,
-    '--pipeline-run-id', values.pipeline_run_id,
-    ...(values.runtime_vars === NO_VARIABLES ? [] : ['--runtime-vars', values.runtime_vars]),
+    '--execution-partition', values.execution_partition,
+    '--runtime-vars', values.runtime_vars,
   ];
 }
 
@@ -38,10 +45,11 @@ export interface ResolvedCommand {
  * when neither is set: `args` alone keep the image's entrypoint, as in Kubernetes.
  */
 export function resolveCommand(container: ContainerConfig, values: CommandValues): ResolvedCommand {
-  const given = container.command === undefined && container.args === undefined ? { command: defaultCommand(values) } : container;
+  // The default is built from the values, not substituted: a variable holding "{x}" is data, not a placeholder.
+  if (container.command === undefined && container.args === undefined) return { lists: { command: defaultCommand(values) }, problems: [] };
   const resolved: ResolvedCommand = { lists: {}, problems: [] };
   for (const key of ['command', 'args'] as const) {
-    const items = given[key];
+    const items = container[key];
     if (!items) continue;
     const unknown = new Set<string>();
     const filled = items.map((item) => {

@@ -2,7 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Env } from '../config/env.ts';
 import { ConfigError, ProblemList } from '../errors/config-problem.ts';
 import type { ConfigProblem } from '../errors/config-problem.ts';
-import { readEnvDefaults, readResourceMaximums } from '../executor-config/env-defaults.ts';
+import { ENVIRONMENT, readEnvDefaults, readResourceMaximums } from '../executor-config/env-defaults.ts';
 import { parseExecutorConfig, parsePolicy } from '../executor-config/parse-config.ts';
 import type { ConfigSources } from '../executor-config/resolve.ts';
 import { normaliseAs } from '../executor-config/shape.ts';
@@ -10,6 +10,7 @@ import type { ConfigLayer, Policy } from '../executor-config/types.ts';
 import { isPlainObject } from '../project/input-shape.ts';
 import { withKeyLines } from '../project/key-lines.ts';
 import { readYamlFile, readYamlSource } from '../project/safe-yaml.ts';
+import { DEFAULT_MAGE_CLUSTER_UUID } from './job-name.ts';
 
 /** Env var naming the project's path inside the Job's container (the `mage run` argument). */
 export const PROJECT_PATH_VAR = 'KUBEDISPATCH_PROJECT_PATH';
@@ -23,6 +24,8 @@ export interface RenderContext extends ConfigSources {
   serverContainerName: string | undefined;
   /** `KUBEDISPATCH_PROJECT_PATH`, else the project's own directory is used. */
   projectPath: string | undefined;
+  /** `MAGE_CLUSTER_UUID` (default `mage`): the first part of Job names, as in Mage. */
+  mageClusterUuid: string;
   /** The installation's Redis key prefix (`queue.prefix`), which its Jobs carry as their instance label. */
   queuePrefix: string;
   /** `kube.namespaces`: the only namespaces Jobs may go to, because the watcher sees no other; empty means any. */
@@ -56,10 +59,21 @@ export function readRenderContext(env: Env, options: RenderContextOptions): { co
     serverPod: options.serverPod ?? null,
     serverContainerName: env['MAGE_CONTAINER_NAME'] || undefined,
     projectPath: env[PROJECT_PATH_VAR] || undefined,
+    mageClusterUuid: readMageClusterUuid(env, problems),
     queuePrefix: options.queuePrefix,
     watchedNamespaces: watchedNamespaces(options.watchedNamespaces ?? []),
   };
   return { context, problems: problems.items };
+}
+
+/** Starts every Job name, so it must fit a DNS label's alphabet; an empty value means Mage's default. */
+function readMageClusterUuid(env: Env, problems: ProblemList): string {
+  const value = env['MAGE_CLUSTER_UUID'] || DEFAULT_MAGE_CLUSTER_UUID;
+  if (!/^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/.test(value)) {
+    problems.error(ENVIRONMENT, 'MAGE_CLUSTER_UUID', `"${value}" cannot start a Job name: expected at most 42 lower-case letters, digits and "-", starting and ending with a letter or digit`);
+    return DEFAULT_MAGE_CLUSTER_UUID;
+  }
+  return value;
 }
 
 function readTemplate(file: string | undefined, problems: ProblemList): ConfigLayer | null {

@@ -8,8 +8,14 @@ export interface RunIds {
   /** 1-based attempt of this block run. */
   attempt: number;
   trigger?: string;
-  /** The run's variables, handed to Mage as its runtime variables (`--runtime-vars`). */
-  variables?: Record<string, string>;
+}
+
+/** What one Job of a run is rendered with beside its ids: the same for every block and attempt of the run. */
+export interface BlockRunIds extends RunIds {
+  /** The run's execution partition (`--execution-partition`, `{execution_partition}`). */
+  executionPartition: string;
+  /** Mage's variables of the run (`--runtime-vars`, `{runtime_vars}`); see src/mage/run-variables.ts. */
+  runtimeVariables: Record<string, unknown>;
 }
 
 export const LABEL_PREFIX = 'kubedispatch.io';

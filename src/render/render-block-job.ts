@@ -12,7 +12,7 @@ import { resolveCommand } from './command.ts';
 import type { CommandValues } from './command.ts';
 import type { RenderContext } from './context.ts';
 import { identityAnnotations, identityLabels } from './identity.ts';
-import type { RunIds } from './identity.ts';
+import type { BlockRunIds, RunIds } from './identity.ts';
 import { jobName } from './job-name.ts';
 import { applyServerPodDefaults } from './server-pod.ts';
 
@@ -32,7 +32,7 @@ export interface RenderOptions {
 }
 
 /** Renders the Job of one block run; throws a ConfigError carrying every problem when any is an error. */
-export function renderBlockJob(context: RenderContext, project: Project, pipelineUuid: string, blockUuid: string, ids: RunIds): RenderedJob {
+export function renderBlockJob(context: RenderContext, project: Project, pipelineUuid: string, blockUuid: string, ids: BlockRunIds): RenderedJob {
   const { rendered, problems } = planBlockJob(context, project, pipelineUuid, blockUuid, ids);
   if (!rendered || problems.some((problem) => problem.severity === 'error')) throw new ConfigError(problems);
   return rendered;
@@ -40,7 +40,7 @@ export function renderBlockJob(context: RenderContext, project: Project, pipelin
 
 /** Renders the Job of one block run and reports every problem instead of throwing. */
 export function planBlockJob(
-  context: RenderContext, project: Project, pipelineUuid: string, blockUuid: string, ids: RunIds, options: RenderOptions = {},
+  context: RenderContext, project: Project, pipelineUuid: string, blockUuid: string, ids: BlockRunIds, options: RenderOptions = {},
 ): { rendered?: RenderedJob; problems: ConfigProblem[] } {
   checkIds(ids);
   const pipeline = findPipeline(project, pipelineUuid);
@@ -56,7 +56,7 @@ export function planBlockJob(
   const problems = [...resolution.problems];
   const config = resolution.config;
   const blockConfigPath = `${block.keyPath}.executor_config`;
-  const name = jobName(config.jobNamePrefix ?? '', ids.trigger, ids.blockRunId, ids.attempt);
+  const name = jobName({ clusterUuid: context.mageClusterUuid, prefix: config.jobNamePrefix ?? '', trigger: ids.trigger, blockRunId: ids.blockRunId, attempt: ids.attempt });
   if (!name.ok) problems.push({ severity: 'error', ...locateSetting(resolution.layers, (c) => c.jobNamePrefix, 'job_name_prefix'), message: name.message });
 
   const values: CommandValues = {
@@ -67,7 +67,8 @@ export function planBlockJob(
     pipeline_run_id: String(ids.pipelineRunId),
     trigger_name: ids.trigger ?? '',
     attempt: String(ids.attempt),
-    runtime_vars: JSON.stringify(ids.variables ?? {}),
+    execution_partition: ids.executionPartition,
+    runtime_vars: JSON.stringify(ids.runtimeVariables),
   };
   const { pod, container } = context.serverPod
     ? applyServerPodDefaults(config.pod ?? {}, config.container ?? {}, context.serverPod, context.serverContainerName)

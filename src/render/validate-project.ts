@@ -2,6 +2,7 @@ import type { Env } from '../config/env.ts';
 import { formatProblem } from '../errors/config-problem.ts';
 import type { ConfigProblem } from '../errors/config-problem.ts';
 import { blocksThatCannotRunHere, effectiveExecutorType, KUBERNETES_EXECUTOR } from '../executor-config/executor-type.ts';
+import { runValues } from '../mage/run-values.ts';
 import { readProject } from '../project/load-project.ts';
 import { readRenderContext } from './context.ts';
 import type { RenderContextOptions } from './context.ts';
@@ -24,10 +25,12 @@ export function validateProject(dir: string, env: Env, options: RenderContextOpt
   for (const pipeline of project.pipelines) {
     problems.push(...blocksThatCannotRunHere(pipeline, env));
     if (brokenFiles.has(pipeline.file)) continue;
+    // A manual run without variables of its own, created now.
+    const ids = { ...DRY_RUN_IDS, ...runValues({ id: DRY_RUN_IDS.pipelineRunId, trigger: '', variables: {}, createdAt: Date.now() }, pipeline.variables) };
     for (const block of pipeline.blocks) {
       if (effectiveExecutorType(block, pipeline, env) !== KUBERNETES_EXECUTOR) continue;
       const missingImage = options.serverPod ? 'error' : 'warning';
-      problems.push(...planBlockJob(context, project, pipeline.uuid, block.uuid, DRY_RUN_IDS, { missingImage }).problems);
+      problems.push(...planBlockJob(context, project, pipeline.uuid, block.uuid, ids, { missingImage }).problems);
     }
   }
   return unique(problems);

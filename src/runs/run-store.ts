@@ -10,6 +10,7 @@ import type {
   RunRecord,
   RunWithBlocks,
 } from './types.ts';
+import type { MageSchedule } from '../mage/schedule.ts';
 
 const SCRIPTS = ['create-run', 'advance-run', 'promote-waiting', 'mark-dispatching', 'mark-running', 'apply-attempt', 'cancel-run'] as const;
 type ScriptName = (typeof SCRIPTS)[number];
@@ -23,6 +24,24 @@ function commandName(script: ScriptName): string {
   return `kd_${script.replaceAll('-', '_')}`;
 }
 
+/** In NewRun.executionPartition, replaced by the id create-run.lua allocates (so a manual run's partition can name its run). */
+export const RUN_ID_PLACEHOLDER = '{pipeline_run_id}';
+
+/**
+ * The run fields that may hold any JSON. Lua's cjson rewrites the run record on every transition,
+ * turning `[]` into `{}` and rounding numbers to 14 digits, so these travel as one JSON text that
+ * the scripts never decode.
+ */
+type RunInputs = Pick<RunRecord, 'variables' | 'schedule' | 'eventVariables'>;
+const INPUTS_FIELD = 'inputsJson';
+
+function withInputsDecoded(stored: RunRecord & { [INPUTS_FIELD]?: string }): RunRecord {
+  const { [INPUTS_FIELD]: text, ...record } = stored;
+  // Runs stored before the field existed kept their (string) variables in the record itself.
+  const inputs: Partial<RunInputs> = text === undefined ? {} : (JSON.parse(text) as RunInputs);
+  return { ...record, ...inputs, variables: inputs.variables ?? record.variables ?? {} };
+}
+
 /** How long outcomes stay readable after they were recorded (they are copied into the block run too). */
 const OUTCOME_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -30,7 +49,13 @@ export interface NewRun {
   pipelineUuid: string;
   projectDir: string;
   trigger: string;
-  variables: Record<string, string>;
+  variables: Record<string, unknown>;
+  /** ISO 8601 (UTC). */
+  executionDate: string;
+  /** May contain RUN_ID_PLACEHOLDER, which creation replaces with the run's id (allocated in the same step). */
+  executionPartition: string;
+  schedule?: MageSchedule;
+  eventVariables?: Record<string, unknown>;
   blockRunLimit: number;
   pipelineRunLimit: number;
   /** Blocks in topological order, so block run ids increase along the DAG. */
@@ -112,7 +137,9 @@ export class RunStore {
       pipelineUuid: run.pipelineUuid,
       projectDir: run.projectDir,
       trigger: run.trigger,
-      variables: run.variables,
+      executionDate: run.executionDate,
+      executionPartition: run.executionPartition,
+      [INPUTS_FIELD]: JSON.stringify({ variables: run.variables, schedule: run.schedule, eventVariables: run.eventVariables } satisfies RunInputs),
       blockRunLimit: run.blockRunLimit,
       pipelineRunLimit: run.pipelineRunLimit,
     };
@@ -183,14 +210,14 @@ export class RunStore {
 
   async getRunRecord(runId: number): Promise<RunRecord | undefined> {
     const raw = await this.redis.get(this.keys.run(runId));
-    return raw === null ? undefined : (JSON.parse(raw) as RunRecord);
+    return raw === null ? undefined : withInputsDecoded(JSON.parse(raw) as RunRecord);
   }
 
   async getRun(runId: number): Promise<RunWithBlocks | undefined> {
     const [run, blocks] = await Promise.all([this.getRunRecord(runId), this.redis.hvals(this.keys.blocks(runId))]);
     if (!run) return undefined;
     const parsed = blocks.map(parseBlock).sort((a, b) => a.blockRunId - b.blockRunId);
-    return { ...run, variables: run.variables ?? {}, blocks: parsed };
+    return { ...run, blocks: parsed };
   }
 
   async getBlock(runId: number, blockUuid: string): Promise<BlockRunRecord | undefined> {

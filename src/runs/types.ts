@@ -1,3 +1,5 @@
+import type { MageSchedule } from '../mage/schedule.ts';
+
 /**
  * Run state as stored in Redis. A pipeline run owns one block run per block; each block run may
  * take several attempts, each attempt is one Kubernetes Job.
@@ -85,7 +87,16 @@ export interface RunRecord {
   pipelineUuid: string;
   projectDir: string;
   trigger: string;
-  variables: Record<string, string>;
+  /** The run's own variables (Mage's pipeline_run.variables), any JSON values. */
+  variables: Record<string, unknown>;
+  /** Mage's execution_date, ISO 8601 in UTC; absent in runs created before it was recorded (createdAt stands in). */
+  executionDate?: string;
+  /** Mage's execution partition of the run (src/mage/execution-partition.ts); absent in older runs. */
+  executionPartition?: string;
+  /** The Mage trigger that made the run; absent for manual runs. */
+  schedule?: MageSchedule;
+  /** Mage's event_variables (API-trigger body keys other than pipeline_run). */
+  eventVariables?: Record<string, unknown>;
   state: RunState;
   reason?: string;
   createdAt: number;

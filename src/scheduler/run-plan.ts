@@ -2,19 +2,29 @@ import { ConfigError, ProblemList } from '../errors/config-problem.ts';
 import { topologicalOrder } from '../project/dag.ts';
 import { readProject, unknownPipeline } from '../project/load-project.ts';
 import { findPipeline, type Pipeline, type Project, type RetryConfig } from '../project/model.ts';
-import type { NewRun } from '../runs/run-store.ts';
+import { executionPartition } from '../mage/execution-partition.ts';
+import { mageRunVariables } from '../mage/run-variables.ts';
+import type { MageSchedule } from '../mage/schedule.ts';
+import { RUN_ID_PLACEHOLDER, type NewRun } from '../runs/run-store.ts';
 import type { RetryPolicy } from '../runs/types.ts';
 import type { RenderContext } from '../render/context.ts';
 import { planBlockJob } from '../render/render-block-job.ts';
 
-/** What a caller asks for: which pipeline, under which trigger, with which variables. */
+/** What a caller asks for: which pipeline, under which trigger, with which variables (docs: /work/wt/CONTRACT-RUN-REQUEST.md). */
 export interface RunRequest {
   pipelineUuid: string;
   /** Trigger name; '' for a manual run without one. */
   trigger: string;
-  variables: Record<string, string>;
+  /** The run's own variables (Mage's pipeline_run.variables), any JSON values. */
+  variables: Record<string, unknown>;
   /** A second request with the same key returns the first run instead of creating another. */
   idempotencyKey?: string;
+  /** Mage's execution_date; default: now (UTC) at planning. */
+  executionDate?: Date;
+  /** The Mage trigger (pipeline schedule) that made this run; absent for manual CLI/HTTP runs. */
+  schedule?: MageSchedule;
+  /** Mage's event_variables (API-trigger body keys other than pipeline_run); feed `event`. */
+  eventVariables?: Record<string, unknown>;
 }
 
 export interface PlanContext {
@@ -36,10 +46,15 @@ export function retryPolicy(config: RetryConfig): RetryPolicy {
  * and by rendering, so a run is refused whole before anything reaches Redis instead of failing
  * block by block later. Blocks whose config could not be read render without it.
  */
-function checkEveryBlockRenders(context: PlanContext, project: Project, pipeline: Pipeline, trigger: string, problems: ProblemList): void {
+function checkEveryBlockRenders(context: PlanContext, project: Project, pipeline: Pipeline, run: NewRun, problems: ProblemList): void {
+  const runtimeVariables = mageRunVariables({
+    pipelineVariables: pipeline.variables, variables: run.variables, executionDate: new Date(run.executionDate),
+    executionPartition: run.executionPartition, pipelineRunId: PLACEHOLDER_ID, triggerName: run.trigger,
+    ...(run.schedule && { schedule: run.schedule }), ...(run.eventVariables && { eventVariables: run.eventVariables }),
+  });
   for (const block of pipeline.blocks) {
     // The scheduler is not the dispatcher's pod, whose image fills in a missing one: only a warning here.
-    const ids = { pipelineRunId: PLACEHOLDER_ID, blockRunId: PLACEHOLDER_ID, attempt: 1, trigger };
+    const ids = { pipelineRunId: PLACEHOLDER_ID, blockRunId: PLACEHOLDER_ID, attempt: 1, trigger: run.trigger, executionPartition: run.executionPartition, runtimeVariables };
     problems.addAll(planBlockJob(context.render, project, pipeline.uuid, block.uuid, ids, { missingImage: 'warning' }).problems);
   }
   problems.throwIfErrors();
@@ -63,21 +78,29 @@ export function planRun(context: PlanContext, request: RunRequest): NewRun {
     problems.throwIfErrors();
     throw unknownPipeline(project, request.pipelineUuid);
   }
-  checkEveryBlockRenders(context, project, pipeline, request.trigger, problems);
   const byUuid = new Map(pipeline.blocks.map((block) => [block.uuid, block]));
   const blocks = topologicalOrder(pipeline).map((uuid) => {
     const block = byUuid.get(uuid)!;
     return { blockUuid: uuid, upstream: [...block.upstreamBlocks], maxAttempts: block.retryConfig.retries + 1, retry: retryPolicy(block.retryConfig) };
   });
-  return {
+  const executionDate = request.executionDate ?? new Date();
+  if (Number.isNaN(executionDate.getTime())) throw ConfigError.single('request', 'executionDate', 'expected a valid date');
+  const run: NewRun = {
     pipelineUuid: pipeline.uuid,
     projectDir: project.dir,
     trigger: request.trigger,
     variables: request.variables,
+    executionDate: executionDate.toISOString(),
+    // Fixed here and stored, so every dispatcher renders the same partition for every block and attempt.
+    executionPartition: executionPartition({ executionDate, variables: request.variables, runId: RUN_ID_PLACEHOLDER, ...(request.schedule && { schedule: request.schedule }) }),
+    ...(request.schedule && { schedule: request.schedule }),
+    ...(request.eventVariables && { eventVariables: request.eventVariables }),
     blockRunLimit: pipeline.concurrencyConfig.blockRunLimit ?? 0,
     pipelineRunLimit: pipeline.concurrencyConfig.pipelineRunLimit ?? 0,
     blocks,
     project,
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
   };
+  checkEveryBlockRenders(context, project, pipeline, run, problems);
+  return run;
 }

@@ -37,7 +37,8 @@ export function runSummary(run: RunWithBlocks): string {
     `run ${run.id} of pipeline ${run.pipelineUuid}: ${run.state}${run.reason ? ` (${run.reason})` : ''}`,
     `  trigger: ${run.trigger || '(manual)'}   created: ${new Date(run.createdAt).toISOString()}   took: ${seconds(run.startedAt ?? run.createdAt, run.finishedAt) || '-'}`,
   ];
-  if (Object.keys(run.variables).length > 0) lines.push(`  variables: ${Object.entries(run.variables).map(([key, value]) => `${key}=${value}`).join(' ')}`);
+  if (Object.keys(run.variables).length > 0) lines.push(`  variables: ${Object.entries(run.variables).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ')}`);
+  if (run.executionPartition) lines.push(`  execution date: ${run.executionDate ?? '-'}   partition: ${run.executionPartition}`);
   for (const block of run.blocks) {
     lines.push(`  ${blockLine(block)}`);
     if (block.state === 'failed' && block.logTail?.length) lines.push(...block.logTail.slice(-5).map((line) => `      | ${line}`));

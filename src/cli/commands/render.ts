@@ -4,7 +4,7 @@ import { dump } from 'js-yaml';
 import { processEnv } from '../../config/env.ts';
 import { formatProblem } from '../../errors/config-problem.ts';
 import { variablesFromAssignments } from '../../scheduler/run-variables.ts';
-import { collectVariable, positiveInteger } from '../option-parsers.ts';
+import { collectVariable, isoDate, positiveInteger } from '../option-parsers.ts';
 
 interface RenderOptions {
   project: string;
@@ -15,6 +15,7 @@ interface RenderOptions {
   attempt: number;
   trigger?: string;
   var?: string[];
+  executionDate?: Date;
   serverPod?: string;
   config?: string;
   output: 'yaml' | 'json';
@@ -32,7 +33,8 @@ export function registerRender(program: Command): void {
     .option('--pipeline-run-id <n>', 'pipeline run id', positiveInteger, 1)
     .option('--attempt <n>', 'attempt number (2 and more add -a<n> to the Job name)', positiveInteger, 1)
     .option('--trigger <name>', 'trigger name (for {trigger_name} and the trigger label)')
-    .option('--var <name=value>', "run variable, passed to Mage's command as --runtime-vars (repeatable)", collectVariable)
+    .option('--var <name=value>', "run variable (value read as JSON when it is JSON, else text), passed with Mage's run variables as --runtime-vars (repeatable)", collectVariable)
+    .option('--execution-date <iso>', "the run's execution date (ISO 8601, e.g. 2026-01-01T00:00:00Z; default: now), so a rendered Job is reproducible", isoDate)
     .option('--server-pod <file>', "pod manifest standing in for the dispatcher's own pod (image, env, mounts…)")
     .option('--config <file>', 'settings YAML file: its queue.prefix labels the Job, its kube.namespaces bound the namespace (default: KUBEDISPATCH_CONFIG)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
@@ -42,6 +44,8 @@ export function registerRender(program: Command): void {
       const { loadProject } = await import('../../project/load-project.ts');
       const { loadRenderContext, readServerPodFile } = await import('../../render/context.ts');
       const { renderBlockJob } = await import('../../render/render-block-job.ts');
+      const { runValues } = await import('../../mage/run-values.ts');
+      const { findPipeline } = await import('../../project/model.ts');
       const env = processEnv();
       const serverPod = options.serverPod ? readServerPodFile(options.serverPod) : undefined;
       const settings = loadSettings(env, options.config);
@@ -49,9 +53,14 @@ export function registerRender(program: Command): void {
       const context = loadRenderContext(env, serverPod ? { ...installation, serverPod } : installation);
       // Only this pipeline, as a run reads it: a broken pipeline elsewhere does not stop the dispatcher either.
       const project = loadProject(options.project, [options.pipeline]);
+      // A manual run (no Mage trigger) with these ids, as `kubedispatch run` would create it.
+      const run = {
+        id: options.pipelineRunId, trigger: options.trigger ?? '', variables: variablesFromAssignments(options.var ?? []).variables,
+        executionDate: (options.executionDate ?? new Date()).toISOString(), createdAt: Date.now(),
+      };
       const ids = {
         pipelineRunId: options.pipelineRunId, blockRunId: options.blockRunId, attempt: options.attempt,
-        variables: variablesFromAssignments(options.var ?? []).variables,
+        ...runValues(run, findPipeline(project, options.pipeline)?.variables ?? {}),
         ...(options.trigger !== undefined && { trigger: options.trigger }),
       };
       const { job, warnings } = renderBlockJob(context, project, options.pipeline, options.block, ids);

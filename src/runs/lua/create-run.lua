@@ -1,6 +1,7 @@
 -- Creates a pipeline run and its block runs atomically, allocating ids from the counters.
 -- ARGV: prefix, run JSON (without id/state), blocks JSON [{blockUuid, upstream, maxAttempts, retry}] in
 --       topological order, project snapshot JSON, now (ms), idempotency key ('' for none)
+-- The run's executionPartition may name the run: its '{pipeline_run_id}' becomes the allocated id.
 -- Returns: the run id (an existing one when the idempotency key was seen before)
 local prefix, now, key = ARGV[1], tonumber(ARGV[5]), ARGV[6]
 if key ~= '' then
@@ -13,6 +14,7 @@ local id = redis.call('INCR', prefix .. ':seq:pipeline-run')
 local last = redis.call('INCRBY', prefix .. ':seq:block-run', #blocks)
 local first = last - #blocks + 1
 run.id = id
+if run.executionPartition then run.executionPartition = (string.gsub(run.executionPartition, '{pipeline_run_id}', tostring(id))) end
 run.createdAt = now
 local running = prefix .. ':pipeline:' .. run.pipelineUuid .. ':running'
 if run.pipelineRunLimit > 0 and redis.call('SCARD', running) >= run.pipelineRunLimit then
