@@ -12,6 +12,7 @@ import { classifyApiError } from '../../src/k8s/api-error.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { loadProject } from '../../src/project/load-project.ts';
 import { loadRenderContext } from '../../src/render/context.ts';
+import { runValues } from '../../src/mage/run-values.ts';
 import { renderBlockJob } from '../../src/render/render-block-job.ts';
 import { advanceAndEnqueue } from '../../src/scheduler/advance-run.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
@@ -132,8 +133,11 @@ describe('dispatcher facing API failures', () => {
   describe('409: the Job already exists', () => {
     async function preCreate(dir: string, label: (job: V1Job) => void): Promise<number> {
       const runId = await h.createRun(dir);
-      const block = (await h.store.getRun(runId))!.blocks[0]!;
-      const { job, namespace } = renderBlockJob(loadRenderContext({}, { queuePrefix: h.redis.prefix }), loadProject(dir), 'pipeline', 'a', { pipelineRunId: runId, blockRunId: block.blockRunId, attempt: 1, trigger: '' });
+      const run = (await h.store.getRun(runId))!;
+      const block = run.blocks[0]!;
+      const project = loadProject(dir);
+      const ids = { pipelineRunId: runId, blockRunId: block.blockRunId, attempt: 1, trigger: '', ...runValues(run, project.pipelines[0]!.variables) };
+      const { job, namespace } = renderBlockJob(loadRenderContext({}, { queuePrefix: h.redis.prefix }), project, 'pipeline', 'a', ids);
       label(job);
       await h.jobs.batch.createNamespacedJob({ namespace, body: job });
       return runId;
@@ -178,6 +182,8 @@ describe('dispatcher facing API failures', () => {
       pipelineUuid: 'pipeline',
       projectDir: dir,
       trigger: '',
+      executionDate: '2026-01-01T00:00:00.000Z',
+      executionPartition: 'manual/20260101T000000_000000_1',
       variables: {},
       blockRunLimit: 0,
       pipelineRunLimit: 0,

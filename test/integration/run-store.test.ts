@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunStore, type NewRun } from '../../src/runs/run-store.ts';
+import { RUN_ID_PLACEHOLDER, RunStore, type NewRun } from '../../src/runs/run-store.ts';
 import { OutcomeWaiter } from '../../src/runs/outcome-waiter.ts';
 import type { AttemptOutcome } from '../../src/runs/types.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -16,6 +16,8 @@ function diamond(overrides: Partial<NewRun> = {}): NewRun {
     projectDir: '/p',
     trigger: 'manual',
     variables: { day: '2026-11-28' },
+    executionDate: '2026-11-28T00:00:00.000Z',
+    executionPartition: `manual/20261128T000000_000000_${RUN_ID_PLACEHOLDER}`,
     blockRunLimit: 0,
     pipelineRunLimit: 0,
     blocks: [

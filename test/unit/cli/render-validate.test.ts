@@ -31,7 +31,27 @@ describe('kubedispatch render', () => {
     const job = JSON.parse(stdout);
     expect(job.metadata.name).toBe('mage-etl-block-1-a2');
     expect(job.metadata.labels['kubedispatch.io/trigger']).toBe('hourly_refresh');
-    expect(job.spec.template.spec.containers[0].command[2]).toBe('/home/src/project');
+    expect(job.spec.template.spec.containers[0].command.slice(0, 4)).toEqual(['/app/run_app.sh', 'mage', 'run', '/home/src/project']);
+  });
+
+  it('is reproducible with --execution-date, and reads --var values as JSON when they are JSON', () => {
+    const args = [
+      'render', '--project', example, '--pipeline', 'demo_etl', '--block', 'load_orders', '--pipeline-run-id', '12', '--trigger', 'Nightly',
+      '--execution-date', '2026-03-01T02:03:04.5Z', '--var', 'n=5', '--var', 'flag=true', '--var', 'text=abc', '--var', 'quoted="5"', '--var', 'obj={"a":[1,{"b":null}]}', '-o', 'json',
+    ];
+    const first = kubedispatch(args);
+    expect(first.stderr).toBe('');
+    expect(kubedispatch(args).stdout).toBe(first.stdout);
+    const command: string[] = JSON.parse(first.stdout).spec.template.spec.containers[0].command;
+    expect(command[command.indexOf('--execution-partition') + 1]).toBe('manual/20260301T020304_500000_12');
+    expect(JSON.parse(command[command.indexOf('--runtime-vars') + 1]!)).toMatchObject({
+      n: 5, flag: true, text: 'abc', quoted: '5', obj: { a: [1, { b: null }] },
+      execution_date: '2026-03-01 02:03:04.500000+00:00', ds: '2026-03-01', hr: '02', env: 'prod', event: {},
+      execution_partition: 'manual/20260301T020304_500000_12', pipeline_run_id: 12, trigger_name: 'Nightly',
+    });
+    const bad = kubedispatch(['render', '--project', example, '--pipeline', 'demo_etl', '--block', 'load_orders', '--execution-date', 'yesterday']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--execution-date.*expected an ISO 8601 date/);
   });
 
   it('takes defaults from --server-pod', () => {

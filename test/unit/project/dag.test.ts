@@ -6,7 +6,7 @@ import type { Pipeline } from '../../../src/project/model.ts';
 
 function pipelineOf(edges: Record<string, string[]>, downstream: Record<string, string[]> = {}): Pipeline {
   return {
-    uuid: 'p', file: 'p.yaml', executorType: null, executorConfig: null, concurrencyConfig: { blockRunLimit: null, pipelineRunLimit: null },
+    uuid: 'p', file: 'p.yaml', executorType: null, executorConfig: null, concurrencyConfig: { blockRunLimit: null, pipelineRunLimit: null }, variables: {},
     blocks: Object.entries(edges).map(([uuid, upstreams], index) => ({
       uuid, type: null, upstreamBlocks: upstreams, executorType: null, executorConfig: null, retryConfig: DEFAULT_RETRY_CONFIG, keyPath: `blocks[${index}]`,
       downstreamBlocks: downstream[uuid] ?? Object.entries(edges).filter(([, ups]) => ups.includes(uuid)).map(([down]) => down),

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { isDnsLabel, isLabelValue } from '../../../src/executor-config/k8s-names.ts';
 import { identityLabels, labelSafe } from '../../../src/render/identity.ts';
-import { dnsSafe, jobName } from '../../../src/render/job-name.ts';
+import { dnsSafe, jobName as jobNameOf, jobTriggerName } from '../../../src/render/job-name.ts';
+
+const jobName = (prefix: string, trigger: string | undefined, blockRunId: number, attempt: number, clusterUuid = 'mage') => jobNameOf({ clusterUuid, prefix, trigger, blockRunId, attempt });
 
 describe('jobName', () => {
   it.each([
     ['data-prep', undefined, 42, 1, 'mage-data-prep-block-42'],
     ['data-prep', undefined, 42, 2, 'mage-data-prep-block-42-a2'],
     ['etl-{trigger_name}', 'Hourly Refresh!', 7, 1, 'mage-etl-hourly-refresh--block-7'],
+    ['etl-{trigger_name}', '2nd_Daily run', 7, 1, 'mage-etl-letter-2nd-daily-run-block-7'],
+    ['etl-{trigger_name}', 'Tâche "été"', 7, 1, 'mage-etl-t-che--t--block-7'],
     ['{trigger_name}', undefined, 7, 3, 'mage--block-7-a3'],
   ])('prefix %j trigger %j run %d attempt %d → %s', (prefix, trigger, runId, attempt, expected) => {
     expect(jobName(prefix, trigger, runId, attempt)).toEqual({ ok: true, name: expected });
@@ -41,6 +45,11 @@ describe('jobName', () => {
 
   it('makes trigger names DNS-safe', () => {
     expect(dnsSafe('Daily_Run 2.0')).toBe('daily-run-2-0');
+    expect(jobTriggerName('Daily_Run 2.0')).toBe('daily-run-2-0');
+  });
+
+  it('starts with MAGE_CLUSTER_UUID', () => {
+    expect(jobName('data-prep', undefined, 42, 1, 'prod-cluster')).toEqual({ ok: true, name: 'prod-cluster-data-prep-block-42' });
   });
 });
 

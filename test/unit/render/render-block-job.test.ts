@@ -38,7 +38,10 @@ describe('renderBlockJob', () => {
               name: 'mage-job-container',
               image: 'server-image:1',
               imagePullPolicy: 'IfNotPresent',
-              command: ['mage', 'run', expect.stringMatching(/kd-project-/), 'etl', '--block-uuid', 'run_me', '--executor-type', 'local_python', '--block-run-id', '42', '--pipeline-run-id', '7'],
+              command: [
+                '/app/run_app.sh', 'mage', 'run', expect.stringMatching(/kd-project-/), 'etl', '--block-uuid', 'run_me', '--executor-type', 'local_python',
+                '--execution-partition', 'manual/20260101T000000_000000_7', '--runtime-vars', '{"env":"prod"}',
+              ],
             }],
           },
         },
@@ -50,7 +53,7 @@ describe('renderBlockJob', () => {
     const project = loadProject(scenarioProject({ project: { container: { env: [{ name: 'A', value: '1' }] } } }));
     const context = loadRenderContext({}, { queuePrefix: 'kd' });
     const snapshot = JSON.stringify(project);
-    const ids = { pipelineRunId: 1, blockRunId: 2, attempt: 1 };
+    const ids = { pipelineRunId: 1, blockRunId: 2, attempt: 1, executionPartition: 'manual/x_1', runtimeVariables: {} };
     const serverless = { ...context, serverPod: { spec: { containers: [{ name: 'c', image: 'i' }] } } };
     expect(renderBlockJob(serverless, project, 'etl', 'run_me', ids)).toEqual(renderBlockJob(serverless, project, 'etl', 'run_me', ids));
     expect(JSON.stringify(project)).toBe(snapshot);
@@ -67,12 +70,12 @@ describe('renderBlockJob', () => {
   it('refuses a namespace outside kube.namespaces, naming the file that set it; accepts one inside', () => {
     const dir = scenarioProject({ block: { namespace: 'team-b', container: { image: 'x:1' } } });
     const restricted = loadRenderContext({}, { queuePrefix: 'kd', watchedNamespaces: [' team-a ', ''] });
-    const problems = planBlockJob(restricted, loadProject(dir), 'etl', 'run_me', { pipelineRunId: 1, blockRunId: 1, attempt: 1 }).problems;
+    const problems = planBlockJob(restricted, loadProject(dir), 'etl', 'run_me', { pipelineRunId: 1, blockRunId: 1, attempt: 1, executionPartition: 'manual/x_1', runtimeVariables: {} }).problems;
     expect(problems).toEqual([expect.objectContaining({
       severity: 'error', file: expect.stringMatching(/etl\/metadata\.yaml$/), keyPath: 'blocks[0].executor_config.namespace', message: expect.stringMatching(/namespace "team-b" is not watched .*team-a/),
     })]);
     const allowed = loadRenderContext({}, { queuePrefix: 'kd', watchedNamespaces: ['team-a', 'team-b'] });
-    expect(planBlockJob(allowed, loadProject(dir), 'etl', 'run_me', { pipelineRunId: 1, blockRunId: 1, attempt: 1 }).rendered?.namespace).toBe('team-b');
+    expect(planBlockJob(allowed, loadProject(dir), 'etl', 'run_me', { pipelineRunId: 1, blockRunId: 1, attempt: 1, executionPartition: 'manual/x_1', runtimeVariables: {} }).rendered?.namespace).toBe('team-b');
   });
 
   it('refuses unknown placeholders in job_name_prefix, naming the file that set it', () => {
@@ -104,7 +107,7 @@ describe('renderBlockJob', () => {
   it('reports unknown pipelines and blocks', () => {
     const project = loadProject(scenarioProject({}));
     const context = loadRenderContext({}, { queuePrefix: 'kd' });
-    const ids = { pipelineRunId: 1, blockRunId: 1, attempt: 1 };
+    const ids = { pipelineRunId: 1, blockRunId: 1, attempt: 1, executionPartition: 'manual/x_1', runtimeVariables: {} };
     expect(problemsOf(() => renderBlockJob(context, project, 'nope', 'run_me', ids))[0]?.message).toBe('unknown pipeline "nope"; expected one of: etl');
     expect(problemsOf(() => renderBlockJob(context, project, 'etl', 'nope', ids))[0]?.message).toBe('unknown block "nope"; expected one of: run_me');
     expect(() => renderBlockJob(context, project, 'etl', 'run_me', { ...ids, blockRunId: 0 })).toThrow(RangeError);
@@ -114,16 +117,15 @@ describe('renderBlockJob', () => {
 describe('command', () => {
   it('uses KUBEDISPATCH_PROJECT_PATH as the project path', () => {
     const { job } = render({ env: { KUBEDISPATCH_PROJECT_PATH: '/home/src/demo' } });
-    expect(job.spec?.template.spec?.containers[0]?.command?.slice(0, 4)).toEqual(['mage', 'run', '/home/src/demo', 'etl']);
+    expect(job.spec?.template.spec?.containers[0]?.command?.slice(0, 5)).toEqual(['/app/run_app.sh', 'mage', 'run', '/home/src/demo', 'etl']);
   });
 
-  it("passes the run's variables to Mage as --runtime-vars, only when there are some", () => {
-    const command = (variables?: Record<string, string>) => render(variables ? { ids: { variables } } : {}).job.spec?.template.spec?.containers[0]?.command ?? [];
-    expect(command({ day: '2026-11-28', note: 'a "quoted" value' }).slice(-2)).toEqual(['--runtime-vars', '{"day":"2026-11-28","note":"a \\"quoted\\" value"}']);
-    expect(command({})).not.toContain('--runtime-vars');
-    expect(command()).not.toContain('--runtime-vars');
-    const custom = render({ block: { container: { args: ['--vars', '{runtime_vars}'] } }, ids: { variables: { day: 'x' } } });
-    expect(custom.job.spec?.template.spec?.containers[0]?.args).toEqual(['--vars', '{"day":"x"}']);
+  it("passes Mage's run variables as one JSON object (--runtime-vars), values never read as placeholders", () => {
+    const runtimeVariables = { day: '2026-11-28', note: 'a "quoted" {value}', n: 5, nested: { list: [1, null] } };
+    const command = render({ ids: { runtimeVariables } }).job.spec?.template.spec?.containers[0]?.command ?? [];
+    expect(command.slice(-2)).toEqual(['--runtime-vars', JSON.stringify(runtimeVariables)]);
+    const custom = render({ block: { container: { args: ['--vars', '{runtime_vars}', '{execution_partition}'] } }, ids: { runtimeVariables: { day: 'x' }, executionPartition: '3/20260101T000000' } });
+    expect(custom.job.spec?.template.spec?.containers[0]?.args).toEqual(['--vars', '{"day":"x"}', '3/20260101T000000']);
   });
 
   it('fills placeholders in a custom command and args, leaving ${SHELL} variables alone', () => {
@@ -233,7 +235,7 @@ describe('executor selection', () => {
 
   it('refuses to render a block that does not run on Kubernetes', () => {
     const dir = writeTree({ 'metadata.yaml': {}, 'pipelines/p/metadata.yaml': { blocks: [{ uuid: 'b', executor_type: 'local_python_force' }] } });
-    expect(problemsOf(() => renderBlockJob(loadRenderContext({}, { queuePrefix: 'kd' }), loadProject(dir), 'p', 'b', { pipelineRunId: 1, blockRunId: 1, attempt: 1 }))[0]?.message)
+    expect(problemsOf(() => renderBlockJob(loadRenderContext({}, { queuePrefix: 'kd' }), loadProject(dir), 'p', 'b', { pipelineRunId: 1, blockRunId: 1, attempt: 1, executionPartition: 'manual/x_1', runtimeVariables: {} }))[0]?.message)
       .toMatch(/executor type "local_python_force", which kubedispatch cannot run/);
   });
 });

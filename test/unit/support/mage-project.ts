@@ -8,7 +8,7 @@ import { loadProject } from '../../../src/project/load-project.ts';
 import { loadRenderContext } from '../../../src/render/context.ts';
 import { planBlockJob, renderBlockJob } from '../../../src/render/render-block-job.ts';
 import type { RenderedJob } from '../../../src/render/render-block-job.ts';
-import type { RunIds } from '../../../src/render/identity.ts';
+import type { BlockRunIds } from '../../../src/render/identity.ts';
 import type { ConfigProblem } from '../../../src/errors/config-problem.ts';
 
 /** Writes files (YAML objects are dumped, strings written as they are) into a fresh temp directory. */
@@ -36,7 +36,7 @@ export interface Scenario {
   env?: Env;
   /** Defaults to a pod whose only container has image `server-image:1`; null means out of a cluster. */
   serverPod?: V1Pod | null;
-  ids?: Partial<RunIds>;
+  ids?: Partial<BlockRunIds>;
 }
 
 export function scenarioProject(scenario: Scenario): string {
@@ -58,7 +58,7 @@ export function scenarioEnv(scenario: Scenario): Env {
   };
 }
 
-const IDS: RunIds = { pipelineRunId: 7, blockRunId: 42, attempt: 1 };
+const IDS: BlockRunIds = { pipelineRunId: 7, blockRunId: 42, attempt: 1, executionPartition: 'manual/20260101T000000_000000_7', runtimeVariables: { env: 'prod' } };
 /** The installation whose dispatcher renders (settings `queue.prefix`). */
 export const QUEUE_PREFIX = 'kd';
 const SERVER_POD: V1Pod = { spec: { containers: [{ name: 'mage', image: 'server-image:1' }] } };

@@ -27,6 +27,8 @@ export async function runningAttempt(store: RunStore, namespace: string): Promis
     projectDir: '/p',
     trigger: '',
     variables: {},
+    executionDate: '2026-01-01T00:00:00.000Z',
+    executionPartition: 'manual/20260101T000000_000000_1',
     blockRunLimit: 0,
     pipelineRunLimit: 0,
     blocks: [{ blockUuid: 'b', upstream: [], maxAttempts: 1, retry }],
