@@ -27,14 +27,30 @@ describe('dispatcher on the simulated cluster', () => {
     expect(jobs.map((job) => job.metadata?.name).sort()).toEqual(run.blocks.map((b) => `mage-disp-block-${b.blockRunId}`).sort());
   });
 
-  it("hands the run's variables to Mage's command in every Job (--runtime-vars)", async () => {
+  it("gives every Job of a run, retries included, the same partition and Mage variables, and another run others", async () => {
     h.jobs.playWatcher(h.store);
     await h.startDispatcher();
-    const runId = await h.createRun(h.project([{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }]), { day: '2026-11-28', region: 'eu' });
-    expect((await h.waitForRun(runId)).state).toBe('succeeded');
-    const commands = (await h.jobs.jobs()).map((job) => job.spec?.template.spec?.containers[0]?.command ?? []);
-    expect(commands).toHaveLength(2);
-    for (const command of commands) expect(command.slice(-2)).toEqual(['--runtime-vars', '{"day":"2026-11-28","region":"eu"}']);
+    const dir = h.project([{ uuid: 'flaky', retries: 1, annotations: { 'sim.kubedispatch.io/exit-code': '3' } }, { uuid: 'b' }]);
+    const runIds = [await h.createRun(dir, { day: '2026-11-28', n: 5, cfg: { regions: ['eu'] } }), await h.createRun(dir, { day: '2026-11-29' })];
+    for (const runId of runIds) expect((await h.waitForRun(runId)).state).toBe('failed');
+    const jobs = await h.jobs.jobs();
+    const optionsOf = (runId: number) => jobs
+      .filter((job) => job.metadata?.labels?.['kubedispatch.io/pipeline-run-id'] === String(runId))
+      .map((job) => job.spec?.template.spec?.containers[0]?.command ?? [])
+      .map((command) => ({ partition: command[command.indexOf('--execution-partition') + 1], vars: command[command.indexOf('--runtime-vars') + 1], command }));
+    const [first, second] = runIds.map(optionsOf);
+    expect(first).toHaveLength(3); // flaky twice, b once
+    for (const jobsOfRun of [first!, second!]) {
+      for (const { command, partition, vars } of jobsOfRun) {
+        expect(command).not.toContain('--pipeline-run-id');
+        expect(command).not.toContain('--block-run-id');
+        expect(partition).toBe(jobsOfRun[0]!.partition);
+        expect(vars).toBe(jobsOfRun[0]!.vars);
+      }
+    }
+    expect(first![0]!.partition).not.toBe(second![0]!.partition);
+    expect(JSON.parse(first![0]!.vars!)).toMatchObject({ day: '2026-11-28', n: 5, cfg: { regions: ['eu'] }, pipeline_run_id: runIds[0], execution_partition: first![0]!.partition });
+    expect(JSON.parse(second![0]!.vars!)).toMatchObject({ day: '2026-11-29', pipeline_run_id: runIds[1] });
   });
 
   it('retries a failed attempt with a new Job per attempt, then fails with the Job\'s reason', async () => {

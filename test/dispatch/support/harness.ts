@@ -29,7 +29,7 @@ export interface DispatchHarness {
   /** Writes a project (removed on cleanup) and returns its directory. */
   project(blocks: TestBlock[], jobNamePrefix?: string): string;
   /** Validates and creates a run of the project's `pipeline`, enqueueing its first blocks (as the scheduler does). */
-  createRun(projectDir: string, variables?: Record<string, string>): Promise<number>;
+  createRun(projectDir: string, variables?: Record<string, unknown>): Promise<number>;
   waitForRun(runId: number, timeoutMs?: number): Promise<RunWithBlocks>;
   cleanup(): Promise<void>;
 }
