@@ -29,6 +29,8 @@ export interface BlockSpec {
 export interface PipelineSpec {
   blocks: BlockSpec[];
   concurrency?: { block_run_limit?: number; pipeline_run_limit?: number };
+  /** The pipeline's `variables:` (Mage's global variables). */
+  variables?: Record<string, unknown>;
   triggers?: unknown;
 }
 
@@ -48,7 +50,7 @@ export function writeProject(pipelines: Record<string, PipelineSpec>): { dir: st
       ...(block.executor_type ? { executor_type: block.executor_type } : {}),
       ...(block.executor_config ? { executor_config: block.executor_config } : {}),
     }));
-    writeFileSync(join(folder, 'metadata.yaml'), dump({ uuid, executor_type: 'k8s', blocks, ...(spec.concurrency ? { concurrency_config: spec.concurrency } : {}) }));
+    writeFileSync(join(folder, 'metadata.yaml'), dump({ uuid, executor_type: 'k8s', blocks, ...(spec.concurrency ? { concurrency_config: spec.concurrency } : {}), ...(spec.variables ? { variables: spec.variables } : {}) }));
     if (spec.triggers !== undefined) writeFileSync(join(folder, 'triggers.yaml'), dump(spec.triggers));
   }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };

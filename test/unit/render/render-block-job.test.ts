@@ -59,6 +59,14 @@ describe('renderBlockJob', () => {
     expect(JSON.stringify(project)).toBe(snapshot);
   });
 
+  it('starts Job names with MAGE_CLUSTER_UUID (default mage) and refuses one no Job name can start with', () => {
+    expect(render({ env: { MAGE_CLUSTER_UUID: 'blue' } }).name).toBe('blue-data-prep-block-42');
+    expect(render({ env: { MAGE_CLUSTER_UUID: '' } }).name).toBe('mage-data-prep-block-42');
+    expect(problemsOf(() => loadRenderContext({ MAGE_CLUSTER_UUID: 'Blue_Cluster' }, { queuePrefix: 'kd' }))).toEqual([
+      expect.objectContaining({ severity: 'error', file: 'environment', keyPath: 'MAGE_CLUSTER_UUID', message: expect.stringMatching(/"Blue_Cluster" cannot start a Job name/) }),
+    ]);
+  });
+
   it('names later attempts apart and carries the trigger', () => {
     const { name, job } = render({ project: { job_name_prefix: 'etl-{trigger_name}' }, ids: { attempt: 3, trigger: 'Nightly Run' } });
     expect(name).toBe('mage-etl-nightly-run-block-42-a3');
