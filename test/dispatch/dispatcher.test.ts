@@ -58,8 +58,8 @@ describe('dispatcher on the simulated cluster', () => {
     const jobs = await h.jobs.jobs();
     expect(jobs).toHaveLength(24);
     expect(new Set(jobs.map(attemptOf)).size).toBe(24);
+    // One Job ever per attempt. Create requests are not counted: a lock that lapses on a loaded
+    // machine legally lets another dispatcher ask again (409, adopted).
     for (const uids of h.jobs.seenUids().values()) expect(uids.size).toBe(1);
-    // Every create request made a Job: none was even tried twice.
-    expect(h.sim.stats().byVerbResource['create jobs']).toBe(24);
   });
 });
