@@ -72,17 +72,17 @@ describe('block outcomes Mage reports from inside the pod (--callback-url), on t
     await h.jobs.recordCreations();
     h.startWatcher();
     await h.startDispatcher({ KUBEDISPATCH_CALLBACK_URL: `${server.url}/` });
-    standIn = mageInPods({ cond: 'condition_failed' });
+    standIn = mageInPods({ cond: 'condition_failed', side: 'completed' });
     // cond → after → last ; side ; join ← (cond, side). cond runs long enough for its report to arrive first, as in Mage.
     const runId = await h.createRun(h.project([
       { uuid: 'cond', annotations: { 'sim.kubedispatch.io/duration': '1500ms' } },
       { uuid: 'after', upstream: ['cond'] },
       { uuid: 'last', upstream: ['after'] },
-      { uuid: 'side' },
+      { uuid: 'side', annotations: { 'sim.kubedispatch.io/duration': '1500ms' } },
       { uuid: 'join', upstream: ['cond', 'side'] },
     ]));
     const run = await h.waitForRun(runId, 30_000);
-    expect(standIn.reported).toEqual(['cond:200']);
+    expect(standIn.reported.sort()).toEqual(['cond:200', 'side:200']);
     expect(run.state).toBe('succeeded');
     expect(Object.fromEntries(run.blocks.map((b) => [b.blockUuid, [b.state, b.reason]]))).toEqual({
       cond: ['condition_failed', 'ConditionFailed'],
@@ -93,6 +93,7 @@ describe('block outcomes Mage reports from inside the pod (--callback-url), on t
     });
     const cond = run.blocks.find((b) => b.blockUuid === 'cond')!;
     expect(cond.attempts.map((a) => [a.attempt, a.outcome?.reason, a.outcome?.reported])).toEqual([[1, 'ConditionFailed', 'condition_failed']]);
+    expect(run.blocks.find((b) => b.blockUuid === 'side')!.attempts[0]?.outcome).toMatchObject({ reason: 'Complete', reported: 'completed' });
     // Only cond and side ever had a Job.
     const created = [...h.jobs.seenUids().keys()].sort();
     const ids = (uuids: string[]) => run.blocks.filter((b) => uuids.includes(b.blockUuid)).map((b) => `${b.blockRunId}:1`).sort();
