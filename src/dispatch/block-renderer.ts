@@ -1,3 +1,5 @@
+import type { AttemptSecrets } from '../callback/attempt-secrets.ts';
+import { callbackUrl } from '../callback/callback-url.ts';
 import { runValues, type RunValues } from '../mage/run-values.ts';
 import { findPipeline, type Project } from '../project/model.ts';
 import type { BlockRunJobData } from '../queue/block-run-queue.ts';
@@ -11,6 +13,12 @@ interface RunInputs extends RunValues {
   trigger: string;
 }
 
+/** Where pods report Mage's block status (setting `mage.callbackUrl`) and how their secrets are made. */
+export interface CallbackSetup {
+  baseUrl: string;
+  secrets: AttemptSecrets;
+}
+
 /** Runs whose snapshots stay cached; blocks of one run are dispatched close together. */
 const CACHE_SIZE = 200;
 
@@ -21,16 +29,20 @@ const CACHE_SIZE = 200;
 export class BlockRenderer {
   private readonly store: RunStore;
   private readonly context: RenderContext;
+  private readonly callbacks: CallbackSetup | undefined;
   private readonly runs = new Map<number, Promise<RunInputs>>();
 
-  constructor(store: RunStore, context: RenderContext) {
+  constructor(store: RunStore, context: RenderContext, callbacks?: CallbackSetup) {
     this.store = store;
     this.context = context;
+    this.callbacks = callbacks;
   }
 
   /** Throws a ConfigError when the block's configuration is invalid. */
   async render(data: BlockRunJobData, attempt: number): Promise<RenderedJob> {
     const run = await this.runInputs(data.runId);
+    const key = { blockRunId: data.blockRunId, attempt };
+    const callbacks = this.callbacks;
     return renderBlockJob(this.context, run.project, data.pipelineUuid, data.blockUuid, {
       pipelineRunId: data.runId,
       blockRunId: data.blockRunId,
@@ -38,6 +50,7 @@ export class BlockRenderer {
       trigger: run.trigger,
       executionPartition: run.executionPartition,
       runtimeVariables: run.runtimeVariables,
+      ...(callbacks ? { callbackUrl: callbackUrl(callbacks.baseUrl, key, await callbacks.secrets.secretFor(key)) } : {}),
     });
   }
 

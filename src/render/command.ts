@@ -23,15 +23,17 @@ export const MAGE_ENTRYPOINT = '/app/run_app.sh';
  * Mage's own block command, as Mage's Kubernetes executor builds it, minus the database: no
  * `--pipeline-run-id`/`--block-run-id` (Mage looks them up in its DB, which the pod lacks, and
  * crashes), plus the run's partition and its whole variables, which Mage would otherwise read from
- * that DB. Options are appended in groups, so further ones (e.g. a callback URL) slot in here.
+ * that DB. With a `callbackUrl` (the attempt's, see src/callback/callback-url.ts) Mage reports the
+ * block's status there, which is how a failed condition (exit code 0) is told from a success.
  */
-export function defaultCommand(values: CommandValues): string[] {
+export function defaultCommand(values: CommandValues, callbackUrl?: string): string[] {
   return [
     MAGE_ENTRYPOINT, 'mage', 'run', values.project_path, values.pipeline_uuid,
     '--block-uuid', values.block_uuid,
     '--executor-type', 'local_python',
     '--execution-partition', values.execution_partition,
     '--runtime-vars', values.runtime_vars,
+    ...(callbackUrl ? ['--callback-url', callbackUrl] : []),
   ];
 }
 
@@ -44,9 +46,9 @@ export interface ResolvedCommand {
  * The container's command and args with placeholders filled. Mage's command is the default only
  * when neither is set: `args` alone keep the image's entrypoint, as in Kubernetes.
  */
-export function resolveCommand(container: ContainerConfig, values: CommandValues): ResolvedCommand {
+export function resolveCommand(container: ContainerConfig, values: CommandValues, callbackUrl?: string): ResolvedCommand {
   // The default is built from the values, not substituted: a variable holding "{x}" is data, not a placeholder.
-  if (container.command === undefined && container.args === undefined) return { lists: { command: defaultCommand(values) }, problems: [] };
+  if (container.command === undefined && container.args === undefined) return { lists: { command: defaultCommand(values, callbackUrl) }, problems: [] };
   const resolved: ResolvedCommand = { lists: {}, problems: [] };
   for (const key of ['command', 'args'] as const) {
     const items = container[key];

@@ -8,6 +8,8 @@ export interface RunIds {
   /** 1-based attempt of this block run. */
   attempt: number;
   trigger?: string;
+  /** The attempt's `--callback-url` for Mage's command (only dispatchers with `mage.callbackUrl` set give one). */
+  callbackUrl?: string;
 }
 
 /** What one Job of a run is rendered with beside its ids: the same for every block and attempt of the run. */
