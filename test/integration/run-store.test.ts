@@ -71,6 +71,22 @@ describe('RunStore', () => {
     expect(a!.blocks[1]!.retry).toEqual(retry(1));
   });
 
+  it("fills the run's id into its partition and keeps JSON inputs exact through every Lua transition", async () => {
+    const variables = { list: [], deep: { empty: [], pi: 3.141592653589793 } };
+    const id = await store.createRun(diamond({ variables, eventVariables: { e: [] }, schedule: { id: 4, scheduleType: 'api', scheduleInterval: null, variables: { t: [] } } }));
+    await store.advanceRun(id);
+    await store.cancelRun(id, 'test');
+    const run = (await store.getRunRecord(id))!;
+    expect(run.executionPartition).toBe(`manual/20261128T000000_000000_${id}`);
+    expect(JSON.stringify([run.variables, run.eventVariables, run.schedule])).toBe(JSON.stringify([variables, { e: [] }, { id: 4, scheduleType: 'api', scheduleInterval: null, variables: { t: [] } }]));
+    expect(run).not.toHaveProperty('inputsJson');
+  });
+
+  it('reads runs stored before the inputs were kept as JSON text', async () => {
+    await t.redis.set(`${t.prefix}:run:900`, JSON.stringify({ id: 900, pipelineUuid: 'etl', projectDir: '/p', trigger: '', variables: { day: 'x' }, state: 'succeeded', createdAt: 1, blockRunLimit: 0, pipelineRunLimit: 0 }));
+    expect(await store.getRunRecord(900)).toMatchObject({ id: 900, variables: { day: 'x' } });
+  });
+
   it('is idempotent for the same idempotency key', async () => {
     const first = await store.createRun(diamond({ idempotencyKey: 'tick-1' }));
     const again = await store.createRun(diamond({ idempotencyKey: 'tick-1' }));
