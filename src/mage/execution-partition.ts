@@ -2,7 +2,7 @@ import type { MageSchedule } from './schedule.ts';
 import { strftime } from './python-datetime.ts';
 
 /** First path segment of the partitions of runs no trigger made (never a schedule id, which is a number). */
-export const MANUAL_PARTITION_ROOT = 'manual';
+const MANUAL_PARTITION_ROOT = 'manual';
 
 export interface PartitionInput {
   schedule?: Pick<MageSchedule, 'id' | 'scheduleType'>;

@@ -8,7 +8,7 @@ export interface Interval {
   startPrevious: Date | null;
 }
 
-const FIXED_SECONDS: Readonly<Record<string, number>> = { '@hourly': 3600, '@daily': 86400, '@weekly': 604800 };
+const FIXED_SECONDS: ReadonlyMap<string, number> = new Map([['@hourly', 3600], ['@daily', 86400], ['@weekly', 604800]]);
 const NO_INTERVAL = new Set(['@once', '@always_on']);
 
 /** `start + 1 month` as dateutil's relativedelta adds it: the day is clamped to the next month's length. */
@@ -32,7 +32,7 @@ export function timeInterval(scheduleInterval: string | null, executionDate: Dat
   const start = executionDate;
   const interval: Interval = { start, seconds: null, end: null, startPrevious: null };
   if (scheduleInterval === null || NO_INTERVAL.has(scheduleInterval)) return interval;
-  const fixed = FIXED_SECONDS[scheduleInterval];
+  const fixed = FIXED_SECONDS.get(scheduleInterval);
   if (fixed !== undefined) interval.seconds = fixed;
   else if (scheduleInterval === '@monthly') {
     interval.end = addMonth(start);

@@ -17,7 +17,7 @@ export interface CommandValues {
 }
 
 /** The script of Mage's image that installs the project's requirements.txt, then runs its arguments. */
-export const MAGE_ENTRYPOINT = '/app/run_app.sh';
+const MAGE_ENTRYPOINT = '/app/run_app.sh';
 
 /**
  * Mage's own block command, as Mage's Kubernetes executor builds it, minus the database: no

@@ -23,7 +23,7 @@ export function variablesFromObject(value: unknown, where: string): VariablesRea
 }
 
 /** `v` of `--var k=v`: its JSON value when it is valid JSON (`5`, `true`, `{"a":1}`, `"5"`), else the text itself. */
-export function assignedValue(text: string): unknown {
+function assignedValue(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
