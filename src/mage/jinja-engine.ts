@@ -8,7 +8,12 @@ import { Environment, Interpreter, parse, tokenize } from '@huggingface/jinja';
  * escapes). Templates see only the functions handed in, plus `true`/`false`/`none` (any case)
  * and the library's `namespace()`.
  */
-export type TemplateValue = ReturnType<Environment['lookupVariable']>;
+/** The library's runtime values as far as kubedispatch touches them (its typings do not resolve under NodeNext). */
+export interface TemplateValue {
+  type: string;
+  value: unknown;
+  toString(): string;
+}
 export type TemplateFunction = (args: TemplateValue[]) => TemplateValue;
 
 type ValueClass<T> = new (value: T) => TemplateValue;
@@ -28,7 +33,7 @@ export class PythonNone extends StringValue {
     super('None');
   }
 
-  override __bool__(): TemplateValue {
+  __bool__(): TemplateValue {
     return new BooleanValue(false);
   }
 }
@@ -58,7 +63,7 @@ export class RefusedCall extends Error {
 /** Plain data (strings, numbers, booleans, lists, mappings) as a template value; null becomes None. */
 export function toTemplateValue(value: unknown): TemplateValue {
   if (value === null || value === undefined) return new PythonNone();
-  return new Environment().set('value', value);
+  return new Environment().set('value', value) as TemplateValue;
 }
 
 export function stringValue(text: string): TemplateValue {

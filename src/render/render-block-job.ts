@@ -6,6 +6,7 @@ import { DEFAULT_CONTAINER_NAME, DEFAULT_NAMESPACE } from '../executor-config/ha
 import { locateSetting } from '../executor-config/locate.ts';
 import { resolveExecutorConfig } from '../executor-config/resolve.ts';
 import type { ExecutorConfig } from '../executor-config/types.ts';
+import { renderNamespace } from '../mage/mage-templates.ts';
 import { findBlock, findPipeline, unknownPipelineMessage } from '../project/model.ts';
 import type { Block, Pipeline, Project } from '../project/model.ts';
 import { resolveCommand } from './command.ts';
@@ -87,7 +88,10 @@ export function planBlockJob(
   for (const key of reserved) {
     problems.push({ severity: 'warning', ...locateSetting(resolution.layers, (c) => c.metadata?.labels?.[key], `metadata.labels.${key}`), message: `label "${key}" is set by kubedispatch to identify the run; your value is ignored` });
   }
-  const namespace = config.namespace ?? DEFAULT_NAMESPACE;
+  // Mage renders the namespace with Jinja, `variables()` reading the run's variables.
+  const renderedNamespace = renderNamespace(config.namespace ?? DEFAULT_NAMESPACE, ids.variables ?? {}, context.env);
+  if (!renderedNamespace.ok) problems.push({ severity: 'error', ...locateSetting(resolution.layers, (c) => c.namespace, 'namespace'), message: renderedNamespace.message });
+  const namespace = renderedNamespace.ok ? renderedNamespace.value : DEFAULT_NAMESPACE;
   const watched = context.watchedNamespaces;
   if (watched.length > 0 && !watched.includes(namespace)) {
     problems.push({

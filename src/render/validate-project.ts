@@ -17,7 +17,7 @@ const DRY_RUN_IDS = { pipelineRunId: 1, blockRunId: 1, attempt: 1 };
  */
 export function validateProject(dir: string, env: Env, options: RenderContextOptions): ConfigProblem[] {
   const { context, problems: contextProblems } = readRenderContext(env, options);
-  const { project, problems: projectProblems } = readProject(dir);
+  const { project, problems: projectProblems } = readProject(dir, undefined, env);
   const problems = [...contextProblems, ...projectProblems];
   const brokenFiles = new Set(problems.filter((problem) => problem.severity === 'error').map((problem) => problem.file));
   if (contextProblems.some((problem) => problem.severity === 'error') || brokenFiles.has(project.metadataFile)) return problems;

@@ -36,10 +36,11 @@ export function retryPolicy(config: RetryConfig): RetryPolicy {
  * and by rendering, so a run is refused whole before anything reaches Redis instead of failing
  * block by block later. Blocks whose config could not be read render without it.
  */
-function checkEveryBlockRenders(context: PlanContext, project: Project, pipeline: Pipeline, trigger: string, problems: ProblemList): void {
+function checkEveryBlockRenders(context: PlanContext, project: Project, pipeline: Pipeline, request: RunRequest, problems: ProblemList): void {
   for (const block of pipeline.blocks) {
     // The scheduler is not the dispatcher's pod, whose image fills in a missing one: only a warning here.
-    const ids = { pipelineRunId: PLACEHOLDER_ID, blockRunId: PLACEHOLDER_ID, attempt: 1, trigger };
+    // The run's variables too: the namespace may be rendered from them.
+    const ids = { pipelineRunId: PLACEHOLDER_ID, blockRunId: PLACEHOLDER_ID, attempt: 1, trigger: request.trigger, variables: request.variables };
     problems.addAll(planBlockJob(context.render, project, pipeline.uuid, block.uuid, ids, { missingImage: 'warning' }).problems);
   }
   problems.throwIfErrors();
@@ -54,7 +55,7 @@ export function planRun(context: PlanContext, request: RunRequest): NewRun {
     throw ConfigError.single('settings', 'project.dir', 'no Mage project configured: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)');
   }
   // Only this pipeline: the run's snapshot in Redis, read by every dispatcher, stays small.
-  const { project, problems: reading } = readProject(context.projectDir, [request.pipelineUuid]);
+  const { project, problems: reading } = readProject(context.projectDir, [request.pipelineUuid], context.render.env);
   const pipeline = findPipeline(project, request.pipelineUuid);
   const problems = new ProblemList();
   // Other pipelines are not read, so their problems cannot stop this one.
@@ -63,7 +64,7 @@ export function planRun(context: PlanContext, request: RunRequest): NewRun {
     problems.throwIfErrors();
     throw unknownPipeline(project, request.pipelineUuid);
   }
-  checkEveryBlockRenders(context, project, pipeline, request.trigger, problems);
+  checkEveryBlockRenders(context, project, pipeline, request, problems);
   const byUuid = new Map(pipeline.blocks.map((block) => [block.uuid, block]));
   const blocks = topologicalOrder(pipeline).map((uuid) => {
     const block = byUuid.get(uuid)!;

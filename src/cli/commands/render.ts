@@ -48,7 +48,7 @@ export function registerRender(program: Command): void {
       const installation = { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces };
       const context = loadRenderContext(env, serverPod ? { ...installation, serverPod } : installation);
       // Only this pipeline, as a run reads it: a broken pipeline elsewhere does not stop the dispatcher either.
-      const project = loadProject(options.project, [options.pipeline]);
+      const project = loadProject(options.project, [options.pipeline], env);
       const ids = {
         pipelineRunId: options.pipelineRunId, blockRunId: options.blockRunId, attempt: options.attempt,
         variables: variablesFromAssignments(options.var ?? []).variables,
