@@ -38,6 +38,20 @@ export class PythonNone extends StringValue {
   }
 }
 
+/** A function value that prints as Python prints one, never as its JavaScript source. */
+class NamedFunction extends FunctionValue {
+  readonly #name: string;
+
+  constructor(name: string, fn: TemplateFunction) {
+    super(fn);
+    this.#name = name;
+  }
+
+  override toString(): string {
+    return `<function ${this.#name}>`;
+  }
+}
+
 /** A failure of the template itself (syntax or a function it called), with the 1-based line when known. */
 export class TemplateError extends Error {
   override name = 'TemplateError';
@@ -110,7 +124,9 @@ function environment(functions: Readonly<Record<string, TemplateFunction>>, raw:
   env.setVariable('none', new PythonNone());
   env.setVariable('None', new PythonNone());
   raw.forEach((content, index) => env.setVariable(`__raw_${index}__`, new StringValue(content)));
-  for (const [name, fn] of Object.entries(functions)) env.setVariable(name, new FunctionValue(fn));
+  for (const [name, fn] of Object.entries(functions)) env.setVariable(name, new NamedFunction(name, fn));
+  const namespace = env.lookupVariable('namespace') as TemplateValue;
+  env.setVariable('namespace', new NamedFunction('namespace', namespace.value as TemplateFunction));
   return env;
 }
 
