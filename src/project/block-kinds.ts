@@ -37,10 +37,10 @@ export function checkBlockKind(reader: FieldReader, raw: PlainObject, uuid: stri
   const configuration = isPlainObject(raw['configuration']) ? raw['configuration'] : {};
   const dynamic = configuration['dynamic'];
   if (dynamic === true || (isPlainObject(dynamic) && Object.values(dynamic).some(Boolean))) {
-    reader.problems.error(reader.file, `${path}.configuration.dynamic`, `block "${uuid}" is a dynamic block, which kubedispatch cannot run: Mage creates one run of each downstream block per item it returns, and gives each its item, from block runs it records in its database at run time (which kubedispatch's Jobs do not have), so its children would run once on the whole output instead; ${WHAT_TO_DO_UNDER_MAGE}, or remove configuration.dynamic and loop over the items inside the downstream block`);
+    reader.problems.error(reader.file, `${path}.configuration.dynamic`, `block "${uuid}" is a dynamic block, which kubedispatch cannot run: Mage creates one run of each downstream block per item it returns, and gives each its item, from block runs it records in Mage's database at run time (which kubedispatch's Jobs do not have), so its children would run once on the whole output instead; ${WHAT_TO_DO_UNDER_MAGE}, or remove configuration.dynamic and loop over the items inside the downstream block`);
   }
   if (configuration['reduce_output'] === true) {
-    reader.problems.error(reader.file, `${path}.configuration.reduce_output`, `block "${uuid}" sets reduce_output, which kubedispatch cannot run: Mage gathers the outputs of the dynamic child runs it recorded in its database into one list for the downstream blocks, and kubedispatch's Jobs have no such database; ${WHAT_TO_DO_UNDER_MAGE}, or remove reduce_output together with the dynamic block above it`);
+    reader.problems.error(reader.file, `${path}.configuration.reduce_output`, `block "${uuid}" sets reduce_output, which kubedispatch cannot run: Mage gathers the outputs of the dynamic child runs it recorded in Mage's database into one list for the downstream blocks, and kubedispatch's Jobs have no such database; ${WHAT_TO_DO_UNDER_MAGE}, or remove reduce_output together with the dynamic block above it`);
   }
 }
 

@@ -20,6 +20,8 @@ export const silentLogger = createLogger('silent', 'test');
 
 export interface BlockSpec {
   uuid: string;
+  /** Mage block type; transformer when absent. */
+  type?: string;
   upstream?: string[];
   retries?: number;
   executor_type?: string;
@@ -41,7 +43,7 @@ export function writeProject(pipelines: Record<string, PipelineSpec>): { dir: st
     mkdirSync(folder, { recursive: true });
     const blocks = spec.blocks.map((block) => ({
       uuid: block.uuid,
-      type: 'transformer',
+      type: block.type ?? 'transformer',
       upstream_blocks: block.upstream ?? [],
       downstream_blocks: spec.blocks.filter((other) => other.upstream?.includes(block.uuid)).map((other) => other.uuid),
       ...(block.retries === undefined ? {} : { retry_config: { retries: block.retries, delay: 2, exponential_backoff: false, max_delay: 10 } }),
