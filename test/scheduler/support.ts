@@ -26,6 +26,8 @@ export interface BlockSpec {
   retries?: number;
   executor_type?: string;
   executor_config?: Record<string, unknown>;
+  /** Mage's block `configuration` (e.g. `dynamic`). */
+  configuration?: Record<string, unknown>;
 }
 
 export interface PipelineSpec {
@@ -49,6 +51,7 @@ export function writeProject(pipelines: Record<string, PipelineSpec>): { dir: st
       ...(block.retries === undefined ? {} : { retry_config: { retries: block.retries, delay: 2, exponential_backoff: false, max_delay: 10 } }),
       ...(block.executor_type ? { executor_type: block.executor_type } : {}),
       ...(block.executor_config ? { executor_config: block.executor_config } : {}),
+      ...(block.configuration ? { configuration: block.configuration } : {}),
     }));
     writeFileSync(join(folder, 'metadata.yaml'), dump({ uuid, executor_type: 'k8s', blocks, ...(spec.concurrency ? { concurrency_config: spec.concurrency } : {}) }));
     if (spec.triggers !== undefined) writeFileSync(join(folder, 'triggers.yaml'), dump(spec.triggers));
