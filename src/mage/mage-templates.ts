@@ -11,6 +11,11 @@ import { mageTemplateFunctions, withoutRunVariables, withRunVariables } from './
 
 const TEMPLATE_SYNTAX = /\{\{|\{%|\{#/;
 
+/** Whether a value is a Jinja template (and so checked only once rendered). */
+export function hasTemplateSyntax(text: string): boolean {
+  return TEMPLATE_SYNTAX.test(text);
+}
+
 /** The project metadata.yaml text after Jinja; an error names the file and the template's line. */
 export function renderProjectMetadata(text: string, file: string, env: Env): string {
   if (!TEMPLATE_SYNTAX.test(text)) return text;

@@ -3,6 +3,7 @@ import { ConfigError } from '../errors/config-problem.ts';
 import type { ConfigProblem } from '../errors/config-problem.ts';
 import { effectiveExecutorType, KUBERNETES_EXECUTOR } from '../executor-config/executor-type.ts';
 import { DEFAULT_CONTAINER_NAME, DEFAULT_NAMESPACE } from '../executor-config/hardcoded-defaults.ts';
+import { isDnsLabel } from '../executor-config/k8s-names.ts';
 import { locateSetting } from '../executor-config/locate.ts';
 import { resolveExecutorConfig } from '../executor-config/resolve.ts';
 import type { ExecutorConfig } from '../executor-config/types.ts';
@@ -90,8 +91,16 @@ export function planBlockJob(
   }
   // Mage renders the namespace with Jinja, `variables()` reading the run's variables.
   const renderedNamespace = renderNamespace(config.namespace ?? DEFAULT_NAMESPACE, ids.variables ?? {}, context.env);
-  if (!renderedNamespace.ok) problems.push({ severity: 'error', ...locateSetting(resolution.layers, (c) => c.namespace, 'namespace'), message: renderedNamespace.message });
+  const namespaceSetting = () => locateSetting(resolution.layers, (c) => c.namespace, 'namespace');
+  if (!renderedNamespace.ok) problems.push({ severity: 'error', ...namespaceSetting(), message: renderedNamespace.message });
   const namespace = renderedNamespace.ok ? renderedNamespace.value : DEFAULT_NAMESPACE;
+  if (!isDnsLabel(namespace)) {
+    // Without the run's variables (validate, render without --var) a template may not render to a name yet.
+    problems.push({
+      severity: ids.variables === undefined ? 'warning' : 'error', ...namespaceSetting(),
+      message: `namespace "${config.namespace}" renders to "${namespace}"${ids.variables === undefined ? ' without run variables' : ' with the run\'s variables'}, which is not a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters)`,
+    });
+  }
   const watched = context.watchedNamespaces;
   if (watched.length > 0 && !watched.includes(namespace)) {
     problems.push({

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors/config-problem.ts';
 import { renderExecutorType, renderNamespace, renderProjectMetadata } from '../../../src/mage/mage-templates.ts';
 import { readProject } from '../../../src/project/load-project.ts';
-import { problemsOf, writeTree } from '../support/mage-project.ts';
+import { problemsOf, render as renderJob, renderProblems, writeTree } from '../support/mage-project.ts';
 
 const FILE = '/p/metadata.yaml';
 const ENV = {
@@ -121,6 +121,18 @@ describe('other places Mage renders', () => {
     expect(renderNamespace("{{ variables('team') }}-{{ env_var('STAGE') }}", { team: 'data' }, { STAGE: 'prod' })).toEqual({ ok: true, value: 'data-prod' });
     expect(renderNamespace("jobs-{{ variables('missing') }}", {}, {})).toEqual({ ok: true, value: 'jobs-None' });
     expect(renderNamespace('plain', {}, {})).toEqual({ ok: true, value: 'plain' });
+  });
+
+  it('renders the Job namespace from the run variables, kept literal in the project file with {% raw %}', () => {
+    const project = { namespace: "{% raw %}jobs-{{ variables('team') }}{% endraw %}", container: { image: 'x:1' } };
+    expect(renderJob({ project, ids: { variables: { team: 'data' } } }).namespace).toBe('jobs-data');
+  });
+
+  it('refuses a namespace that does not render to a DNS label with the run variables, and only warns without them', () => {
+    const project = { namespace: "{% raw %}{{ variables('team') }}{% endraw %}", container: { image: 'x:1' } };
+    expect(renderProblems({ project, ids: { variables: {} } })).toEqual([expect.objectContaining({ severity: 'error', keyPath: 'k8s_executor_config.namespace', message: expect.stringMatching(/renders to "None" with the run's variables, which is not a DNS-1123 label/) })]);
+    expect(renderProblems({ project })).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/without run variables/) })]);
+    expect(renderProblems({ project: { namespace: "{% raw %}{{ mage_secret_var('ns') }}{% endraw %}" } })).toEqual([expect.objectContaining({ severity: 'error', message: expect.stringMatching(/mage_secret_var\(\) is not supported/) })]);
   });
 
   it('loads a project: metadata.yaml rendered, pipeline metadata.yaml and executor_type as Mage does', () => {
