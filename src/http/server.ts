@@ -6,7 +6,9 @@ import { checkRedis } from '../redis/connection.ts';
 import type { RunCanceller } from '../scheduler/cancel-run.ts';
 import type { RunCreator } from '../scheduler/create-run.ts';
 import type { RunServices } from '../scheduler/run-services.ts';
+import { AttemptSecrets } from '../callback/attempt-secrets.ts';
 import { apiRouter } from './api-router.ts';
+import { callbackRouter } from './callback-router.ts';
 import { checkListenSecurity, requireToken, uiLogin } from './auth.ts';
 import { bullBoardRouter } from './bull-board.ts';
 import { healthRouter } from './health-router.ts';
@@ -56,6 +58,8 @@ export function buildApp(options: HttpServerOptions): Express {
   app.disable('x-powered-by');
   app.use(healthRouter(() => checkRedis(services.redis)));
   app.use(metricsRouter(authToken));
+  // Mage's status PUT carries no token: the per-attempt secret in its path authenticates it.
+  app.use(callbackRouter({ store: services.store, secrets: new AttemptSecrets(services.redis, services.store.keys), logger: options.logger }));
   app.use('/api/v1', requireToken(authToken), parseJson, apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }));
   app.get(`${UI_PATH}/login`, uiLogin(authToken, UI_PATH));
   app.use(UI_PATH, requireToken(authToken, 'Basic realm="kubedispatch", charset="UTF-8"'), bullBoardRouter([services.blockQueue, services.triggerQueue], UI_PATH, options.uiWritable));

@@ -13,8 +13,8 @@ import { childPath, describeType, isPlainObject, isReservedKey, itemPath } from 
 import type { PlainObject } from './input-shape.ts';
 import { readBoolean, readCount, readMapping, readString, readStringList } from './mage-fields.ts';
 import type { FieldReader } from './mage-fields.ts';
-import { DEFAULT_RETRY_CONFIG, REMOTE_VARIABLES_DIR_PLACEHOLDER, unknownPipelineMessage } from './model.ts';
-import type { Block, Pipeline, Project } from './model.ts';
+import { REMOTE_VARIABLES_DIR_PLACEHOLDER, unknownPipelineMessage } from './model.ts';
+import type { Block, Pipeline, Project, RetryConfig } from './model.ts';
 import { withKeyLines } from './key-lines.ts';
 import { readYamlSource } from './safe-yaml.ts';
 
@@ -52,7 +52,7 @@ export function readProject(dir: string, onlyPipelines?: readonly string[], env:
   const metadataFile = join(root, 'metadata.yaml');
   const problems = new ProblemList();
   const texts = new Map<string, string>();
-  const project: Project = { dir: root, metadataFile, k8sExecutorConfig: null, pipelines: [] };
+  const project: Project = { dir: root, metadataFile, k8sExecutorConfig: null, retryConfig: {}, pipelines: [] };
   if (!existsSync(metadataFile)) {
     problems.error(metadataFile, '', 'not a Mage project: metadata.yaml not found (expected --project to name the project directory)');
     return { project, problems: problems.items };
@@ -61,6 +61,7 @@ export function readProject(dir: string, onlyPipelines?: readonly string[], env:
   const metadata = readDocument(metadataFile, problems, texts, (text) => renderProjectMetadata(text, metadataFile, env));
   if (metadata) {
     project.k8sExecutorConfig = parseExecutorConfig(metadata['k8s_executor_config'], metadataFile, 'k8s_executor_config', problems) ?? null;
+    project.retryConfig = readRetryConfig({ file: metadataFile, problems }, metadata, '');
     const remote = readString({ file: metadataFile, problems }, metadata, 'remote_variables_dir', '');
     if (remote && remote !== REMOTE_VARIABLES_DIR_PLACEHOLDER) project.remoteVariablesDir = remote;
   }
@@ -161,8 +162,6 @@ function readBlock(reader: FieldReader & { env: Env }, raw: unknown, path: strin
     return undefined;
   }
   checkBlockKind(reader, raw, uuid, path);
-  const retry = readMapping(reader, raw, 'retry_config', path);
-  const retryPath = `${path}.retry_config`;
   return {
     uuid,
     type: readString(reader, raw, 'type', path) ?? null,
@@ -170,14 +169,22 @@ function readBlock(reader: FieldReader & { env: Env }, raw: unknown, path: strin
     downstreamBlocks: readStringList(reader, raw, 'downstream_blocks', path),
     executorType: readExecutorType(reader, raw, path),
     executorConfig: parseExecutorConfig(raw['executor_config'], reader.file, `${path}.executor_config`, reader.problems) ?? null,
-    retryConfig: {
-      retries: readCount(reader, retry, 'retries', retryPath) ?? DEFAULT_RETRY_CONFIG.retries,
-      delay: readCount(reader, retry, 'delay', retryPath) ?? DEFAULT_RETRY_CONFIG.delay,
-      maxDelay: readCount(reader, retry, 'max_delay', retryPath) ?? DEFAULT_RETRY_CONFIG.maxDelay,
-      exponentialBackoff: readBoolean(reader, retry, 'exponential_backoff', retryPath) ?? DEFAULT_RETRY_CONFIG.exponentialBackoff,
-    },
+    retryConfig: readRetryConfig(reader, raw, path),
     keyPath: path,
   };
+}
+
+/** The `retry_config` keys that are set (null counts as unset); Mage merges them key by key. */
+function readRetryConfig(reader: FieldReader, object: PlainObject, path: string): Partial<RetryConfig> {
+  const retry = readMapping(reader, object, 'retry_config', path);
+  const retryPath = childPath(path, 'retry_config');
+  const values: Partial<RetryConfig> = {
+    retries: readCount(reader, retry, 'retries', retryPath),
+    delay: readCount(reader, retry, 'delay', retryPath),
+    maxDelay: readCount(reader, retry, 'max_delay', retryPath),
+    exponentialBackoff: readBoolean(reader, retry, 'exponential_backoff', retryPath),
+  };
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
 }
 
 /** Mage renders `executor_type` with Jinja when it picks the executor; so does kubedispatch, when loading. */
