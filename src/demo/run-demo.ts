@@ -12,11 +12,14 @@ import { createPipelineRun } from '../scheduler/create-run.ts';
 import { followRun } from '../scheduler/follow-run.ts';
 import { withRunContext } from '../scheduler/run-context.ts';
 import { runSummary } from '../scheduler/run-report.ts';
+import { readBehaviourRules } from '../sim/behaviour-rules.ts';
 import { startSimCluster } from '../sim/sim-cluster.ts';
 import { DEMO_ETL_OUTCOME, outcomeDifferences } from './expected-outcome.ts';
 import { DEMO_PREFIX_START, deleteLeftoverDemoJobs } from './leftover-jobs.ts';
 
 export const EXAMPLE_PROJECT_DIR = fileURLToPath(new URL('../../examples/project', import.meta.url));
+/** How the example's pods behave on the simulated cluster; kept out of the project so its real Jobs stay clean. */
+export const DEMO_BEHAVIOURS_FILE = fileURLToPath(new URL('../../examples/sim/demo-behaviours.yaml', import.meta.url));
 export const DEMO_PIPELINE = 'demo_etl';
 const KUBE_REQUEST_TIMEOUT_MS = 15_000;
 
@@ -97,7 +100,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       if (deleted > 0) print(`            deleted ${deleted} Job${deleted === 1 ? '' : 's'} left by earlier demos (their names would collide)`);
     } else {
       // A short pod replacement backoff keeps the demo brisk; Kubernetes itself waits 10 s.
-      const sim = await startSimCluster({ podFailureBackoffMs: 1000 });
+      const sim = await startSimCluster({ podFailureBackoffMs: 1000, behaviourRules: readBehaviourRules(DEMO_BEHAVIOURS_FILE) });
       cleanups.push(() => sim.stop());
       stopIfInterrupted();
       kubeconfig = sim.kubeconfigPath;

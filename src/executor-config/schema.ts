@@ -1,3 +1,4 @@
+import { hasTemplateSyntax } from '../mage/mage-templates.ts';
 import { isPlainObject, itemPath } from '../project/input-shape.ts';
 import { isDnsLabel, isDnsSubdomain, isLabelValue, isQualifiedName } from './k8s-names.ts';
 import { parseQuantity, QUANTITY_EXPECTATION } from './quantity.ts';
@@ -106,6 +107,8 @@ const custom: Record<string, CustomType> = {
   Annotations: keyedMap('string'),
   LabelValue: named(isLabelValue, 'a label value (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)'),
   DnsLabel: named(isDnsLabel, 'a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit)'),
+  // Mage renders the namespace with Jinja (variables(), env_var()); a template is checked once rendered.
+  Namespace: named((text) => isDnsLabel(text) || hasTemplateSyntax(text), 'a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit), or a Jinja template that renders to one'),
   DnsSubdomain: named(isDnsSubdomain, 'a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)'),
   ImagePullSecrets: imagePullSecrets,
   EnvList: namedList('env', ofType('V1EnvVar')),
@@ -141,7 +144,7 @@ const NAMED_CONTAINER_LISTS: Readonly<Record<string, string>> = { env: 'EnvList'
 const base: TypeRegistry = { objects: {}, custom, attributeOverrides };
 
 const executorConfigFields: Attribute[] = [
-  field('namespace', 'DnsLabel'),
+  field('namespace', 'Namespace'),
   field('jobNamePrefix', 'string'),
   field('serviceAccountName', 'DnsSubdomain'),
   field('resourceLimits', 'Resources'),
@@ -158,7 +161,7 @@ export const executorConfigRegistry: TypeRegistry = {
   ...base,
   objects: {
     ExecutorConfig: executorConfigFields,
-    ExecutorMetadata: [field('labels', 'Labels'), field('annotations', 'Annotations'), field('namespace', 'DnsLabel')],
+    ExecutorMetadata: [field('labels', 'Labels'), field('annotations', 'Annotations'), field('namespace', 'Namespace')],
     ExecutorPod: modelFieldsExcept(base, 'V1PodSpec', 'containers'),
     // Only the job's own container merges env and volume_mounts by name; init containers' lists are plain.
     ExecutorContainer: modelFieldsExcept(base, 'V1Container').map((attribute) => ({ ...attribute, type: NAMED_CONTAINER_LISTS[attribute.name] ?? attribute.type })),

@@ -1,15 +1,20 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { processEnv } from '../config/env.ts';
+import type { Env } from '../config/env.ts';
 import { ConfigError, ProblemList } from '../errors/config-problem.ts';
 import type { ConfigProblem } from '../errors/config-problem.ts';
 import { parseExecutorConfig } from '../executor-config/parse-config.ts';
 import { pythonDatetimeText } from '../mage/python-datetime.ts';
+import { renderExecutorType, renderProjectMetadata } from '../mage/mage-templates.ts';
+import { checkBlockKind, checkPipelineKind, inPodBlocks, NON_EXECUTABLE_BLOCK_TYPES, upstreamsThroughInPodBlocks } from './block-kinds.ts';
+import type { InPodBlock } from './block-kinds.ts';
 import { checkDag } from './dag.ts';
 import { childPath, describeType, isPlainObject, isReservedKey, itemPath } from './input-shape.ts';
 import type { PlainObject } from './input-shape.ts';
 import { readBoolean, readCount, readMapping, readString, readStringList } from './mage-fields.ts';
 import type { FieldReader } from './mage-fields.ts';
-import { unknownPipelineMessage } from './model.ts';
+import { REMOTE_VARIABLES_DIR_PLACEHOLDER, unknownPipelineMessage } from './model.ts';
 import type { Block, Pipeline, Project, RetryConfig } from './model.ts';
 import { withKeyLines } from './key-lines.ts';
 import { readYamlSource } from './safe-yaml.ts';
@@ -25,8 +30,8 @@ export interface ProjectReading {
  * `onlyPipelines`, reads just those (as a run does), so a broken pipeline elsewhere in the project
  * cannot stop them; one that does not exist is an error naming the pipelines that do.
  */
-export function loadProject(dir: string, onlyPipelines?: readonly string[]): Project {
-  const { project, problems } = readProject(dir, onlyPipelines);
+export function loadProject(dir: string, onlyPipelines?: readonly string[], env: Env = processEnv()): Project {
+  const { project, problems } = readProject(dir, onlyPipelines, env);
   if (problems.some((problem) => problem.severity === 'error')) throw new ConfigError(problems);
   const missing = (onlyPipelines ?? []).find((uuid) => !project.pipelines.some((pipeline) => pipeline.uuid === uuid));
   if (missing !== undefined) throw unknownPipeline(project, missing);
@@ -41,8 +46,9 @@ export function unknownPipeline(project: Project, uuid: string): ConfigError {
 /**
  * Reads a Mage project and reports every problem found instead of stopping at the first. With
  * `onlyPipelines`, reads just those pipelines (a run needs one, and large projects have many).
+ * `env` is what Jinja's `env_var()` reads in the project metadata.yaml and in `executor_type`.
  */
-export function readProject(dir: string, onlyPipelines?: readonly string[]): ProjectReading {
+export function readProject(dir: string, onlyPipelines?: readonly string[], env: Env = processEnv()): ProjectReading {
   const root = resolve(dir);
   const metadataFile = join(root, 'metadata.yaml');
   const problems = new ProblemList();
@@ -52,15 +58,18 @@ export function readProject(dir: string, onlyPipelines?: readonly string[]): Pro
     problems.error(metadataFile, '', 'not a Mage project: metadata.yaml not found (expected --project to name the project directory)');
     return { project, problems: problems.items };
   }
-  const metadata = readDocument(metadataFile, problems, texts);
+  // Mage renders the project metadata.yaml (only this file) as a Jinja template before parsing it.
+  const metadata = readDocument(metadataFile, problems, texts, (text) => renderProjectMetadata(text, metadataFile, env));
   if (metadata) {
     project.k8sExecutorConfig = parseExecutorConfig(metadata['k8s_executor_config'], metadataFile, 'k8s_executor_config', problems) ?? null;
     project.retryConfig = readRetryConfig({ file: metadataFile, problems }, metadata, '');
+    const remote = readString({ file: metadataFile, problems }, metadata, 'remote_variables_dir', '');
+    if (remote && remote !== REMOTE_VARIABLES_DIR_PLACEHOLDER) project.remoteVariablesDir = remote;
   }
   const wanted = onlyPipelines ? new Set(onlyPipelines) : undefined;
   for (const uuid of pipelineUuids(root)) {
     if (wanted && !wanted.has(uuid)) continue;
-    const pipeline = readPipeline(uuid, join(root, 'pipelines', uuid, 'metadata.yaml'), problems, texts);
+    const pipeline = readPipeline(uuid, join(root, 'pipelines', uuid, 'metadata.yaml'), problems, texts, env);
     if (pipeline) project.pipelines.push(pipeline);
   }
   const located = [...texts].reduce((all, [file, text]) => withKeyLines(all, file, text), problems.items);
@@ -78,9 +87,9 @@ export function pipelineUuids(dir: string): string[] {
 }
 
 /** A YAML file whose top level must be a mapping; an empty file counts as an empty mapping. */
-function readDocument(file: string, problems: ProblemList, texts: Map<string, string>): PlainObject | undefined {
+function readDocument(file: string, problems: ProblemList, texts: Map<string, string>, transform?: (text: string) => string): PlainObject | undefined {
   try {
-    const source = readYamlSource(file);
+    const source = readYamlSource(file, transform);
     texts.set(file, source.text);
     const document = source.document ?? {};
     if (isPlainObject(document)) return document;
@@ -92,14 +101,15 @@ function readDocument(file: string, problems: ProblemList, texts: Map<string, st
   return undefined;
 }
 
-function readPipeline(uuid: string, file: string, problems: ProblemList, texts: Map<string, string>): Pipeline | undefined {
+function readPipeline(uuid: string, file: string, problems: ProblemList, texts: Map<string, string>, env: Env): Pipeline | undefined {
   const document = readDocument(file, problems, texts);
   if (!document) return undefined;
-  const reader: FieldReader = { file, problems };
+  const reader = { file, problems, env };
   const declaredUuid = readString(reader, document, 'uuid', '');
   if (declaredUuid !== undefined && declaredUuid !== uuid) {
     problems.warning(file, 'uuid', `uuid "${declaredUuid}" differs from the folder name "${uuid}"; the folder name is used, as in Mage`);
   }
+  checkPipelineKind(reader, document, uuid);
   const concurrency = readMapping(reader, document, 'concurrency_config', '');
   const rawBlocks = document['blocks'] ?? [];
   if (!Array.isArray(rawBlocks)) problems.error(file, 'blocks', `expected a list of blocks, got ${describeType(rawBlocks)}`);
@@ -113,7 +123,7 @@ function readPipeline(uuid: string, file: string, problems: ProblemList, texts: 
       pipelineRunLimit: readCount(reader, concurrency, 'pipeline_run_limit', 'concurrency_config') ?? null,
     },
     variables: jsonValues(readMapping(reader, document, 'variables', '')) as Record<string, unknown>,
-    blocks: (Array.isArray(rawBlocks) ? rawBlocks : []).flatMap((raw, index) => readBlock(reader, raw, itemPath('blocks', index)) ?? []),
+    blocks: runnableBlocks(reader, (Array.isArray(rawBlocks) ? rawBlocks : []).flatMap((raw, index) => readBlock(reader, raw, itemPath('blocks', index)) ?? []), inPodBlocks(reader, document)),
   };
   checkDag(pipeline, problems);
   return pipeline;
@@ -134,7 +144,30 @@ function jsonValues(value: unknown): unknown {
   return value;
 }
 
-function readBlock(reader: FieldReader, raw: unknown, path: string): Block | undefined {
+/**
+ * The blocks that get block runs, as in Mage: chart, markdown and scratchpad blocks are left out,
+ * and blocks of callbacks/conditionals/widgets/extensions (which run inside their block's pod) are
+ * no edges of the DAG: an upstream through one of them becomes the upstreams it has. A runnable
+ * block may not wait for a block Mage never runs: under Mage it would never start.
+ */
+function runnableBlocks(reader: FieldReader, blocks: readonly Block[], inPod: ReadonlyMap<string, InPodBlock>): Block[] {
+  const neverRun = new Map(blocks.filter((block) => block.type !== null && NON_EXECUTABLE_BLOCK_TYPES.has(block.type)).map((block) => [block.uuid, block]));
+  return blocks.filter((block) => !neverRun.has(block.uuid)).map((block) => {
+    block.upstreamBlocks.forEach((upstream, index) => {
+      const skipped = neverRun.get(upstream);
+      if (skipped) {
+        reader.problems.error(reader.file, `${block.keyPath}.upstream_blocks[${index}]`, `block "${block.uuid}" waits for ${skipped.type} block "${upstream}", which Mage never runs (so under Mage "${block.uuid}" would never start); expected the uuid of a block that runs: remove "${upstream}" from upstream_blocks`);
+      }
+    });
+    return {
+      ...block,
+      upstreamBlocks: upstreamsThroughInPodBlocks(block.upstreamBlocks.filter((uuid) => !neverRun.has(uuid)), block.uuid, inPod),
+      downstreamBlocks: block.downstreamBlocks.filter((uuid) => !neverRun.has(uuid) && !inPod.has(uuid)),
+    };
+  });
+}
+
+function readBlock(reader: FieldReader & { env: Env }, raw: unknown, path: string): Block | undefined {
   if (!isPlainObject(raw)) {
     reader.problems.error(reader.file, path, `expected a block mapping, got ${describeType(raw)}`);
     return undefined;
@@ -145,6 +178,7 @@ function readBlock(reader: FieldReader, raw: unknown, path: string): Block | und
     if (!wrongTypeReported) reader.problems.error(reader.file, `${path}.uuid`, 'every block needs a uuid (a non-empty string that is not __proto__, constructor or prototype)');
     return undefined;
   }
+  checkBlockKind(reader, raw, uuid, path);
   return {
     uuid,
     type: readString(reader, raw, 'type', path) ?? null,
@@ -170,7 +204,15 @@ function readRetryConfig(reader: FieldReader, object: PlainObject, path: string)
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
 }
 
-function readExecutorType(reader: FieldReader, object: PlainObject, path: string): string | null {
-  const type = readString(reader, object, 'executor_type', path)?.trim().toLowerCase();
+/** Mage renders `executor_type` with Jinja when it picks the executor; so does kubedispatch, when loading. */
+function readExecutorType(reader: FieldReader & { env: Env }, object: PlainObject, path: string): string | null {
+  const written = readString(reader, object, 'executor_type', path);
+  if (written === undefined) return null;
+  const rendered = renderExecutorType(written, reader.env);
+  if (!rendered.ok) {
+    reader.problems.error(reader.file, childPath(path, 'executor_type'), rendered.message);
+    return null;
+  }
+  const type = rendered.value.trim().toLowerCase();
   return type ? type : null;
 }

@@ -14,6 +14,8 @@ export interface Project {
   k8sExecutorConfig: ExecutorConfig | null;
   /** The keys of the project's `retry_config` that are set; blocks' keys win over them (retry-config.ts). */
   retryConfig: Partial<RetryConfig>;
+  /** `remote_variables_dir` (s3://…, gs://…): where Mage keeps block outputs instead of the variables root; absent when unset. */
+  remoteVariablesDir?: string;
   pipelines: Pipeline[];
 }
 
@@ -55,6 +57,9 @@ export interface ConcurrencyConfig {
   blockRunLimit: number | null;
   pipelineRunLimit: number | null;
 }
+
+/** The value Mage's project template writes for `remote_variables_dir`, which Mage treats as unset. */
+export const REMOTE_VARIABLES_DIR_PLACEHOLDER = 's3://bucket/path_prefix';
 
 export const DEFAULT_RETRY_CONFIG: RetryConfig = { retries: 0, delay: 5, maxDelay: 60, exponentialBackoff: true };
 

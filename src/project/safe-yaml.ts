@@ -53,8 +53,11 @@ export function readYamlFile(file: string): unknown {
   return readYamlSource(file).document;
 }
 
-/** Like readYamlFile, also returning the text so that later problems can be given line numbers. */
-export function readYamlSource(file: string): { text: string; document: unknown } {
+/**
+ * Like readYamlFile, also returning the text so that later problems can be given line numbers.
+ * `transform` sees the text before parsing (the project metadata.yaml is a Jinja template).
+ */
+export function readYamlSource(file: string, transform?: (text: string) => string): { text: string; document: unknown } {
   let size: number;
   try {
     size = statSync(file).size;
@@ -68,6 +71,7 @@ export function readYamlSource(file: string): { text: string; document: unknown 
   } catch (thrown) {
     throw ConfigError.single(file, '', `cannot read file: ${(thrown as Error).message}`);
   }
+  if (transform) text = transform(text);
   return { text, document: parseYaml(text, file) };
 }
 

@@ -18,6 +18,8 @@ export interface BlockRunIds extends RunIds {
   executionPartition: string;
   /** Mage's variables of the run (`--runtime-vars`, `{runtime_vars}`); see src/mage/run-variables.ts. */
   runtimeVariables: Record<string, unknown>;
+  /** `validate`: no run's own variables are known, so a namespace rendered from them is only checked loosely. */
+  dryRun?: boolean;
 }
 
 export const LABEL_PREFIX = 'kubedispatch.io';

@@ -3,9 +3,11 @@ import { ConfigError } from '../errors/config-problem.ts';
 import type { ConfigProblem } from '../errors/config-problem.ts';
 import { effectiveExecutorType, KUBERNETES_EXECUTOR } from '../executor-config/executor-type.ts';
 import { DEFAULT_CONTAINER_NAME, DEFAULT_NAMESPACE } from '../executor-config/hardcoded-defaults.ts';
+import { isDnsLabel } from '../executor-config/k8s-names.ts';
 import { locateSetting } from '../executor-config/locate.ts';
 import { resolveExecutorConfig } from '../executor-config/resolve.ts';
 import type { ExecutorConfig } from '../executor-config/types.ts';
+import { renderNamespace } from '../mage/mage-templates.ts';
 import { findBlock, findPipeline, unknownPipelineMessage } from '../project/model.ts';
 import type { Block, Pipeline, Project } from '../project/model.ts';
 import { resolveCommand } from './command.ts';
@@ -88,7 +90,18 @@ export function planBlockJob(
   for (const key of reserved) {
     problems.push({ severity: 'warning', ...locateSetting(resolution.layers, (c) => c.metadata?.labels?.[key], `metadata.labels.${key}`), message: `label "${key}" is set by kubedispatch to identify the run; your value is ignored` });
   }
-  const namespace = config.namespace ?? DEFAULT_NAMESPACE;
+  // Mage renders the namespace with Jinja, `variables()` reading the run's variables.
+  const renderedNamespace = renderNamespace(config.namespace ?? DEFAULT_NAMESPACE, ids.runtimeVariables, context.env);
+  const namespaceSetting = () => locateSetting(resolution.layers, (c) => c.namespace, 'namespace');
+  if (!renderedNamespace.ok) problems.push({ severity: 'error', ...namespaceSetting(), message: renderedNamespace.message });
+  const namespace = renderedNamespace.ok ? renderedNamespace.value : DEFAULT_NAMESPACE;
+  if (!isDnsLabel(namespace)) {
+    // Without the run's own variables (validate) a template may not render to a name yet.
+    problems.push({
+      severity: ids.dryRun ? 'warning' : 'error', ...namespaceSetting(),
+      message: `namespace "${config.namespace}" renders to "${namespace}"${ids.dryRun ? ' without run variables' : ' with the run\'s variables'}, which is not a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters)`,
+    });
+  }
   const watched = context.watchedNamespaces;
   if (watched.length > 0 && !watched.includes(namespace)) {
     problems.push({

@@ -70,7 +70,7 @@ export function planRun(context: PlanContext, request: RunRequest): NewRun {
     throw ConfigError.single('settings', 'project.dir', 'no Mage project configured: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)');
   }
   // Only this pipeline: the run's snapshot in Redis, read by every dispatcher, stays small.
-  const { project, problems: reading } = readProject(context.projectDir, [request.pipelineUuid]);
+  const { project, problems: reading } = readProject(context.projectDir, [request.pipelineUuid], context.render.env);
   const pipeline = findPipeline(project, request.pipelineUuid);
   const problems = new ProblemList();
   // Other pipelines are not read, so their problems cannot stop this one.

@@ -1,3 +1,5 @@
+import { podAnnotations } from './behaviour-rules.ts';
+import type { BehaviourRule } from './behaviour-rules.ts';
 import { formatTime, type Clock } from './clock.ts';
 import { requestDeletion } from './deletion.ts';
 import type { EventRecorder } from './event-recorder.ts';
@@ -22,6 +24,8 @@ export interface JobControllerOptions {
   backoffBaseMs: number;
   /** Longest delay before replacing a failed pod (Kubernetes: 6 min). */
   backoffMaxMs: number;
+  /** Simulated behaviour given to the pods of matching Jobs (src/sim/behaviour-rules.ts). */
+  behaviourRules?: readonly BehaviourRule[];
 }
 
 /** Keeps a finished pod until the controller has counted it in the Job's status. */
@@ -265,7 +269,8 @@ export class JobController {
       },
       status: { phase: 'Pending', qosClass: 'BestEffort' },
     };
-    if (template.metadata?.annotations) pod.metadata.annotations = { ...template.metadata.annotations };
+    const annotations = podAnnotations(this.#options.behaviourRules ?? [], template.metadata ?? {});
+    if (annotations) pod.metadata.annotations = annotations;
     return this.#store.create(PODS, pod);
   }
 

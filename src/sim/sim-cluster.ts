@@ -1,3 +1,4 @@
+import type { BehaviourRule } from './behaviour-rules.ts';
 import { createServer, type Server } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createApiHandler } from './api-server.ts';
@@ -37,6 +38,8 @@ export interface SimClusterOptions extends EndpointOptions {
   /** How long Events are kept (Kubernetes: 1 h). */
   eventTtlMs?: number;
   nodeNames?: string[];
+  /** Simulated behaviour for pods of matching Jobs, kept outside the Jobs themselves (src/sim/behaviour-rules.ts). */
+  behaviourRules?: readonly BehaviourRule[];
 }
 
 export interface SimCluster {
@@ -66,7 +69,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const controllers = [
     namespaces,
     new GarbageCollector(store, clock, onError),
-    new JobController(store, clock, recorder, { backoffBaseMs: options.podFailureBackoffMs ?? 10_000, backoffMaxMs: 360_000 }, onError),
+    new JobController(store, clock, recorder, { backoffBaseMs: options.podFailureBackoffMs ?? 10_000, backoffMaxMs: 360_000, behaviourRules: options.behaviourRules ?? [] }, onError),
     new TtlController(store, clock, onError),
     new Kubelet(
       store,

@@ -11,6 +11,7 @@ const TOKEN = 'test-token-0123456789';
 const project = writeProject({
   etl: { blocks: [{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }, { uuid: 'e' }] },
   broken: { blocks: [{ uuid: 'x', executor_type: 'local_python_force' }, { uuid: 'y', executor_config: { resource_limits: { memory: 'much' } } }] },
+  fan_out: { blocks: [{ uuid: 'parent', configuration: { dynamic: true } }, { uuid: 'child', upstream: ['parent'] }] },
 });
 afterAll(() => project.remove());
 
@@ -134,6 +135,16 @@ describe('HTTP API', () => {
     expect(errors.length).toBeGreaterThanOrEqual(2);
     expect(errors.map((problem) => problem.text).join('\n')).toMatch(/blocks\[0\]\.executor_type[\s\S]*much|much[\s\S]*blocks\[0\]\.executor_type/);
     expect((await fetch(`${server.url}/api/v1/pipelines/nope/runs`, { method: 'POST', headers: bearer() })).status).toBe(422);
+    expect(await t.redis.keys(`${t.prefix}:run*`)).toEqual([]);
+  });
+
+  it('answers 422 naming the block for a kind kubedispatch refuses (a dynamic block), writing nothing', async () => {
+    const refused = await fetch(`${server.url}/api/v1/pipelines/fan_out/runs`, { method: 'POST', headers: bearer() });
+    expect(refused.status).toBe(422);
+    const body = (await refused.json()) as { problems: { severity: string; keyPath: string; text: string }[] };
+    expect(body.problems.filter((problem) => problem.severity === 'error')).toEqual([
+      expect.objectContaining({ keyPath: 'blocks[0].configuration.dynamic', text: expect.stringMatching(/block "parent" is a dynamic block.*Mage's database/) }),
+    ]);
     expect(await t.redis.keys(`${t.prefix}:run*`)).toEqual([]);
   });
 

@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors/config-problem.ts';
 import type { Project } from '../../src/project/model.ts';
@@ -41,6 +43,27 @@ describe('run creation', () => {
     const queued = await ctx.services.blockQueue.getJobs(['waiting']);
     expect(uuids(queued)).toEqual(['a', 'e']);
     expect(queued.map((job) => job.opts.attempts)).toEqual([1, 1]);
+  });
+
+  it('creates no block run for blocks Mage never runs (markdown, chart, scratchpad)', async () => {
+    const creator = project({
+      etl: { blocks: [{ uuid: 'notes', type: 'markdown' }, { uuid: 'a' }, { uuid: 'plot', type: 'chart' }, { uuid: 'b', upstream: ['a'] }, { uuid: 'sandbox', type: 'scratchpad' }] },
+    });
+    const runId = await createPipelineRun(creator, { pipelineUuid: 'etl', trigger: 'manual', variables: {} });
+    const run = (await ctx.services.store.getRun(runId))!;
+    expect(run.blocks.map((block) => block.blockUuid)).toEqual(['a', 'b']);
+    expect(uuids(await ctx.services.blockQueue.getJobs(['waiting']))).toEqual(['a']);
+  });
+
+  it('refuses a streaming pipeline by name and writes nothing to Redis', async () => {
+    const written = writeProject({ stream: { blocks: [{ uuid: 'consume' }] } });
+    projects.push(written);
+    const file = join(written.dir, 'pipelines/stream/metadata.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('executor_type: k8s', 'executor_type: k8s\ntype: streaming'));
+    const error = await createPipelineRun(testCreator(ctx.services, written.dir), { pipelineUuid: 'stream', trigger: '', variables: {} }).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(/pipeline "stream" is a streaming pipeline/);
+    expect(await keysUnder(ctx.t)).toEqual([]);
   });
 
   it('refuses an invalid pipeline with every problem and writes nothing to Redis', async () => {

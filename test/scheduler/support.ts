@@ -20,10 +20,14 @@ export const silentLogger = createLogger('silent', 'test');
 
 export interface BlockSpec {
   uuid: string;
+  /** Mage block type; transformer when absent. */
+  type?: string;
   upstream?: string[];
   retries?: number;
   executor_type?: string;
   executor_config?: Record<string, unknown>;
+  /** Mage's block `configuration` (e.g. `dynamic`). */
+  configuration?: Record<string, unknown>;
 }
 
 export interface PipelineSpec {
@@ -43,12 +47,13 @@ export function writeProject(pipelines: Record<string, PipelineSpec>): { dir: st
     mkdirSync(folder, { recursive: true });
     const blocks = spec.blocks.map((block) => ({
       uuid: block.uuid,
-      type: 'transformer',
+      type: block.type ?? 'transformer',
       upstream_blocks: block.upstream ?? [],
       downstream_blocks: spec.blocks.filter((other) => other.upstream?.includes(block.uuid)).map((other) => other.uuid),
       ...(block.retries === undefined ? {} : { retry_config: { retries: block.retries, delay: 2, exponential_backoff: false, max_delay: 10 } }),
       ...(block.executor_type ? { executor_type: block.executor_type } : {}),
       ...(block.executor_config ? { executor_config: block.executor_config } : {}),
+      ...(block.configuration ? { configuration: block.configuration } : {}),
     }));
     writeFileSync(join(folder, 'metadata.yaml'), dump({ uuid, executor_type: 'k8s', blocks, ...(spec.concurrency ? { concurrency_config: spec.concurrency } : {}), ...(spec.variables ? { variables: spec.variables } : {}) }));
     if (spec.triggers !== undefined) writeFileSync(join(folder, 'triggers.yaml'), dump(spec.triggers));

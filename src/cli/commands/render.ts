@@ -52,7 +52,7 @@ export function registerRender(program: Command): void {
       const installation = { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces };
       const context = loadRenderContext(env, serverPod ? { ...installation, serverPod } : installation);
       // Only this pipeline, as a run reads it: a broken pipeline elsewhere does not stop the dispatcher either.
-      const project = loadProject(options.project, [options.pipeline]);
+      const project = loadProject(options.project, [options.pipeline], env);
       // A manual run (no Mage trigger) with these ids, as `kubedispatch run` would create it.
       const run = {
         id: options.pipelineRunId, trigger: options.trigger ?? '', variables: variablesFromAssignments(options.var ?? []).variables,
