@@ -30,13 +30,14 @@ export class BlockRenderer {
 
   /** Throws a ConfigError when the block's configuration is invalid. */
   async render(data: BlockRunJobData, attempt: number): Promise<RenderedJob> {
-    const run = await this.runInputs(data.runId);
+    const [run, epoch] = await Promise.all([this.runInputs(data.runId), this.store.epoch()]);
     return renderBlockJob(this.context, run.project, data.pipelineUuid, data.blockUuid, {
       pipelineRunId: data.runId,
       blockRunId: data.blockRunId,
       attempt,
       trigger: run.trigger,
       variables: run.variables,
+      epoch,
     });
   }
 

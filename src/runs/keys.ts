@@ -11,6 +11,8 @@ export interface RunKeys {
   readonly allRuns: string;
   readonly activeAttempts: string;
   readonly outcomesChannel: string;
+  /** The installation epoch (see epoch.ts). */
+  readonly epoch: string;
 }
 
 export function runKeys(prefix: string): RunKeys {
@@ -23,5 +25,6 @@ export function runKeys(prefix: string): RunKeys {
     allRuns: `${prefix}:runs:all`,
     activeAttempts: `${prefix}:attempts:active`,
     outcomesChannel: `${prefix}:outcomes`,
+    epoch: `${prefix}:epoch`,
   };
 }

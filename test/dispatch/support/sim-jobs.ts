@@ -2,7 +2,7 @@ import { BatchV1Api, Watch, type V1Job } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RunStore } from '../../../src/runs/run-store.ts';
 import { toError } from '../../../src/errors/to-error.ts';
-import { ATTEMPT_LABEL as ATTEMPT, BLOCK_RUN_ID_LABEL as BLOCK_RUN_ID } from '../../../src/watch/slim-objects.ts';
+import { ATTEMPT_LABEL as ATTEMPT, BLOCK_RUN_ID_LABEL as BLOCK_RUN_ID } from '../../../src/render/identity.ts';
 
 // Every installation's Jobs: each test has a Redis prefix of its own, and Jobs are told apart by attempt.
 const SELECTOR = 'app.kubernetes.io/managed-by=kubedispatch';
