@@ -42,6 +42,8 @@ export const ORPHAN_EVENT_REASON = 'OrphanedJob';
  */
 export class OrphanJobs {
   readonly #deps: OrphanJobsDeps;
+  /** Uids this watcher deleted: their first sightings stay until the Job has left the cache, so a Job still being deleted is not reported again. */
+  readonly #deleted = new Set<string>();
 
   constructor(deps: OrphanJobsDeps) {
     this.#deps = deps;
@@ -79,9 +81,9 @@ export class OrphanJobs {
         await this.#report(job, cause, epoch);
         if (cause === 'other-epoch' && job.runId !== undefined) lostRuns.add(job.runId);
       }
-      if (at - (firstSeen ?? at) < graceMs) continue;
+      if (at - (firstSeen ?? at) < graceMs || this.#deleted.has(job.uid)) continue;
       await this.#deps.cluster.deleteJob(job.namespace, job.name);
-      await redis.hdel(orphansKey(prefix), job.uid);
+      this.#deleted.add(job.uid);
       orphanJobsDeletedTotal.inc({ cause });
       logger.info({ job: `${job.namespace}/${job.name}`, cause, graceMs }, 'orphaned Job deleted after the grace (watcher.orphanGraceMs)');
     }
@@ -114,5 +116,6 @@ export class OrphanJobs {
     const known = await redis.hkeys(orphansKey(prefix));
     const gone = known.filter((uid) => !present.has(uid));
     if (gone.length > 0) await redis.hdel(orphansKey(prefix), ...gone);
+    for (const uid of this.#deleted) if (!present.has(uid)) this.#deleted.delete(uid);
   }
 }
