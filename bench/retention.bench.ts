@@ -68,9 +68,9 @@ try {
   const rows: Record<string, string | number>[] = [];
   const started = Date.now();
   let created = 0;
-  const sample = async (): Promise<void> => {
+  const sample = async (runs: number): Promise<void> => {
     const row = {
-      runs: created,
+      runs,
       seconds: round((Date.now() - started) / 1000, 1),
       redisKeys: await redis.dbsize(),
       usedMemoryMiB: round((await usedMemory(redis)) / 1024 / 1024, 2),
@@ -80,16 +80,17 @@ try {
     console.log(JSON.stringify(row));
     rows.push(row);
   };
-  await sample();
+  await sample(0);
   let nextIndex = 0;
   const workers = Array.from({ length: CONCURRENCY }, async () => {
     while (nextIndex < RUNS) {
       const index = nextIndex++;
       clock += MS_PER_RUN;
       await driveRun(store, index);
-      created++;
-      if (created % PRUNE_EVERY_RUNS === 0) pruned += (await pruneFinishedRuns(store, { olderThanMs: RETENTION_MS, now: clock })).deleted;
-      if (created % SAMPLE_EVERY === 0) await sample();
+      // Taken before awaiting: other workers count on meanwhile.
+      const count = ++created;
+      if (count % PRUNE_EVERY_RUNS === 0) pruned += (await pruneFinishedRuns(store, { olderThanMs: RETENTION_MS, now: clock })).deleted;
+      if (count % SAMPLE_EVERY === 0) await sample(count);
     }
   });
   await Promise.all(workers);
