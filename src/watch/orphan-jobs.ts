@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { toError } from '../errors/to-error.ts';
 import type { Logger } from '../observability/logger.ts';
+import { readEpoch } from '../runs/epoch.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import type { ClusterAccess } from './cluster-access.ts';
 import { orphanJobsDeletedTotal, orphanJobsTotal } from './metrics.ts';
@@ -61,6 +62,9 @@ export class OrphanJobs {
     const jobs = [...cache.jobKeys()].map((key) => cache.job(key)).filter((job): job is SlimJob => job !== undefined && !cache.isGone(`${job.namespace}/${job.name}`));
     const sameEpoch = jobs.filter((job) => !OrphanJobs.ofOtherEpoch(job, epoch) && job.runId !== undefined);
     const existing = await runStore.existingRuns([...new Set(sameEpoch.map((job) => job.runId!))]);
+    // Redis lost its data since this watcher started: every run looks missing, and first sightings
+    // written now would land in the new life. The process is stopping (epoch guard); do nothing.
+    if ((await readEpoch(this.#deps.redis, this.#deps.prefix)) !== epoch) return;
     const orphans: { job: SlimJob; cause: OrphanCause }[] = [];
     for (const job of jobs) {
       if (OrphanJobs.ofOtherEpoch(job, epoch)) orphans.push({ job, cause: 'other-epoch' });

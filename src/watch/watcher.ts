@@ -173,12 +173,15 @@ export function createWatcher(options: WatcherOptions): Watcher {
   let sweeping: Promise<void> | undefined;
   async function runSweep(): Promise<void> {
     // One sweep at a time; a tick that comes while one runs joins it.
+    const failed = (what: string) => (thrown: unknown) => {
+      if (!outages.absorb(toError(thrown))) logger.warn({ err: toError(thrown) }, `${what} failed; next one in an interval`);
+    };
+    // The orphan check runs even when the sweep failed: neither holds up the other.
     sweeping ??= sweep
       .runOnce()
+      .catch(failed('sweep'))
       .then(() => orphans.runOnce())
-      .catch((thrown: unknown) => {
-        if (!outages.absorb(toError(thrown))) logger.warn({ err: toError(thrown) }, 'sweep failed; next one in an interval');
-      })
+      .catch(failed('orphaned Jobs check'))
       .finally(() => {
         sweeping = undefined;
         updateTracked();
