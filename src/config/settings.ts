@@ -19,6 +19,26 @@ const schema = {
       env: 'REDIS_URL',
       sensitive: true,
     },
+    epochCheckIntervalMs: {
+      doc: 'How often every process checks that Redis still holds the installation epoch it started in (it exits with code 3 when Redis lost its data)',
+      format: positiveInt,
+      default: 5_000,
+      env: 'KUBEDISPATCH_EPOCH_CHECK_INTERVAL_MS',
+    },
+  },
+  runs: {
+    retentionMs: {
+      doc: 'Finished runs (and everything they own in Redis) are deleted this long after they finished; 0: kept forever',
+      format: naturalInt,
+      default: 30 * 24 * 3600 * 1000,
+      env: 'KUBEDISPATCH_RUN_RETENTION_MS',
+    },
+    pruneIntervalMs: {
+      doc: 'How often the scheduler deletes the finished runs older than runs.retentionMs',
+      format: positiveInt,
+      default: 60_000,
+      env: 'KUBEDISPATCH_RUN_PRUNE_INTERVAL_MS',
+    },
   },
   queue: {
     prefix: {
@@ -199,6 +219,12 @@ const schema = {
       format: strictBoolean,
       default: true,
       env: 'KUBEDISPATCH_DELETE_FINISHED_JOBS',
+    },
+    orphanGraceMs: {
+      doc: 'A Job whose run no longer exists (made before Redis lost its data, or its run was pruned) is reported at once and deleted after this long (0: at the next sweep)',
+      format: naturalInt,
+      default: 600_000,
+      env: 'KUBEDISPATCH_ORPHAN_GRACE_MS',
     },
   },
   http: {

@@ -40,7 +40,7 @@ export class BlockRenderer {
 
   /** Throws a ConfigError when the block's configuration is invalid. */
   async render(data: BlockRunJobData, attempt: number): Promise<RenderedJob> {
-    const run = await this.runInputs(data.runId);
+    const [run, epoch] = await Promise.all([this.runInputs(data.runId), this.store.epoch()]);
     const key = { blockRunId: data.blockRunId, attempt };
     const callbacks = this.callbacks;
     return renderBlockJob(this.context, run.project, data.pipelineUuid, data.blockUuid, {
@@ -51,6 +51,7 @@ export class BlockRenderer {
       executionPartition: run.executionPartition,
       runtimeVariables: run.runtimeVariables,
       ...(callbacks ? { callbackUrl: callbackUrl(callbacks.baseUrl, key, await callbacks.secrets.secretFor(key)) } : {}),
+      epoch,
     });
   }
 

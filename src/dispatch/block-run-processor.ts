@@ -4,6 +4,7 @@ import { toError } from '../errors/to-error.ts';
 import { KubeApiError } from '../k8s/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BlockRunJobData } from '../queue/block-run-queue.ts';
+import { EpochLostError } from '../runs/epoch.ts';
 import type { OutcomeWaiter } from '../runs/outcome-waiter.ts';
 import type { DispatchPermit, RunStore } from '../runs/run-store.ts';
 import type { AttemptKey, AttemptOutcome } from '../runs/types.ts';
@@ -78,6 +79,12 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
       permit = await runAttempt(job, token, key, log);
     } catch (thrown) {
       if (steersQueue(thrown)) throw thrown;
+      if (thrown instanceof EpochLostError) {
+        // Redis lost its data: this run is gone with it, and its queue job too. Said once per block
+        // run in hand; the process then stops (src/process/redis-guard.ts).
+        log.error({ lostRunId: job.data.runId }, `run ${job.data.runId} was lost with Redis's data; this block run is dropped: ${thrown.message}`);
+        throw new UnrecoverableError(thrown.message);
+      }
       // The Job may exist: keep its slot (the same attempt takes it again) and retry the attempt.
       slots?.forget(key);
       if (!stopping.aborted) log.error({ err: toError(thrown) }, 'dispatching failed unexpectedly; the same attempt is tried again');
@@ -130,7 +137,10 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
   /** 5. Moves the run on, then returns or throws according to the block run's state. */
   async function settle(job: Job<BlockRunJobData>, attempt: number, permit: DispatchPermit): Promise<string> {
     const { runId, blockUuid, blockRunId } = job.data;
-    if (permit === 'missing') throw new UnrecoverableError(`block run ${blockRunId} of run ${runId} no longer exists`);
+    if (permit === 'missing') {
+      logger.warn({ runId, blockRunId, lostRunId: runId }, `run ${runId} no longer exists in Redis (Redis lost its data, or the run was pruned): its block run ${blockRunId} is dropped`);
+      throw new UnrecoverableError(`block run ${blockRunId} of run ${runId} no longer exists`);
+    }
     if (permit === 'cancelled') throw new UnrecoverableError(`run ${runId} was cancelled`);
     const block = await store.getBlock(runId, blockUuid);
     if (block?.state !== 'retrying') await advanceAndEnqueue(store, queue, runId);

@@ -1,12 +1,14 @@
 import type { V1Job } from '@kubernetes/client-node';
-import { INSTANCE_LABEL, LABEL_PREFIX } from '../render/identity.ts';
+import { ATTEMPT_LABEL, BLOCK_RUN_ID_LABEL, EPOCH_LABEL, INSTANCE_LABEL, PIPELINE_RUN_ID_LABEL } from '../render/identity.ts';
 
 /** The labels that say which attempt of which block run of which installation a Job belongs to. */
 const IDENTITY = [
   { label: INSTANCE_LABEL, name: 'installation' },
-  { label: `${LABEL_PREFIX}/pipeline-run-id`, name: 'pipeline run' },
-  { label: `${LABEL_PREFIX}/block-run-id`, name: 'block run' },
-  { label: `${LABEL_PREFIX}/attempt`, name: 'attempt' },
+  // A Job left from an earlier life of Redis (one that lost its data) is never adopted.
+  { label: EPOCH_LABEL, name: 'epoch' },
+  { label: PIPELINE_RUN_ID_LABEL, name: 'pipeline run' },
+  { label: BLOCK_RUN_ID_LABEL, name: 'block run' },
+  { label: ATTEMPT_LABEL, name: 'attempt' },
 ] as const;
 
 function labelsOf(job: V1Job): Record<string, string> {

@@ -5,6 +5,8 @@ import type { Readiness } from '../http/health-router.ts';
 import { startMetricsServer } from '../http/metrics-server.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { RedisUnreachableError } from '../redis/connection.ts';
+import { EPOCH_LOST_EXIT_CODE } from '../runs/epoch.ts';
+import { startRedisGuard } from './redis-guard.ts';
 import { runUntilSignal, type Stoppable } from './run-until-signal.ts';
 
 /** What every service starts from: the settings, the environment they come from, a logger named for it. */
@@ -28,25 +30,41 @@ function serviceBasics(name: string, configFile: string | undefined): ServiceBas
 }
 
 /**
+ * Redis lost its data while the process ran (docs/operations-redis.md): it stops as on SIGTERM
+ * and exits with EPOCH_LOST_EXIT_CODE, for its supervisor to start it again in the new life.
+ */
+function stopForLostEpoch(): void {
+  process.exitCode = EPOCH_LOST_EXIT_CODE;
+  process.kill(process.pid, 'SIGTERM');
+}
+
+/**
  * Starts the service, with the metrics listener when `metrics.port` is set. The listener comes
  * first: a port in use fails before anything else is started, and the probes answer during
- * start-up (not ready yet). It closes last, so that liveness holds during a long stop.
+ * start-up (not ready yet). It closes last, so that liveness holds during a long stop. The Redis
+ * guard comes next: it warns when Redis keeps nothing on disk and fixes the installation epoch
+ * before any component reads it.
  */
 async function startWithMetrics(name: string, basics: ServiceBasics, start: StartService): Promise<Stoppable> {
   const { host, port } = basics.settings.metrics;
   let service: Service | undefined;
   const ready: Readiness = () => (service ? service.ready() : Promise.reject(new Error(`${name} is starting`)));
   const metrics = port ? await startMetricsServer({ host, port, authToken: basics.settings.http.authToken, ready, logger: basics.logger }) : undefined;
+  let guard;
   try {
+    guard = await startRedisGuard(basics.settings, basics.logger, stopForLostEpoch);
     service = await start(basics);
   } catch (thrown) {
+    await guard?.stop();
     await metrics?.close();
     throw thrown;
   }
   const started = service;
+  const startedGuard = guard;
   return {
     async stop() {
       await started.stop();
+      await startedGuard.stop();
       await metrics?.close();
     },
   };

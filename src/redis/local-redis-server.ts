@@ -39,6 +39,11 @@ export interface LocalRedisOptions {
   binary?: string;
   /** Default: a free one. A given port lets tests bring a stopped server back where it was. */
   port?: number;
+  /**
+   * Keep the data in this directory with an append-only file (kept after stop), so that a server
+   * started again on it has the data back, as a persistent Redis would. Default: no persistence.
+   */
+  persistentDir?: string;
 }
 
 /**
@@ -48,10 +53,11 @@ export interface LocalRedisOptions {
 export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<LocalRedis> {
   const binary = options.binary ?? 'redis-server';
   const port = options.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'kubedispatch-redis-'));
+  const dir = options.persistentDir ?? mkdtempSync(join(tmpdir(), 'kubedispatch-redis-'));
+  const appendonly = options.persistentDir ? 'yes' : 'no';
   const child: ChildProcess = spawn(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', appendonly, '--dir', dir, '--maxmemory-policy', 'noeviction'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const spawnError = once(child, 'error').then(([error]) => {
@@ -74,7 +80,7 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
         child.kill('SIGTERM');
         await once(child, 'exit');
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.persistentDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

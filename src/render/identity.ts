@@ -8,6 +8,8 @@ export interface RunIds {
   /** 1-based attempt of this block run. */
   attempt: number;
   trigger?: string;
+  /** The installation epoch the run belongs to (src/runs/epoch.ts); every Job a dispatcher creates carries it. */
+  epoch?: string;
   /** The attempt's `--callback-url` for Mage's command (only dispatchers with `mage.callbackUrl` set give one). */
   callbackUrl?: string;
 }
@@ -27,6 +29,11 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'kubedispatch';
 /** Which installation (Redis key prefix) a Job belongs to: installations sharing a cluster ignore each other's Jobs. */
 export const INSTANCE_LABEL = `${LABEL_PREFIX}/instance`;
+/** Which life of Redis (installation epoch) created the Job: only that life may decide it. */
+export const EPOCH_LABEL = `${LABEL_PREFIX}/epoch`;
+export const PIPELINE_RUN_ID_LABEL = `${LABEL_PREFIX}/pipeline-run-id`;
+export const BLOCK_RUN_ID_LABEL = `${LABEL_PREFIX}/block-run-id`;
+export const ATTEMPT_LABEL = `${LABEL_PREFIX}/attempt`;
 
 /** A label value for any text: kept when valid, otherwise cleaned, cut and suffixed with a hash of the original. */
 export function labelSafe(text: string): string {
@@ -53,10 +60,12 @@ export function identityLabels(queuePrefix: string, pipelineUuid: string, blockU
     [INSTANCE_LABEL]: instanceLabelValue(queuePrefix),
     [`${LABEL_PREFIX}/pipeline`]: labelSafe(pipelineUuid),
     [`${LABEL_PREFIX}/block`]: labelSafe(blockUuid),
-    [`${LABEL_PREFIX}/pipeline-run-id`]: String(ids.pipelineRunId),
-    [`${LABEL_PREFIX}/block-run-id`]: String(ids.blockRunId),
+    [PIPELINE_RUN_ID_LABEL]: String(ids.pipelineRunId),
+    [BLOCK_RUN_ID_LABEL]: String(ids.blockRunId),
     [`${LABEL_PREFIX}/trigger`]: labelSafe(ids.trigger ?? ''),
-    [`${LABEL_PREFIX}/attempt`]: String(ids.attempt),
+    [ATTEMPT_LABEL]: String(ids.attempt),
+    // A preview (`render`, `validate`) has no epoch; a dispatcher's Job always has one.
+    ...(ids.epoch !== undefined ? { [EPOCH_LABEL]: labelSafe(ids.epoch) } : {}),
   };
 }
 

@@ -15,6 +15,8 @@ export interface RunKeys {
   readonly allRuns: string;
   readonly activeAttempts: string;
   readonly outcomesChannel: string;
+  /** The installation epoch (see epoch.ts). */
+  readonly epoch: string;
 }
 
 export function runKeys(prefix: string): RunKeys {
@@ -29,5 +31,6 @@ export function runKeys(prefix: string): RunKeys {
     allRuns: `${prefix}:runs:all`,
     activeAttempts: `${prefix}:attempts:active`,
     outcomesChannel: `${prefix}:outcomes`,
+    epoch: `${prefix}:epoch`,
   };
 }

@@ -34,8 +34,12 @@ export class OutcomeWaiter {
   }
 
   async start(): Promise<void> {
+    await this.store.epoch();
     this.subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.store.keys.outcomesChannel && this.waiting.has(message)) void this.check([message]);
+      if (channel !== this.store.keys.outcomesChannel) return;
+      // A message of another epoch (another life of Redis) announces nothing of ours.
+      const announced = this.store.announcedAttempt(message);
+      if (announced !== undefined && this.waiting.has(announced)) void this.check([announced]);
     });
     await this.subscriber.subscribe(this.store.keys.outcomesChannel);
     this.timer = setInterval(() => void this.check([...this.waiting.keys()]), this.pollIntervalMs);

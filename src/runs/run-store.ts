@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { EPOCH_GUARD_LUA, EpochLostError, ensureEpoch, isEpochLostReply, readEpoch } from './epoch.ts';
 import { runKeys, type RunKeys } from './keys.ts';
 import type {
   ActiveAttempt,
@@ -13,11 +14,12 @@ import type {
 } from './types.ts';
 import type { MageSchedule } from '../mage/schedule.ts';
 
-const SCRIPTS = ['create-run', 'advance-run', 'promote-waiting', 'mark-dispatching', 'mark-running', 'apply-attempt', 'cancel-run'] as const;
+const SCRIPTS = ['create-run', 'advance-run', 'promote-waiting', 'mark-dispatching', 'mark-running', 'apply-attempt', 'cancel-run', 'record-outcome', 'prune-runs'] as const;
 type ScriptName = (typeof SCRIPTS)[number];
 
 const scriptSources: Record<ScriptName, string> = Object.fromEntries(
-  SCRIPTS.map((name) => [name, readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')]),
+  // Every script writes only while Redis is in the life (epoch) the caller started in.
+  SCRIPTS.map((name) => [name, EPOCH_GUARD_LUA + readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')]),
 ) as Record<ScriptName, string>;
 
 /** ioredis caches defined commands by SHA (EVALSHA), so scripts are sent once per connection. */
@@ -82,6 +84,14 @@ export interface CancelResult {
   attempts: (AttemptKey & { blockUuid: string; jobName: string; namespace: string })[];
 }
 
+export interface PruneBatch {
+  scanned: number;
+  /** Runs not finished by the cutoff, left in place. */
+  kept: number;
+  /** Run ids deleted (counted only, in a dry run). */
+  deleted: number[];
+}
+
 export type DispatchPermit = 'ok' | 'cancelled' | 'terminal' | 'missing';
 export type AttemptResultState = 'succeeded' | 'condition_failed' | 'failed' | 'retrying' | 'cancelled';
 
@@ -118,6 +128,10 @@ export class RunStore {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly now: () => number;
+  /** The epoch this store belongs to: Redis's when the store first needed it. */
+  #epoch: Promise<string> | undefined;
+  #epochValue: string | undefined;
+  readonly #epochLost: ((error: EpochLostError) => void)[] = [];
 
   constructor(redis: Redis, prefix: string, now: () => number = Date.now) {
     this.redis = redis;
@@ -126,11 +140,52 @@ export class RunStore {
     this.now = now;
   }
 
+  /**
+   * The installation epoch this store writes in, read (or created) on first use and then kept:
+   * if Redis later loses its data, this store's writes are refused (`EpochLostError`).
+   */
+  epoch(): Promise<string> {
+    this.#epoch ??= ensureEpoch(this.redis, this.prefix).then(
+      (epoch) => (this.#epochValue = epoch),
+      (thrown: unknown) => {
+        this.#epoch = undefined;
+        throw thrown;
+      },
+    );
+    return this.#epoch;
+  }
+
+  /** Called once per refused write after Redis lost its data (the process then stops: see epoch-guard.ts). */
+  onEpochLost(listener: (error: EpochLostError) => void): void {
+    this.#epochLost.push(listener);
+  }
+
   private async script(name: ScriptName, args: (string | number)[]): Promise<unknown> {
+    const epoch = await this.epoch();
     const command = commandName(name);
     if (!(command in this.redis)) this.redis.defineCommand(command, { numberOfKeys: 0, lua: scriptSources[name] });
     const commands = this.redis as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>;
-    return commands[command]!(this.prefix, ...args);
+    try {
+      return await commands[command]!(this.prefix, ...args, epoch);
+    } catch (thrown) {
+      if (!isEpochLostReply(thrown)) throw thrown;
+      const lost = new EpochLostError(epoch, await readEpoch(this.redis, this.prefix).catch(() => undefined));
+      for (const listener of this.#epochLost) listener(lost);
+      throw lost;
+    }
+  }
+
+  /** An outcome counts only in the epoch it was recorded in; one of another life of Redis is ignored. */
+  #ownOutcome(raw: string | null): AttemptOutcome | undefined {
+    if (raw === null) return undefined;
+    const outcome = JSON.parse(raw) as AttemptOutcome;
+    return outcome.epoch !== undefined && outcome.epoch === this.#epochValue ? normaliseOutcome(outcome) : undefined;
+  }
+
+  /** The attempt id (`{blockRunId}:{attempt}`) a message on the outcomes channel announces, when it is of this epoch. */
+  announcedAttempt(message: string): string | undefined {
+    const at = message.lastIndexOf('@');
+    return at > 0 && this.#epochValue !== undefined && message.slice(at + 1) === this.#epochValue ? message.slice(0, at) : undefined;
   }
 
   async createRun(run: NewRun): Promise<number> {
@@ -143,6 +198,8 @@ export class RunStore {
       [INPUTS_FIELD]: JSON.stringify({ variables: run.variables, schedule: run.schedule, eventVariables: run.eventVariables } satisfies RunInputs),
       blockRunLimit: run.blockRunLimit,
       pipelineRunLimit: run.pipelineRunLimit,
+      // Kept so that pruning the run deletes its idempotency key too.
+      ...(run.idempotencyKey ? { idempotencyKey: run.idempotencyKey } : {}),
     };
     const id = await this.script('create-run', [
       JSON.stringify(record),
@@ -180,6 +237,21 @@ export class RunStore {
     return (await this.script('apply-attempt', [runId, blockUuid, attempt, state, JSON.stringify(outcome), this.now()])) === 1;
   }
 
+  /**
+   * One batch of retention: deletes up to `batch` finished runs (and all they own) that finished at
+   * or before `cutoff`, among the runs created by then, from `offset` on (see prune-runs.lua).
+   */
+  async pruneBatch(cutoff: number, offset: number, batch: number, dryRun = false): Promise<PruneBatch> {
+    const result = JSON.parse((await this.script('prune-runs', [cutoff, offset, batch, dryRun ? '1' : '0'])) as string) as PruneBatch;
+    result.deleted = asArray(result.deleted);
+    return result;
+  }
+
+  /** How many runs the index lists that were created at or before `cutoff` (the most a prune can look at). */
+  async countRunsCreatedBy(cutoff: number): Promise<number> {
+    return this.redis.zcount(this.keys.allRuns, '-inf', cutoff);
+  }
+
   async cancelRun(runId: number, reason: string): Promise<CancelResult> {
     const result = JSON.parse((await this.script('cancel-run', [runId, reason, this.now()])) as string) as CancelResult;
     result.attempts = asArray(result.attempts);
@@ -192,10 +264,9 @@ export class RunStore {
    */
   async recordOutcome(key: AttemptKey, outcome: AttemptOutcome): Promise<boolean> {
     const id = `${key.blockRunId}:${key.attempt}`;
-    const stored = await this.redis.set(this.keys.outcome(key.blockRunId, key.attempt), JSON.stringify(outcome), 'EX', OUTCOME_TTL_SECONDS, 'NX');
-    if (stored !== 'OK') return false;
-    await this.redis.publish(this.keys.outcomesChannel, id);
-    return true;
+    const epoch = await this.epoch();
+    const stored = await this.script('record-outcome', [id, JSON.stringify({ ...outcome, epoch }), OUTCOME_TTL_SECONDS, `${id}@${epoch}`]);
+    return stored === 1;
   }
 
   /**
@@ -215,14 +286,15 @@ export class RunStore {
   }
 
   async getOutcome(key: AttemptKey): Promise<AttemptOutcome | undefined> {
-    const raw = await this.redis.get(this.keys.outcome(key.blockRunId, key.attempt));
-    return raw === null ? undefined : normaliseOutcome(JSON.parse(raw) as AttemptOutcome);
+    await this.epoch();
+    return this.#ownOutcome(await this.redis.get(this.keys.outcome(key.blockRunId, key.attempt)));
   }
 
   async getOutcomes(keys: readonly AttemptKey[]): Promise<(AttemptOutcome | undefined)[]> {
     if (keys.length === 0) return [];
+    await this.epoch();
     const raws = await this.redis.mget(keys.map((k) => this.keys.outcome(k.blockRunId, k.attempt)));
-    return raws.map((raw) => (raw === null ? undefined : normaliseOutcome(JSON.parse(raw) as AttemptOutcome)));
+    return raws.map((raw) => this.#ownOutcome(raw));
   }
 
   async getRunRecord(runId: number): Promise<RunRecord | undefined> {
@@ -249,6 +321,22 @@ export class RunStore {
 
   async activeRunIds(): Promise<number[]> {
     return (await this.redis.smembers(this.keys.activeRuns)).map(Number).sort((a, b) => a - b);
+  }
+
+  /** Which of `runIds` have a run record. */
+  async existingRuns(runIds: readonly number[]): Promise<Set<number>> {
+    const found = new Set<number>();
+    for (let start = 0; start < runIds.length; start += 1000) {
+      const batch = runIds.slice(start, start + 1000);
+      const pipeline = this.redis.pipeline();
+      for (const id of batch) pipeline.exists(this.keys.run(id));
+      const replies = (await pipeline.exec()) ?? [];
+      replies.forEach(([error, count], index) => {
+        if (error) throw error;
+        if (count === 1) found.add(batch[index]!);
+      });
+    }
+    return found;
   }
 
   /** Most recent runs first. */

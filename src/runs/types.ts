@@ -43,6 +43,8 @@ export interface AttemptOutcome {
   events?: string[];
   /** When the watcher saw the terminal state (ms since epoch). */
   finishedAt: number;
+  /** The installation epoch it was recorded in (set by `recordOutcome`; see epoch.ts). */
+  epoch?: string;
   /** What Mage reported from inside the pod for this attempt (`--callback-url`), when it did. */
   reported?: ReportedStatus;
 }
@@ -123,6 +125,8 @@ export interface RunRecord {
   finishedAt?: number;
   blockRunLimit: number;
   pipelineRunLimit: number;
+  /** The idempotency key it was created with, if any (its `P:run-key:*` goes when the run is pruned). */
+  idempotencyKey?: string;
 }
 
 export interface RunWithBlocks extends RunRecord {

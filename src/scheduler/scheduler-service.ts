@@ -1,6 +1,7 @@
 import { formatProblem } from '../errors/config-problem.ts';
 import type { Logger } from '../observability/logger.ts';
 import { closeWorker } from '../redis/connection.ts';
+import { pruneFinishedRuns } from '../runs/retention.ts';
 import type { RunCreator } from './create-run.ts';
 import { startPeriodic } from './periodic.ts';
 import { sweepRuns } from './run-sweep.ts';
@@ -13,6 +14,8 @@ export interface SchedulerOptions {
   services: RunServices;
   creator: RunCreator;
   sweepIntervalMs: number;
+  /** `runs.retentionMs` (0: runs are kept forever) and `runs.pruneIntervalMs`. */
+  retention?: { retentionMs: number; intervalMs: number };
   logger: Logger;
 }
 
@@ -46,6 +49,16 @@ export function startScheduler(options: SchedulerOptions): RunningScheduler {
       if (report.promoted.length > 0) logger.info({ promoted: report.promoted }, 'started waiting runs');
     }, logger),
   ];
+  const retention = options.retention;
+  if (retention && retention.retentionMs > 0) {
+    // Several schedulers may prune at once: each batch is one atomic, idempotent script.
+    loops.push(
+      startPeriodic('retention', retention.intervalMs, async () => {
+        const done = await pruneFinishedRuns(services.store, { olderThanMs: retention.retentionMs, now: Date.now() });
+        if (done.deleted > 0) logger.info({ deleted: done.deleted, retentionMs: retention.retentionMs }, 'deleted finished runs past runs.retentionMs');
+      }, logger),
+    );
+  }
   return {
     async stop() {
       await Promise.all(loops.map((loop) => loop.stop()));

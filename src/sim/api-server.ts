@@ -10,7 +10,8 @@ import type { KubeObject } from './objects.ts';
 import { podLog } from './pod-logs.ts';
 import { parseRequestInfo, resourceTypeOf, type RequestInfo } from './request-info.ts';
 import type { RequestCounter } from './request-stats.ts';
-import { JOBS, NAMESPACES, PODS, apiVersionOf, type ResourceType } from './resources.ts';
+import { admitEvent } from './event-recorder.ts';
+import { EVENTS, JOBS, NAMESPACES, PODS, apiVersionOf, type ResourceType } from './resources.ts';
 import { ApiError, badRequest, failure, methodNotSupported, pathNotFound, unsupportedMediaType, type ApiStatus } from './status.ts';
 import type { Store } from './store.ts';
 import { toTable, wantsTable } from './table.ts';
@@ -117,6 +118,10 @@ export function createApiHandler(deps: ApiServerDeps): (request: IncomingMessage
   async function create(type: ResourceType, info: RequestInfo, request: IncomingMessage): Promise<KubeObject> {
     const body = await readJson(request);
     if (type === NAMESPACES) return store.create(NAMESPACES, admitNamespace(body, clock.now()));
+    if (type === EVENTS && info.name === undefined) {
+      assertNamespaceOpen(store, info.namespace as string, EVENTS, '');
+      return store.create(EVENTS, admitEvent(body, info.namespace as string, clock.now()));
+    }
     if (type !== JOBS || info.name !== undefined) throw methodNotSupported(type, 'create');
     const namespace = info.namespace as string;
     const bodyNamespace = (body as { metadata?: { namespace?: string } } | undefined)?.metadata?.namespace;

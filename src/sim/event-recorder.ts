@@ -2,7 +2,27 @@ import { formatTime, type Clock } from './clock.ts';
 import { newUid } from './names.ts';
 import type { KubeObject } from './objects.ts';
 import { EVENTS } from './resources.ts';
+import { badRequest } from './status.ts';
 import type { Store } from './store.ts';
+
+/**
+ * An Event a client creates (POST), e.g. the watcher reporting an orphaned Job: stored as sent,
+ * with the server's metadata (uid, creation time) and the request's namespace.
+ */
+export function admitEvent(body: unknown, namespace: string, nowMs: number): KubeObject {
+  const object = (body ?? {}) as Partial<KubeObject>;
+  const name = object.metadata?.name;
+  if (typeof name !== 'string' || name === '') throw badRequest('Event: metadata.name is required');
+  if (object.metadata?.namespace && object.metadata.namespace !== namespace) {
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  return {
+    ...object,
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { ...object.metadata, name, namespace, uid: newUid(), resourceVersion: '', creationTimestamp: formatTime(nowMs) },
+  } as KubeObject;
+}
 
 export interface EventSource {
   component: string;

@@ -35,7 +35,7 @@ export const EVENTS: ResourceType = {
   kind: 'Event',
   namespaced: true,
   shortNames: ['ev'],
-  verbs: ['get', 'list', 'watch'],
+  verbs: ['create', 'get', 'list', 'watch'],
 };
 export const NAMESPACES: ResourceType = {
   resource: 'namespaces',

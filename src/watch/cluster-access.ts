@@ -34,7 +34,12 @@ export interface ClusterAccess {
   deleteJob(namespace: string, name: string): Promise<void>;
   podLogTail(namespace: string, pod: string, container: string, lines: number): Promise<string[]>;
   warningEvents(namespace: string, kind: 'Job' | 'Pod', name: string): Promise<WarningEvent[]>;
+  /** Records a Warning Event on a Job (`kubectl describe job` shows it). */
+  warnOnJob(namespace: string, job: { name: string; uid: string }, reason: string, message: string): Promise<void>;
 }
+
+/** The `source.component` of the Events the watcher records. */
+const EVENT_SOURCE = 'kubedispatch-watcher';
 
 // Small pages keep the transient memory of a relist low (the benchmark tracks 10,000 Jobs).
 const PAGE_SIZE = 250;
@@ -149,5 +154,30 @@ export class KubeClusterAccess implements ClusterAccess {
       reason: rawString(rawPath(event, 'reason')) ?? 'Unknown',
       message: rawString(rawPath(event, 'message')) ?? '',
     }));
+  }
+
+  async warnOnJob(namespace: string, job: { name: string; uid: string }, reason: string, message: string): Promise<void> {
+    const now = new Date();
+    try {
+      await this.#clients.core.createNamespacedEvent({
+        namespace,
+        body: {
+          // Like client-go's recorder: the object's name and a unique suffix.
+          metadata: { name: `${job.name}.${(BigInt(now.getTime()) * 1_000_000n + process.hrtime.bigint() % 1_000_000n).toString(16)}`, namespace },
+          involvedObject: { kind: 'Job', apiVersion: 'batch/v1', namespace, name: job.name, uid: job.uid },
+          reason,
+          message,
+          type: 'Warning',
+          source: { component: EVENT_SOURCE },
+          reportingComponent: EVENT_SOURCE,
+          reportingInstance: '',
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      });
+    } catch (thrown) {
+      throw classifyApiError(thrown, `create an event on Job ${namespace}/${job.name}`);
+    }
   }
 }

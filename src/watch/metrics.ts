@@ -30,3 +30,15 @@ export const trackedObjects = new Gauge({
   help: 'Jobs and pods in the watcher cache',
   labelNames: ['resource'] as const,
 });
+
+export const orphanJobsTotal = new Counter({
+  name: 'kubedispatch_watcher_orphan_jobs_total',
+  help: 'Jobs found whose run no longer exists, by cause (other-epoch: made before Redis lost its data; run-missing: run record gone)',
+  labelNames: ['cause'] as const,
+});
+
+export const orphanJobsDeletedTotal = new Counter({
+  name: 'kubedispatch_watcher_orphan_jobs_deleted_total',
+  help: 'Orphaned Jobs deleted after watcher.orphanGraceMs, by cause',
+  labelNames: ['cause'] as const,
+});

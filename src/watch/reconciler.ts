@@ -6,6 +6,7 @@ import type { ClusterAccess } from './cluster-access.ts';
 import { captureEvidence } from './log-capture.ts';
 import { decisionLatency, outcomesTotal } from './metrics.ts';
 import type { ObjectCache } from './object-cache.ts';
+import { OrphanJobs } from './orphan-jobs.ts';
 import { decideOutcome, type Decision, type Verdict } from './outcome-decision.ts';
 import type { SlimJob } from './slim-objects.ts';
 
@@ -19,7 +20,7 @@ export interface ReconcilerSettings {
 export interface ReconcilerDeps {
   cache: ObjectCache;
   cluster: ClusterAccess;
-  outcomes: Pick<RunStore, 'recordOutcome' | 'getOutcome'>;
+  outcomes: Pick<RunStore, 'recordOutcome' | 'getOutcome' | 'epoch'>;
   /** True while this watcher holds the lease; checked again before every write. */
   acting: () => boolean;
   /** Reconcile `key` again at `at` (a grace period or start timeout ends). */
@@ -68,6 +69,12 @@ export class Reconciler {
     }
     if (!job.attempt) {
       this.#deps.logger.warn({ job: key }, 'Job carries kubedispatch labels but no valid block-run-id/attempt; ignoring it');
+      this.#handled.set(key, job.uid);
+      return;
+    }
+    if (OrphanJobs.ofOtherEpoch(job, await this.#deps.outcomes.epoch())) {
+      // Made before Redis lost its data: its outcome would decide a block run of the new life. The
+      // orphan sweep reports and deletes it.
       this.#handled.set(key, job.uid);
       return;
     }

@@ -1,3 +1,4 @@
+import { ATTEMPT_LABEL, BLOCK_RUN_ID_LABEL, EPOCH_LABEL, PIPELINE_RUN_ID_LABEL } from '../render/identity.ts';
 import type { AttemptKey } from '../runs/types.ts';
 import { rawArray, rawNumber, rawObject, rawPath, rawString, rawTime, type Raw } from './raw-fields.ts';
 
@@ -6,8 +7,6 @@ import { rawArray, rawNumber, rawObject, rawPath, rawString, rawTime, type Raw }
  * the cache holds these instead of whole API objects (a Pod is several kilobytes of JSON).
  */
 
-export const BLOCK_RUN_ID_LABEL = 'kubedispatch.io/block-run-id';
-export const ATTEMPT_LABEL = 'kubedispatch.io/attempt';
 
 export interface JobFinish {
   type: 'Complete' | 'Failed';
@@ -23,6 +22,10 @@ export interface SlimJob {
   resourceVersion: string;
   /** Undefined when the identity labels are missing or malformed: such a Job is never acted on. */
   attempt: AttemptKey | undefined;
+  /** The installation epoch that created it (label); only that life of Redis may decide it. */
+  epoch: string | undefined;
+  /** The pipeline run it belongs to (label). */
+  runId: number | undefined;
   createdAt: number;
   ttlSecondsAfterFinished: number | undefined;
   finished: JobFinish | undefined;
@@ -114,6 +117,8 @@ export function slimJob(value: unknown): SlimJob | undefined {
     uid: rawString(metadata['uid']) ?? '',
     resourceVersion: rawString(metadata['resourceVersion']) ?? '',
     attempt: attemptOf(rawObject(metadata['labels'])),
+    epoch: rawString(rawObject(metadata['labels'])?.[EPOCH_LABEL]),
+    runId: positiveInt(rawString(rawObject(metadata['labels'])?.[PIPELINE_RUN_ID_LABEL])),
     createdAt: rawTime(metadata['creationTimestamp']) ?? 0,
     ttlSecondsAfterFinished: rawNumber(rawPath(value, 'spec', 'ttlSecondsAfterFinished')),
     finished: finishOf(rawPath(value, 'status')),

@@ -11,6 +11,7 @@ import { Lease } from './lease.ts';
 import { ListWatch, type ListWatchHandlers } from './list-watch.ts';
 import { leaseHolder, trackedObjects, watchRestartsTotal } from './metrics.ts';
 import { ObjectCache, type ResourceKind } from './object-cache.ts';
+import { OrphanJobs } from './orphan-jobs.ts';
 import { Reconciler } from './reconciler.ts';
 import { Sweep } from './sweep.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -156,14 +157,31 @@ export function createWatcher(options: WatcherOptions): Watcher {
     now,
   });
 
+  const orphans = new OrphanJobs({
+    redis,
+    prefix: settings.queue.prefix,
+    runStore,
+    cache,
+    cluster,
+    acting,
+    synced: () => listWatches.every((listWatch) => listWatch.synced),
+    graceMs: settings.watcher.orphanGraceMs,
+    logger,
+    now,
+  });
+
   let sweeping: Promise<void> | undefined;
   async function runSweep(): Promise<void> {
     // One sweep at a time; a tick that comes while one runs joins it.
+    const failed = (what: string) => (thrown: unknown) => {
+      if (!outages.absorb(toError(thrown))) logger.warn({ err: toError(thrown) }, `${what} failed; next one in an interval`);
+    };
+    // The orphan check runs even when the sweep failed: neither holds up the other.
     sweeping ??= sweep
       .runOnce()
-      .catch((thrown: unknown) => {
-        if (!outages.absorb(toError(thrown))) logger.warn({ err: toError(thrown) }, 'sweep failed; next one in an interval');
-      })
+      .catch(failed('sweep'))
+      .then(() => orphans.runOnce())
+      .catch(failed('orphaned Jobs check'))
       .finally(() => {
         sweeping = undefined;
         updateTracked();

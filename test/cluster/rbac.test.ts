@@ -36,6 +36,8 @@ const NEEDED: Access[] = [
   ...['list', 'watch'].map((verb) => ({ verb, group: '', resource: 'pods' })),
   { verb: 'get', group: '', resource: 'pods', subresource: 'log' },
   { verb: 'list', group: '', resource: 'events' },
+  // The watcher's OrphanedJob Warning Event on a Job whose run no longer exists.
+  { verb: 'create', group: '', resource: 'events' },
 ];
 
 /** Things a compromised or buggy kubedispatch must not be able to do. */
@@ -53,7 +55,6 @@ const FORBIDDEN: Access[] = [
   { verb: 'get', group: '', resource: 'secrets' },
   { verb: 'list', group: '', resource: 'secrets' },
   { verb: 'get', group: '', resource: 'configmaps' },
-  { verb: 'create', group: '', resource: 'events' },
   { verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token' },
   { verb: 'create', group: 'apps', resource: 'deployments' },
   { verb: 'create', group: 'coordination.k8s.io', resource: 'leases' },
@@ -179,7 +180,7 @@ describe.skipIf(!kubeconfigPath)('k8s/rbac.yaml on a real API server', () => {
     expect(await rulesIn(namespace)).toEqual(
       [
         'batch/jobs:create', 'batch/jobs:delete', 'batch/jobs:get', 'batch/jobs:list', 'batch/jobs:watch',
-        '/pods:list', '/pods:watch', '/pods/log:get', '/events:list',
+        '/pods:list', '/pods:watch', '/pods/log:get', '/events:create', '/events:list',
       ].sort(),
     );
     expect(await rulesIn(home)).toEqual([]);

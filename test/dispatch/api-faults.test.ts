@@ -136,7 +136,7 @@ describe('dispatcher facing API failures', () => {
       const run = (await h.store.getRun(runId))!;
       const block = run.blocks[0]!;
       const project = loadProject(dir);
-      const ids = { pipelineRunId: runId, blockRunId: block.blockRunId, attempt: 1, trigger: '', ...runValues(run, project.pipelines[0]!.variables) };
+      const ids = { pipelineRunId: runId, blockRunId: block.blockRunId, attempt: 1, trigger: '', ...runValues(run, project.pipelines[0]!.variables), epoch: await h.store.epoch() };
       const { job, namespace } = renderBlockJob(loadRenderContext({}, { queuePrefix: h.redis.prefix }), project, 'pipeline', 'a', ids);
       label(job);
       await h.jobs.batch.createNamespacedJob({ namespace, body: job });
@@ -160,7 +160,17 @@ describe('dispatcher facing API failures', () => {
       await viaProxy();
       const block = (await h.waitForRun(runId)).blocks[0]!;
       expect({ state: block.state, reason: block.reason, attempt: block.attempt }).toEqual({ state: 'failed', reason: 'JobNameCollision', attempt: 1 });
-      expect(block.message).toMatch(/already exists but belongs to installation \S+, pipeline run 999, block run \d+, attempt 1, not to installation \S+, pipeline run \d+/);
+      expect(block.message).toMatch(/already exists but belongs to installation \S+, epoch \d+, pipeline run 999, block run \d+, attempt 1, not to installation \S+, epoch \d+, pipeline run \d+/);
+    });
+
+    it('fails with a collision error, never adopting, when the Job is of an earlier life of Redis (another epoch)', async () => {
+      const runId = await preCreate(h.project([{ uuid: 'a' }]), (job) => {
+        job.metadata!.labels!['kubedispatch.io/epoch'] = '1000000000000';
+      });
+      await viaProxy();
+      const block = (await h.waitForRun(runId)).blocks[0]!;
+      expect({ state: block.state, reason: block.reason }).toEqual({ state: 'failed', reason: 'JobNameCollision' });
+      expect(block.message).toMatch(/epoch 1000000000000, pipeline run \d+/);
     });
 
     it('fails with a collision error when another installation created a Job of the same name and ids', async () => {

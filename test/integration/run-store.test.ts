@@ -279,10 +279,11 @@ describe('RunStore', () => {
     const pending = waiter.wait({ blockRunId: 42, attempt: 1 });
     expect(await store.recordOutcome({ blockRunId: 42, attempt: 1 }, bad)).toBe(true);
     expect(await store.recordOutcome({ blockRunId: 42, attempt: 1 }, ok)).toBe(false);
-    expect(await pending).toEqual(bad);
+    const epoch = await store.epoch();
+    expect(await pending).toEqual({ ...bad, epoch });
     // An outcome recorded before anyone waits is returned at once.
     await store.recordOutcome({ blockRunId: 43, attempt: 2 }, ok);
-    expect(await waiter.wait({ blockRunId: 43, attempt: 2 })).toEqual(ok);
+    expect(await waiter.wait({ blockRunId: 43, attempt: 2 })).toEqual({ ...ok, epoch });
     expect(waiter.size).toBe(0);
     await waiter.stop();
   });

@@ -2,6 +2,9 @@
  * Every process against a Redis that is not there: the real worker entry points (workers/*.ts) as
  * child processes, so exit codes, log lines and signal handling are what a deployment sees.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startLocalRedis, type LocalRedis } from '../../src/redis/local-redis-server.ts';
@@ -35,6 +38,7 @@ describe('processes and an unreachable Redis', () => {
   let sim: SimCluster;
   const workers: ChildWorker[] = [];
   const servers: LocalRedis[] = [];
+  const dirs: string[] = [];
 
   beforeAll(async () => {
     sim = await startSimCluster();
@@ -42,6 +46,7 @@ describe('processes and an unreachable Redis', () => {
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((worker) => worker.stop('SIGKILL')));
     await Promise.all(servers.splice(0).map((server) => server.stop()));
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
   afterAll(async () => {
     await sim.stop();
@@ -82,7 +87,11 @@ describe('processes and an unreachable Redis', () => {
   }, START_MS);
 
   it.each(['watcher', 'dispatcher', 'scheduler'] as const)('a running %s logs each outage once, carries on when Redis is back, and stops cleanly on SIGTERM while it is down', async (name) => {
-    const first = await startLocalRedis();
+    // With an append-only file, as in production: a Redis that came back empty would be a loss of
+    // data, after which processes exit (test/process/redis-data-loss.test.ts), not an outage.
+    const persistentDir = mkdtempSync(join(tmpdir(), 'kubedispatch-outage-'));
+    dirs.push(persistentDir);
+    const first = await startLocalRedis({ persistentDir });
     servers.push(first);
     const worker = spawn(name, first.url);
     const startedMsg = { watcher: 'watcher lease acquired: acting', dispatcher: 'dispatcher started', scheduler: 'scheduler started' }[name];
@@ -90,7 +99,7 @@ describe('processes and an unreachable Redis', () => {
 
     await first.stop();
     await eventually('the outage logged', () => (count(worker, OUTAGE) > 0 ? true : undefined));
-    const second = await startLocalRedis({ port: Number(new URL(first.url).port) });
+    const second = await startLocalRedis({ port: Number(new URL(first.url).port), persistentDir });
     servers.push(second);
     await eventually('the end of the outage logged', () => (count(worker, BACK) > 0 ? true : undefined));
     // ioredis retried many times in between; each outage is still one line.

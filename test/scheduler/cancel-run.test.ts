@@ -76,7 +76,7 @@ describe('cancel', () => {
     expect(run.state).toBe('cancelled');
     expect(run.blocks.map((block) => [block.blockUuid, block.state])).toEqual([['a', 'cancelled'], ['e', 'cancelled'], ['f', 'cancelled'], ['b', 'cancelled']]);
     for (const block of run.blocks.filter((entry) => entry.attempt > 0)) {
-      expect(await services.store.getOutcome({ blockRunId: block.blockRunId, attempt: 1 })).toEqual({ succeeded: false, cancelled: true, reason: 'Cancelled', message: 'stop it', finishedAt: 42 });
+      expect(await services.store.getOutcome({ blockRunId: block.blockRunId, attempt: 1 })).toEqual({ succeeded: false, cancelled: true, reason: 'Cancelled', message: 'stop it', finishedAt: 42, epoch: await services.store.epoch() });
     }
     expect(await services.blockQueue.getJobs(['waiting', 'delayed'])).toEqual([]);
     expect(await services.store.activeAttempts()).toEqual([]);

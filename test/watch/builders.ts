@@ -11,6 +11,8 @@ export function job(overrides: Partial<SlimJob> = {}): SlimJob {
     uid: 'job-uid',
     resourceVersion: '1',
     attempt: { blockRunId: 7, attempt: 1 },
+    epoch: 'e1',
+    runId: 3,
     createdAt: T0,
     ttlSecondsAfterFinished: undefined,
     finished: undefined,

@@ -7,7 +7,8 @@ import type { WarningEvent } from '../../src/watch/outcome-decision.ts';
 import { Reconciler } from '../../src/watch/reconciler.ts';
 
 const T0 = Date.parse('2026-11-28T10:00:00Z');
-const labels = { 'kubedispatch.io/block-run-id': '7', 'kubedispatch.io/attempt': '1' };
+const EPOCH = '1765000000000';
+const labels = { 'kubedispatch.io/block-run-id': '7', 'kubedispatch.io/attempt': '1', 'kubedispatch.io/epoch': EPOCH };
 
 function rawJob(status: object = {}, spec: object = {}) {
   return { metadata: { name: 'j', namespace: 'ns', uid: 'u', resourceVersion: '1', creationTimestamp: new Date(T0).toISOString(), labels }, spec, status };
@@ -44,6 +45,9 @@ function setUp(options: { acting?: boolean; now?: number; deleteFinishedJobs?: b
   const cache = new ObjectCache(() => options.now ?? T0 + 6_000);
   const stored = new Map<string, AttemptOutcome>();
   const outcomes = {
+    async epoch() {
+      return EPOCH;
+    },
     async getOutcome(key: AttemptKey) {
       return stored.get(`${key.blockRunId}:${key.attempt}`);
     },
@@ -134,5 +138,17 @@ describe('Reconciler', () => {
     await reconciler.reconcile('ns/j');
     expect(stored.size).toBe(0);
     expect(cluster.calls).toEqual([]);
+  });
+
+  it('never decides a Job of another installation epoch (made before Redis lost its data), nor one from before epochs', async () => {
+    for (const epoch of ['1764000000000', undefined]) {
+      const { cluster, cache, stored, reconciler } = setUp();
+      const { 'kubedispatch.io/epoch': _own, ...withoutEpoch } = labels;
+      const jobLabels = epoch === undefined ? withoutEpoch : { ...labels, 'kubedispatch.io/epoch': epoch };
+      cache.upsert('jobs', { ...rawJob(complete), metadata: { ...rawJob().metadata, labels: jobLabels } });
+      await reconciler.reconcile('ns/j');
+      expect(stored.size).toBe(0);
+      expect(cluster.calls).toEqual([]);
+    }
   });
 });

@@ -5,6 +5,7 @@ import { registerChaos } from './chaos.ts';
 import { registerDashboard } from './dashboard.ts';
 import { registerDemo } from './demo.ts';
 import { registerDispatcher } from './dispatcher.ts';
+import { registerPrune } from './prune.ts';
 import { registerRender } from './render.ts';
 import { registerRun } from './run.ts';
 import { registerScheduler } from './scheduler.ts';
@@ -22,4 +23,4 @@ import { registerWatcher } from './watcher.ts';
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [registerRender, registerValidate, registerDispatcher, registerWatcher,
-  registerRun, registerStatus, registerCancel, registerScheduler, registerDashboard, registerSim, registerChaos, registerAll, registerDemo];
+  registerRun, registerStatus, registerCancel, registerScheduler, registerDashboard, registerSim, registerChaos, registerAll, registerDemo, registerPrune];

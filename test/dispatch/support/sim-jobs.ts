@@ -2,7 +2,7 @@ import { BatchV1Api, Watch, type V1Job } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RunStore } from '../../../src/runs/run-store.ts';
 import { toError } from '../../../src/errors/to-error.ts';
-import { ATTEMPT_LABEL as ATTEMPT, BLOCK_RUN_ID_LABEL as BLOCK_RUN_ID } from '../../../src/watch/slim-objects.ts';
+import { ATTEMPT_LABEL as ATTEMPT, BLOCK_RUN_ID_LABEL as BLOCK_RUN_ID } from '../../../src/render/identity.ts';
 
 // Every installation's Jobs: each test has a Redis prefix of its own, and Jobs are told apart by attempt.
 const SELECTOR = 'app.kubernetes.io/managed-by=kubedispatch';
@@ -67,13 +67,17 @@ export class SimJobs {
     return this.uids;
   }
 
-  /** Records an outcome for each finished Job, as the watcher would. */
+  /**
+   * Records an outcome for each finished Job, as the watcher would: only for Jobs a dispatcher
+   * recorded as an attempt's (a Job of someone else with the same name is never its outcome).
+   */
   playWatcher(store: RunStore, onError: (error: Error) => void = () => undefined): void {
     const tick = async () => {
       try {
+        const active = new Set((await store.activeAttempts()).map((attempt) => `${attempt.namespace}/${attempt.jobName}:${attempt.blockRunId}:${attempt.attempt}`));
         for (const job of await this.jobs()) {
           const finished = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-          if (!finished) continue;
+          if (!finished || !active.has(`${job.metadata?.namespace}/${job.metadata?.name}:${attemptOf(job)}`)) continue;
           const labels = job.metadata?.labels ?? {};
           await store.recordOutcome(
             { blockRunId: Number(labels[BLOCK_RUN_ID]), attempt: Number(labels[ATTEMPT]) },

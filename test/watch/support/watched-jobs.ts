@@ -8,6 +8,8 @@ export interface AttemptJob {
   attempt: number;
   namespace: string;
   jobName: string;
+  /** The installation epoch of the store that created the run. */
+  epoch: string;
 }
 
 export interface JobOptions {
@@ -39,12 +41,12 @@ export async function runningAttempt(store: RunStore, namespace: string): Promis
   const jobName = `mage-wt-block-${block.blockRunId}`;
   if ((await store.markDispatching(runId, 'b', 1)) !== 'ok') throw new Error('markDispatching refused');
   if (!(await store.markRunning(runId, 'b', 1, jobName, namespace))) throw new Error('markRunning refused');
-  return { runId, blockRunId: block.blockRunId, attempt: 1, namespace, jobName };
+  return { runId, blockRunId: block.blockRunId, attempt: 1, namespace, jobName, epoch: await store.epoch() };
 }
 
 /** A Job with the identity labels (docs/design.md) of the installation `queuePrefix` on it and on its pod template. */
 export function attemptJobManifest(attempt: AttemptJob, queuePrefix: string, options: JobOptions = {}): V1Job {
-  const labels = identityLabels(queuePrefix, 'watch-test', 'b', { pipelineRunId: attempt.runId, blockRunId: attempt.blockRunId, attempt: attempt.attempt, trigger: '' });
+  const labels = identityLabels(queuePrefix, 'watch-test', 'b', { pipelineRunId: attempt.runId, blockRunId: attempt.blockRunId, attempt: attempt.attempt, trigger: '', epoch: attempt.epoch });
   const annotations = Object.fromEntries(Object.entries(options.sim ?? {}).map(([key, value]) => [`sim.kubedispatch.io/${key}`, value]));
   const spec: NonNullable<V1Job['spec']> = {
     backoffLimit: options.backoffLimit ?? 0,
