@@ -1,4 +1,5 @@
 import convict from 'convict';
+import { checkRedisUrl } from '../redis/redis-url.ts';
 
 /**
  * Strict convict formats for the settings schema. Convict's own `Boolean` turns every env value but
@@ -29,6 +30,8 @@ export const positiveInt = 'positive-int';
 /** Integers whose 0 means something (no cap, no grace, no retries, no lines). */
 export const naturalInt = 'natural-int';
 export const nonNegativeNumber = 'non-negative-number';
+/** A Redis URL ioredis reads as the user meant; its message shows the URL redacted. */
+export const redisUrl = 'redis-url';
 
 /** Leaves non-numeric text as it is, so validation reports it instead of a NaN. */
 function toNumber(text: string): number | string {
@@ -59,6 +62,12 @@ convict.addFormats({
     coerce: toNumber,
     validate(value: unknown, item?: SchemaItem) {
       check(typeof value === 'number' && Number.isFinite(value) && value >= 0, 'must be a number of at least 0', item);
+    },
+  },
+  [redisUrl]: {
+    validate(value: unknown) {
+      if (typeof value !== 'string') throw new Error('must be a string');
+      checkRedisUrl(value);
     },
   },
 });

@@ -1,10 +1,12 @@
 import { processEnv, type Env } from '../config/env.ts';
-import { loadSettings, SettingsError, type Settings } from '../config/settings.ts';
+import { loadSettings, settingsSecrets, SettingsError, type Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
 import type { Readiness } from '../http/health-router.ts';
 import { startMetricsServer } from '../http/metrics-server.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
+import { scrubSecrets } from '../errors/redact.ts';
 import { RedisUnreachableError } from '../redis/connection.ts';
+import { RedisUrlError } from '../redis/redis-url.ts';
 import { runUntilSignal, type Stoppable } from './run-until-signal.ts';
 
 /** What every service starts from: the settings, the environment they come from, a logger named for it. */
@@ -80,9 +82,13 @@ export async function runWorker(name: string, start: StartService): Promise<void
     await runUntilSignal(name, () => startWithMetrics(name, basics, start), basics.logger);
   } catch (thrown) {
     const error = toError(thrown);
-    // The message says what to fix; a stack trace would only bury it.
-    if (error instanceof RedisUnreachableError) basics.logger.fatal({ redis: error.redis }, error.message);
-    else basics.logger.fatal({ err: error }, `${name} failed`);
+    // The message says what to fix; a stack trace would only bury it. Whatever failed, a message
+    // that quotes the Redis URL or the token (a library's) loses them here.
+    const secrets = settingsSecrets(basics.settings);
+    const message = scrubSecrets(error.message, secrets);
+    if (error instanceof RedisUnreachableError) basics.logger.fatal({ redis: error.redis }, message);
+    else if (error instanceof RedisUrlError) basics.logger.fatal(message);
+    else basics.logger.fatal({ err: { type: error.name, message, stack: scrubSecrets(error.stack ?? '', secrets) } }, `${name} failed`);
     process.exitCode = 1;
   }
 }

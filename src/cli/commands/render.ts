@@ -40,13 +40,13 @@ export function registerRender(program: Command): void {
       // Loaded on use so that `kubedispatch --help` and other commands do not pay for the Kubernetes models.
       const { loadSettings } = await import('../../config/settings.ts');
       const { loadProject } = await import('../../project/load-project.ts');
-      const { loadRenderContext, readServerPodFile } = await import('../../render/context.ts');
+      const { loadRenderContext, readServerPodFile, renderOptionsOf, SERVER_POD_IGNORED } = await import('../../render/context.ts');
       const { renderBlockJob } = await import('../../render/render-block-job.ts');
       const env = processEnv();
       const serverPod = options.serverPod ? readServerPodFile(options.serverPod) : undefined;
       const settings = loadSettings(env, options.config);
-      const installation = { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces };
-      const context = loadRenderContext(env, serverPod ? { ...installation, serverPod } : installation);
+      if (serverPod && !settings.dispatcher.ownPodDefaults) process.stderr.write(`${SERVER_POD_IGNORED}\n`);
+      const context = loadRenderContext(env, renderOptionsOf(settings, serverPod));
       // Only this pipeline, as a run reads it: a broken pipeline elsewhere does not stop the dispatcher either.
       const project = loadProject(options.project, [options.pipeline]);
       const ids = {
