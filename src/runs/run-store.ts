@@ -39,6 +39,8 @@ export interface NewRun {
   project: unknown;
   /** Makes creation idempotent: a second call with the same key returns the first run's id. */
   idempotencyKey?: string;
+  /** Kept in the run record, to tell a repeated request from another one with the same key. */
+  requestHash?: string;
 }
 
 export interface AdvanceResult {
@@ -115,6 +117,7 @@ export class RunStore {
       variables: run.variables,
       blockRunLimit: run.blockRunLimit,
       pipelineRunLimit: run.pipelineRunLimit,
+      ...(run.requestHash ? { requestHash: run.requestHash } : {}),
     };
     const id = await this.script('create-run', [
       JSON.stringify(record),

@@ -93,6 +93,8 @@ export interface RunRecord {
   finishedAt?: number;
   blockRunLimit: number;
   pipelineRunLimit: number;
+  /** Hash of the HTTP request whose Idempotency-Key created the run. */
+  requestHash?: string;
 }
 
 export interface RunWithBlocks extends RunRecord {

@@ -15,6 +15,8 @@ export interface RunRequest {
   variables: Record<string, string>;
   /** A second request with the same key returns the first run instead of creating another. */
   idempotencyKey?: string;
+  /** Hash of the request the idempotency key came with; a later request with the key must match it. */
+  requestHash?: string;
 }
 
 export interface PlanContext {
@@ -79,5 +81,6 @@ export function planRun(context: PlanContext, request: RunRequest): NewRun {
     blocks,
     project,
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+    ...(request.requestHash ? { requestHash: request.requestHash } : {}),
   };
 }
