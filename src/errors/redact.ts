@@ -82,10 +82,27 @@ export function urlSecrets(text: string): string[] {
   return [...found, ...found.map(decoded), ...found.map((secret) => encodeURIComponent(secret))];
 }
 
-/** `text` with every occurrence of each secret replaced (longest first, so a part never leaves the rest of a secret behind). */
+/**
+ * `text` with every occurrence of each secret hidden. Occurrences are found in the original text
+ * and overlapping ones hidden together, so that hiding one secret never breaks up another that
+ * overlaps it (a URL's options may begin inside its credentials).
+ */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  const ordered = [...new Set(secrets.filter((secret) => secret !== ''))].sort((a, b) => b.length - a.length);
-  let result = text;
-  for (const secret of ordered) result = result.split(secret).join(HIDDEN);
-  return result;
+  const spans: [number, number][] = [];
+  for (const secret of new Set(secrets)) {
+    if (secret === '') continue;
+    for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1)) spans.push([at, at + secret.length]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  let result = '';
+  let shownUpTo = 0;
+  for (const [start, end] of spans) {
+    if (start >= shownUpTo) {
+      result += `${text.slice(shownUpTo, start)}${HIDDEN}`;
+    } else if (end <= shownUpTo) {
+      continue;
+    }
+    shownUpTo = Math.max(shownUpTo, end);
+  }
+  return result + text.slice(shownUpTo);
 }

@@ -32,6 +32,12 @@ export function checkRedisUrl(url: string): void {
     throw refuse(url, 'not a valid URL');
   }
   if (parsed.hostname === '') throw refuse(url, 'no host');
+  // An '@' that did not end the credentials means a password with an unencoded / ? or #: the URL
+  // parser then took a piece of the password for the host, which ioredis would try to reach (and quote).
+  const afterHost = `${parsed.pathname}${parsed.search}${parsed.hash}`;
+  if (url.includes('@') && ((parsed.username === '' && parsed.password === '') || afterHost.includes('@'))) {
+    throw refuse(url, "an '@' is not where the credentials end");
+  }
   const path = parsed.pathname;
   if (scheme === undefined && path !== '' && path !== '/') throw refuse(url, 'a path without the redis:// scheme would be read as a socket path');
   if (path !== '' && path !== '/' && !/^\/\d{1,5}$/.test(path)) throw refuse(url, 'the path must be a database number such as /0');
