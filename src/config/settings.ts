@@ -280,6 +280,14 @@ export function isOwnEnvVar(name: string): boolean {
   return name.startsWith(OWN_ENV_PREFIX) || SENSITIVE_ENV_VARS.has(name);
 }
 
+/** The secrets in the environment's sensitive settings (whole values, and the credentials of URLs), for `scrubSecrets`. */
+export function envSecrets(env: Env): string[] {
+  return [...SENSITIVE_ENV_VARS].flatMap((name) => {
+    const value = env[name] ?? '';
+    return value === '' ? [] : [value, ...urlSecrets(value)];
+  });
+}
+
 /** The secrets of these settings, as `scrubSecrets` takes them: the Redis URL's credentials and the auth token. */
 export function settingsSecrets(settings: Settings): string[] {
   return [...urlSecrets(settings.redis.url), settings.http.authToken];

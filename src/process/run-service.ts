@@ -63,6 +63,14 @@ export async function runService(name: string, configFile: string | undefined, s
   await runUntilSignal(name, () => startWithMetrics(name, basics, start), basics.logger);
 }
 
+/** A copy of `error` whose message and stack have lost the secrets (the logger prints both). */
+function scrubbedError(error: Error, secrets: readonly string[]): Error {
+  const copy = new Error(scrubSecrets(error.message, secrets));
+  copy.name = error.name;
+  copy.stack = scrubSecrets(error.stack ?? '', secrets);
+  return copy;
+}
+
 /**
  * `runService` for the `workers/*.ts` entry points, configured by the environment alone: a failure
  * is logged as fatal, since the logs are all a deployment keeps, and the exit code is 1.
@@ -88,7 +96,7 @@ export async function runWorker(name: string, start: StartService): Promise<void
     const message = scrubSecrets(error.message, secrets);
     if (error instanceof RedisUnreachableError) basics.logger.fatal({ redis: error.redis }, message);
     else if (error instanceof RedisUrlError) basics.logger.fatal(message);
-    else basics.logger.fatal({ err: { type: error.name, message, stack: scrubSecrets(error.stack ?? '', secrets) } }, `${name} failed`);
+    else basics.logger.fatal({ err: scrubbedError(error, secrets) }, `${name} failed`);
     process.exitCode = 1;
   }
 }
