@@ -225,6 +225,13 @@ describe('web safety', () => {
   });
 
   describe('errors', () => {
+    it('answers a malformed token cookie with 401, not 500', async () => {
+      for (const cookie of ['kubedispatch_token=%zz', 'kubedispatch_token=%E0%A4%A']) {
+        expect((await send('GET', '/api/v1/runs', { cookie })).status).toBe(401);
+        expect((await send('GET', '/ui/', { cookie })).status).toBe(401);
+      }
+    });
+
     it('answers unknown paths and undecodable paths with JSON 4xx, never a stack trace', async () => {
       const unknown = await send('GET', '/nope', auth);
       expect(unknown.status).toBe(404);
@@ -255,11 +262,13 @@ describe('web safety', () => {
       }),
     );
     const paths = fc.constantFrom('/api/v1/pipelines/etl/runs', '/api/v1/pipelines/nope/runs', '/api/v1/runs/1/cancel', '/api/v1/pipelines/%ED%A0%80/runs', '/api/v1/runs/%F0%9F%98%80/cancel');
+    const valid = [auth, { authorization: `Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}` }];
+    const credentials = fc.constantFrom<Record<string, string>>(...valid, valid[0]!, valid[0]!, {}, { authorization: 'Bearer' }, { authorization: 'Basic ###' }, { cookie: 'kubedispatch_token=%zz' }, { authorization: `Bearer ${TOKEN}x` });
     const idempotencyKeys = fc.option(fc.string({ unit: 'grapheme-ascii', minLength: 0, maxLength: 210 }), { nil: undefined });
     await fc.assert(
-      fc.asyncProperty(paths, contentTypes, bytes, idempotencyKeys, async (path, type, body, key) => {
+      fc.asyncProperty(paths, contentTypes, bytes, idempotencyKeys, credentials, async (path, type, body, key, credential) => {
         const before = await runCount();
-        const headers: Record<string, string> = { ...auth, ...(type ? { 'content-type': type } : {}), ...(key === undefined ? {} : { 'idempotency-key': key }) };
+        const headers: Record<string, string> = { ...credential, ...(type ? { 'content-type': type } : {}), ...(key === undefined ? {} : { 'idempotency-key': key }) };
         const response = await send('POST', path, headers, body);
         expect(response.status).toBeGreaterThanOrEqual(200);
         expect(response.status).toBeLessThan(500);
@@ -268,6 +277,7 @@ describe('web safety', () => {
         if (response.status === 201) {
           // Only a well-formed JSON request can create a run, and only for the pipeline it names.
           expect(isJsonContentType(type)).toBe(true);
+          expect(valid).toContainEqual(credential);
           expect(path).toBe('/api/v1/pipelines/etl/runs');
           if (body.length > 0) JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
         } else if (response.status !== 200) {
