@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import convict from 'convict';
 import { urlSecrets } from '../errors/redact.ts';
 import type { Env } from './env.ts';
-import { naturalInt, nonNegativeNumber, positiveInt, redisUrl, strictBoolean } from './formats.ts';
+import { hostList, naturalInt, nonNegativeNumber, positiveInt, redisUrl, strictBoolean } from './formats.ts';
 import { lineOfKeyPath, readSettingsFile } from './settings-file.ts';
 
 /**
@@ -215,7 +215,7 @@ const schema = {
       doc:
         'Host names (comma separated) the HTTP API and dashboard answer to besides the listen address, localhost, 127.0.0.1 and [::1]: ' +
         'requests with another Host or Origin are refused (DNS rebinding, cross-site requests). Add the names users reach it by (Ingress, Service DNS name)',
-      format: Array,
+      format: hostList,
       default: [] as string[],
       env: 'KUBEDISPATCH_HTTP_ALLOWED_HOSTS',
     },

@@ -162,7 +162,11 @@ describe('loadSettings', () => {
 
   it('reads http.allowedHosts from KUBEDISPATCH_HTTP_ALLOWED_HOSTS', () => {
     expect(loadSettings({}).http.allowedHosts).toEqual([]);
-    expect(loadSettings({ KUBEDISPATCH_HTTP_ALLOWED_HOSTS: 'kd.example.com,kd.ns.svc' }).http.allowedHosts).toEqual(['kd.example.com', 'kd.ns.svc']);
+    expect(loadSettings({ KUBEDISPATCH_HTTP_ALLOWED_HOSTS: 'kd.example.com, kd.ns.svc:8080,[::1],' }).http.allowedHosts).toEqual(['kd.example.com', 'kd.ns.svc:8080', '[::1]']);
+    for (const bad of ['*', 'https://kd.example.com', 'kd.example.com/ui', 'a b']) {
+      expect(() => loadSettings({ KUBEDISPATCH_HTTP_ALLOWED_HOSTS: bad })).toThrow(/http\.allowedHosts: must be host names such as kd\.example\.com/);
+    }
+    expect(() => loadSettings({}, yamlFile('http:\n  allowedHosts: [ok.example, "*.example"]\n'))).toThrow(/"\*\.example" is not one/);
   });
 
   it('never prints a sensitive value in its error', () => {
