@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import convict from 'convict';
 import { urlSecrets } from '../errors/redact.ts';
 import type { Env } from './env.ts';
-import { hostList, naturalInt, nonNegativeNumber, positiveInt, redisUrl, strictBoolean } from './formats.ts';
+import { hostList, naturalInt, nonNegativeNumber, optionalHttpUrl, positiveInt, redisUrl, strictBoolean } from './formats.ts';
 import { lineOfKeyPath, readSettingsFile } from './settings-file.ts';
 
 /**
@@ -85,6 +85,15 @@ const schema = {
       format: String,
       default: '',
       env: 'KUBEDISPATCH_PROJECT_DIR',
+    },
+  },
+  mage: {
+    callbackUrl: {
+      doc:
+        "Base URL at which Jobs' pods reach kubedispatch's HTTP API (e.g. http://kubedispatch-api.kubedispatch.svc:8080); when set, Mage's command gets --callback-url, so a block whose condition fails ends condition_failed instead of succeeded. Empty: no callback",
+      format: optionalHttpUrl,
+      default: '',
+      env: 'KUBEDISPATCH_CALLBACK_URL',
     },
   },
   scheduler: {

@@ -29,11 +29,11 @@ export function normaliseHost(host: string): string | undefined {
  * `http.allowedHosts`. A request whose Host or Origin names another is refused.
  *
  * Routers that expect requests under another name add it here from their settings, so that the
- * rule stays in one place: for example a callback route that pods reach through a configured base
- * URL adds `hostOfUrl(settings.mage.callbackUrl)`.
+ * rule stays in one place, as the callback route does with the host of `mage.callbackUrl`.
  */
 export function allowedHosts(settings: Settings, listenHost: string = settings.http.host): string[] {
-  return hostList([listenHost, ...LOOPBACK_NAMES, ...settings.http.allowedHosts]);
+  // Jobs' pods send Mage's status PUT to mage.callbackUrl, under its host.
+  return hostList([listenHost, ...LOOPBACK_NAMES, ...settings.http.allowedHosts, ...hostOfUrl(settings.mage.callbackUrl)]);
 }
 
 /** The hosts a dashboard listening on `listenHost` serves with no `http.allowedHosts` (for tests and embedders). */

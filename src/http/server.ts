@@ -6,8 +6,10 @@ import { checkRedis } from '../redis/connection.ts';
 import type { RunCanceller } from '../scheduler/cancel-run.ts';
 import type { RunCreator } from '../scheduler/create-run.ts';
 import type { RunServices } from '../scheduler/run-services.ts';
+import { AttemptSecrets } from '../callback/attempt-secrets.ts';
 import { defaultAllowedHosts } from './allowed-hosts.ts';
 import { apiRouter } from './api-router.ts';
+import { callbackRouter } from './callback-router.ts';
 import { checkListenSecurity, requireToken, uiLogin } from './auth.ts';
 import { bullBoardRouter } from './bull-board.ts';
 import { healthRouter } from './health-router.ts';
@@ -63,6 +65,8 @@ export function buildApp(options: HttpServerOptions): Express {
   app.use(healthRouter(() => checkRedis(services.redis)));
   app.use(sameSiteOnly(options.allowedHosts ?? defaultAllowedHosts(options.host), options.proxiedHosts ?? []));
   app.use(metricsRouter(authToken));
+  // Mage's status PUT carries no token: the per-attempt secret in its path authenticates it.
+  app.use(callbackRouter({ store: services.store, secrets: new AttemptSecrets(services.redis, services.store.keys), logger: options.logger }));
   app.use('/api/v1', requireToken(authToken), jsonWritesOnly(), jsonBody(), apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }));
   app.get(`${UI_PATH}/login`, uiLogin(authToken, UI_PATH));
   app.use(
