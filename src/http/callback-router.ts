@@ -46,7 +46,7 @@ export function callbackRouter(deps: CallbackDependencies): Router {
   const router = Router();
 
   // Mage sends `Content-Type: application/json`; its body is checked as the API's are (UTF-8, no lone surrogates).
-  router.put(CALLBACK_ROUTE, jsonWritesOnly(), jsonBody(), async (request, response) => {
+  router.put(CALLBACK_ROUTE, jsonWritesOnly(), ...jsonBody(), async (request, response) => {
     const attempt = attemptFromPath(request.params);
     if (!attempt) return refuse(response, 404, 'not_found', 'no such block run attempt');
     if (!tokenMatches(String(request.params['secret'] ?? ''), await secrets.secretFor(attempt))) {

@@ -139,6 +139,8 @@ describe('web safety', () => {
       expect(defaultAllowedHosts('0.0.0.0')).toEqual(['localhost', '127.0.0.1', '[::1]']);
       expect(defaultAllowedHosts('::')).toEqual(['localhost', '127.0.0.1', '[::1]']);
       expect(hostOfUrl('http://kubedispatch.ns.svc:8080/api')).toEqual(['kubedispatch.ns.svc']);
+      // Pods send Mage's status PUT to mage.callbackUrl, under its host.
+      expect(allowedHosts(loadSettings({ KUBEDISPATCH_CALLBACK_URL: 'http://KD-API.ns.svc:8080' }))).toContain('kd-api.ns.svc');
       expect(hostOfUrl('')).toEqual([]);
       for (const bad of ['', 'a b', 'evil.com/x', 'user@evil.com']) expect(normaliseHost(bad)).toBeUndefined();
     });
