@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ConfigError, formatProblem } from '../errors/config-problem.ts';
-import { SettingsError } from '../config/settings.ts';
+import { processEnv } from '../config/env.ts';
+import { envSecrets, SettingsError } from '../config/settings.ts';
+import { scrubSecrets } from '../errors/redact.ts';
 import { toError } from '../errors/to-error.ts';
 import { commands } from './commands/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -39,8 +41,10 @@ async function main(argv: string[]): Promise<number> {
       return EXIT_FAILURE;
     }
     const error = toError(thrown);
-    process.stderr.write(`error: ${error.message}\n`);
-    if (process.env['KUBEDISPATCH_DEBUG']) process.stderr.write(`${error.stack ?? ''}\n`);
+    // Our messages show URLs redacted; this also covers a library's that quotes REDIS_URL or the token.
+    const secrets = envSecrets(processEnv());
+    process.stderr.write(`error: ${scrubSecrets(error.message, secrets)}\n`);
+    if (processEnv()['KUBEDISPATCH_DEBUG']) process.stderr.write(`${scrubSecrets(error.stack ?? '', secrets)}\n`);
     return EXIT_FAILURE;
   }
 }

@@ -1,4 +1,5 @@
 import convict from 'convict';
+import { checkRedisUrl } from '../redis/redis-url.ts';
 
 /**
  * Strict convict formats for the settings schema. Convict's own `Boolean` turns every env value but
@@ -29,6 +30,10 @@ export const positiveInt = 'positive-int';
 /** Integers whose 0 means something (no cap, no grace, no retries, no lines). */
 export const naturalInt = 'natural-int';
 export const nonNegativeNumber = 'non-negative-number';
+/** Comma-separated host names (an optional port ignored), such as `http.allowedHosts`. */
+export const hostList = 'host-list';
+/** A Redis URL ioredis reads as the user meant; its message shows the URL redacted. */
+export const redisUrl = 'redis-url';
 /** An http(s) URL without query or fragment, or empty for "not set". */
 export const optionalHttpUrl = 'optional-http-url';
 
@@ -75,6 +80,20 @@ convict.addFormats({
     coerce: toNumber,
     validate(value: unknown, item?: SchemaItem) {
       check(typeof value === 'number' && Number.isFinite(value) && value >= 0, 'must be a number of at least 0', item);
+    },
+  },
+  [hostList]: {
+    coerce: (text: string) => text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
+    validate(value: unknown, item?: SchemaItem) {
+      const entries = Array.isArray(value) ? (value as unknown[]) : [value];
+      const bad = entries.find((entry) => typeof entry !== 'string' || !/^(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(entry));
+      check(bad === undefined, `must be host names such as kd.example.com or [::1] (no scheme, path or wildcard); ${JSON.stringify(bad)} is not one`, item);
+    },
+  },
+  [redisUrl]: {
+    validate(value: unknown) {
+      if (typeof value !== 'string') throw new Error('must be a string');
+      checkRedisUrl(value);
     },
   },
 });

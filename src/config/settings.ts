@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import convict from 'convict';
-import { load } from 'js-yaml';
+import { urlSecrets } from '../errors/redact.ts';
 import type { Env } from './env.ts';
-import { naturalInt, nonNegativeNumber, optionalHttpUrl, positiveInt, strictBoolean } from './formats.ts';
-
-convict.addParser({ extension: ['yml', 'yaml'], parse: (text: string) => load(text) });
+import { hostList, naturalInt, nonNegativeNumber, optionalHttpUrl, positiveInt, redisUrl, strictBoolean } from './formats.ts';
+import { lineOfKeyPath, readSettingsFile } from './settings-file.ts';
 
 /**
  * Service settings (not pipeline configuration): where Redis is, how hard to push the API server,
@@ -14,7 +13,7 @@ const schema = {
   redis: {
     url: {
       doc: 'Redis connection URL (may contain a password)',
-      format: String,
+      format: redisUrl,
       default: 'redis://127.0.0.1:6379',
       env: 'REDIS_URL',
       sensitive: true,
@@ -247,6 +246,14 @@ const schema = {
       env: 'KUBEDISPATCH_AUTH_TOKEN',
       sensitive: true,
     },
+    allowedHosts: {
+      doc:
+        'Host names (comma separated) the HTTP API and dashboard answer to besides the listen address, localhost, 127.0.0.1 and [::1]: ' +
+        'requests with another Host or Origin are refused (DNS rebinding, cross-site requests). Add the names users reach it by (Ingress, Service DNS name)',
+      format: hostList,
+      default: [] as string[],
+      env: 'KUBEDISPATCH_HTTP_ALLOWED_HOSTS',
+    },
     uiWritable: {
       doc: 'Let Bull Board at /ui retry, promote and remove queue jobs (read-only by default: such changes bypass the run store)',
       format: strictBoolean,
@@ -291,6 +298,57 @@ export class SettingsError extends Error {
   override name = 'SettingsError';
 }
 
+/** Env vars of the sensitive settings (REDIS_URL, KUBEDISPATCH_AUTH_TOKEN), read from the schema. */
+const SENSITIVE_ENV_VARS: ReadonlySet<string> = new Set(
+  Object.values(schema).flatMap((group) => Object.values(group as Record<string, { env?: string; sensitive?: boolean }>))
+    .filter((item) => item.sensitive === true && item.env !== undefined)
+    .map((item) => item.env as string),
+);
+/** Every env var kubedispatch reads for itself starts with this (besides the sensitive ones above). */
+const OWN_ENV_PREFIX = 'KUBEDISPATCH_';
+
+/**
+ * Whether an env var is kubedispatch's own configuration (`REDIS_URL`, the auth token, every
+ * `KUBEDISPATCH_*`), which must never reach a Job: the one list, kept beside the schema it comes from.
+ */
+export function isOwnEnvVar(name: string): boolean {
+  return name.startsWith(OWN_ENV_PREFIX) || SENSITIVE_ENV_VARS.has(name);
+}
+
+/** The secrets in the environment's sensitive settings (whole values, and the credentials of URLs), for `scrubSecrets`. */
+export function envSecrets(env: Env): string[] {
+  return [...SENSITIVE_ENV_VARS].flatMap((name) => {
+    const value = env[name] ?? '';
+    return value === '' ? [] : [value, ...urlSecrets(value)];
+  });
+}
+
+/** The secrets of these settings, as `scrubSecrets` takes them: the Redis URL's credentials and the auth token. */
+export function settingsSecrets(settings: Settings): string[] {
+  return [...urlSecrets(settings.redis.url), settings.http.authToken];
+}
+
+/**
+ * convict's line for an undeclared key, as "key.path: …" like the others. Never with its value:
+ * the key may be a mistyped secret (`authTokn`).
+ */
+function undeclaredAsKeyPath(message: string): string {
+  return message.split('\n').map((line) => {
+    const key = /^configuration param '([^']+)' not declared in the schema/.exec(line)?.[1];
+    return key === undefined ? line : `${key}: not a known setting (check its spelling against config/kubedispatch.yaml)`;
+  }).join('\n');
+}
+
+/** Adds "(line N)" to each "key.path: message" line of convict's message whose key the file writes. */
+function withLines(message: string, text: string | undefined): string {
+  if (text === undefined) return message;
+  return message.split('\n').map((line) => {
+    const keyPath = /^([A-Za-z0-9_.-]+): /.exec(line)?.[1];
+    const at = keyPath === undefined ? undefined : lineOfKeyPath(text, keyPath);
+    return at === undefined ? line : `${line} (line ${at})`;
+  }).join('\n');
+}
+
 /**
  * Loads settings from defaults, an optional YAML file (`KUBEDISPATCH_CONFIG` or `file`) and the
  * environment, validating strictly so that a typo in a key is an error, not a silently ignored line.
@@ -298,18 +356,25 @@ export class SettingsError extends Error {
 export function loadSettings(env: Env, file?: string): Settings {
   const config = convict(schema, { env: env as Record<string, string> });
   const path = file ?? env['KUBEDISPATCH_CONFIG'];
+  let text: string | undefined;
   if (path) {
     if (!existsSync(path)) throw new SettingsError(`${path}: settings file not found (set KUBEDISPATCH_CONFIG or --config to an existing YAML file)`);
+    // Read here rather than by convict, whose parsers' errors quote the text around a mistake.
+    let document: unknown;
     try {
-      config.loadFile(path);
+      ({ document, text } = readSettingsFile(path));
     } catch (error) {
-      throw new SettingsError(`${path}: ${(error as Error).message}`);
+      throw new SettingsError((error as Error).message);
     }
+    if (document !== null && document !== undefined && (typeof document !== 'object' || Array.isArray(document))) {
+      throw new SettingsError(`${path}: expected a mapping of setting groups (redis:, queue:, http:…)`);
+    }
+    if (document) config.load(document as object);
   }
   try {
     config.validate({ allowed: 'strict' });
   } catch (error) {
-    throw new SettingsError(`${path ?? 'settings'}: ${(error as Error).message}`);
+    throw new SettingsError(`${path ?? 'settings'}: ${withLines(undeclaredAsKeyPath((error as Error).message), text)}`);
   }
   return config.getProperties() as unknown as Settings;
 }

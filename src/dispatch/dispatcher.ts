@@ -12,7 +12,7 @@ import type { Service } from '../process/run-service.ts';
 import { BLOCK_RETRY_BACKOFF, BLOCK_RUN_QUEUE, blockRetryDelayMs, createBlockRunQueue, type BlockRunJobData } from '../queue/block-run-queue.ts';
 import { checkRedis, closeRedis, closeWorker, connectRedis, stopReconnecting } from '../redis/connection.ts';
 import { RedisOutageLog } from '../redis/outage-log.ts';
-import { loadRenderContext } from '../render/context.ts';
+import { loadRenderContext, renderOptionsOf } from '../render/context.ts';
 import { OutcomeWaiter } from '../runs/outcome-waiter.ts';
 import { RunStore } from '../runs/run-store.ts';
 import { ApiGate } from './api-gate.ts';
@@ -89,8 +89,7 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
         return undefined;
       })
     : undefined;
-  const installation = { queuePrefix: prefix, watchedNamespaces: settings.kube.namespaces };
-  const renderContext = loadRenderContext(env, serverPod ? { ...installation, serverPod } : installation);
+  const renderContext = loadRenderContext(env, renderOptionsOf(settings, serverPod));
 
   // Everything opened from here on is closed, newest first, by a stop, and by a failed start too:
   // a start that throws after connecting must not leave the process alive on open handles.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { ConfigError, formatProblem } from '../errors/config-problem.ts';
 import type { RunStore } from '../runs/run-store.ts';
@@ -26,11 +27,36 @@ function runIdParam(request: Request): number | undefined {
   return /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : undefined;
 }
 
+/** The keys a run request may have; any other is refused rather than silently dropped. */
+const CREATE_BODY_KEYS = ['trigger', 'variables'];
+
+/** One problem per key of `object` that is not in `known`, naming it and what is expected. */
+export function unknownKeyProblems(object: Record<string, unknown>, known: readonly string[], where = 'body'): string[] {
+  return Object.keys(object)
+    .filter((key) => !known.includes(key))
+    .map((key) => `${where}.${key.length > 100 ? `${key.slice(0, 100)}…` : key}: unknown key (expected ${known.join(', ')})`);
+}
+
+/** Keys sorted at every level, so that one request always hashes the same however its keys were ordered. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** What an Idempotency-Key stands for: the pipeline and the body, stored with the run it created. */
+function requestHash(pipelineUuid: string, body: unknown): string {
+  return createHash('sha256').update(canonicalJson({ pipelineUuid, body: body ?? {} })).digest('hex');
+}
+
 function readCreateBody(body: unknown): { trigger: string; variables: Record<string, unknown>; problems: string[] } {
-  // No body at all (express.json leaves it undefined) means defaults; null, arrays and scalars are refused.
+  // No body at all (jsonBody leaves it undefined) means defaults; null, arrays and scalars are refused.
   const object = (body === undefined ? {} : body) as Record<string, unknown>;
-  const problems: string[] = [];
   if (typeof object !== 'object' || object === null || Array.isArray(object)) return { trigger: '', variables: {}, problems: ['body: expected a JSON object { "trigger"?, "variables"? }'] };
+  const problems = unknownKeyProblems(object, CREATE_BODY_KEYS);
   const trigger = object['trigger'] ?? '';
   if (typeof trigger !== 'string') problems.push('trigger: expected a string');
   const reading = variablesFromObject(object['variables'], 'variables');
@@ -46,14 +72,24 @@ export function apiRouter(deps: ApiDependencies): Router {
     const key = request.get('Idempotency-Key')?.trim();
     if (key !== undefined && (key === '' || key.length > 200)) problems.push('Idempotency-Key: expected 1 to 200 characters');
     if (problems.length > 0) return badRequest(response, problems);
+    const pipelineUuid = String(request.params['uuid']);
+    const hash = key ? requestHash(pipelineUuid, request.body) : undefined;
     try {
       const runId = await createPipelineRun(deps.creator, {
-        pipelineUuid: String(request.params['uuid']),
+        pipelineUuid,
         trigger,
         variables,
-        ...(key ? { idempotencyKey: `${IDEMPOTENCY_PREFIX}${key}` } : {}),
+        ...(key && hash ? { idempotencyKey: `${IDEMPOTENCY_PREFIX}${key}`, requestHash: hash } : {}),
       });
-      response.status(201).location(`/api/v1/runs/${runId}`).json(await deps.store.getRun(runId));
+      const run = await deps.store.getRun(runId);
+      // A run created before request hashes were stored has none, and is taken as the same request.
+      if (run?.requestHash !== undefined && run.requestHash !== hash) {
+        return void response.status(422).json({
+          error: 'idempotency_key_reused',
+          message: `Idempotency-Key was first used for another request (another pipeline or body), which created run ${runId}; use a new key for a new request`,
+        });
+      }
+      response.status(201).location(`/api/v1/runs/${runId}`).json(run);
     } catch (thrown) {
       if (!(thrown instanceof ConfigError)) throw thrown;
       response.status(422).json({

@@ -1,4 +1,4 @@
-import express, { Router, type ErrorRequestHandler, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Response } from 'express';
 import type { AttemptSecrets } from '../callback/attempt-secrets.ts';
 import { attemptFromPath, CALLBACK_ROUTE } from '../callback/callback-url.ts';
 import { toError } from '../errors/to-error.ts';
@@ -6,6 +6,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import { REPORTED_STATUSES, type PodReport, type ReportedStatus } from '../runs/types.ts';
 import { tokenMatches } from './auth.ts';
+import { jsonBody } from './json-body.ts';
+import { jsonWritesOnly } from './request-guards.ts';
 
 export interface CallbackDependencies {
   store: RunStore;
@@ -14,8 +16,6 @@ export interface CallbackDependencies {
   now?: () => number;
 }
 
-/** Mage sends `Content-Type: application/json`; anything else is not its status PUT. */
-const parseJson = express.json({ limit: '256kb', strict: false, type: 'application/json' });
 
 function refuse(response: Response, status: number, error: string, message: string): void {
   response.status(status).json({ error, message });
@@ -45,7 +45,8 @@ export function callbackRouter(deps: CallbackDependencies): Router {
   const now = deps.now ?? Date.now;
   const router = Router();
 
-  router.put(CALLBACK_ROUTE, parseJson, async (request, response) => {
+  // Mage sends `Content-Type: application/json`; its body is checked as the API's are (UTF-8, no lone surrogates).
+  router.put(CALLBACK_ROUTE, jsonWritesOnly(), ...jsonBody(), async (request, response) => {
     const attempt = attemptFromPath(request.params);
     if (!attempt) return refuse(response, 404, 'not_found', 'no such block run attempt');
     if (!tokenMatches(String(request.params['secret'] ?? ''), await secrets.secretFor(attempt))) {

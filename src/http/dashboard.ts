@@ -1,6 +1,7 @@
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RunContext } from '../scheduler/run-context.ts';
+import { allowedHosts } from './allowed-hosts.ts';
 import { checkListenSecurity } from './auth.ts';
 import { startHttpServer, type RunningHttpServer } from './server.ts';
 
@@ -18,8 +19,11 @@ export function checkDashboardSecurity(settings: Settings, overrides: DashboardO
 
 /** The HTTP API, Bull Board and /metrics over a process's run context, configured from `http.*`. */
 export function startDashboard(context: RunContext, settings: Settings, logger: Logger, overrides: DashboardOverrides = {}): Promise<RunningHttpServer> {
+  const host = overrides.host ?? settings.http.host;
   return startHttpServer({
-    host: overrides.host ?? settings.http.host,
+    host,
+    allowedHosts: allowedHosts(settings, host),
+    proxiedHosts: settings.http.allowedHosts,
     port: overrides.port ?? settings.http.port,
     authToken: settings.http.authToken,
     uiWritable: overrides.uiWritable ?? settings.http.uiWritable,

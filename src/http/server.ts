@@ -7,13 +7,16 @@ import type { RunCanceller } from '../scheduler/cancel-run.ts';
 import type { RunCreator } from '../scheduler/create-run.ts';
 import type { RunServices } from '../scheduler/run-services.ts';
 import { AttemptSecrets } from '../callback/attempt-secrets.ts';
+import { defaultAllowedHosts } from './allowed-hosts.ts';
 import { apiRouter } from './api-router.ts';
 import { callbackRouter } from './callback-router.ts';
 import { checkListenSecurity, requireToken, uiLogin } from './auth.ts';
 import { bullBoardRouter } from './bull-board.ts';
 import { healthRouter } from './health-router.ts';
+import { jsonBody } from './json-body.ts';
 import { listen, type RunningHttpServer } from './listen.ts';
 import { metricsRouter } from './metrics-router.ts';
+import { jsonWritesOnly, originRequiredForWrites, sameSiteOnly } from './request-guards.ts';
 
 export type { RunningHttpServer };
 
@@ -27,13 +30,21 @@ export interface HttpServerOptions {
   authToken: string;
   /** Lets Bull Board retry, remove and clean queue jobs. */
   uiWritable: boolean;
+  /** Host names requests may name (Host, Origin); default: the listen address and the loopback names (see `allowedHosts`). */
+  allowedHosts?: readonly string[];
+  /** `http.allowedHosts` alone: names a reverse proxy may put in Origin while forwarding another Host. */
+  proxiedHosts?: readonly string[];
   services: RunServices;
   creator: RunCreator;
   canceller: RunCanceller;
   logger: Logger;
 }
 
-/** Errors nobody handled: a 500 with the message (never a stack), logged without headers. */
+/**
+ * Errors nobody handled. A client's (an error with a 4xx status: a body too large, a path that
+ * is not valid percent-encoded UTF-8) gets its status and message; anything else is a 500 whose
+ * body says nothing of the cause (it may quote Redis or a library), logged without headers.
+ */
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (thrown, request, response, _next) => {
     const error = toError(thrown);
@@ -42,27 +53,29 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       return void response.status(status).json({ error: 'bad_request', problems: [error.message] });
     }
     logger.error({ method: request.method, path: request.path, err: error.message }, 'request failed');
-    response.status(500).json({ error: 'internal', message: error.message });
+    response.status(500).json({ error: 'internal', message: 'the request failed on the server; its log says why' });
   };
 }
-
-/**
- * Not strict: every JSON text parses, so null, scalars and arrays reach the router and get its
- * "expected a JSON object" instead of a parser error calling valid JSON invalid.
- */
-const parseJson = express.json({ limit: '256kb', strict: false });
 
 export function buildApp(options: HttpServerOptions): Express {
   const { services, authToken } = options;
   const app = express();
   app.disable('x-powered-by');
+  // Probes come by the pod's IP, under no name of the dashboard; they read nothing and change nothing.
   app.use(healthRouter(() => checkRedis(services.redis)));
+  app.use(sameSiteOnly(options.allowedHosts ?? defaultAllowedHosts(options.host), options.proxiedHosts ?? []));
   app.use(metricsRouter(authToken));
   // Mage's status PUT carries no token: the per-attempt secret in its path authenticates it.
   app.use(callbackRouter({ store: services.store, secrets: new AttemptSecrets(services.redis, services.store.keys), logger: options.logger }));
-  app.use('/api/v1', requireToken(authToken), parseJson, apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }));
+  app.use('/api/v1', requireToken(authToken), jsonWritesOnly(), jsonBody(), apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }));
   app.get(`${UI_PATH}/login`, uiLogin(authToken, UI_PATH));
-  app.use(UI_PATH, requireToken(authToken, 'Basic realm="kubedispatch", charset="UTF-8"'), bullBoardRouter([services.blockQueue, services.triggerQueue], UI_PATH, options.uiWritable));
+  app.use(
+    UI_PATH,
+    requireToken(authToken, 'Basic realm="kubedispatch", charset="UTF-8"'),
+    originRequiredForWrites(),
+    bullBoardRouter([services.blockQueue, services.triggerQueue], UI_PATH, options.uiWritable),
+  );
+  app.use((request, response) => void response.status(404).json({ error: 'not_found', message: `no ${request.method} ${request.path.slice(0, 200)}` }));
   app.use(errorHandler(options.logger));
   return app;
 }

@@ -1,12 +1,14 @@
 import { processEnv, type Env } from '../config/env.ts';
-import { loadSettings, SettingsError, type Settings } from '../config/settings.ts';
+import { loadSettings, settingsSecrets, SettingsError, type Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
 import type { Readiness } from '../http/health-router.ts';
 import { startMetricsServer } from '../http/metrics-server.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
+import { scrubSecrets } from '../errors/redact.ts';
 import { RedisUnreachableError } from '../redis/connection.ts';
 import { EPOCH_LOST_EXIT_CODE } from '../runs/epoch.ts';
 import { startRedisGuard } from './redis-guard.ts';
+import { RedisUrlError } from '../redis/redis-url.ts';
 import { runUntilSignal, type Stoppable } from './run-until-signal.ts';
 
 /** What every service starts from: the settings, the environment they come from, a logger named for it. */
@@ -79,6 +81,14 @@ export async function runService(name: string, configFile: string | undefined, s
   await runUntilSignal(name, () => startWithMetrics(name, basics, start), basics.logger);
 }
 
+/** A copy of `error` whose message and stack have lost the secrets (the logger prints both). */
+function scrubbedError(error: Error, secrets: readonly string[]): Error {
+  const copy = new Error(scrubSecrets(error.message, secrets));
+  copy.name = error.name;
+  copy.stack = scrubSecrets(error.stack ?? '', secrets);
+  return copy;
+}
+
 /**
  * `runService` for the `workers/*.ts` entry points, configured by the environment alone: a failure
  * is logged as fatal, since the logs are all a deployment keeps, and the exit code is 1.
@@ -98,9 +108,13 @@ export async function runWorker(name: string, start: StartService): Promise<void
     await runUntilSignal(name, () => startWithMetrics(name, basics, start), basics.logger);
   } catch (thrown) {
     const error = toError(thrown);
-    // The message says what to fix; a stack trace would only bury it.
-    if (error instanceof RedisUnreachableError) basics.logger.fatal({ redis: error.redis }, error.message);
-    else basics.logger.fatal({ err: error }, `${name} failed`);
+    // The message says what to fix; a stack trace would only bury it. Whatever failed, a message
+    // that quotes the Redis URL or the token (a library's) loses them here.
+    const secrets = settingsSecrets(basics.settings);
+    const message = scrubSecrets(error.message, secrets);
+    if (error instanceof RedisUnreachableError) basics.logger.fatal({ redis: error.redis }, message);
+    else if (error instanceof RedisUrlError) basics.logger.fatal(message);
+    else basics.logger.fatal({ err: scrubbedError(error, secrets) }, `${name} failed`);
     process.exitCode = 1;
   }
 }

@@ -1,23 +1,14 @@
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { redactUrl, scrubSecrets, urlSecrets } from '../errors/redact.ts';
 import { toError } from '../errors/to-error.ts';
+import { checkRedisUrl, REDIS_URL_SETTING, RedisUrlError } from './redis-url.ts';
 
 /** How long a process waits at start for Redis to answer before it gives up with `RedisUnreachableError`. */
 export const REDIS_START_TIMEOUT_MS = 5000;
 
 /** Longest pause between two reconnection attempts while Redis is down (ioredis's own default). */
 const MAX_RECONNECT_DELAY_MS = 2000;
-
-/** The URL with any password replaced, fit for messages and logs. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable Redis URL)';
-  }
-}
 
 export class RedisUnreachableError extends Error {
   override name = 'RedisUnreachableError';
@@ -26,8 +17,7 @@ export class RedisUnreachableError extends Error {
 
   constructor(redis: string, cause: string) {
     super(
-      `cannot reach Redis at ${redis} (${cause}); start Redis there, or set REDIS_URL ` +
-        '(or redis.url in the settings file) to a server that answers',
+      `cannot reach Redis at ${redis} (${cause}); start Redis there, or set ${REDIS_URL_SETTING} to a server that answers`,
     );
     this.redis = redis;
   }
@@ -50,9 +40,11 @@ const givenUp = new WeakSet<Redis>();
  * Opens a connection once Redis answers a PING, or throws one `RedisUnreachableError` naming the
  * URL (without its password) and the cause, after at most `timeoutMs`: a process that cannot
  * reach Redis at start exits with that instead of retrying without end. Later outages are
- * retried; `RedisOutageLog` reports them.
+ * retried; `RedisOutageLog` reports them. A malformed URL, or a database the server does not
+ * have, is a `RedisUrlError` (ioredis would fall back to database 0 without a word).
  */
 export async function connectRedis(url: string, options: ConnectRedisOptions = {}): Promise<Redis> {
+  checkRedisUrl(url);
   const timeoutMs = options.timeoutMs ?? REDIS_START_TIMEOUT_MS;
   const redis: Redis = new Redis(url, {
     lazyConnect: true,
@@ -74,13 +66,40 @@ export async function connectRedis(url: string, options: ConnectRedisOptions = {
   try {
     // The deadline also bounds a server that accepts the connection but never answers.
     await Promise.race([redis.connect().then(() => redis.ping()), deadline]);
-    return redis;
   } catch (thrown) {
     givenUp.add(redis);
     redis.disconnect();
-    throw new RedisUnreachableError(redactRedisUrl(url), (socketError ?? toError(thrown)).message);
+    // A library's message may quote the URL it was given (a socket path, a host it could not resolve).
+    throw new RedisUnreachableError(redactUrl(url), scrubSecrets((socketError ?? toError(thrown)).message, urlSecrets(url)));
   } finally {
     clearTimeout(timer);
+  }
+  try {
+    await checkDatabase(redis, url);
+  } catch (thrown) {
+    givenUp.add(redis);
+    redis.disconnect();
+    throw thrown;
+  }
+  return redis;
+}
+
+/**
+ * ioredis selects the URL's database once connected, but when the server refuses it (index out of
+ * range) it only emits an error and goes on with database 0, where another installation's keys
+ * may be. Selecting it again here turns that into a clear error.
+ */
+async function checkDatabase(redis: Redis, url: string): Promise<void> {
+  const db = Number(redis.options.db ?? 0);
+  if (db === 0) return;
+  try {
+    await redis.select(db);
+  } catch (thrown) {
+    const count = await redis.config('GET', 'databases').then((reply) => (reply as string[])[1], () => undefined);
+    const has = count === undefined ? '' : ` (it has ${count}: 0 to ${Number(count) - 1})`;
+    throw new RedisUrlError(
+      `${REDIS_URL_SETTING} is ${redactUrl(url)}: the server has no database ${db}${has}: ${scrubSecrets(toError(thrown).message, urlSecrets(url))}; use a database number the server has`,
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
-import { redactRedisUrl } from './connection.ts';
+import { redactUrl } from '../errors/redact.ts';
 
 /** Node's codes for a connection that could not be made or broke. */
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -29,7 +29,7 @@ export class RedisOutageLog {
 
   constructor(logger: Logger, url: string) {
     this.#logger = logger;
-    this.#redis = redactRedisUrl(url);
+    this.#redis = redactUrl(url);
   }
 
   /** Follows connections: an error on any starts an outage, all of them ready again ends it. */

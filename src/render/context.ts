@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Env } from '../config/env.ts';
+import type { Settings } from '../config/settings.ts';
 import { ConfigError, ProblemList } from '../errors/config-problem.ts';
 import type { ConfigProblem } from '../errors/config-problem.ts';
 import { ENVIRONMENT, readEnvDefaults, readResourceMaximums } from '../executor-config/env-defaults.ts';
@@ -39,6 +40,20 @@ export interface RenderContextOptions {
   watchedNamespaces?: readonly string[];
   serverPod?: V1Pod;
 }
+
+/**
+ * What an installation's settings say about rendering: its prefix, its namespaces, and the
+ * server pod only when `dispatcher.ownPodDefaults` lets Jobs take defaults from it. The
+ * dispatcher, `render` and `validate` all go through here, so they render the same Job.
+ */
+export function renderOptionsOf(settings: Settings, serverPod: V1Pod | undefined): RenderContextOptions {
+  const options = { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces };
+  return serverPod && settings.dispatcher.ownPodDefaults ? { ...options, serverPod } : options;
+}
+
+/** Said by `render` and `validate` when `--server-pod` is given but the dispatcher would not use its pod. */
+export const SERVER_POD_IGNORED =
+  'warning: --server-pod is ignored: dispatcher.ownPodDefaults (KUBEDISPATCH_OWN_POD_DEFAULTS) is false, so the dispatcher gives Jobs nothing of its own pod';
 
 /** Loads template (`K8S_CONFIG_FILE`), policy (`K8S_DEFAULT_CONFIG_PATH`) and env-var settings; throws on any error. */
 export function loadRenderContext(env: Env, options: RenderContextOptions): RenderContext {

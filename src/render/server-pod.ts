@@ -1,4 +1,5 @@
 import type { V1Container, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { isOwnEnvVar } from '../config/settings.ts';
 import { mergeByName } from '../executor-config/merge.ts';
 import { sameValue } from '../executor-config/same-value.ts';
 import type { ContainerConfig, PodConfig } from '../executor-config/types.ts';
@@ -16,6 +17,8 @@ export function serverContainer(serverPod: V1Pod, containerName: string | undefi
  * Mage runs block pods with its server's image, env, envFrom and volume mounts; kubedispatch does
  * the same where the merged config leaves them unset. Configured entries win on a name clash;
  * node selector, tolerations and image pull secrets are taken only when not configured at all.
+ * kubedispatch's own env vars are never inherited (see `isOwnEnvVar`); `envFrom` entries are
+ * references whose keys are unknown here, so a secret holding them must not be the server's envFrom.
  */
 export function applyServerPodDefaults(
   pod: PodConfig, container: ContainerConfig, serverPod: V1Pod, containerName: string | undefined,
@@ -30,7 +33,9 @@ export function applyServerPodDefaults(
   const withDefaults: ContainerConfig = { ...container };
   const image = container.image ?? source.image;
   if (image !== undefined) withDefaults.image = image;
-  const env = mergeByName(container.env ?? [], source.env ?? []);
+  // kubedispatch's own configuration (REDIS_URL, the auth token, KUBEDISPATCH_*) stays with it.
+  const inheritedEnv = (source.env ?? []).filter((entry) => !isOwnEnvVar(entry.name));
+  const env = mergeByName(container.env ?? [], inheritedEnv);
   if (env.length > 0) withDefaults.env = env as ContainerConfig['env'];
   const configuredEnvFrom = container.envFrom ?? [];
   const envFrom = [...(source.envFrom ?? []).filter((entry) => !configuredEnvFrom.some((own) => sameValue(own, entry))), ...configuredEnvFrom];

@@ -67,6 +67,8 @@ export interface NewRun {
   project: unknown;
   /** Makes creation idempotent: a second call with the same key returns the first run's id. */
   idempotencyKey?: string;
+  /** Kept in the run record, to tell a repeated request from another one with the same key. */
+  requestHash?: string;
 }
 
 export interface AdvanceResult {
@@ -200,6 +202,7 @@ export class RunStore {
       pipelineRunLimit: run.pipelineRunLimit,
       // Kept so that pruning the run deletes its idempotency key too.
       ...(run.idempotencyKey ? { idempotencyKey: run.idempotencyKey } : {}),
+      ...(run.requestHash ? { requestHash: run.requestHash } : {}),
     };
     const id = await this.script('create-run', [
       JSON.stringify(record),

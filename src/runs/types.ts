@@ -127,6 +127,8 @@ export interface RunRecord {
   pipelineRunLimit: number;
   /** The idempotency key it was created with, if any (its `P:run-key:*` goes when the run is pruned). */
   idempotencyKey?: string;
+  /** Hash of the HTTP request whose Idempotency-Key created the run. */
+  requestHash?: string;
 }
 
 export interface RunWithBlocks extends RunRecord {

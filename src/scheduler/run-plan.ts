@@ -26,6 +26,8 @@ export interface RunRequest {
   schedule?: MageSchedule;
   /** Mage's event_variables (API-trigger body keys other than pipeline_run); feed `event`. */
   eventVariables?: Record<string, unknown>;
+  /** Hash of the request the idempotency key came with; a later request with the key must match it. */
+  requestHash?: string;
 }
 
 export interface PlanContext {
@@ -103,6 +105,7 @@ export function planRun(context: PlanContext, request: RunRequest): NewRun {
     blocks,
     project,
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+    ...(request.requestHash ? { requestHash: request.requestHash } : {}),
   };
   checkEveryBlockRenders(context, project, pipeline, run, problems);
   return run;

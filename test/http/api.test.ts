@@ -19,6 +19,11 @@ function bearer(token = TOKEN): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }
 
+/** Headers of a write: every write needs the JSON content type, bodiless ones too. */
+function jsonWrite(token = TOKEN): Record<string, string> {
+  return { ...bearer(token), 'content-type': 'application/json' };
+}
+
 describe('HTTP API', () => {
   let t: TestRedis;
   let services: RunServices;
@@ -81,7 +86,7 @@ describe('HTTP API', () => {
     const list = (await (await fetch(`${server.url}/api/v1/runs?limit=5`, { headers: bearer() })).json()) as { runs: { id: number }[] };
     expect(list.runs.map((entry) => entry.id)).toEqual([run.id]);
 
-    const cancelled = await fetch(`${server.url}/api/v1/runs/${run.id}/cancel`, { method: 'POST', headers: bearer() });
+    const cancelled = await fetch(`${server.url}/api/v1/runs/${run.id}/cancel`, { method: 'POST', headers: jsonWrite() });
     expect(cancelled.status).toBe(200);
     expect(await cancelled.json()).toMatchObject({ found: true, cancelled: true, deletedJobs: [], run: { state: 'cancelled' } });
     expect(await services.blockQueue.getJobs(['waiting'])).toEqual([]);
@@ -128,13 +133,13 @@ describe('HTTP API', () => {
       expect(await notObject.json()).toEqual({ error: 'bad_request', problems: ['body: expected a JSON object { "trigger"?, "variables"? }'] });
     }
 
-    const invalid = await fetch(`${server.url}/api/v1/pipelines/broken/runs`, { method: 'POST', headers: bearer() });
+    const invalid = await fetch(`${server.url}/api/v1/pipelines/broken/runs`, { method: 'POST', headers: jsonWrite() });
     expect(invalid.status).toBe(422);
     const body = (await invalid.json()) as { problems: { severity: string; keyPath: string; text: string }[] };
     const errors = body.problems.filter((problem) => problem.severity === 'error');
     expect(errors.length).toBeGreaterThanOrEqual(2);
     expect(errors.map((problem) => problem.text).join('\n')).toMatch(/blocks\[0\]\.executor_type[\s\S]*much|much[\s\S]*blocks\[0\]\.executor_type/);
-    expect((await fetch(`${server.url}/api/v1/pipelines/nope/runs`, { method: 'POST', headers: bearer() })).status).toBe(422);
+    expect((await fetch(`${server.url}/api/v1/pipelines/nope/runs`, { method: 'POST', headers: jsonWrite() })).status).toBe(422);
     expect(await t.redis.keys(`${t.prefix}:run*`)).toEqual([]);
   });
 
@@ -151,7 +156,7 @@ describe('HTTP API', () => {
   it('answers 404 for unknown runs', async () => {
     for (const id of ['999', 'abc', '0']) {
       expect((await fetch(`${server.url}/api/v1/runs/${id}`, { headers: bearer() })).status).toBe(404);
-      expect((await fetch(`${server.url}/api/v1/runs/${id}/cancel`, { method: 'POST', headers: bearer() })).status).toBe(404);
+      expect((await fetch(`${server.url}/api/v1/runs/${id}/cancel`, { method: 'POST', headers: jsonWrite() })).status).toBe(404);
     }
   });
 

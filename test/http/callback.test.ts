@@ -99,8 +99,10 @@ describe("callback endpoint (Mage's block status PUT)", () => {
       const response = await put(url, body);
       expect(response.status, JSON.stringify(body)).toBe(400);
     }
-    // Not JSON: the body is not read, so no status.
-    expect((await put(url, 'status=completed', 'application/x-www-form-urlencoded')).status).toBe(400);
+    // Not JSON: refused as every write without the JSON content type is.
+    expect((await put(url, 'status=completed', 'application/x-www-form-urlencoded')).status).toBe(415);
+    // What Redis' Lua JSON cannot store is a 400 before anything is recorded (it used to be a 500).
+    expect((await put(url, '{"block_run":{"status":"completed","error_details":"\\ud800"}}')).status).toBe(400);
     expect(await services.store.getReport(attempt)).toBeUndefined();
     expect(logged).not.toContain(await secrets.secretFor(attempt));
   });

@@ -76,9 +76,9 @@ describe('processes and an unreachable Redis', () => {
         expect.objectContaining({
           level: 60,
           name: names[index],
-          redis: `redis://:***@127.0.0.1:${port}`,
+          redis: `redis://***@127.0.0.1:${port}`,
           msg: expect.stringMatching(
-            new RegExp(`^cannot reach Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED [^)]+\\); start Redis there, or set REDIS_URL \\(or redis\\.url in the settings file\\)`),
+            new RegExp(`^cannot reach Redis at redis://\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED [^)]+\\); start Redis there, or set REDIS_URL \\(redis\\.url\\) to a server that answers`),
           ) as unknown,
         }),
       ]);

@@ -23,7 +23,8 @@ export function spawnWorker(name: WorkerName, env: Env): ChildWorker {
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     output += chunk;
   });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  // 'close' rather than 'exit': by then stderr is read to its end, so output() has every line.
+  const exited = once(child, 'close').then(([code]) => code as number | null);
   return {
     child,
     output: () => output,

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSettings, SettingsError, type Settings } from '../../src/config/settings.ts';
+import { envSecrets, isOwnEnvVar, loadSettings, settingsSecrets, SettingsError, type Settings } from '../../src/config/settings.ts';
 
 function yamlFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'kd-settings-'));
@@ -130,6 +130,52 @@ describe('loadSettings', () => {
     expect(() => loadSettings({}, file)).toThrow(SettingsError);
     expect(() => loadSettings({}, file)).toThrow(/apiBurts/);
     expect(() => loadSettings({ KUBEDISPATCH_HTTP_PORT: 'eighty' })).toThrow(/http\.port/);
+  });
+
+  it('names the key path and line of a YAML syntax error and never shows a line of the file', () => {
+    const file = yamlFile('http:\n  authToken: tok-s3cr3t\n  port: [8080\nredis:\n  url: redis://:pw-s3cr3t@redis:6379\n');
+    const message = (() => {
+      try {
+        loadSettings({}, file);
+        return '';
+      } catch (error) {
+        expect(error).toBeInstanceOf(SettingsError);
+        return (error as Error).message;
+      }
+    })();
+    expect(message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: [a-z.]+: line \\d+, column \\d+: invalid YAML: `));
+    expect(message).not.toContain('s3cr3t');
+    expect(message).not.toContain('authToken:');
+    expect(message).not.toContain('^');
+    // An alias name is a piece of the line: not shown either.
+    const alias = yamlFile('http:\n  authToken: *s3cr3t\n');
+    expect(() => loadSettings({}, alias)).toThrow(/: http\.authToken: line 2, column \d+: invalid YAML: unidentified alias …/);
+    expect(() => loadSettings({}, alias)).not.toThrow(/s3cr3t/);
+  });
+
+  it('gives the line of a bad value and never the value of an unknown key (maybe a mistyped secret)', () => {
+    const file = yamlFile('queue:\n  prefix: kd\nhttp:\n  port: 70000\n  authTokn: s3cr3t\n');
+    expect(() => loadSettings({}, file)).toThrow(/http\.port: ports must be within range 0 - 65535: value was 70000 \(line 4\)/);
+    expect(() => loadSettings({}, file)).toThrow(/http\.authTokn: not a known setting \(check its spelling against config\/kubedispatch\.yaml\) \(line 5\)/);
+    expect(() => loadSettings({}, file)).not.toThrow(/s3cr3t/);
+    expect(() => loadSettings({}, yamlFile('- a\n- b\n'))).toThrow(/expected a mapping of setting groups/);
+  });
+
+  it("knows kubedispatch's own env vars and its secrets from the schema", () => {
+    for (const name of ['REDIS_URL', 'KUBEDISPATCH_AUTH_TOKEN', 'KUBEDISPATCH_QUEUE_PREFIX', 'KUBEDISPATCH_CONFIG', 'KUBEDISPATCH_ANYTHING']) expect(isOwnEnvVar(name), name).toBe(true);
+    for (const name of ['MAGE_ENV', 'KUBECONFIG_X', 'HOSTNAME', 'PATH', 'redis_url']) expect(isOwnEnvVar(name), name).toBe(false);
+    const env = { REDIS_URL: 'redis://:p%40ss@redis:6379', KUBEDISPATCH_AUTH_TOKEN: 'tok' };
+    expect(envSecrets(env)).toEqual(expect.arrayContaining(['p%40ss', 'p@ss', 'tok']));
+    expect(settingsSecrets(loadSettings(env))).toEqual(expect.arrayContaining(['p%40ss', 'p@ss', 'tok']));
+  });
+
+  it('reads http.allowedHosts from KUBEDISPATCH_HTTP_ALLOWED_HOSTS', () => {
+    expect(loadSettings({}).http.allowedHosts).toEqual([]);
+    expect(loadSettings({ KUBEDISPATCH_HTTP_ALLOWED_HOSTS: 'kd.example.com, kd.ns.svc:8080,[::1],' }).http.allowedHosts).toEqual(['kd.example.com', 'kd.ns.svc:8080', '[::1]']);
+    for (const bad of ['*', 'https://kd.example.com', 'kd.example.com/ui', 'a b']) {
+      expect(() => loadSettings({ KUBEDISPATCH_HTTP_ALLOWED_HOSTS: bad })).toThrow(/http\.allowedHosts: must be host names such as kd\.example\.com/);
+    }
+    expect(() => loadSettings({}, yamlFile('http:\n  allowedHosts: [ok.example, "*.example"]\n'))).toThrow(/"\*\.example" is not one/);
   });
 
   it('never prints a sensitive value in its error', () => {

@@ -42,15 +42,15 @@ export function registerRender(program: Command): void {
       // Loaded on use so that `kubedispatch --help` and other commands do not pay for the Kubernetes models.
       const { loadSettings } = await import('../../config/settings.ts');
       const { loadProject } = await import('../../project/load-project.ts');
-      const { loadRenderContext, readServerPodFile } = await import('../../render/context.ts');
+      const { loadRenderContext, readServerPodFile, renderOptionsOf, SERVER_POD_IGNORED } = await import('../../render/context.ts');
       const { renderBlockJob } = await import('../../render/render-block-job.ts');
       const { runValues } = await import('../../mage/run-values.ts');
       const { findPipeline } = await import('../../project/model.ts');
       const env = processEnv();
       const serverPod = options.serverPod ? readServerPodFile(options.serverPod) : undefined;
       const settings = loadSettings(env, options.config);
-      const installation = { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces };
-      const context = loadRenderContext(env, serverPod ? { ...installation, serverPod } : installation);
+      if (serverPod && !settings.dispatcher.ownPodDefaults) process.stderr.write(`${SERVER_POD_IGNORED}\n`);
+      const context = loadRenderContext(env, renderOptionsOf(settings, serverPod));
       // Only this pipeline, as a run reads it: a broken pipeline elsewhere does not stop the dispatcher either.
       const project = loadProject(options.project, [options.pipeline], env);
       // A manual run (no Mage trigger) with these ids, as `kubedispatch run` would create it.

@@ -13,13 +13,13 @@ export function registerValidate(program: Command): void {
     .action(async (options: { project: string; serverPod?: string; config?: string }) => {
       // Loaded on use so that `kubedispatch --help` and other commands do not pay for the Kubernetes models.
       const { loadSettings } = await import('../../config/settings.ts');
-      const { readServerPodFile } = await import('../../render/context.ts');
+      const { readServerPodFile, renderOptionsOf, SERVER_POD_IGNORED } = await import('../../render/context.ts');
       const { validateProject } = await import('../../render/validate-project.ts');
       const serverPod = options.serverPod ? readServerPodFile(options.serverPod) : undefined;
       const env = processEnv();
       const settings = loadSettings(env, options.config);
-      const installation = { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces };
-      const problems = validateProject(options.project, env, serverPod ? { ...installation, serverPod } : installation);
+      if (serverPod && !settings.dispatcher.ownPodDefaults) process.stderr.write(`${SERVER_POD_IGNORED}\n`);
+      const problems = validateProject(options.project, env, renderOptionsOf(settings, serverPod));
       for (const problem of problems) process.stdout.write(`${formatProblem(problem)}\n`);
       const errors = problems.filter((problem) => problem.severity === 'error').length;
       const warnings = problems.length - errors;

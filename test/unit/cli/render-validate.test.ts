@@ -62,6 +62,23 @@ describe('kubedispatch render', () => {
     expect(JSON.parse(stdout).spec.template.spec.containers[0]).toMatchObject({ image: 'server:3', env: [{ name: 'X', value: '1' }] });
   });
 
+  it("follows dispatcher.ownPodDefaults as the dispatcher does, and never copies the pod's REDIS_URL or token", () => {
+    const dir = writeTree({ 'metadata.yaml': { k8s_executor_config: { container: { image: 'own:1' } } }, 'pipelines/p/metadata.yaml': { blocks: [{ uuid: 'b' }] } });
+    const env = [{ name: 'REDIS_URL', value: 'redis://:hunter2@redis:6379' }, { name: 'KUBEDISPATCH_AUTH_TOKEN', value: 'tok-hunter3' }, { name: 'X', value: '1' }];
+    const pod = writeYaml({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'd' }, spec: { containers: [{ name: 'mage', image: 'server:3', env }] } });
+    const args = ['render', '--project', dir, '--pipeline', 'p', '--block', 'b', '--server-pod', pod, '-o', 'json'];
+    const inherited = kubedispatch(args);
+    expect(inherited.code).toBe(0);
+    expect(JSON.parse(inherited.stdout).spec.template.spec.containers[0].env).toEqual([{ name: 'X', value: '1' }]);
+    const off = kubedispatch(args, { KUBEDISPATCH_OWN_POD_DEFAULTS: 'false' });
+    expect(off.code).toBe(0);
+    expect(off.stderr).toMatch(/^warning: --server-pod is ignored: dispatcher.ownPodDefaults \(KUBEDISPATCH_OWN_POD_DEFAULTS\) is false/);
+    const container = JSON.parse(off.stdout).spec.template.spec.containers[0];
+    expect(container.image).toBe('own:1');
+    expect(container.env ?? []).toEqual([]);
+    expect(off.stdout).not.toMatch(/hunter/);
+  });
+
   it.each([
     ['missing image without a server pod', { 'metadata.yaml': {}, 'pipelines/p/metadata.yaml': { blocks: [{ uuid: 'b' }] } }, /^error: .*pipelines\/p\/metadata.yaml: blocks\[0\].executor_config.container.image: no image for block "b"/],
     ['malformed YAML', { 'metadata.yaml': 'k8s_executor_config: [\n', 'pipelines/p/metadata.yaml': { blocks: [{ uuid: 'b' }] } }, /^error: .*\/metadata.yaml: invalid YAML: line 2/],

@@ -209,6 +209,19 @@ describe('server pod defaults', () => {
     });
   });
 
+  it("never passes kubedispatch's own env vars (REDIS_URL, the token, KUBEDISPATCH_*) on to Jobs; the pipeline's own config may set them", () => {
+    const own = [
+      { name: 'REDIS_URL', value: 'redis://:secret@redis:6379' },
+      { name: 'KUBEDISPATCH_AUTH_TOKEN', valueFrom: { secretKeyRef: { name: 'kubedispatch', key: 'token' } } },
+      { name: 'KUBEDISPATCH_QUEUE_PREFIX', value: 'kd' },
+      { name: 'KUBEDISPATCH_OWN_POD_DEFAULTS', value: 'true' },
+    ];
+    const leaky: V1Pod = { spec: { containers: [{ name: 'mage', image: 'mage-server:2', env: [...own, { name: 'MAGE_ENV', value: 'prod' }] }] } };
+    const env = (block?: Record<string, unknown>) => render({ serverPod: leaky, ...(block ? { block } : {}) }).job.spec?.template.spec?.containers[0]?.env;
+    expect(env()).toEqual([{ name: 'MAGE_ENV', value: 'prod' }]);
+    expect(env({ container: { env: [{ name: 'REDIS_URL', value: 'redis://pipeline-cache:6379' }] } })).toEqual([{ name: 'MAGE_ENV', value: 'prod' }, { name: 'REDIS_URL', value: 'redis://pipeline-cache:6379' }]);
+  });
+
   it('uses the first container without MAGE_CONTAINER_NAME', () => {
     expect(render({ serverPod }).job.spec?.template.spec?.containers[0]?.image).toBe('proxy:1');
   });
