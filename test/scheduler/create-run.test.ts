@@ -149,7 +149,7 @@ describe('run creation', () => {
   it('sweep repairs a run whose creation stopped before anything was enqueued', async () => {
     const creator = project({ etl: diamond });
     // As if the process died right after createRun: the run exists, nothing is queued.
-    const runId = await ctx.services.store.createRun({ ...(await import('../../src/scheduler/run-plan.ts')).planRun(creator.plan, { pipelineUuid: 'etl', trigger: '', variables: {} }) });
+    const runId = await ctx.services.store.createRun({ ...await (await import('../../src/scheduler/run-plan.ts')).planRun(creator.plan, { pipelineUuid: 'etl', trigger: '', variables: {} }) });
     expect(await ctx.services.blockQueue.getJobs(['waiting'])).toEqual([]);
     const report = await sweepRuns(ctx.services.store, ctx.services.blockQueue, silentLogger);
     expect(report.advanced).toBe(1);
