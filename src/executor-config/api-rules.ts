@@ -83,7 +83,8 @@ export const apiCustomTypes: Record<string, CustomType> = {
   UnixId: wholeNumber(0, INT32_MAX, `a user or group id from 0 to ${INT32_MAX}`),
   NonEmpty: nonEmpty,
   DnsSubdomainName: dnsSubdomain,
-  EnvVarName: text(isEnvVarName, 'an environment variable name (printable ASCII characters other than "=")'),
+  // An empty name is reported by the env list itself (items merge by name).
+  EnvVarName: text((value) => value === '' || isEnvVarName(value), 'an environment variable name (printable ASCII characters other than "=")'),
   EnvPrefix: text((value) => value === '' || isEnvVarName(value), 'an environment variable name prefix (printable ASCII characters other than "=")'),
   ConfigMapKey: text(isConfigMapKey, 'a key of letters, digits, "-", "_" and "." (at most 253 characters)'),
   PortName: text(isPortName, 'a port name (at most 15 lower-case letters, digits and "-", with at least one letter)'),
@@ -248,7 +249,8 @@ export const apiObjectChecks: Record<string, ObjectCheck> = {
   V1ConfigMapEnvSource: required(['name']),
   V1ContainerPort: required(['containerPort']),
   V1VolumeMount: (value, raw, path, where) => {
-    required(['name', 'mountPath'])(value, raw, path, where);
+    // A missing name is reported by the volume_mounts list itself (items merge by name).
+    required(['mountPath'])(value, raw, path, where);
     if (has(value, 'subPath') && has(value, 'subPathExpr')) where.problems.error(where.file, pathOf(raw, path, 'subPathExpr'), 'may not be set together with sub_path; expected one of them');
     if (value['recursiveReadOnly'] !== undefined && value['recursiveReadOnly'] !== 'Disabled' && value['readOnly'] !== true) {
       where.problems.error(where.file, pathOf(raw, path, 'recursiveReadOnly'), 'needs read_only: true');

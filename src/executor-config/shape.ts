@@ -150,7 +150,7 @@ export function normaliseString(value: unknown, path: string, where: Where): str
   if (typeof value === 'string') return value;
   // `1e400` or `.inf` would become the text "Infinity", which nobody wrote: quoting says what was meant.
   if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return String(value);
-  return reportType(value, 'a string (quote numbers too large or not finite)', path, where);
+  return reportType(value, 'a string', path, where);
 }
 
 function expect(ok: boolean, value: unknown, expected: string, path: string, where: Where): unknown {
