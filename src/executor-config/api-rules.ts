@@ -235,7 +235,8 @@ export const apiObjectChecks: Record<string, ObjectCheck> = {
   V1Toleration: (value, raw, path, where) => {
     const operator = value['operator'] || 'Equal';
     if (operator === 'Exists' && has(value, 'value')) where.problems.error(where.file, pathOf(raw, path, 'value'), 'must be empty when operator is Exists');
-    if (!has(value, 'key') && operator !== 'Exists') where.problems.error(where.file, pathOf(raw, path, 'operator'), 'must be Exists when key is empty (a toleration of every taint)');
+    const keyWritten = Object.keys(raw).some((key) => keyMatchForm(key) === 'key');
+    if (!keyWritten && operator !== 'Exists') where.problems.error(where.file, pathOf(raw, path, 'operator'), 'must be Exists when key is empty (a toleration of every taint)');
     if (value['tolerationSeconds'] !== undefined && value['effect'] !== 'NoExecute') where.problems.error(where.file, pathOf(raw, path, 'effect'), 'must be NoExecute when toleration_seconds is set');
   },
   V1EnvVar: (value, raw, path, where) => {
