@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import convict from 'convict';
 import { load } from 'js-yaml';
+import { ConfigError } from '../errors/config-problem.ts';
+import { readInputFileSync } from '../project/read-input-file.ts';
 import type { Env } from './env.ts';
 import { naturalInt, nonNegativeNumber, positiveInt, strictBoolean } from './formats.ts';
 
-convict.addParser({ extension: ['yml', 'yaml'], parse: (text: string) => load(text) });
+/** A settings file is a few dozen lines; anything near this is a mistake. */
+const MAX_SETTINGS_BYTES = 256 * 1024;
 
 /**
  * Service settings (not pipeline configuration): where Redis is, how hard to push the API server,
@@ -265,8 +268,15 @@ export function loadSettings(env: Env, file?: string): Settings {
   const path = file ?? env['KUBEDISPATCH_CONFIG'];
   if (path) {
     if (!existsSync(path)) throw new SettingsError(`${path}: settings file not found (set KUBEDISPATCH_CONFIG or --config to an existing YAML file)`);
+    let text: string;
     try {
-      config.loadFile(path);
+      // The one reading primitive: a regular file of bounded size in UTF-8 (a FIFO or /dev/zero would hang or exhaust memory).
+      text = readInputFileSync(path, { maxBytes: MAX_SETTINGS_BYTES });
+    } catch (error) {
+      throw new SettingsError(error instanceof ConfigError ? error.message.replace(/^error: /, '') : `${path}: cannot read the settings file`);
+    }
+    try {
+      config.load(load(text) ?? {});
     } catch (error) {
       throw new SettingsError(`${path}: ${(error as Error).message}`);
     }
