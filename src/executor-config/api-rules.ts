@@ -83,6 +83,8 @@ export const apiCustomTypes: Record<string, CustomType> = {
   UnixId: wholeNumber(0, INT32_MAX, `a user or group id from 0 to ${INT32_MAX}`),
   NonEmpty: nonEmpty,
   DnsSubdomainName: dnsSubdomain,
+  // Empty means the namespace's default service account, as the API server reads it.
+  ServiceAccountName: text((value) => value === '' || isDnsSubdomain(value), 'a service account name: a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)'),
   // An empty name is reported by the env list itself (items merge by name).
   EnvVarName: text((value) => value === '' || isEnvVarName(value), 'an environment variable name (printable ASCII characters other than "=")'),
   EnvPrefix: text((value) => value === '' || isEnvVarName(value), 'an environment variable name prefix (printable ASCII characters other than "=")'),

@@ -126,7 +126,7 @@ const attributeOverrides: Record<string, string> = {
   'V1ResourceRequirements.requests': 'Resources',
   'V1Volume.name': 'DnsLabel',
   'V1PodSpec.nodeSelector': 'Labels',
-  'V1PodSpec.serviceAccountName': 'DnsSubdomain',
+  'V1PodSpec.serviceAccountName': 'ServiceAccountName',
   'V1PodSpec.imagePullSecrets': 'ImagePullSecrets',
   'V1PodSpec.volumes': 'VolumeList',
   'V1PodSpec.restartPolicy': 'JobRestartPolicy',
@@ -149,7 +149,7 @@ const base: TypeRegistry = { objects: {}, custom, attributeOverrides, objectChec
 const executorConfigFields: Attribute[] = [
   field('namespace', 'DnsLabel'),
   field('jobNamePrefix', 'string'),
-  field('serviceAccountName', 'DnsSubdomain'),
+  field('serviceAccountName', 'ServiceAccountName'),
   field('resourceLimits', 'Resources'),
   field('resourceRequests', 'Resources'),
   field('metadata', 'ExecutorMetadata'),

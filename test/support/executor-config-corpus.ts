@@ -180,7 +180,7 @@ const RANDOM_FIELDS: readonly { field: string; value: fc.Arbitrary<unknown>; con
   { field: 'container.securityContext.runAsUser', value: anyInt, config: (v) => container({ securityContext: { runAsUser: v } }), rule: (v) => (v as number) >= 0 && (v as number) < 2 ** 31 },
   { field: 'metadata.labels', value: anyName, config: (v) => ({ metadata: { labels: { team: v } } }), rule: (v) => /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v as string) && (v as string).length <= 63 },
   { field: 'container.env', value: anyName, config: (v) => container({ env: [{ name: v, value: 'x' }] }), rule: (v) => (v as string) !== '' && !(v as string).includes('=') },
-  { field: 'pod.serviceAccountName', value: anyName, config: (v) => pod({ serviceAccountName: v }), rule: (v) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v as string) },
+  { field: 'pod.serviceAccountName', value: anyName, config: (v) => pod({ serviceAccountName: v }), rule: (v) => v === '' || ((v as string).length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v as string)) },
 ];
 
 /** The corpus: the fixed cases and `randomCount` random ones drawn with `seed` (reproducible). */

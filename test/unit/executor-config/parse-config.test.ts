@@ -96,7 +96,7 @@ resource_limits: {nvidia.com/gpu: 1, example.com/ephemeral_storage_x: 1}
     ['negative quantity', 'container: {resources: {requests: {memory: -1Gi}}}', 'error k8s_executor_config.container.resources.requests.memory: not a resource quantity: expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1Gi, 1G or 1e3'],
     ['invalid namespace', 'namespace: My_NS', /^error k8s_executor_config\.namespace: invalid value: expected a DNS-1123 label/],
     ['invalid container name', 'container: {name: Mage Job}', /^error k8s_executor_config\.container\.name: invalid value: expected a DNS-1123 label/],
-    ['invalid service account', 'service_account_name: "-sa"', /^error k8s_executor_config\.service_account_name: invalid value: expected a DNS-1123 subdomain/],
+    ['invalid service account', 'service_account_name: "-sa"', /^error k8s_executor_config\.service_account_name: invalid value: expected a service account name: a DNS-1123 subdomain/],
     ['invalid label value', 'metadata: {labels: {team: "a b"}}', /^error k8s_executor_config\.metadata\.labels\.team: invalid value: expected a label value/],
     ['invalid label key', 'metadata: {labels: {"bad key": x}}', /^error k8s_executor_config\.metadata\.labels\."bad key": invalid key/],
     ['invalid resource name', 'resource_limits: {"gpu!": 1}', /^error k8s_executor_config\.resource_limits\."gpu!": invalid key/],
