@@ -1,5 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
 import { load, YAMLException } from 'js-yaml';
+import { ConfigError } from '../errors/config-problem.ts';
+import { readInputFileSync } from '../project/read-input-file.ts';
 
 /** A settings file is a few kilobytes; a larger one is a mistake (or not a settings file at all). */
 const MAX_SETTINGS_BYTES = 256 * 1024;
@@ -58,13 +59,11 @@ function reasonWithoutQuotes(reason: string): string {
 export function readSettingsFile(file: string): { document: unknown; text: string } {
   let text: string;
   try {
-    const stat = statSync(file);
-    if (!stat.isFile()) throw new SettingsFileError(`${file}: not a regular file (expected a YAML settings file)`);
-    if (stat.size > MAX_SETTINGS_BYTES) throw new SettingsFileError(`${file}: ${stat.size} bytes, larger than the ${MAX_SETTINGS_BYTES}-byte limit of a settings file`);
-    text = readFileSync(file, 'utf8');
+    // The one reading primitive: a regular file of bounded size in UTF-8 (a FIFO or /dev/zero would hang or exhaust memory).
+    text = readInputFileSync(file, { maxBytes: MAX_SETTINGS_BYTES });
   } catch (thrown) {
-    if (thrown instanceof SettingsFileError) throw thrown;
-    throw new SettingsFileError(`${file}: cannot read the settings file (${(thrown as NodeJS.ErrnoException).code ?? 'error'}); set KUBEDISPATCH_CONFIG or --config to a readable YAML file`);
+    if (thrown instanceof ConfigError) throw new SettingsFileError(`${thrown.message.replace(/^error: /, '')}; set KUBEDISPATCH_CONFIG or --config to a readable YAML settings file`);
+    throw new SettingsFileError(`${file}: cannot read the settings file; set KUBEDISPATCH_CONFIG or --config to a readable YAML file`);
   }
   try {
     return { document: load(text, { filename: file }), text };

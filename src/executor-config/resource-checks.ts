@@ -14,6 +14,14 @@ function locate(layers: readonly ConfigLayer[], kind: ResourceKind, resource: st
   return locateSetting(layers, (config) => resourceOf(config, kind, resource), `container.resources.${kind}.${resource}`);
 }
 
+/** Extended resources (with a domain other than kubernetes.io) and huge pages need limit = request, as the API server says. */
+function isOvercommitable(resource: string): boolean {
+  if (resource.startsWith('hugepages-')) return false;
+  const slash = resource.indexOf('/');
+  const domain = slash < 0 ? 'kubernetes.io' : resource.slice(0, slash);
+  return domain === 'kubernetes.io' || domain.endsWith('.kubernetes.io');
+}
+
 /**
  * Guardrails and consistency of the merged resources, checked before any Job exists: every value
  * at most its `K8S_EXECUTOR_MAX_RESOURCE_*`, and no request above its limit (the API would refuse it).
@@ -31,6 +39,13 @@ export function checkResources(merged: ExecutorConfig, layers: readonly ConfigLa
   }
   for (const [resource, request] of Object.entries(merged.container?.resources?.requests ?? {})) {
     const limit = resourceOf(merged, 'limits', resource);
+    if (!isOvercommitable(resource) && (limit === undefined || parseQuantity(limit) !== parseQuantity(request))) {
+      problems.push({
+        severity: 'error', ...locate(layers, 'requests', resource),
+        message: `${resource} cannot be overcommitted: expected a limit equal to its request`,
+      });
+      continue;
+    }
     const requested = parseQuantity(request);
     const limited = limit === undefined ? undefined : parseQuantity(limit);
     if (requested === undefined || limited === undefined || requested <= limited) continue;

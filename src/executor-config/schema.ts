@@ -1,9 +1,10 @@
 import { hasTemplateSyntax } from '../mage/mage-templates.ts';
-import { isPlainObject, itemPath } from '../project/input-shape.ts';
+import { childPath, isPlainObject, itemPath } from '../project/input-shape.ts';
+import { apiAttributeOverrides, apiCustomTypes, apiObjectChecks, checkAnnotations, isContainerResourceName, oneOf, text } from './api-rules.ts';
 import { isDnsLabel, isDnsSubdomain, isLabelValue, isQualifiedName } from './k8s-names.ts';
 import { parseQuantity, QUANTITY_EXPECTATION } from './quantity.ts';
 import { attributesOf, normaliseAs, normaliseMap, normaliseObject, normaliseString, reportType } from './shape.ts';
-import type { Attribute, CustomType, TypeRegistry, Where } from './shape.ts';
+import type { Attribute, CustomType, ObjectCheck, TypeRegistry, Where } from './shape.ts';
 
 /**
  * The schema of an executor config (block, pipeline, project, template and policy files): every key
@@ -13,40 +14,42 @@ import type { Attribute, CustomType, TypeRegistry, Where } from './shape.ts';
  * reaches the API silently.
  */
 
-function named(check: (text: string) => boolean, expected: string): CustomType {
-  return (value, path, where) => {
-    const text = normaliseString(value, path, where);
-    if (text === undefined) return undefined;
-    if (check(text)) return text;
-    where.problems.error(where.file, path, `${JSON.stringify(text)} is not valid: expected ${expected}`);
-    return undefined;
-  };
-}
-
 const quantity: CustomType = (value, path, where) => {
   const text = normaliseString(value, path, where);
   if (text === undefined) return undefined;
   const amount = parseQuantity(text);
   if (amount !== undefined && amount >= 0n) return text;
-  where.problems.error(where.file, path, `${JSON.stringify(text)} is not a resource quantity: expected ${QUANTITY_EXPECTATION}`);
+  where.problems.error(where.file, path, `not a resource quantity: expected ${QUANTITY_EXPECTATION}`);
   return undefined;
 };
 
 const qualifiedKey = 'a key like "app" or "example.com/app" (letters, digits, "-", "_", "." and at most 63 characters after an optional DNS prefix)';
 
-/** A map keyed by data whose keys must be Kubernetes qualified names (labels, annotations, resources). */
-function keyedMap(valueType: string): CustomType {
+/** A map keyed by data whose keys must pass `validKey` (labels: qualified names; resources: resource names). */
+function keyedMap(valueType: string, validKey: (key: string) => boolean = isQualifiedName, expected = qualifiedKey): CustomType {
   return (value, path, where, registry) => {
     const result = normaliseMap(value, valueType, path, where, registry);
     if (!result) return undefined;
     for (const key of Object.keys(result)) {
-      if (isQualifiedName(key)) continue;
-      where.problems.error(where.file, path, `key ${JSON.stringify(key)} is not valid: expected ${qualifiedKey}`);
+      if (validKey(key)) continue;
+      where.problems.error(where.file, childPath(path, key), `invalid key: expected ${expected}`);
       delete result[key];
     }
     return result;
   };
 }
+
+const resourceName = 'cpu, memory, ephemeral-storage, hugepages-<size> or an extended resource such as example.com/gpu';
+
+/** Container resources: known names, and extended resources (those with a domain) in whole units, as the API server wants. */
+const containerResources: CustomType = (value, path, where, registry) => {
+  const result = keyedMap('Quantity', isContainerResourceName, resourceName)(value, path, where, registry) as Record<string, string> | undefined;
+  for (const [key, amount] of Object.entries(result ?? {})) {
+    if (!key.includes('/') || (parseQuantity(amount) ?? 0n) % 1_000_000_000n === 0n) continue;
+    where.problems.error(where.file, childPath(path, key), 'an extended resource must be a whole number');
+  }
+  return result;
+};
 
 /**
  * A list whose items merge across layers by `name` (see merge.ts): an item without a name would be
@@ -96,36 +99,37 @@ const imagePullSecrets: CustomType = (value, path, where, registry) => {
   return secret === undefined ? undefined : [secret];
 };
 
-function oneOf(...allowed: string[]): CustomType {
-  return named((text) => allowed.includes(text), `one of ${allowed.join(', ')}`);
-}
-
 const custom: Record<string, CustomType> = {
   Quantity: quantity,
-  Resources: keyedMap('Quantity'),
+  ...apiCustomTypes,
+  Resources: containerResources,
   Labels: keyedMap('LabelValue'),
-  Annotations: keyedMap('string'),
-  LabelValue: named(isLabelValue, 'a label value (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)'),
-  DnsLabel: named(isDnsLabel, 'a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit)'),
+  Annotations: (value, path, where, registry) => {
+    const result = normaliseMap(value, 'string', path, where, registry);
+    return result && checkAnnotations(result, path, where);
+  },
+  LabelValue: text(isLabelValue, 'a label value (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)'),
+  DnsLabel: text(isDnsLabel, 'a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit)'),
   // Mage renders the namespace with Jinja (variables(), env_var()); a template is checked once rendered.
-  Namespace: named((text) => isDnsLabel(text) || hasTemplateSyntax(text), 'a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit), or a Jinja template that renders to one'),
-  DnsSubdomain: named(isDnsSubdomain, 'a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)'),
+  Namespace: text((value) => isDnsLabel(value) || hasTemplateSyntax(value), 'a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit), or a Jinja template that renders to one'),
+  DnsSubdomain: text(isDnsSubdomain, 'a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)'),
   ImagePullSecrets: imagePullSecrets,
   EnvList: namedList('env', ofType('V1EnvVar')),
   VolumeList: namedList('volumes', ofType('V1Volume')),
   VolumeMountList: namedList('volume_mounts', ofType('V1VolumeMount')),
-  ImagePullPolicy: oneOf('Always', 'IfNotPresent', 'Never'),
-  JobRestartPolicy: oneOf('Never', 'OnFailure'),
+  ImagePullPolicy: oneOf(['Always', 'IfNotPresent', 'Never']),
+  JobRestartPolicy: oneOf(['Never', 'OnFailure']),
 };
 
 const attributeOverrides: Record<string, string> = {
+  ...apiAttributeOverrides,
   'V1Container.name': 'DnsLabel',
   'V1Container.imagePullPolicy': 'ImagePullPolicy',
   'V1ResourceRequirements.limits': 'Resources',
   'V1ResourceRequirements.requests': 'Resources',
   'V1Volume.name': 'DnsLabel',
   'V1PodSpec.nodeSelector': 'Labels',
-  'V1PodSpec.serviceAccountName': 'DnsSubdomain',
+  'V1PodSpec.serviceAccountName': 'ServiceAccountName',
   'V1PodSpec.imagePullSecrets': 'ImagePullSecrets',
   'V1PodSpec.volumes': 'VolumeList',
   'V1PodSpec.restartPolicy': 'JobRestartPolicy',
@@ -141,12 +145,14 @@ function modelFieldsExcept(registry: TypeRegistry, model: string, ...excluded: s
 
 const NAMED_CONTAINER_LISTS: Readonly<Record<string, string>> = { env: 'EnvList', volumeMounts: 'VolumeMountList' };
 
-const base: TypeRegistry = { objects: {}, custom, attributeOverrides };
+// The executor's job, pod and container types are the API's minus what the renderer owns: the same rules apply.
+const objectChecks = { ...apiObjectChecks, ExecutorJob: apiObjectChecks['V1JobSpec']!, ExecutorPod: apiObjectChecks['V1PodSpec'], ExecutorContainer: apiObjectChecks['V1Container'] };
+const base: TypeRegistry = { objects: {}, custom, attributeOverrides, objectChecks: Object.fromEntries(Object.entries(objectChecks).filter(([, check]) => check)) as Record<string, ObjectCheck> };
 
 const executorConfigFields: Attribute[] = [
   field('namespace', 'Namespace'),
   field('jobNamePrefix', 'string'),
-  field('serviceAccountName', 'DnsSubdomain'),
+  field('serviceAccountName', 'ServiceAccountName'),
   field('resourceLimits', 'Resources'),
   field('resourceRequests', 'Resources'),
   field('metadata', 'ExecutorMetadata'),

@@ -20,6 +20,9 @@ export interface Where {
 /** A type with its own checks (quantities, names, label maps…); returns undefined after reporting a problem. */
 export type CustomType = (value: unknown, path: string, where: Where, registry: TypeRegistry) => unknown;
 
+/** A rule tying fields of one object together (the normalised object, the object as written, its path). */
+export type ObjectCheck = (value: Record<string, unknown>, raw: Record<string, unknown>, path: string, where: Where) => void;
+
 /**
  * Types beyond the client's models: object types made of attributes, custom checks, and
  * replacements for single attributes of client models (`V1Container.name` → a DNS label).
@@ -28,8 +31,11 @@ export interface TypeRegistry {
   objects: Readonly<Record<string, readonly Attribute[]>>;
   custom: Readonly<Record<string, CustomType>>;
   attributeOverrides: Readonly<Record<string, string>>;
+  /** Checks run on an object of a named type once its fields are normalised. */
+  objectChecks?: Readonly<Record<string, ObjectCheck>>;
 }
 
+const INT32_MAX = 2 ** 31 - 1;
 const LIST_TYPE = /^Array<(.+)>$/;
 const MAP_TYPE = /^\{ \[key: string\]: (.+); \}$/;
 
@@ -70,14 +76,19 @@ export function normaliseAs(value: unknown, type: string, path: string, where: W
       return expect(typeof value === 'number' && Number.isFinite(value), value, 'a number', path, where);
     case 'integer':
       return expect(Number.isSafeInteger(value), value, 'a whole number', path, where);
+    case 'int32':
+      return expect(Number.isSafeInteger(value) && Math.abs(value as number) <= INT32_MAX, value, `a whole number from -${INT32_MAX + 1} to ${INT32_MAX}`, path, where);
     case 'boolean':
       return expect(typeof value === 'boolean', value, 'true or false', path, where);
     case 'IntOrString':
-      return expect(typeof value === 'number' || typeof value === 'string', value, 'a number or a string', path, where);
+      return expect(Number.isSafeInteger(value) || typeof value === 'string', value, 'a whole number or a string', path, where);
   }
   const attributes = attributesOf(type, registry);
   if (!attributes) throw new Error(`no schema for type ${type}`);
-  return normaliseObject(value, attributes, path, where, registry);
+  const normalised = normaliseObject(value, attributes, path, where, registry);
+  const check = registry.objectChecks?.[type];
+  if (normalised && check && isPlainObject(value)) check(normalised, value, path, where);
+  return normalised;
 }
 
 export function normaliseObject(
@@ -101,7 +112,7 @@ export function normaliseObject(
       continue;
     }
     writtenAs.set(attribute.baseName, key);
-    const type = attribute.type === 'number' && attribute.format?.startsWith('int') ? 'integer' : attribute.type;
+    const type = attribute.type === 'number' && attribute.format === 'int32' ? 'int32' : attribute.type === 'number' && attribute.format?.startsWith('int') ? 'integer' : attribute.type;
     const normalised = normaliseAs(child, type, keyPath, where, registry);
     if (normalised !== undefined) result[attribute.baseName] = normalised;
   }
@@ -137,7 +148,8 @@ export function normaliseMap(value: unknown, valueType: string, path: string, wh
 /** YAML reads `value: 1` or `value: true` as non-strings; where the API wants a string, those scalars are meant as text. */
 export function normaliseString(value: unknown, path: string, where: Where): string | undefined {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  // `1e400` or `.inf` would become the text "Infinity", which nobody wrote: quoting says what was meant.
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return String(value);
   return reportType(value, 'a string', path, where);
 }
 

@@ -6,13 +6,17 @@ export function isPlainObject(value: unknown): value is PlainObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
-/** The YAML-facing name of a value's type, for "expected X, got Y" messages. */
+/**
+ * The YAML-facing name of a value's type, for "expected X, got Y" messages. Strings are not quoted:
+ * messages reach logs and API answers, and a file's content must never travel with them.
+ */
 export function describeType(value: unknown): string {
   if (value === null || value === undefined) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   if (value instanceof Date) return 'a date';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number that is not finite (too large, .inf or .nan)';
   return `the ${typeof value} ${String(value)}`;
 }
 

@@ -17,7 +17,7 @@ import type { FieldReader } from './mage-fields.ts';
 import { REMOTE_VARIABLES_DIR_PLACEHOLDER, unknownPipelineMessage } from './model.ts';
 import type { Block, Pipeline, Project, RetryConfig } from './model.ts';
 import { withKeyLines } from './key-lines.ts';
-import { readYamlSource } from './safe-yaml.ts';
+import { readYamlSource, readYamlSourceAsync } from './safe-yaml.ts';
 
 export interface ProjectReading {
   /** The project with every usable part; configs with errors are left out (null). */
@@ -43,33 +43,84 @@ export function unknownPipeline(project: Project, uuid: string): ConfigError {
   return ConfigError.single(project.metadataFile, 'pipelines', unknownPipelineMessage(uuid, pipelineUuids(project.dir)));
 }
 
+/** A file's text and parsed document, or why it could not be read or parsed. */
+type Source = { text: string; document: unknown } | ConfigError;
+
+interface ProjectFiles {
+  root: string;
+  metadataFile: string;
+  /** The pipelines to read, as [uuid, metadata.yaml path]. */
+  pipelines: [string, string][];
+}
+
 /**
  * Reads a Mage project and reports every problem found instead of stopping at the first. With
  * `onlyPipelines`, reads just those pipelines (a run needs one, and large projects have many).
- * `env` is what Jinja's `env_var()` reads in the project metadata.yaml and in `executor_type`.
+ * Synchronous, for the CLI; long-running processes use readProjectAsync. `env` is what Jinja's
+ * `env_var()` reads in the project metadata.yaml and in `executor_type`.
  */
 export function readProject(dir: string, onlyPipelines?: readonly string[], env: Env = processEnv()): ProjectReading {
+  const files = projectFiles(dir, onlyPipelines);
+  const sources = new Map<string, Source>();
+  if (existsSync(files.metadataFile)) {
+    for (const file of [files.metadataFile, ...files.pipelines.map(([, file]) => file)]) sources.set(file, sourceOf(() => readYamlSource(file, files.root, templateOf(files, file, env))));
+  }
+  return buildProject(files, sources, env);
+}
+
+/** readProject without blocking the event loop while files are read (request paths of the API, the scheduler). */
+export async function readProjectAsync(dir: string, onlyPipelines?: readonly string[], env: Env = processEnv()): Promise<ProjectReading> {
+  const files = projectFiles(dir, onlyPipelines);
+  const sources = new Map<string, Source>();
+  if (existsSync(files.metadataFile)) {
+    const all = [files.metadataFile, ...files.pipelines.map(([, file]) => file)];
+    const read = await Promise.all(all.map((file) => readYamlSourceAsync(file, files.root, templateOf(files, file, env)).catch((thrown: unknown) => sourceOf(() => { throw thrown; }))));
+    all.forEach((file, index) => sources.set(file, read[index]!));
+  }
+  return buildProject(files, sources, env);
+}
+
+/** Mage renders the project metadata.yaml (only this file) as a Jinja template before parsing it. */
+function templateOf(files: ProjectFiles, file: string, env: Env): ((text: string) => string) | undefined {
+  return file === files.metadataFile ? (text) => renderProjectMetadata(text, file, env) : undefined;
+}
+
+function projectFiles(dir: string, onlyPipelines?: readonly string[]): ProjectFiles {
   const root = resolve(dir);
-  const metadataFile = join(root, 'metadata.yaml');
+  const wanted = onlyPipelines ? new Set(onlyPipelines) : undefined;
+  const pipelines = pipelineUuids(root)
+    .filter((uuid) => !wanted || wanted.has(uuid))
+    .map((uuid): [string, string] => [uuid, join(root, 'pipelines', uuid, 'metadata.yaml')]);
+  return { root, metadataFile: join(root, 'metadata.yaml'), pipelines };
+}
+
+function sourceOf(read: () => { text: string; document: unknown }): Source {
+  try {
+    return read();
+  } catch (thrown) {
+    if (thrown instanceof ConfigError) return thrown;
+    throw thrown;
+  }
+}
+
+function buildProject(files: ProjectFiles, sources: ReadonlyMap<string, Source>, env: Env): ProjectReading {
+  const { root, metadataFile } = files;
   const problems = new ProblemList();
   const texts = new Map<string, string>();
   const project: Project = { dir: root, metadataFile, k8sExecutorConfig: null, retryConfig: {}, pipelines: [] };
-  if (!existsSync(metadataFile)) {
+  if (!sources.has(metadataFile)) {
     problems.error(metadataFile, '', 'not a Mage project: metadata.yaml not found (expected --project to name the project directory)');
     return { project, problems: problems.items };
   }
-  // Mage renders the project metadata.yaml (only this file) as a Jinja template before parsing it.
-  const metadata = readDocument(metadataFile, problems, texts, (text) => renderProjectMetadata(text, metadataFile, env));
+  const metadata = readDocument(metadataFile, sources, problems, texts);
   if (metadata) {
     project.k8sExecutorConfig = parseExecutorConfig(metadata['k8s_executor_config'], metadataFile, 'k8s_executor_config', problems) ?? null;
     project.retryConfig = readRetryConfig({ file: metadataFile, problems }, metadata, '');
     const remote = readString({ file: metadataFile, problems }, metadata, 'remote_variables_dir', '');
     if (remote && remote !== REMOTE_VARIABLES_DIR_PLACEHOLDER) project.remoteVariablesDir = remote;
   }
-  const wanted = onlyPipelines ? new Set(onlyPipelines) : undefined;
-  for (const uuid of pipelineUuids(root)) {
-    if (wanted && !wanted.has(uuid)) continue;
-    const pipeline = readPipeline(uuid, join(root, 'pipelines', uuid, 'metadata.yaml'), problems, texts, env);
+  for (const [uuid, file] of files.pipelines) {
+    const pipeline = readPipeline(uuid, file, sources, problems, texts, env);
     if (pipeline) project.pipelines.push(pipeline);
   }
   const located = [...texts].reduce((all, [file, text]) => withKeyLines(all, file, text), problems.items);
@@ -87,22 +138,21 @@ export function pipelineUuids(dir: string): string[] {
 }
 
 /** A YAML file whose top level must be a mapping; an empty file counts as an empty mapping. */
-function readDocument(file: string, problems: ProblemList, texts: Map<string, string>, transform?: (text: string) => string): PlainObject | undefined {
-  try {
-    const source = readYamlSource(file, transform);
-    texts.set(file, source.text);
-    const document = source.document ?? {};
-    if (isPlainObject(document)) return document;
-    problems.error(file, '', `expected a mapping at the top level, got ${describeType(document)}`);
-  } catch (thrown) {
-    if (!(thrown instanceof ConfigError)) throw thrown;
-    problems.addAll(thrown.problems);
+function readDocument(file: string, sources: ReadonlyMap<string, Source>, problems: ProblemList, texts: Map<string, string>): PlainObject | undefined {
+  const source = sources.get(file);
+  if (!source || source instanceof ConfigError) {
+    problems.addAll(source?.problems ?? []);
+    return undefined;
   }
+  texts.set(file, source.text);
+  const document = source.document ?? {};
+  if (isPlainObject(document)) return document;
+  problems.error(file, '', `expected a mapping at the top level, got ${describeType(document)}`);
   return undefined;
 }
 
-function readPipeline(uuid: string, file: string, problems: ProblemList, texts: Map<string, string>, env: Env): Pipeline | undefined {
-  const document = readDocument(file, problems, texts);
+function readPipeline(uuid: string, file: string, sources: ReadonlyMap<string, Source>, problems: ProblemList, texts: Map<string, string>, env: Env): Pipeline | undefined {
+  const document = readDocument(file, sources, problems, texts);
   if (!document) return undefined;
   const reader = { file, problems, env };
   const declaredUuid = readString(reader, document, 'uuid', '');
@@ -167,6 +217,11 @@ function runnableBlocks(reader: FieldReader, blocks: readonly Block[], inPod: Re
   });
 }
 
+/** Every attempt is a Job: a thousand retries is already far beyond any sensible pipeline, and `1e12` would be a runaway. */
+export const MAX_RETRIES = 1000;
+/** Retry delays become timer delays in milliseconds, which cannot exceed 2^31-1 ms (about 24.8 days). */
+export const MAX_RETRY_DELAY_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 function readBlock(reader: FieldReader & { env: Env }, raw: unknown, path: string): Block | undefined {
   if (!isPlainObject(raw)) {
     reader.problems.error(reader.file, path, `expected a block mapping, got ${describeType(raw)}`);
@@ -196,9 +251,9 @@ function readRetryConfig(reader: FieldReader, object: PlainObject, path: string)
   const retry = readMapping(reader, object, 'retry_config', path);
   const retryPath = childPath(path, 'retry_config');
   const values: Partial<RetryConfig> = {
-    retries: readCount(reader, retry, 'retries', retryPath),
-    delay: readCount(reader, retry, 'delay', retryPath),
-    maxDelay: readCount(reader, retry, 'max_delay', retryPath),
+    retries: readCount(reader, retry, 'retries', retryPath, MAX_RETRIES),
+    delay: readCount(reader, retry, 'delay', retryPath, MAX_RETRY_DELAY_SECONDS),
+    maxDelay: readCount(reader, retry, 'max_delay', retryPath, MAX_RETRY_DELAY_SECONDS),
     exponentialBackoff: readBoolean(reader, retry, 'exponential_backoff', retryPath),
   };
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));

@@ -1,6 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
 import { load, YAMLException } from 'js-yaml';
 import { ConfigError } from '../errors/config-problem.ts';
+import { readInputFile, readInputFileSync } from './read-input-file.ts';
+import type { InputFileRules } from './read-input-file.ts';
 
 /** Larger files are refused before parsing: project files are small, and a huge one is a mistake or an attack. */
 export const MAX_YAML_BYTES = 1024 * 1024;
@@ -48,31 +49,30 @@ function fitsExpanded(document: unknown, budget: number): boolean {
   return true;
 }
 
-/** Reads and parses a YAML file, refusing missing, unreadable and oversized files with a clear message. */
-export function readYamlFile(file: string): unknown {
-  return readYamlSource(file).document;
+/** Reads and parses a YAML file through the one reading primitive (read-input-file.ts). `within`: the project directory, for project files. */
+export function readYamlFile(file: string, within?: string): unknown {
+  return readYamlSource(file, within).document;
 }
 
-/**
- * Like readYamlFile, also returning the text so that later problems can be given line numbers.
- * `transform` sees the text before parsing (the project metadata.yaml is a Jinja template).
- */
-export function readYamlSource(file: string, transform?: (text: string) => string): { text: string; document: unknown } {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw ConfigError.single(file, '', 'file not found (expected a readable YAML file)');
-  }
-  if (size > MAX_YAML_BYTES) throw tooLarge(file, size);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (thrown) {
-    throw ConfigError.single(file, '', `cannot read file: ${(thrown as Error).message}`);
-  }
-  if (transform) text = transform(text);
+/** What a file's text goes through before parsing (the project metadata.yaml is a Jinja template). */
+export type TextTransform = (text: string) => string;
+
+/** Like readYamlFile, also returning the text so that later problems can be given line numbers. */
+export function readYamlSource(file: string, within?: string, transform?: TextTransform): { text: string; document: unknown } {
+  const read = readInputFileSync(file, yamlRules(within));
+  const text = transform ? transform(read) : read;
   return { text, document: parseYaml(text, file) };
+}
+
+/** readYamlSource without blocking the event loop, for long-running processes. */
+export async function readYamlSourceAsync(file: string, within?: string, transform?: TextTransform): Promise<{ text: string; document: unknown }> {
+  const read = await readInputFile(file, yamlRules(within));
+  const text = transform ? transform(read) : read;
+  return { text, document: parseYaml(text, file) };
+}
+
+export function yamlRules(within?: string): InputFileRules {
+  return within === undefined ? { maxBytes: MAX_YAML_BYTES } : { maxBytes: MAX_YAML_BYTES, within };
 }
 
 function tooLarge(file: string, bytes: number): ConfigError {

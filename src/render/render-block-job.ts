@@ -5,6 +5,7 @@ import { effectiveExecutorType, KUBERNETES_EXECUTOR } from '../executor-config/e
 import { DEFAULT_CONTAINER_NAME, DEFAULT_NAMESPACE } from '../executor-config/hardcoded-defaults.ts';
 import { isDnsLabel } from '../executor-config/k8s-names.ts';
 import { locateSetting } from '../executor-config/locate.ts';
+import { checkMounts } from '../executor-config/mount-checks.ts';
 import { resolveExecutorConfig } from '../executor-config/resolve.ts';
 import type { ExecutorConfig } from '../executor-config/types.ts';
 import { renderNamespace } from '../mage/mage-templates.ts';
@@ -81,6 +82,7 @@ export function planBlockJob(
       message: `no image for block "${block.uuid}": set container.image (or container_config.image) in the block, pipeline or project config, or run where the dispatcher's own pod provides it (render --server-pod)`,
     });
   }
+  problems.push(...checkMounts(pod, container, resolution.layers));
   const command = resolveCommand(container, values, ids.callbackUrl);
   for (const { key, message } of command.problems) {
     problems.push({ severity: 'error', ...locateSetting(resolution.layers, (c) => c.container?.[key], `container.${key}`), message });

@@ -16,7 +16,7 @@ export interface RunCreator {
  * Returns the run id (the earlier run's id when the idempotency key was seen before).
  */
 export async function createPipelineRun(creator: RunCreator, request: RunRequest): Promise<number> {
-  const run = planRun(creator.plan, request);
+  const run = await planRun(creator.plan, request);
   const runId = await creator.store.createRun(run);
   await advanceAndEnqueue(creator.store, creator.blockQueue, runId);
   return runId;

@@ -1,6 +1,6 @@
 import { ConfigError, ProblemList } from '../errors/config-problem.ts';
 import { topologicalOrder } from '../project/dag.ts';
-import { readProject, unknownPipeline } from '../project/load-project.ts';
+import { readProjectAsync, unknownPipeline } from '../project/load-project.ts';
 import { findPipeline, type Pipeline, type Project, type RetryConfig } from '../project/model.ts';
 import { effectiveRetries, mergedRetryConfig } from '../project/retry-config.ts';
 import { executionPartition } from '../mage/execution-partition.ts';
@@ -67,12 +67,12 @@ function checkEveryBlockRenders(context: PlanContext, project: Project, pipeline
  * Loads the project and turns a request into the run to create, or throws a ConfigError listing
  * every problem (unknown pipeline, invalid files, blocks that cannot run here, configs that do not render).
  */
-export function planRun(context: PlanContext, request: RunRequest): NewRun {
+export async function planRun(context: PlanContext, request: RunRequest): Promise<NewRun> {
   if (!context.projectDir) {
     throw ConfigError.single('settings', 'project.dir', 'no Mage project configured: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)');
   }
   // Only this pipeline: the run's snapshot in Redis, read by every dispatcher, stays small.
-  const { project, problems: reading } = readProject(context.projectDir, [request.pipelineUuid], context.render.env);
+  const { project, problems: reading } = await readProjectAsync(context.projectDir, [request.pipelineUuid], context.render.env);
   const pipeline = findPipeline(project, request.pipelineUuid);
   const problems = new ProblemList();
   // Other pipelines are not read, so their problems cannot stop this one.

@@ -118,10 +118,10 @@ function readTrigger(reader: FieldReader, pipelineUuid: string, raw: unknown, pa
 }
 
 /** Reads one triggers.yaml, reporting every problem to `problems`; only time triggers are returned. */
-export function readTriggerFile(file: string, pipelineUuid: string, problems: ProblemList): TimeTrigger[] {
+export function readTriggerFile(file: string, pipelineUuid: string, problems: ProblemList, projectDir?: string): TimeTrigger[] {
   let document: unknown;
   try {
-    document = readYamlFile(file) ?? {};
+    document = readYamlFile(file, projectDir) ?? {};
   } catch (thrown) {
     if (!(thrown instanceof ConfigError)) throw thrown;
     problems.addAll(thrown.problems);
@@ -155,7 +155,7 @@ export function readProjectTriggers(projectDir: string): ProjectTriggers {
     const file = join(folder, entry.name, 'triggers.yaml');
     if (!entry.isDirectory() || !existsSync(file)) continue;
     const problems = new ProblemList();
-    const triggers = readTriggerFile(file, entry.name, problems);
+    const triggers = readTriggerFile(file, entry.name, problems, projectDir);
     result.problems.push(...problems.items);
     if (problems.hasErrors) result.unreadable.push(entry.name);
     else result.triggers.push(...triggers);

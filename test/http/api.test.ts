@@ -138,7 +138,7 @@ describe('HTTP API', () => {
     const body = (await invalid.json()) as { problems: { severity: string; keyPath: string; text: string }[] };
     const errors = body.problems.filter((problem) => problem.severity === 'error');
     expect(errors.length).toBeGreaterThanOrEqual(2);
-    expect(errors.map((problem) => problem.text).join('\n')).toMatch(/blocks\[0\]\.executor_type[\s\S]*much|much[\s\S]*blocks\[0\]\.executor_type/);
+    expect(errors.map((problem) => problem.text).join('\n')).toMatch(/blocks\[0\]\.executor_type[\s\S]*memory: not a resource quantity|memory: not a resource quantity[\s\S]*blocks\[0\]\.executor_type/);
     expect((await fetch(`${server.url}/api/v1/pipelines/nope/runs`, { method: 'POST', headers: jsonWrite() })).status).toBe(422);
     expect(await t.redis.keys(`${t.prefix}:run*`)).toEqual([]);
   });

@@ -20,6 +20,10 @@ const diamond: PipelineSpec = {
 
 describe('run creation', () => {
   const ctx = useServices();
+  /** Keys a run would write; BullMQ writes its queues' own `:meta` keys on connecting, whenever that happens. */
+  async function runKeys(): Promise<string[]> {
+    return (await keysUnder(ctx.t)).filter((key) => !key.endsWith(':meta'));
+  }
   const projects: { remove(): void }[] = [];
 
   function project(pipelines: Record<string, PipelineSpec>) {
@@ -80,15 +84,15 @@ describe('run creation', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const errors = (error as ConfigError).problems.filter((problem) => problem.severity === 'error');
     expect(errors.map((problem) => problem.keyPath).join('\n')).toMatch(/blocks\[0\]\.executor_type/);
-    expect(errors.some((problem) => /lots/.test(problem.message))).toBe(true);
+    expect(errors.some((problem) => /resource_limits\.cpu$/.test(problem.keyPath) && /not a resource quantity/.test(problem.message))).toBe(true);
     expect(errors.some((problem) => /unknown/.test(problem.message))).toBe(true);
-    expect(await keysUnder(ctx.t)).toEqual([]);
+    expect(await runKeys()).toEqual([]);
   });
 
   it('refuses an unknown pipeline, naming the known ones', async () => {
     const creator = project({ etl: diamond });
     await expect(createPipelineRun(creator, { pipelineUuid: 'nope', trigger: '', variables: {} })).rejects.toThrow(/unknown pipeline "nope".*etl/);
-    expect(await keysUnder(ctx.t)).toEqual([]);
+    expect(await runKeys()).toEqual([]);
   });
 
   it('reads only the requested pipeline: a broken one beside it neither stops the run nor enters its snapshot', async () => {
@@ -172,7 +176,7 @@ describe('run creation', () => {
   it('sweep repairs a run whose creation stopped before anything was enqueued', async () => {
     const creator = project({ etl: diamond });
     // As if the process died right after createRun: the run exists, nothing is queued.
-    const runId = await ctx.services.store.createRun({ ...(await import('../../src/scheduler/run-plan.ts')).planRun(creator.plan, { pipelineUuid: 'etl', trigger: '', variables: {} }) });
+    const runId = await ctx.services.store.createRun({ ...await (await import('../../src/scheduler/run-plan.ts')).planRun(creator.plan, { pipelineUuid: 'etl', trigger: '', variables: {} }) });
     expect(await ctx.services.blockQueue.getJobs(['waiting'])).toEqual([]);
     const report = await sweepRuns(ctx.services.store, ctx.services.blockQueue, silentLogger);
     expect(report.advanced).toBe(1);

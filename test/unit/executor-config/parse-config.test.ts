@@ -62,14 +62,14 @@ pod:
       required_during_scheduling_ignored_during_execution:
         - label_selector: {match_labels: {app_name: mage}}
           topology_key: kubernetes.io/hostname
-resource_limits: {nvidia.com/gpu: 1, ephemeral_storage_x: 1Gi}
+resource_limits: {nvidia.com/gpu: 1, example.com/ephemeral_storage_x: 1}
 `);
     expect(config?.metadata).toEqual({ labels: { app_name: 'x', 'example.com/team_name': 'data' }, annotations: { 'sim.kubedispatch.io/duration': '2s', some_key: 'v' } });
     expect(config?.pod?.nodeSelector).toEqual({ node_type: 'gpu', 'topology.kubernetes.io/zone': 'a' });
     expect(config?.pod?.affinity).toEqual({
       podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app_name: 'mage' } }, topologyKey: 'kubernetes.io/hostname' }] },
     });
-    expect(config?.container?.resources?.limits).toEqual({ 'nvidia.com/gpu': '1', ephemeral_storage_x: '1Gi' });
+    expect(config?.container?.resources?.limits).toEqual({ 'nvidia.com/gpu': '1', 'example.com/ephemeral_storage_x': '1' });
   });
 
   it('reports unknown keys with their path and the allowed keys', () => {
@@ -88,24 +88,24 @@ resource_limits: {nvidia.com/gpu: 1, ephemeral_storage_x: 1Gi}
 
   it.each([
     ['wrong type for a mapping', 'pod: [1]', 'error k8s_executor_config.pod: expected a mapping, got a list'],
-    ['wrong type for a number', 'job: {backoff_limit: "3"}', 'error k8s_executor_config.job.backoff_limit: expected a whole number, got the string "3"'],
-    ['fraction for an integer', 'job: {active_deadline_seconds: 1.5}', 'error k8s_executor_config.job.active_deadline_seconds: expected a whole number, got the number 1.5'],
+    ['wrong type for a number', 'job: {backoff_limit: "3"}', 'error k8s_executor_config.job.backoff_limit: expected a whole number from 0 to 2147483647, got a string'],
+    ['fraction for an integer', 'job: {active_deadline_seconds: 1.5}', 'error k8s_executor_config.job.active_deadline_seconds: expected a whole number ≥ 0, got the number 1.5'],
     ['wrong type for a list', 'pod: {tolerations: {key: a}}', 'error k8s_executor_config.pod.tolerations: expected a list, got a mapping'],
-    ['wrong type for a boolean', 'container: {tty: "yes"}', 'error k8s_executor_config.container.tty: expected true or false, got the string "yes"'],
-    ['bad quantity', 'resource_limits: {cpu: lots}', 'error k8s_executor_config.resource_limits.cpu: "lots" is not a resource quantity: expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1Gi, 1G or 1e3'],
-    ['negative quantity', 'container: {resources: {requests: {memory: -1Gi}}}', 'error k8s_executor_config.container.resources.requests.memory: "-1Gi" is not a resource quantity: expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1Gi, 1G or 1e3'],
-    ['invalid namespace', 'namespace: My_NS', /^error k8s_executor_config\.namespace: "My_NS" is not valid: expected a DNS-1123 label/],
-    ['invalid container name', 'container: {name: Mage Job}', /^error k8s_executor_config\.container\.name: "Mage Job" is not valid: expected a DNS-1123 label/],
-    ['invalid service account', 'service_account_name: "-sa"', /^error k8s_executor_config\.service_account_name: "-sa" is not valid: expected a DNS-1123 subdomain/],
-    ['invalid label value', 'metadata: {labels: {team: "a b"}}', /^error k8s_executor_config\.metadata\.labels\.team: "a b" is not valid: expected a label value/],
-    ['invalid label key', 'metadata: {labels: {"bad key": x}}', /^error k8s_executor_config\.metadata\.labels: key "bad key" is not valid/],
-    ['invalid resource name', 'resource_limits: {"gpu!": 1}', /^error k8s_executor_config\.resource_limits: key "gpu!" is not valid/],
-    ['invalid volume name', 'pod: {volumes: [{name: Data}]}', /^error k8s_executor_config\.pod\.volumes\[0\]\.name: "Data" is not valid/],
-    ['invalid image pull policy', 'container: {image_pull_policy: Sometimes}', 'error k8s_executor_config.container.image_pull_policy: "Sometimes" is not valid: expected one of Always, IfNotPresent, Never'],
-    ['restart policy a Job cannot have', 'pod: {restart_policy: Always}', 'error k8s_executor_config.pod.restart_policy: "Always" is not valid: expected one of Never, OnFailure'],
+    ['wrong type for a boolean', 'container: {tty: "yes"}', 'error k8s_executor_config.container.tty: expected true or false, got a string'],
+    ['bad quantity', 'resource_limits: {cpu: lots}', 'error k8s_executor_config.resource_limits.cpu: not a resource quantity: expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1Gi, 1G or 1e3'],
+    ['negative quantity', 'container: {resources: {requests: {memory: -1Gi}}}', 'error k8s_executor_config.container.resources.requests.memory: not a resource quantity: expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1Gi, 1G or 1e3'],
+    ['invalid namespace', 'namespace: My_NS', /^error k8s_executor_config\.namespace: invalid value: expected a DNS-1123 label/],
+    ['invalid container name', 'container: {name: Mage Job}', /^error k8s_executor_config\.container\.name: invalid value: expected a DNS-1123 label/],
+    ['invalid service account', 'service_account_name: "-sa"', /^error k8s_executor_config\.service_account_name: invalid value: expected a service account name: a DNS-1123 subdomain/],
+    ['invalid label value', 'metadata: {labels: {team: "a b"}}', /^error k8s_executor_config\.metadata\.labels\.team: invalid value: expected a label value/],
+    ['invalid label key', 'metadata: {labels: {"bad key": x}}', /^error k8s_executor_config\.metadata\.labels\."bad key": invalid key/],
+    ['invalid resource name', 'resource_limits: {"gpu!": 1}', /^error k8s_executor_config\.resource_limits\."gpu!": invalid key/],
+    ['invalid volume name', 'pod: {volumes: [{name: Data, empty_dir: {}}]}', /^error k8s_executor_config\.pod\.volumes\[0\]\.name: invalid value/],
+    ['invalid image pull policy', 'container: {image_pull_policy: Sometimes}', 'error k8s_executor_config.container.image_pull_policy: invalid value: expected one of Always, IfNotPresent, Never'],
+    ['restart policy a Job cannot have', 'pod: {restart_policy: Always}', 'error k8s_executor_config.pod.restart_policy: invalid value: expected one of Never, OnFailure'],
     ['bad image pull secret', 'pod: {image_pull_secrets: [{secret: x}]}', 'error k8s_executor_config.pod.image_pull_secrets[0]: expected a secret name (string) or {name: <secret name>}, got a mapping'],
     ['prototype key in a data map', 'metadata: {labels: {__proto__: x}}', 'error k8s_executor_config.metadata.labels.__proto__: "__proto__" is not allowed as a key'],
-    ['not a mapping at all', '"just text"', 'error k8s_executor_config: expected a mapping, got the string "just text"'],
+    ['not a mapping at all', '"just text"', 'error k8s_executor_config: expected a mapping, got a string'],
     // env, volumes, volume_mounts and image_pull_secrets merge by name: every item needs its own.
     ['no item name in env', 'container: {env: [{name: A, value: "1"}, {value: "2"}]}', 'error k8s_executor_config.container.env[1]: an env item needs a name (items of env merge by name)'],
     ['no item name in container_config.env', 'container_config: {env: [{value: "2"}]}', 'error k8s_executor_config.container_config.env[0]: an env item needs a name (items of env merge by name)'],
