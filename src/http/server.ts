@@ -11,6 +11,9 @@ import { checkListenSecurity, requireToken, uiLogin } from './auth.ts';
 import { bullBoardRouter } from './bull-board.ts';
 import { healthRouter } from './health-router.ts';
 import { listen, type RunningHttpServer } from './listen.ts';
+import { MAGE_TRIGGER_PATH, mageTriggerRouter } from './mage-trigger-router.ts';
+import { triggersRouter } from './triggers-router.ts';
+import { TriggerState } from '../scheduler/trigger-state.ts';
 import { metricsRouter } from './metrics-router.ts';
 
 export type { RunningHttpServer };
@@ -28,6 +31,8 @@ export interface HttpServerOptions {
   services: RunServices;
   creator: RunCreator;
   canceller: RunCanceller;
+  /** Mage's `get_env()` (from `ENV`): which triggers exist here. */
+  mageEnv: string;
   logger: Logger;
 }
 
@@ -57,6 +62,9 @@ export function buildApp(options: HttpServerOptions): Express {
   app.use(healthRouter(() => checkRedis(services.redis)));
   app.use(metricsRouter(authToken));
   app.use('/api/v1', requireToken(authToken), parseJson, apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }));
+  app.use('/api/v1', requireToken(authToken), triggersRouter({ projectDir: options.creator.plan.projectDir, mageEnv: options.mageEnv }));
+  // Mage's API-trigger URLs: authenticated by each trigger's own token, not by the API token.
+  app.use(MAGE_TRIGGER_PATH, mageTriggerRouter({ creator: options.creator, state: new TriggerState(services.redis, services.prefix), mageEnv: options.mageEnv }));
   app.get(`${UI_PATH}/login`, uiLogin(authToken, UI_PATH));
   app.use(UI_PATH, requireToken(authToken, 'Basic realm="kubedispatch", charset="UTF-8"'), bullBoardRouter([services.blockQueue, services.triggerQueue], UI_PATH, options.uiWritable));
   app.use(errorHandler(options.logger));

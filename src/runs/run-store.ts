@@ -11,7 +11,7 @@ import type {
   RunWithBlocks,
 } from './types.ts';
 
-const SCRIPTS = ['create-run', 'advance-run', 'promote-waiting', 'mark-dispatching', 'mark-running', 'apply-attempt', 'cancel-run'] as const;
+const SCRIPTS = ['create-run', 'advance-run', 'promote-waiting', 'mark-dispatching', 'mark-running', 'apply-attempt', 'cancel-run', 'mark-passed-sla'] as const;
 type ScriptName = (typeof SCRIPTS)[number];
 
 const scriptSources: Record<ScriptName, string> = Object.fromEntries(
@@ -58,6 +58,8 @@ export interface CancelResult {
 
 export type DispatchPermit = 'ok' | 'cancelled' | 'terminal' | 'missing';
 export type AttemptResultState = 'succeeded' | 'failed' | 'retrying' | 'cancelled';
+/** The state a run stopped from outside ends in. */
+export type CancelledRunState = 'cancelled' | 'failed';
 
 /** Lua turns empty arrays into empty objects; read every list field through this. */
 function asArray<T>(value: unknown): T[] {
@@ -152,10 +154,22 @@ export class RunStore {
     return (await this.script('apply-attempt', [runId, blockUuid, attempt, state, JSON.stringify(outcome), this.now()])) === 1;
   }
 
-  async cancelRun(runId: number, reason: string): Promise<CancelResult> {
-    const result = JSON.parse((await this.script('cancel-run', [runId, reason, this.now()])) as string) as CancelResult;
+  /** `finalState` 'failed' ends the run failed instead (a trigger's `timeout_status`); the blocks are cancelled either way. */
+  async cancelRun(runId: number, reason: string, finalState: CancelledRunState = 'cancelled'): Promise<CancelResult> {
+    const result = JSON.parse((await this.script('cancel-run', [runId, reason, this.now(), finalState])) as string) as CancelResult;
     result.attempts = asArray(result.attempts);
     return result;
+  }
+
+  /** The run an idempotency key created, if any. */
+  async runIdForKey(idempotencyKey: string): Promise<number | undefined> {
+    const id = await this.redis.get(`${this.prefix}:run-key:${idempotencyKey}`);
+    return id === null ? undefined : Number(id);
+  }
+
+  /** Sets Mage's `passed_sla` on the run; true only for the call that set it. */
+  async markPassedSla(runId: number): Promise<boolean> {
+    return (await this.script('mark-passed-sla', [runId])) === 1;
   }
 
   /**

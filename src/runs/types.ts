@@ -93,6 +93,8 @@ export interface RunRecord {
   finishedAt?: number;
   blockRunLimit: number;
   pipelineRunLimit: number;
+  /** Mage's `passed_sla`: the run of a trigger with `sla` was not finished `sla` seconds after its execution date. */
+  passedSla?: boolean;
 }
 
 export interface RunWithBlocks extends RunRecord {

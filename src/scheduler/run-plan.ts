@@ -15,6 +15,20 @@ export interface RunRequest {
   variables: Record<string, string>;
   /** A second request with the same key returns the first run instead of creating another. */
   idempotencyKey?: string;
+  /** Mage's execution_date; default: now (UTC) at planning. */
+  executionDate?: Date;
+  /** The Mage trigger (pipeline schedule) that made this run; absent for manual CLI/HTTP runs. */
+  schedule?: {
+    /** The trigger's stable numeric id (Mage's schedule_id, used in the execution partition). */
+    id: number;
+    scheduleType: 'time' | 'event' | 'api';
+    /** '@once', '@hourly', '@daily', '@weekly', '@monthly', '@always_on', a cron expression, or null. */
+    scheduleInterval: string | null;
+    /** The trigger's `variables` from triggers.yaml. */
+    variables: Record<string, unknown>;
+  };
+  /** Mage's event_variables (API-trigger body keys other than pipeline_run); feed `event`. */
+  eventVariables?: Record<string, unknown>;
 }
 
 export interface PlanContext {

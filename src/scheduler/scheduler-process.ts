@@ -25,7 +25,7 @@ export async function startSchedulerProcess(options: SchedulerProcessOptions): P
   if (!projectDir) throw new Error('the scheduler needs a Mage project: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)');
   const context = await openRunContext(settings, env, { projectDir, logger, ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) });
   try {
-    const scheduler = startScheduler({ services: context.services, creator: context.creator, sweepIntervalMs: settings.scheduler.sweepIntervalMs, logger });
+    const scheduler = startScheduler({ services: context.services, creator: context.creator, canceller: context.canceller, mageEnv: context.mageEnv, sweepIntervalMs: settings.scheduler.sweepIntervalMs, logger });
     const server = options.http ? await startDashboard(context, settings, logger, options.http) : undefined;
     logger.info({ projectDir, http: server?.url }, 'scheduler started');
     return {
