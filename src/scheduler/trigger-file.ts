@@ -94,8 +94,9 @@ class TriggerReader {
     this.raw = raw;
   }
 
+  /** `key` is a key path below the trigger, already quoted where needed (childPath). */
   error(key: string, message: string): undefined {
-    this.problems.error(this.file, key ? childPath(this.path, key) : this.path, message);
+    this.problems.error(this.file, key ? `${this.path}.${key}` : this.path, message);
     return undefined;
   }
 
@@ -214,7 +215,7 @@ function readTrigger(file: string, pipelineUuid: string, raw: unknown, path: str
   }
   const reader = new TriggerReader(file, path, raw);
   for (const key of Object.keys(raw)) {
-    if (!(TRIGGER_KEYS as readonly string[]).includes(key)) reader.error(key, `unknown key; a Mage trigger has ${TRIGGER_KEYS.join(', ')} (Mage skips a trigger with any other key)`);
+    if (!(TRIGGER_KEYS as readonly string[]).includes(key)) reader.error(childPath('', key), `unknown key; a Mage trigger has ${TRIGGER_KEYS.join(', ')} (Mage skips a trigger with any other key)`);
   }
   for (const key of REQUIRED_KEYS) {
     if (!(key in raw)) reader.error(key, `missing; Mage requires ${REQUIRED_KEYS.join(', ')} on every trigger (null is allowed for start_time and schedule_interval of api triggers)`);
