@@ -137,12 +137,13 @@ describe('trigger schedules', () => {
 
   it('timeout ends a run in timeout_status; sla marks passed_sla once and counts it', async () => {
     // @monthly with an initial run: this month's run is due now and is already past its 60 s SLA.
-    const { pass, startWorker } = setUp([timeTrigger('slow', '@monthly', { sla: 60, settings: { timeout: 600, create_initial_pipeline_run: true } })]);
+    const { pass, startWorker, state } = setUp([timeTrigger('slow', '@monthly', { sla: 60, settings: { timeout: 600, create_initial_pipeline_run: true } })]);
     startWorker();
     const count = async () => (await slaBreaches.get()).values.find((value) => value.labels['trigger'] === 'slow')?.value ?? 0;
     const before = await count();
     await pass(Date.now());
-    await until(async () => (await ctx.services.store.recentRunIds(10)).length === 1, 'the run');
+    // The worker tracks the run just after creating it.
+    await until(async () => (await state.trackedRuns(ctx.services.store, triggerId('etl', 'slow'))).length === 1, 'the tracked run');
     const [runId] = await ctx.services.store.recentRunIds(10);
     const started = (await ctx.services.store.getRunRecord(runId!))!.startedAt!;
     expect((await pass(started + 1000)).passedSla).toEqual([runId]);
