@@ -1,6 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { ConfigError, formatProblem } from '../errors/config-problem.ts';
 import { createPipelineRun, type RunCreator } from '../scheduler/create-run.ts';
+import { tickData } from '../scheduler/trigger-queue.ts';
 import { readProjectTriggers, triggerInEnv, type Trigger } from '../scheduler/trigger-file.ts';
 import type { TriggerState } from '../scheduler/trigger-state.ts';
 import { triggerRunRequest } from '../scheduler/trigger-worker.ts';
@@ -75,7 +76,7 @@ export function mageTriggerRouter(deps: MageTriggerDependencies): Router {
     const body = readBody(request.body);
     if (typeof body === 'string') return mageError(response, 400, 'record_invalid', body);
     const executionDate = (body.executionDate ?? new Date()).getTime();
-    const tick = { triggerId: trigger.id, pipelineUuid: trigger.pipelineUuid, trigger: trigger.name, scheduleType: trigger.scheduleType, scheduleInterval: trigger.scheduleInterval, variables: trigger.variables, executionDate };
+    const tick = tickData(trigger, executionDate);
     try {
       const runId = await createPipelineRun(deps.creator, triggerRunRequest(tick, { variables: body.variables, eventVariables: body.eventVariables }));
       await deps.state.recordRun(trigger.id, runId, executionDate);

@@ -39,6 +39,8 @@ export interface NewRun {
   project: unknown;
   /** Makes creation idempotent: a second call with the same key returns the first run's id. */
   idempotencyKey?: string;
+  /** See RunRecord.stopOnBlockFailure. */
+  stopOnBlockFailure?: boolean;
 }
 
 export interface AdvanceResult {
@@ -117,6 +119,7 @@ export class RunStore {
       variables: run.variables,
       blockRunLimit: run.blockRunLimit,
       pipelineRunLimit: run.pipelineRunLimit,
+      ...(run.stopOnBlockFailure ? { stopOnBlockFailure: true } : {}),
     };
     const id = await this.script('create-run', [
       JSON.stringify(record),

@@ -93,6 +93,8 @@ export interface RunRecord {
   finishedAt?: number;
   blockRunLimit: number;
   pipelineRunLimit: number;
+  /** A failed block cancels the run's pending and queued blocks (a trigger without Mage's `allow_blocks_to_fail`). */
+  stopOnBlockFailure?: boolean;
   /** Mage's `passed_sla`: the run of a trigger with `sla` was not finished `sla` seconds after its execution date. */
   passedSla?: boolean;
 }

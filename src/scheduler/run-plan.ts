@@ -29,6 +29,11 @@ export interface RunRequest {
   };
   /** Mage's event_variables (API-trigger body keys other than pipeline_run); feed `event`. */
   eventVariables?: Record<string, unknown>;
+  /**
+   * A trigger's `settings.allow_blocks_to_fail`. false: the first failed block stops the run (its
+   * pending and queued blocks are cancelled), as Mage. Absent: independent branches go on.
+   */
+  allowBlocksToFail?: boolean;
 }
 
 export interface PlanContext {
@@ -93,5 +98,6 @@ export function planRun(context: PlanContext, request: RunRequest): NewRun {
     blocks,
     project,
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+    ...(request.allowBlocksToFail === false ? { stopOnBlockFailure: true } : {}),
   };
 }

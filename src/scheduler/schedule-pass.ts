@@ -6,7 +6,7 @@ import { cancelPipelineRun, type RunCanceller } from './cancel-run.ts';
 import { dueExecutionDate } from './should-schedule.ts';
 import { triggerInEnv, type ProjectTriggers, type Trigger } from './trigger-file.ts';
 import { slaBreaches } from './trigger-metrics.ts';
-import { tickJobId, type TriggerTickData } from './trigger-queue.ts';
+import { tickData, tickJobId, type TriggerTickData } from './trigger-queue.ts';
 import type { TriggerState } from './trigger-state.ts';
 
 export interface SchedulePassDeps {
@@ -33,19 +33,6 @@ const TICK_RETENTION = {
   removeOnComplete: { age: 24 * 3600, count: 1000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
 };
-
-export function tickData(trigger: Trigger, executionDate: number): TriggerTickData {
-  return {
-    triggerId: trigger.id,
-    pipelineUuid: trigger.pipelineUuid,
-    trigger: trigger.name,
-    scheduleType: trigger.scheduleType,
-    scheduleInterval: trigger.scheduleInterval,
-    variables: trigger.variables,
-    settings: trigger.settings,
-    executionDate,
-  };
-}
 
 function label(trigger: Trigger): string {
   return `${trigger.pipelineUuid}/${trigger.name}`;

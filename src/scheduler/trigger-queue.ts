@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { ScheduleType, TriggerSettings } from './trigger-file.ts';
+import type { ScheduleType, Trigger, TriggerSettings } from './trigger-file.ts';
 
 /** The queue a trigger's due runs land on; the trigger worker turns each tick into a pipeline run. */
 export const TRIGGER_QUEUE = 'pipeline-triggers';
@@ -25,4 +25,18 @@ export function createTriggerQueue(connection: ConnectionOptions, prefix: string
 /** One tick per (trigger, execution date): a second scheduler, or a re-run pass, adds nothing. */
 export function tickJobId(triggerId: number, executionDate: number): string {
   return `t${triggerId}-${executionDate}`;
+}
+
+/** The tick of `trigger` for one execution date. */
+export function tickData(trigger: Trigger, executionDate: number): TriggerTickData {
+  return {
+    triggerId: trigger.id,
+    pipelineUuid: trigger.pipelineUuid,
+    trigger: trigger.name,
+    scheduleType: trigger.scheduleType,
+    scheduleInterval: trigger.scheduleInterval,
+    variables: trigger.variables,
+    settings: trigger.settings,
+    executionDate,
+  };
 }

@@ -26,7 +26,7 @@ export interface TriggerWorkerDeps {
 }
 
 /** The run request of a trigger's run: Mage's trigger variables, execution date and schedule. */
-export function triggerRunRequest(tick: Omit<TriggerTickData, 'settings'>, extra: { idempotencyKey?: string; variables?: Record<string, unknown>; eventVariables?: Record<string, unknown> } = {}): RunRequest {
+export function triggerRunRequest(tick: TriggerTickData, extra: { idempotencyKey?: string; variables?: Record<string, unknown>; eventVariables?: Record<string, unknown> } = {}): RunRequest {
   return {
     pipelineUuid: tick.pipelineUuid,
     trigger: tick.trigger,
@@ -37,6 +37,7 @@ export function triggerRunRequest(tick: Omit<TriggerTickData, 'settings'>, extra
     schedule: { id: tick.triggerId, scheduleType: tick.scheduleType, scheduleInterval: tick.scheduleInterval, variables: tick.variables },
     ...(extra.eventVariables ? { eventVariables: extra.eventVariables } : {}),
     ...(extra.idempotencyKey ? { idempotencyKey: extra.idempotencyKey } : {}),
+    allowBlocksToFail: tick.settings.allowBlocksToFail,
   };
 }
 

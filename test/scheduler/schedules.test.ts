@@ -81,7 +81,7 @@ describe('trigger schedules', () => {
     expect(await ctx.services.store.getRun(runId)).toMatchObject({ pipelineUuid: 'etl', trigger: 'hourly', variables: { v: 1 }, state: 'running' });
     expect(triggerRunRequest(tick)).toEqual({
       pipelineUuid: 'etl', trigger: 'hourly', variables: { v: 1 }, executionDate: new Date(tick.executionDate),
-      schedule: { id: 7, scheduleType: 'time', scheduleInterval: '@hourly', variables: { v: 1 } },
+      schedule: { id: 7, scheduleType: 'time', scheduleInterval: '@hourly', variables: { v: 1 } }, allowBlocksToFail: false,
     });
     const replay = await createPipelineRun(creator, triggerRunRequest(tick, { idempotencyKey: tickIdempotencyKey(job.id) }));
     expect(replay).toBe(runId);
