@@ -66,6 +66,23 @@ async function watchRuns(deps: SchedulePassDeps, trigger: Trigger, now: number, 
   return unfinished;
 }
 
+/** After a tick that made no run (an invalid pipeline), @always_on waits this long before trying again. */
+const ALWAYS_ON_FAILED_TICK_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * An @always_on tick still waiting for the worker counts as its unfinished run; a tick that failed
+ * to make a run (the pipeline is invalid: logged by the worker) is not retried every pass.
+ */
+async function alwaysOnHeldBack(deps: SchedulePassDeps, trigger: Trigger, now: number): Promise<boolean> {
+  const pending = await deps.queue.getJobs(['waiting', 'delayed', 'active', 'prioritized']);
+  if (pending.some((job) => job.data.triggerId === trigger.id)) return true;
+  const last = await deps.state.lastExecution(trigger);
+  if (last === undefined) return false;
+  const previous = await deps.queue.getJob(tickJobId(trigger.id, last));
+  if (!previous || !(await previous.isFailed())) return false;
+  return now - (previous.finishedOn ?? now) < ALWAYS_ON_FAILED_TICK_BACKOFF_MS;
+}
+
 async function scheduleDue(deps: SchedulePassDeps, trigger: Trigger, unfinished: number, now: number, result: SchedulePassResult): Promise<void> {
   if (trigger.scheduleType !== 'time') return;
   if (!trigger.active) return deps.state.disabled(trigger);
@@ -77,11 +94,7 @@ async function scheduleDue(deps: SchedulePassDeps, trigger: Trigger, unfinished:
     runtimes: trigger.settings.landingTimeEnabled ? await deps.state.recentRuntimes(trigger.id) : [],
   });
   if (due === undefined) return;
-  // An @always_on tick still waiting for the worker counts as its unfinished run.
-  if (trigger.interval?.kind === 'always_on' && (await deps.queue.getJobCountByTypes('waiting', 'delayed', 'active')) > 0) {
-    const pending = await deps.queue.getJobs(['waiting', 'delayed', 'active']);
-    if (pending.some((job) => job.data.triggerId === trigger.id)) return;
-  }
+  if (trigger.interval?.kind === 'always_on' && (await alwaysOnHeldBack(deps, trigger, now))) return;
   // The tick first, then the mark: a crash between them re-adds the same job id, which BullMQ ignores.
   await deps.queue.add(label(trigger), tickData(trigger, due), { jobId: tickJobId(trigger.id, due), ...TICK_RETENTION });
   await deps.state.markScheduled(trigger, due);

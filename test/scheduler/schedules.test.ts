@@ -109,6 +109,24 @@ describe('trigger schedules', () => {
     expect((await pass(NOW + 3)).scheduled).toHaveLength(1);
   });
 
+  it('@always_on on a pipeline that cannot run: the failed tick is retried after a back-off, not every pass', async () => {
+    const written = writeProject({ bad: { blocks: [{ uuid: 'a', executor_type: 'local_python_force' }], triggers: { triggers: [timeTrigger('stream', '@always_on')] } } });
+    cleanups.push(() => written.remove());
+    const state = new TriggerState(ctx.services.redis, ctx.services.prefix);
+    const canceller = { store: ctx.services.store, blockQueue: ctx.services.blockQueue, deleteJob: async () => undefined };
+    const deps: SchedulePassDeps = { queue: ctx.services.triggerQueue, state, store: ctx.services.store, canceller, env: 'dev', logger: silentLogger };
+    const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, { creator: testCreator(ctx.services, written.dir), canceller, state, outages: ctx.services.outages, logger: silentLogger });
+    cleanups.push(() => worker.close());
+    const project = readProjectTriggers(written.dir);
+    const failed = once(worker, 'failed');
+    const start = Date.now();
+    expect((await runSchedulePass(deps, project, start)).scheduled).toHaveLength(1);
+    await failed;
+    expect((await runSchedulePass(deps, project, start + 60_000)).scheduled).toEqual([]);
+    expect((await runSchedulePass(deps, project, start + 6 * 60_000)).scheduled).toHaveLength(1);
+    expect(await ctx.services.store.recentRunIds(10)).toEqual([]);
+  });
+
   it('skip_if_previous_running: the new run is created and cancelled while another is unfinished', async () => {
     const { startWorker } = setUp([]);
     const worker = startWorker();
