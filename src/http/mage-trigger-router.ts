@@ -65,7 +65,9 @@ function readBody(body: unknown): TriggerBody | string {
  */
 export function mageTriggerRouter(deps: MageTriggerDependencies): Router {
   const router = Router();
-  router.use(express.json({ limit: '256kb', strict: false }));
+  // Mage json.loads the body whatever its Content-Type (curl -d sends form-urlencoded); the token, not
+  // the content type, is what keeps other sites out.
+  router.use(express.json({ limit: '256kb', strict: false, type: () => true }));
 
   const handle = async (request: Request, response: Response, presented: string | undefined): Promise<void> => {
     const trigger = findTrigger(deps, String(request.params['id']));

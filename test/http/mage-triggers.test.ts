@@ -66,6 +66,11 @@ describe("Mage's API-trigger routes", () => {
     const { pipeline_run: run } = (await response.json()) as { pipeline_run: Record<string, unknown> };
     expect(run).toMatchObject({ status: 'initial', event_variables: {}, variables: {} });
     expect(Date.now() - Date.parse(String(run['execution_date']).replace(' ', 'T'))).toBeLessThan(60_000);
+    // As Mage, the body is JSON whatever the Content-Type says (curl -d sends form-urlencoded).
+    const form = await fetch(`${server.url}/api/pipeline_schedules/${HOOK}/pipeline_runs/secret123`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: JSON.stringify({ pipeline_run: { variables: { x: 1 } } }),
+    });
+    expect(((await form.json()) as { pipeline_run: { variables: unknown } }).pipeline_run.variables).toEqual({ x: 1 });
   });
 
   it('refuses a wrong or missing token (401), an unknown id or a trigger of another env (404), a time trigger (403), a bad body (400)', async () => {
