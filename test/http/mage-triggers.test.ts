@@ -121,4 +121,21 @@ describe('kubedispatch triggers', () => {
     const help = await run(process.execPath, ['src/cli/main.ts', 'triggers', '--help'], { env: { PATH: process.env['PATH'] } });
     expect(help.stdout).toMatch(/--project <dir>/);
   });
+
+  it('--show-tokens prints the file\'s token and the one generated and kept in Redis', async () => {
+    const t = testRedis();
+    try {
+      const env = { PATH: process.env['PATH'], REDIS_URL: t.url, KUBEDISPATCH_QUEUE_PREFIX: t.prefix };
+      const first = await run(process.execPath, ['src/cli/main.ts', 'triggers', '--project', project.dir, '--show-tokens', '-o', 'json'], { env });
+      const tokens = (JSON.parse(first.stdout) as { triggers: { name: string; token?: string }[] }).triggers;
+      expect(tokens.find((row) => row.name === 'hook')!.token).toBe('secret123');
+      const generated = tokens.find((row) => row.name === 'generated')!.token!;
+      expect(generated).toMatch(/^[0-9a-f]{32}$/);
+      expect(tokens.find((row) => row.name === 'nightly')!.token).toBeUndefined();
+      const second = await run(process.execPath, ['src/cli/main.ts', 'triggers', '--project', project.dir, '--show-tokens'], { env });
+      expect(second.stdout).toContain(generated);
+    } finally {
+      await t.cleanup();
+    }
+  });
 });
