@@ -247,7 +247,9 @@ function readTrigger(file: string, pipelineUuid: string, raw: unknown, path: str
   const declaredUuid = optionalString(reader, raw, 'pipeline_uuid');
   if (declaredUuid !== undefined && declaredUuid !== pipelineUuid) reader.error('pipeline_uuid', `this file belongs to pipeline "${pipelineUuid}" (Mage overwrites pipeline_uuid with the folder name); remove the key or correct it`);
   if (raw['repo_path'] !== null && raw['repo_path'] !== undefined) reader.error('repo_path', 'Mage\'s multi-project repo_path is not supported: kubedispatch runs the triggers of one project; remove the key');
-  problems.addAll(reader.problems.items);
+  // The scheduler's log and validate name the trigger, not only its position, and say it does not run.
+  const named = name ? ` (trigger "${name}" does not run until this is fixed; the others do)` : ' (this trigger does not run until this is fixed; the others do)';
+  problems.addAll(reader.problems.items.map((problem) => (problem.severity === 'error' ? { ...problem, message: `${problem.message}${named}` } : problem)));
   if (reader.problems.hasErrors || !name || !scheduleType) return undefined;
   return {
     id: triggerId(pipelineUuid, name),
