@@ -3,6 +3,7 @@ import { ConfigError, formatProblem } from '../errors/config-problem.ts';
 import { createPipelineRun, type RunCreator } from '../scheduler/create-run.ts';
 import { tickData } from '../scheduler/trigger-queue.ts';
 import { readProjectTriggers, triggerInEnv, type Trigger } from '../scheduler/trigger-file.ts';
+import type { RunRequest } from '../scheduler/run-plan.ts';
 import type { TriggerState } from '../scheduler/trigger-state.ts';
 import { triggerRunRequest } from '../scheduler/trigger-worker.ts';
 import { tokenMatches } from './auth.ts';
@@ -34,14 +35,14 @@ function bearerToken(request: Request): string | undefined {
   return scheme?.toLowerCase() === 'bearer' && value ? value.trim() : undefined;
 }
 
-interface TriggerBody {
+export interface TriggerBody {
   variables: Record<string, unknown>;
   executionDate?: Date;
   eventVariables: Record<string, unknown>;
 }
 
 /** Mage's body: `{"pipeline_run": {"variables"?, "execution_date"?}}`, every other top-level key an event variable. */
-function readBody(body: unknown): TriggerBody | string {
+export function readTriggerBody(body: unknown): TriggerBody | string {
   const object = body === undefined ? {} : body;
   if (typeof object !== 'object' || object === null || Array.isArray(object)) return 'body: expected a JSON object {"pipeline_run": {"variables": {...}}}';
   const { pipeline_run: run = {}, ...eventVariables } = object as Record<string, unknown>;
@@ -55,6 +56,11 @@ function readBody(body: unknown): TriggerBody | string {
     result.executionDate = new Date(millis);
   }
   return result;
+}
+
+/** The run an API call asks for: the request's variables and event variables, the trigger as schedule. */
+export function apiTriggerRunRequest(trigger: Trigger, body: TriggerBody, executionDate: number): RunRequest {
+  return triggerRunRequest(tickData(trigger, executionDate), { variables: body.variables, eventVariables: body.eventVariables });
 }
 
 /**
@@ -75,12 +81,11 @@ export function mageTriggerRouter(deps: MageTriggerDependencies): Router {
     if (trigger.scheduleType !== 'api') return mageError(response, 403, 'unauthorized_access', 'This endpoint is only supported for API trigger.');
     const token = await deps.state.apiToken(trigger);
     if (presented === undefined || !tokenMatches(presented, token)) return mageError(response, 401, 'unauthorized_access', `Invalid token for pipeline schedule ID ${trigger.id}.`);
-    const body = readBody(request.body);
+    const body = readTriggerBody(request.body);
     if (typeof body === 'string') return mageError(response, 400, 'record_invalid', body);
     const executionDate = (body.executionDate ?? new Date()).getTime();
-    const tick = tickData(trigger, executionDate);
     try {
-      const runId = await createPipelineRun(deps.creator, triggerRunRequest(tick, { variables: body.variables, eventVariables: body.eventVariables }));
+      const runId = await createPipelineRun(deps.creator, apiTriggerRunRequest(trigger, body, executionDate));
       await deps.state.recordRun(trigger.id, runId, executionDate);
       const run = (await deps.creator.store.getRun(runId))!;
       response.json({ pipeline_run: magePipelineRun(run, { scheduleId: trigger.id, executionDate, eventVariables: body.eventVariables }) });

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiTriggerRunRequest, readTriggerBody, type TriggerBody } from '../../src/http/mage-trigger-router.ts';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.ts';
 import type { RunServices } from '../../src/scheduler/run-services.ts';
 import { triggerId } from '../../src/scheduler/trigger-id.ts';
@@ -58,6 +59,17 @@ describe("Mage's API-trigger routes", () => {
     const stored = (await services.store.getRun(run['id'] as number))!;
     expect(stored).toMatchObject({ pipelineUuid: 'etl', trigger: 'hook', variables: { n: 5, deep: { x: [1] } } });
     expect(await new TriggerState(services.redis, services.prefix).unfinishedRuns(services.store, HOOK)).toHaveLength(1);
+  });
+
+  it('builds the RunRequest of the contract from the body: variables, event variables, execution date, schedule', () => {
+    const trigger = readProjectTriggers(project.dir).triggers.find((candidate) => candidate.name === 'hook')!;
+    const body = readTriggerBody({ pipeline_run: { variables: { n: 5 }, execution_date: '2026-03-01T12:00:00' }, source: 's3' }) as TriggerBody;
+    expect(body.executionDate).toEqual(new Date(Date.UTC(2026, 2, 1, 12)));
+    expect(apiTriggerRunRequest(trigger, body, body.executionDate!.getTime())).toEqual({
+      pipelineUuid: 'etl', trigger: 'hook', variables: { n: 5 }, executionDate: new Date(Date.UTC(2026, 2, 1, 12)),
+      schedule: { id: HOOK, scheduleType: 'api', scheduleInterval: null, variables: { region: 'eu', n: 1 } },
+      eventVariables: { source: 's3' }, allowBlocksToFail: false,
+    });
   });
 
   it('POST <id>/api_trigger takes the token as a Bearer header; the API token is not needed', async () => {
