@@ -29,6 +29,17 @@ export const positiveInt = 'positive-int';
 /** Integers whose 0 means something (no cap, no grace, no retries, no lines). */
 export const naturalInt = 'natural-int';
 export const nonNegativeNumber = 'non-negative-number';
+/** An http(s) URL without query or fragment, or empty for "not set". */
+export const optionalHttpUrl = 'optional-http-url';
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
 
 /** Leaves non-numeric text as it is, so validation reports it instead of a NaN. */
 function toNumber(text: string): number | string {
@@ -53,6 +64,11 @@ convict.addFormats({
     coerce: toNumber,
     validate(value: unknown, item?: SchemaItem) {
       check(Number.isInteger(value) && (value as number) >= 0, 'must be an integer of at least 0', item);
+    },
+  },
+  [optionalHttpUrl]: {
+    validate(value: unknown, item?: SchemaItem) {
+      check(typeof value === 'string' && (value === '' || isHttpUrl(value)), 'must be empty or an http:// or https:// URL without credentials, query or fragment', item);
     },
   },
   [nonNegativeNumber]: {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import convict from 'convict';
 import { load } from 'js-yaml';
 import type { Env } from './env.ts';
-import { naturalInt, nonNegativeNumber, positiveInt, strictBoolean } from './formats.ts';
+import { naturalInt, nonNegativeNumber, optionalHttpUrl, positiveInt, strictBoolean } from './formats.ts';
 
 convict.addParser({ extension: ['yml', 'yaml'], parse: (text: string) => load(text) });
 
@@ -86,6 +86,15 @@ const schema = {
       format: String,
       default: '',
       env: 'KUBEDISPATCH_PROJECT_DIR',
+    },
+  },
+  mage: {
+    callbackUrl: {
+      doc:
+        "Base URL at which Jobs' pods reach kubedispatch's HTTP API (e.g. http://kubedispatch-api.kubedispatch.svc:8080); when set, Mage's command gets --callback-url, so a block whose condition fails ends condition_failed instead of succeeded. Empty: no callback",
+      format: optionalHttpUrl,
+      default: '',
+      env: 'KUBEDISPATCH_CALLBACK_URL',
     },
   },
   scheduler: {

@@ -28,6 +28,35 @@ export interface DemoOptions {
   keep: boolean;
   httpPort: number;
   print(line: string): void;
+  /** Aborted on SIGINT/SIGTERM: the demo stops where it is and removes everything it started. */
+  interrupted: AbortSignal;
+}
+
+/** Why the demo ended early: a signal asked it to stop. */
+export class DemoInterrupted extends Error {
+  constructor() {
+    super('demo interrupted; everything it started was stopped');
+    this.name = 'DemoInterrupted';
+  }
+}
+
+/**
+ * Waits for `work` unless the demo is interrupted first. Only for waits that hold nothing to clean
+ * up themselves: a start-up step is awaited whole, so that what it started is always stopped.
+ */
+async function unlessInterrupted<T>(interrupted: AbortSignal, work: Promise<T>): Promise<T> {
+  if (interrupted.aborted) throw new DemoInterrupted();
+  let stopWaiting = () => undefined as void;
+  const abort = new Promise<never>((_, reject) => {
+    const onAbort = () => reject(new DemoInterrupted());
+    interrupted.addEventListener('abort', onAbort, { once: true });
+    stopWaiting = () => interrupted.removeEventListener('abort', onAbort);
+  });
+  try {
+    return await Promise.race([work, abort]);
+  } finally {
+    stopWaiting();
+  }
 }
 
 type Cleanup = () => Promise<void>;
@@ -38,18 +67,25 @@ type Cleanup = () => Promise<void>;
  * progress and a summary. Returns true when the run ended exactly as the example is built to.
  */
 export async function runDemo(options: DemoOptions): Promise<boolean> {
-  const { print } = options;
+  const { print, interrupted } = options;
+  const stopIfInterrupted = () => {
+    if (interrupted.aborted) throw new DemoInterrupted();
+  };
   const cleanups: Cleanup[] = [];
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
   try {
     let redisUrl = options.env['REDIS_URL'];
+    // What to tell the user to set: never the value of their own REDIS_URL, which may hold a password.
+    let redisUrlToShow = '"$REDIS_URL"';
     if (redisUrl) {
       print('redis:      using REDIS_URL');
     } else {
       const redis = await startLocalRedis();
       cleanups.push(() => redis.stop());
+      stopIfInterrupted();
       redisUrl = redis.url;
+      redisUrlToShow = redis.url;
       print(`redis:      started a private redis-server at ${redis.url}`);
     }
 
@@ -57,12 +93,13 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     if (kubeconfig) {
       print(`kubernetes: the cluster of ${kubeconfig}`);
       const { batch } = createKubeClients(createKubeConfig(kubeconfig, options.env), KUBE_REQUEST_TIMEOUT_MS);
-      const deleted = await deleteLeftoverDemoJobs(batch, DEMO_PIPELINE);
+      const deleted = await unlessInterrupted(interrupted, deleteLeftoverDemoJobs(batch, DEMO_PIPELINE));
       if (deleted > 0) print(`            deleted ${deleted} Job${deleted === 1 ? '' : 's'} left by earlier demos (their names would collide)`);
     } else {
       // A short pod replacement backoff keeps the demo brisk; Kubernetes itself waits 10 s.
       const sim = await startSimCluster({ podFailureBackoffMs: 1000 });
       cleanups.push(() => sim.stop());
+      stopIfInterrupted();
       kubeconfig = sim.kubeconfigPath;
       print(`kubernetes: SIMULATED cluster (kubedispatch's built-in stand-in, not a real cluster) at ${sim.url}`);
       print(`            kubeconfig: ${sim.kubeconfigPath}`);
@@ -85,14 +122,16 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     const logger = createLogger(settings.log.level, 'demo');
     const all = await startAllInOne({ settings, env, logger, kubeconfigPath: kubeconfig, http: options.keep ? {} : false });
     cleanups.push(() => all.stop());
+    stopIfInterrupted();
     print(`processes:  scheduler, dispatcher, watcher (Redis key prefix ${prefix})`);
     if (options.keep) print(`dashboard:  http://${settings.http.host}:${settings.http.port}/ui   API: http://${settings.http.host}:${settings.http.port}/api/v1/runs`);
     print('');
 
+    let runId = 0;
     const run = await withRunContext(settings, env, {}, async (context) => {
-      const runId = await createPipelineRun(context.creator, { pipelineUuid: DEMO_PIPELINE, trigger: 'demo', variables: {} });
+      runId = await createPipelineRun(context.creator, { pipelineUuid: DEMO_PIPELINE, trigger: 'demo', variables: {} });
       print(`${elapsed()}  run ${runId} of ${DEMO_PIPELINE} created`);
-      return followRun(context.services.store, runId, (line) => print(`${elapsed()}  ${line}`));
+      return unlessInterrupted(interrupted, followRun(context.services.store, runId, (line) => print(`${elapsed()}  ${line}`)));
     });
     print('');
     print(runSummary(run));
@@ -106,8 +145,9 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     }
 
     if (options.keep) {
-      print('demo: still running for exploration (Ctrl-C to stop)');
-      await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+      print('demo: still running for exploration (Ctrl-C to stop). To use the CLI against it:');
+      print(`  REDIS_URL=${redisUrlToShow} KUBEDISPATCH_QUEUE_PREFIX=${prefix} KUBECONFIG=${kubeconfig} kubedispatch status ${runId}`);
+      if (!interrupted.aborted) await once(interrupted, 'abort');
     }
     return differences.length === 0;
   } finally {

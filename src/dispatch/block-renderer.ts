@@ -1,3 +1,5 @@
+import type { AttemptSecrets } from '../callback/attempt-secrets.ts';
+import { callbackUrl } from '../callback/callback-url.ts';
 import type { Project } from '../project/model.ts';
 import type { BlockRunJobData } from '../queue/block-run-queue.ts';
 import type { RenderContext } from '../render/context.ts';
@@ -11,6 +13,12 @@ interface RunInputs {
   variables: Record<string, string>;
 }
 
+/** Where pods report Mage's block status (setting `mage.callbackUrl`) and how their secrets are made. */
+export interface CallbackSetup {
+  baseUrl: string;
+  secrets: AttemptSecrets;
+}
+
 /** Runs whose snapshots stay cached; blocks of one run are dispatched close together. */
 const CACHE_SIZE = 200;
 
@@ -21,22 +29,27 @@ const CACHE_SIZE = 200;
 export class BlockRenderer {
   private readonly store: RunStore;
   private readonly context: RenderContext;
+  private readonly callbacks: CallbackSetup | undefined;
   private readonly runs = new Map<number, Promise<RunInputs>>();
 
-  constructor(store: RunStore, context: RenderContext) {
+  constructor(store: RunStore, context: RenderContext, callbacks?: CallbackSetup) {
     this.store = store;
     this.context = context;
+    this.callbacks = callbacks;
   }
 
   /** Throws a ConfigError when the block's configuration is invalid. */
   async render(data: BlockRunJobData, attempt: number): Promise<RenderedJob> {
     const run = await this.runInputs(data.runId);
+    const key = { blockRunId: data.blockRunId, attempt };
+    const callbacks = this.callbacks;
     return renderBlockJob(this.context, run.project, data.pipelineUuid, data.blockUuid, {
       pipelineRunId: data.runId,
       blockRunId: data.blockRunId,
       attempt,
       trigger: run.trigger,
       variables: run.variables,
+      ...(callbacks ? { callbackUrl: callbackUrl(callbacks.baseUrl, key, await callbacks.secrets.secretFor(key)) } : {}),
     });
   }
 

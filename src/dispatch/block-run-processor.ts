@@ -9,6 +9,7 @@ import type { DispatchPermit, RunStore } from '../runs/run-store.ts';
 import type { AttemptKey, AttemptOutcome } from '../runs/types.ts';
 import { advanceAndEnqueue } from '../scheduler/advance-run.ts';
 import { CreationPausedError } from './api-gate.ts';
+import { attemptVerdict } from './attempt-verdict.ts';
 import type { BlockRenderer } from './block-renderer.ts';
 import type { JobCreator } from './create-job.ts';
 import { dispatcherMetrics } from './metrics.ts';
@@ -116,12 +117,13 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
       }
     }
 
-    // 4. Apply the outcome and free the namespace slot.
-    const maxAttempts = job.opts.attempts ?? 1;
-    const state = outcome.cancelled ? 'cancelled' : outcome.succeeded ? 'succeeded' : retryable && attempt < maxAttempts ? 'retrying' : 'failed';
-    await store.applyAttemptResult(runId, blockUuid, attempt, state, outcome);
+    // 4. Combine the outcome with what the pod reported, apply it and free the namespace slot.
+    const report = retryable ? await store.getReport(key) : undefined;
+    const verdict = attemptVerdict(outcome, report, { attempt, maxAttempts: job.opts.attempts ?? 1, retryable });
+    const { state } = verdict;
+    await store.applyAttemptResult(runId, blockUuid, attempt, state, verdict.outcome);
     await slots?.release(key);
-    log.info({ state, reason: outcome.reason }, 'attempt finished');
+    log.info({ state, reason: verdict.outcome.reason, reported: report?.status }, 'attempt finished');
     return 'ok';
   }
 
@@ -133,7 +135,7 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
     const block = await store.getBlock(runId, blockUuid);
     if (block?.state !== 'retrying') await advanceAndEnqueue(store, queue, runId);
     const why = `${block?.reason ?? 'unknown'}: ${block?.message ?? ''}`;
-    if (block?.state === 'succeeded') return block.jobName ?? '';
+    if (block?.state === 'succeeded' || block?.state === 'condition_failed') return block.jobName ?? '';
     // A plain error lets BullMQ retry after the block's retry delay; the next attempt gets its own Job.
     if (block?.state === 'retrying') throw new Error(`attempt ${attempt} failed (${why})`);
     throw new UnrecoverableError(`block run ${block?.state ?? 'missing'} (${why})`);

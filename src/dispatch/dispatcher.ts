@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
+import { AttemptSecrets } from '../callback/attempt-secrets.ts';
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
@@ -131,7 +132,10 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
     // The processor stays active while its Job runs, so this caps active Jobs across all dispatchers.
     await queue.setGlobalConcurrency(settings.limits.maxActiveJobs);
 
-    const processor = createBlockRunProcessor({ store, queue, waiter, renderer: new BlockRenderer(store, renderContext), creator, slots, logger, stopping: stopping.signal });
+    // Without mage.callbackUrl, Mage's command gets no --callback-url (docs/mage-compatibility.md says what is lost).
+    const callbacks = settings.mage.callbackUrl ? { baseUrl: settings.mage.callbackUrl, secrets: new AttemptSecrets(redis, store.keys) } : undefined;
+    const renderer = new BlockRenderer(store, renderContext, callbacks);
+    const processor = createBlockRunProcessor({ store, queue, waiter, renderer, creator, slots, logger, stopping: stopping.signal });
     const worker = new Worker<BlockRunJobData, string>(BLOCK_RUN_QUEUE, processor, {
       connection: redis,
       prefix,

@@ -6,13 +6,16 @@ import { checkRedis } from '../redis/connection.ts';
 import type { RunCanceller } from '../scheduler/cancel-run.ts';
 import type { RunCreator } from '../scheduler/create-run.ts';
 import type { RunServices } from '../scheduler/run-services.ts';
+import { AttemptSecrets } from '../callback/attempt-secrets.ts';
 import { apiRouter } from './api-router.ts';
+import { callbackRouter } from './callback-router.ts';
 import { checkListenSecurity, requireToken, uiLogin } from './auth.ts';
 import { bullBoardRouter } from './bull-board.ts';
 import { healthRouter } from './health-router.ts';
 import { listen, type RunningHttpServer } from './listen.ts';
 import { MAGE_TRIGGER_PATH, mageTriggerRouter } from './mage-trigger-router.ts';
 import { triggersRouter } from './triggers-router.ts';
+import { mageEnv } from '../scheduler/trigger-file.ts';
 import { TriggerState } from '../scheduler/trigger-state.ts';
 import { metricsRouter } from './metrics-router.ts';
 
@@ -31,8 +34,8 @@ export interface HttpServerOptions {
   services: RunServices;
   creator: RunCreator;
   canceller: RunCanceller;
-  /** Mage's `get_env()` (from `ENV`): which triggers exist here. */
-  mageEnv: string;
+  /** Mage's `get_env()` (from `ENV`): which triggers exist here; default as with `ENV` unset. */
+  mageEnv?: string;
   logger: Logger;
 }
 
@@ -61,10 +64,13 @@ export function buildApp(options: HttpServerOptions): Express {
   app.disable('x-powered-by');
   app.use(healthRouter(() => checkRedis(services.redis)));
   app.use(metricsRouter(authToken));
+  // Mage's status PUT carries no token: the per-attempt secret in its path authenticates it.
+  app.use(callbackRouter({ store: services.store, secrets: new AttemptSecrets(services.redis, services.store.keys), logger: options.logger }));
   app.use('/api/v1', requireToken(authToken), parseJson, apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }));
-  app.use('/api/v1', requireToken(authToken), triggersRouter({ projectDir: options.creator.plan.projectDir, mageEnv: options.mageEnv }));
+  const environment = options.mageEnv ?? mageEnv(undefined);
+  app.use('/api/v1', requireToken(authToken), triggersRouter({ projectDir: options.creator.plan.projectDir, mageEnv: environment }));
   // Mage's API-trigger URLs: authenticated by each trigger's own token, not by the API token.
-  app.use(MAGE_TRIGGER_PATH, mageTriggerRouter({ creator: options.creator, state: new TriggerState(services.redis, services.prefix), mageEnv: options.mageEnv }));
+  app.use(MAGE_TRIGGER_PATH, mageTriggerRouter({ creator: options.creator, state: new TriggerState(services.redis, services.prefix), mageEnv: environment }));
   app.get(`${UI_PATH}/login`, uiLogin(authToken, UI_PATH));
   app.use(UI_PATH, requireToken(authToken, 'Basic realm="kubedispatch", charset="UTF-8"'), bullBoardRouter([services.blockQueue, services.triggerQueue], UI_PATH, options.uiWritable));
   app.use(errorHandler(options.logger));

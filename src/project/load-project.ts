@@ -4,12 +4,12 @@ import { ConfigError, ProblemList } from '../errors/config-problem.ts';
 import type { ConfigProblem } from '../errors/config-problem.ts';
 import { parseExecutorConfig } from '../executor-config/parse-config.ts';
 import { checkDag } from './dag.ts';
-import { describeType, isPlainObject, isReservedKey, itemPath } from './input-shape.ts';
+import { childPath, describeType, isPlainObject, isReservedKey, itemPath } from './input-shape.ts';
 import type { PlainObject } from './input-shape.ts';
 import { readBoolean, readCount, readMapping, readString, readStringList } from './mage-fields.ts';
 import type { FieldReader } from './mage-fields.ts';
-import { DEFAULT_RETRY_CONFIG, unknownPipelineMessage } from './model.ts';
-import type { Block, Pipeline, Project } from './model.ts';
+import { unknownPipelineMessage } from './model.ts';
+import type { Block, Pipeline, Project, RetryConfig } from './model.ts';
 import { withKeyLines } from './key-lines.ts';
 import { readYamlSource } from './safe-yaml.ts';
 
@@ -46,7 +46,7 @@ export function readProject(dir: string, onlyPipelines?: readonly string[]): Pro
   const metadataFile = join(root, 'metadata.yaml');
   const problems = new ProblemList();
   const texts = new Map<string, string>();
-  const project: Project = { dir: root, metadataFile, k8sExecutorConfig: null, pipelines: [] };
+  const project: Project = { dir: root, metadataFile, k8sExecutorConfig: null, retryConfig: {}, pipelines: [] };
   if (!existsSync(metadataFile)) {
     problems.error(metadataFile, '', 'not a Mage project: metadata.yaml not found (expected --project to name the project directory)');
     return { project, problems: problems.items };
@@ -54,6 +54,7 @@ export function readProject(dir: string, onlyPipelines?: readonly string[]): Pro
   const metadata = readDocument(metadataFile, problems, texts);
   if (metadata) {
     project.k8sExecutorConfig = parseExecutorConfig(metadata['k8s_executor_config'], metadataFile, 'k8s_executor_config', problems) ?? null;
+    project.retryConfig = readRetryConfig({ file: metadataFile, problems }, metadata, '');
   }
   const wanted = onlyPipelines ? new Set(onlyPipelines) : undefined;
   for (const uuid of pipelineUuids(root)) {
@@ -127,8 +128,6 @@ function readBlock(reader: FieldReader, raw: unknown, path: string): Block | und
     if (!wrongTypeReported) reader.problems.error(reader.file, `${path}.uuid`, 'every block needs a uuid (a non-empty string that is not __proto__, constructor or prototype)');
     return undefined;
   }
-  const retry = readMapping(reader, raw, 'retry_config', path);
-  const retryPath = `${path}.retry_config`;
   return {
     uuid,
     type: readString(reader, raw, 'type', path) ?? null,
@@ -136,14 +135,22 @@ function readBlock(reader: FieldReader, raw: unknown, path: string): Block | und
     downstreamBlocks: readStringList(reader, raw, 'downstream_blocks', path),
     executorType: readExecutorType(reader, raw, path),
     executorConfig: parseExecutorConfig(raw['executor_config'], reader.file, `${path}.executor_config`, reader.problems) ?? null,
-    retryConfig: {
-      retries: readCount(reader, retry, 'retries', retryPath) ?? DEFAULT_RETRY_CONFIG.retries,
-      delay: readCount(reader, retry, 'delay', retryPath) ?? DEFAULT_RETRY_CONFIG.delay,
-      maxDelay: readCount(reader, retry, 'max_delay', retryPath) ?? DEFAULT_RETRY_CONFIG.maxDelay,
-      exponentialBackoff: readBoolean(reader, retry, 'exponential_backoff', retryPath) ?? DEFAULT_RETRY_CONFIG.exponentialBackoff,
-    },
+    retryConfig: readRetryConfig(reader, raw, path),
     keyPath: path,
   };
+}
+
+/** The `retry_config` keys that are set (null counts as unset); Mage merges them key by key. */
+function readRetryConfig(reader: FieldReader, object: PlainObject, path: string): Partial<RetryConfig> {
+  const retry = readMapping(reader, object, 'retry_config', path);
+  const retryPath = childPath(path, 'retry_config');
+  const values: Partial<RetryConfig> = {
+    retries: readCount(reader, retry, 'retries', retryPath),
+    delay: readCount(reader, retry, 'delay', retryPath),
+    maxDelay: readCount(reader, retry, 'max_delay', retryPath),
+    exponentialBackoff: readBoolean(reader, retry, 'exponential_backoff', retryPath),
+  };
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
 }
 
 function readExecutorType(reader: FieldReader, object: PlainObject, path: string): string | null {

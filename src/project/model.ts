@@ -12,6 +12,8 @@ export interface Project {
   metadataFile: string;
   /** The project's `k8s_executor_config`, validated and normalised; null when absent. */
   k8sExecutorConfig: ExecutorConfig | null;
+  /** The keys of the project's `retry_config` that are set; blocks' keys win over them (retry-config.ts). */
+  retryConfig: Partial<RetryConfig>;
   pipelines: Pipeline[];
 }
 
@@ -33,12 +35,13 @@ export interface Block {
   downstreamBlocks: string[];
   executorType: string | null;
   executorConfig: ExecutorConfig | null;
-  retryConfig: RetryConfig;
+  /** The keys of the block's `retry_config` that are set (merged over the project's: retry-config.ts). */
+  retryConfig: Partial<RetryConfig>;
   /** Where the block sits in its pipeline file (`blocks[3]`), for messages. */
   keyPath: string;
 }
 
-/** Mage's block retry settings, with Mage's defaults filled in (delays in seconds). */
+/** Mage's retry settings, resolved (delays in seconds). */
 export interface RetryConfig {
   retries: number;
   delay: number;

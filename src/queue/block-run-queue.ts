@@ -1,4 +1,5 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { retryDelaySeconds } from '../project/retry-config.ts';
 import type { RetryPolicy } from '../runs/types.ts';
 import { toError } from '../errors/to-error.ts';
 
@@ -58,13 +59,12 @@ export async function enqueueBlockRuns(
 }
 
 /**
- * Mage's retry_config as a BullMQ backoff: `delay` seconds, doubled per attempt when
- * `exponential_backoff`, never above `max_delay`. Plugged into workers' `settings.backoffStrategy`.
+ * Mage's retry_config as a BullMQ backoff: the delay Mage's own loop sleeps before the same retry
+ * (`attemptsMade` = the retry about to happen). No cap is needed: the retries are already cut where
+ * Mage's `max_delay` stops them (maxAttempts). Plugged into workers' `settings.backoffStrategy`.
  */
 export function blockRetryDelayMs(retry: RetryPolicy, attemptsMade: number): number {
-  const base = retry.delaySeconds * 1000;
-  const delay = retry.exponentialBackoff ? base * 2 ** Math.max(0, attemptsMade - 1) : base;
-  return retry.maxDelaySeconds > 0 ? Math.min(delay, retry.maxDelaySeconds * 1000) : delay;
+  return retryDelaySeconds({ delay: retry.delaySeconds, exponentialBackoff: retry.exponentialBackoff }, attemptsMade) * 1000;
 }
 
 /** Queue states in which no dispatcher holds a job yet, so removing it cannot strand a Job. */

@@ -16,8 +16,12 @@ export interface CommandValues {
 
 const NO_VARIABLES = '{}';
 
-/** Mage's own block command, so that Mage images run unchanged; the run's variables reach the block's kwargs. */
-export function defaultCommand(values: CommandValues): string[] {
+/**
+ * Mage's own block command, so that Mage images run unchanged; the run's variables reach the block's
+ * kwargs. With a `callbackUrl` (the attempt's, see src/callback/callback-url.ts) Mage reports the
+ * block's status there, which is how a failed condition (exit code 0) is told from a success.
+ */
+export function defaultCommand(values: CommandValues, callbackUrl?: string): string[] {
   return [
     'mage', 'run', values.project_path, values.pipeline_uuid,
     '--block-uuid', values.block_uuid,
@@ -25,6 +29,7 @@ export function defaultCommand(values: CommandValues): string[] {
     '--block-run-id', values.block_run_id,
     '--pipeline-run-id', values.pipeline_run_id,
     ...(values.runtime_vars === NO_VARIABLES ? [] : ['--runtime-vars', values.runtime_vars]),
+    ...(callbackUrl ? ['--callback-url', callbackUrl] : []),
   ];
 }
 
@@ -37,8 +42,8 @@ export interface ResolvedCommand {
  * The container's command and args with placeholders filled. Mage's command is the default only
  * when neither is set: `args` alone keep the image's entrypoint, as in Kubernetes.
  */
-export function resolveCommand(container: ContainerConfig, values: CommandValues): ResolvedCommand {
-  const given = container.command === undefined && container.args === undefined ? { command: defaultCommand(values) } : container;
+export function resolveCommand(container: ContainerConfig, values: CommandValues, callbackUrl?: string): ResolvedCommand {
+  const given = container.command === undefined && container.args === undefined ? { command: defaultCommand(values, callbackUrl) } : container;
   const resolved: ResolvedCommand = { lists: {}, problems: [] };
   for (const key of ['command', 'args'] as const) {
     const items = given[key];

@@ -10,6 +10,8 @@ export interface RunIds {
   trigger?: string;
   /** The run's variables, handed to Mage as its runtime variables (`--runtime-vars`). */
   variables?: Record<string, string>;
+  /** The attempt's `--callback-url` for Mage's command (only dispatchers with `mage.callbackUrl` set give one). */
+  callbackUrl?: string;
 }
 
 export const LABEL_PREFIX = 'kubedispatch.io';

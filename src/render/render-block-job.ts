@@ -78,7 +78,7 @@ export function planBlockJob(
       message: `no image for block "${block.uuid}": set container.image (or container_config.image) in the block, pipeline or project config, or run where the dispatcher's own pod provides it (render --server-pod)`,
     });
   }
-  const command = resolveCommand(container, values);
+  const command = resolveCommand(container, values, ids.callbackUrl);
   for (const { key, message } of command.problems) {
     problems.push({ severity: 'error', ...locateSetting(resolution.layers, (c) => c.container?.[key], `container.${key}`), message });
   }

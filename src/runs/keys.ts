@@ -7,6 +7,10 @@ export interface RunKeys {
   blocks(id: number): string;
   project(id: number): string;
   outcome(blockRunId: number, attempt: number): string;
+  /** What the attempt's pod reported through the callback endpoint. */
+  report(blockRunId: number, attempt: number): string;
+  /** The installation's random key from which every attempt's callback secret is derived. */
+  readonly callbackKey: string;
   readonly activeRuns: string;
   readonly allRuns: string;
   readonly activeAttempts: string;
@@ -19,6 +23,8 @@ export function runKeys(prefix: string): RunKeys {
     blocks: (id) => `${prefix}:run:${id}:blocks`,
     project: (id) => `${prefix}:run:${id}:project`,
     outcome: (blockRunId, attempt) => `${prefix}:outcome:${blockRunId}:${attempt}`,
+    report: (blockRunId, attempt) => `${prefix}:report:${blockRunId}:${attempt}`,
+    callbackKey: `${prefix}:callback:key`,
     activeRuns: `${prefix}:runs:active`,
     allRuns: `${prefix}:runs:all`,
     activeAttempts: `${prefix}:attempts:active`,

@@ -6,6 +6,7 @@ import type {
   AttemptKey,
   AttemptOutcome,
   BlockRunRecord,
+  PodReport,
   RetryPolicy,
   RunRecord,
   RunWithBlocks,
@@ -59,7 +60,7 @@ export interface CancelResult {
 }
 
 export type DispatchPermit = 'ok' | 'cancelled' | 'terminal' | 'missing';
-export type AttemptResultState = 'succeeded' | 'failed' | 'retrying' | 'cancelled';
+export type AttemptResultState = 'succeeded' | 'condition_failed' | 'failed' | 'retrying' | 'cancelled';
 /** The state a run stopped from outside ends in. */
 export type CancelledRunState = 'cancelled' | 'failed';
 
@@ -185,6 +186,22 @@ export class RunStore {
     if (stored !== 'OK') return false;
     await this.redis.publish(this.keys.outcomesChannel, id);
     return true;
+  }
+
+  /**
+   * Stores what the attempt's pod reported (first report wins, kept as long as outcomes). Returns
+   * the report now stored: the given one, or the earlier one when there was one.
+   */
+  async recordReport(key: AttemptKey, report: PodReport): Promise<PodReport> {
+    const redisKey = this.keys.report(key.blockRunId, key.attempt);
+    const stored = await this.redis.set(redisKey, JSON.stringify(report), 'EX', OUTCOME_TTL_SECONDS, 'NX');
+    if (stored === 'OK') return report;
+    return (await this.getReport(key)) ?? report;
+  }
+
+  async getReport(key: AttemptKey): Promise<PodReport | undefined> {
+    const raw = await this.redis.get(this.keys.report(key.blockRunId, key.attempt));
+    return raw === null ? undefined : (JSON.parse(raw) as PodReport);
   }
 
   async getOutcome(key: AttemptKey): Promise<AttemptOutcome | undefined> {

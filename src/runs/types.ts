@@ -14,9 +14,13 @@ export type BlockRunState =
   | 'succeeded'
   | 'failed'
   | 'upstream_failed'
+  // Mage reported that a conditional of the block (or of an upstream block) returned False: done, not failed.
+  | 'condition_failed'
   | 'cancelled';
 
-export const TERMINAL_BLOCK_STATES: ReadonlySet<BlockRunState> = new Set(['succeeded', 'failed', 'upstream_failed', 'cancelled']);
+export const TERMINAL_BLOCK_STATES: ReadonlySet<BlockRunState> = new Set(['succeeded', 'failed', 'upstream_failed', 'condition_failed', 'cancelled']);
+/** Terminal block states that let their run succeed (Mage's `all_blocks_completed`). */
+export const DONE_BLOCK_STATES: ReadonlySet<BlockRunState> = new Set(['succeeded', 'condition_failed']);
 export const TERMINAL_RUN_STATES: ReadonlySet<RunState> = new Set(['succeeded', 'failed', 'cancelled']);
 
 /** What the watcher decided about one attempt (one Job). */
@@ -37,6 +41,21 @@ export interface AttemptOutcome {
   events?: string[];
   /** When the watcher saw the terminal state (ms since epoch). */
   finishedAt: number;
+  /** What Mage reported from inside the pod for this attempt (`--callback-url`), when it did. */
+  reported?: ReportedStatus;
+}
+
+/** The statuses Mage's block executor PUTs to its `--callback-url`. */
+export const REPORTED_STATUSES = ['completed', 'failed', 'condition_failed'] as const;
+export type ReportedStatus = (typeof REPORTED_STATUSES)[number];
+
+/** What the pod of one attempt reported through the callback endpoint. */
+export interface PodReport {
+  status: ReportedStatus;
+  /** Mage's `error_details` as sent (only with `failed`). */
+  errorDetails?: unknown;
+  /** When kubedispatch received it (ms since epoch). */
+  reportedAt: number;
 }
 
 export interface AttemptRecord {

@@ -2,6 +2,7 @@ import { ConfigError, ProblemList } from '../errors/config-problem.ts';
 import { topologicalOrder } from '../project/dag.ts';
 import { readProject, unknownPipeline } from '../project/load-project.ts';
 import { findPipeline, type Pipeline, type Project, type RetryConfig } from '../project/model.ts';
+import { effectiveRetries, mergedRetryConfig } from '../project/retry-config.ts';
 import type { NewRun } from '../runs/run-store.ts';
 import type { RetryPolicy } from '../runs/types.ts';
 import type { RenderContext } from '../render/context.ts';
@@ -45,7 +46,7 @@ export interface PlanContext {
 /** Validation renders with placeholder ids, so no id is allocated before the run is known to be valid. */
 const PLACEHOLDER_ID = 1;
 
-/** Mage's `retry_config` keys as the run store's retry policy. */
+/** Mage's resolved `retry_config` as the run store's retry policy. */
 export function retryPolicy(config: RetryConfig): RetryPolicy {
   return { retries: config.retries, delaySeconds: config.delay, exponentialBackoff: config.exponentialBackoff, maxDelaySeconds: config.maxDelay };
 }
@@ -86,7 +87,9 @@ export function planRun(context: PlanContext, request: RunRequest): NewRun {
   const byUuid = new Map(pipeline.blocks.map((block) => [block.uuid, block]));
   const blocks = topologicalOrder(pipeline).map((uuid) => {
     const block = byUuid.get(uuid)!;
-    return { blockUuid: uuid, upstream: [...block.upstreamBlocks], maxAttempts: block.retryConfig.retries + 1, retry: retryPolicy(block.retryConfig) };
+    const retry = mergedRetryConfig(project.retryConfig, block.retryConfig);
+    // One Job per attempt, and never more attempts than Mage's own loop would make (design.md "Retries").
+    return { blockUuid: uuid, upstream: [...block.upstreamBlocks], maxAttempts: effectiveRetries(retry) + 1, retry: retryPolicy(retry) };
   });
   return {
     pipelineUuid: pipeline.uuid,

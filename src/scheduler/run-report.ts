@@ -1,5 +1,5 @@
 import type { BlockRunRecord, RunWithBlocks } from '../runs/types.ts';
-import { TERMINAL_RUN_STATES } from '../runs/types.ts';
+import { TERMINAL_BLOCK_STATES, TERMINAL_RUN_STATES } from '../runs/types.ts';
 
 function seconds(from: number | undefined, to: number | undefined): string {
   return from && to ? `${((to - from) / 1000).toFixed(1)}s` : '';
@@ -27,8 +27,9 @@ export function blockLine(block: BlockRunRecord): string {
     seconds(block.startedAt, block.finishedAt) || undefined,
     failedPods(block),
   ].filter(Boolean);
-  const failed = block.state === 'failed' || block.state === 'upstream_failed' || block.state === 'cancelled';
-  return `block ${block.blockUuid}: ${block.state}${details.length > 0 ? ` [${details.join(', ')}]` : ''}${failed ? why(block) : ''}`;
+  // Every end but a plain success says why (condition_failed included: it names the condition).
+  const explained = block.state !== 'succeeded' && TERMINAL_BLOCK_STATES.has(block.state);
+  return `block ${block.blockUuid}: ${block.state}${details.length > 0 ? ` [${details.join(', ')}]` : ''}${explained ? why(block) : ''}`;
 }
 
 /** The human form of `status` and of `run --wait`'s closing summary. */

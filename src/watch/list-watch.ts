@@ -144,6 +144,8 @@ export class ListWatch {
   }
 
   #watchOnce(): Promise<{ cause: RestartCause; error: Error | undefined; events: number }> {
+    // Stopped while listing: the abort event has fired already and would never end this watch.
+    if (this.#stop.signal.aborted) return Promise.resolve({ cause: 'closed', error: undefined, events: 0 });
     return new Promise((resolve) => {
       let events = 0;
       let verdict: { cause: RestartCause; error: Error | undefined } | undefined;

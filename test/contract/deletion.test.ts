@@ -34,15 +34,24 @@ describe('deleting a Job', () => {
 
   it('with Foreground keeps the Job, marked for deletion, until its pods are gone', async () => {
     const pod = await runningJob('foreground');
-    const jobDeleted = waitFor<V1Job>(cluster.kubeConfig, jobsPath(), { fieldSelector: 'metadata.name=foreground' }, (_job, type) => type === 'DELETED');
+    const before = await cluster.batch.readNamespacedJob({ namespace: cluster.namespace, name: 'foreground' });
+    // One watch of the Job from before the delete: its events arrive in the order they happened.
+    const seen: string[] = [];
+    const jobDeleted = waitFor<V1Job>(
+      cluster.kubeConfig,
+      jobsPath(),
+      { fieldSelector: 'metadata.name=foreground', resourceVersion: before.metadata?.resourceVersion as string },
+      (job, type) => {
+        const marked = job.metadata?.deletionTimestamp !== undefined && (job.metadata?.finalizers ?? []).includes('foregroundDeletion');
+        seen.push(type === 'DELETED' ? 'deleted' : marked ? 'marked' : 'other');
+        return type === 'DELETED';
+      },
+    );
     await cluster.batch.deleteNamespacedJob({ namespace: cluster.namespace, name: 'foreground', propagationPolicy: 'Foreground' });
-    const marked = await cluster.batch.readNamespacedJob({ namespace: cluster.namespace, name: 'foreground' }).catch(() => undefined);
-    // Unless the pods went very fast, the Job is still there with the foreground finalizer.
-    if (marked) {
-      expect(marked.metadata?.deletionTimestamp).toBeDefined();
-      expect(marked.metadata?.finalizers).toContain('foregroundDeletion');
-    }
     await jobDeleted;
+    expect(seen.indexOf('marked'), `events of the Job: ${seen.join(', ')}`).toBeGreaterThanOrEqual(0);
+    expect(seen.indexOf('marked')).toBeLessThan(seen.indexOf('deleted'));
+    // By the time the Job is gone, so is its pod.
     await expect(readPod(pod.metadata?.name as string)()).rejects.toMatchObject({ code: 404 });
   });
 

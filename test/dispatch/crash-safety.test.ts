@@ -154,8 +154,8 @@ describe('dispatcher processes (node workers/dispatcher.ts) killed mid-flight, a
     await h.startDispatcher();
     const blocks = Array.from({ length: 10 }, (_, i) => ({ uuid: `b${i}`, podDurationMs: 100 }));
     const runId = await h.createRun(h.project(blocks.map((b) => ({ uuid: b.uuid, annotations: { 'sim.kubedispatch.io/duration': `${b.podDurationMs}ms` } }))));
+    // One Job ever per block run. The number of create requests is not asserted: under a 1 s lock a
+    // loaded machine may let a lock lapse, and the dispatcher taking over legally asks again (409, adopted).
     await expectExactlyOnce(current, runId, blocks);
-    // Not even a second create request (which would have been answered 409).
-    expect(h.sim.stats().byVerbResource['create jobs']).toBe(10);
   });
 });

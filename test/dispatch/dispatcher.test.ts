@@ -37,13 +37,14 @@ describe('dispatcher on the simulated cluster', () => {
     for (const command of commands) expect(command.slice(-2)).toEqual(['--runtime-vars', '{"day":"2026-11-28","region":"eu"}']);
   });
 
-  it('retries a failed attempt with a new Job per attempt, then fails with the Job\'s reason', async () => {
-    h.jobs.playWatcher(h.store);
+  it('retries a failure the pod could not retry (OOMKilled) with a new Job per attempt, then fails with its reason', async () => {
+    // The real watcher (deleting no Jobs) tells OOMKilled from a plain exit code, which is never retried here (Mage retried in the pod).
+    h.startWatcher({ KUBEDISPATCH_DELETE_FINISHED_JOBS: 'false' });
     await h.startDispatcher();
-    const runId = await h.createRun(h.project([{ uuid: 'flaky', retries: 1, annotations: { 'sim.kubedispatch.io/exit-code': '3' } }]));
+    const runId = await h.createRun(h.project([{ uuid: 'flaky', retries: 1, annotations: { 'sim.kubedispatch.io/behavior': 'oom-killed' } }]));
     const run = await h.waitForRun(runId);
     const block = run.blocks[0]!;
-    expect({ run: run.state, state: block.state, attempt: block.attempt, reason: block.reason }).toEqual({ run: 'failed', state: 'failed', attempt: 2, reason: 'BackoffLimitExceeded' });
+    expect({ run: run.state, state: block.state, attempt: block.attempt, reason: block.reason }).toEqual({ run: 'failed', state: 'failed', attempt: 2, reason: 'OOMKilled' });
     const names = (await h.jobs.jobs()).map((job) => job.metadata?.name).sort();
     expect(names).toEqual([`mage-disp-block-${block.blockRunId}`, `mage-disp-block-${block.blockRunId}-a2`]);
   });
@@ -58,8 +59,8 @@ describe('dispatcher on the simulated cluster', () => {
     const jobs = await h.jobs.jobs();
     expect(jobs).toHaveLength(24);
     expect(new Set(jobs.map(attemptOf)).size).toBe(24);
+    // One Job ever per attempt. Create requests are not counted: a lock that lapses on a loaded
+    // machine legally lets another dispatcher ask again (409, adopted).
     for (const uids of h.jobs.seenUids().values()) expect(uids.size).toBe(1);
-    // Every create request made a Job: none was even tried twice.
-    expect(h.sim.stats().byVerbResource['create jobs']).toBe(24);
   });
 });

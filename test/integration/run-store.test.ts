@@ -45,7 +45,7 @@ describe('RunStore', () => {
   });
   afterEach(() => t.cleanup());
 
-  async function finish(runId: number, block: string, state: 'succeeded' | 'failed' | 'retrying', outcome = state === 'succeeded' ? ok : bad) {
+  async function finish(runId: number, block: string, state: 'succeeded' | 'condition_failed' | 'failed' | 'retrying', outcome = state === 'failed' || state === 'retrying' ? bad : ok) {
     const record = (await store.getBlock(runId, block))!;
     const attempt = record.attempt + (record.state === 'queued' || record.state === 'retrying' ? 1 : 0);
     expect(await store.markDispatching(runId, block, attempt)).toBe('ok');
@@ -105,6 +105,68 @@ describe('RunStore', () => {
     const b = run.blocks.find((x) => x.blockUuid === 'b')!;
     expect(b).toMatchObject({ state: 'failed', reason: 'BackoffLimitExceeded', exitCode: 3, logTail: ['boom'] });
     expect(b.attempts).toHaveLength(1);
+  });
+
+  describe('condition_failed (Mage reported a failed condition)', () => {
+    it('marks every downstream block of the diamond condition_failed, and the run succeeds', async () => {
+      const id = await store.createRun(diamond());
+      await store.advanceRun(id);
+      const afterA = await finish(id, 'a', 'condition_failed');
+      // Neither b nor c (nor d) is ever enqueued: they are done, as in Mage's update_block_run_statuses.
+      expect(afterA.enqueue.map((b) => b.blockUuid)).toEqual(['e']);
+      const run = (await store.getRun(id))!;
+      expect(run.blocks.map((b) => [b.blockUuid, b.state, b.reason])).toEqual([
+        ['a', 'condition_failed', 'Complete'],
+        ['b', 'condition_failed', 'UpstreamConditionFailed'],
+        ['c', 'condition_failed', 'UpstreamConditionFailed'],
+        ['d', 'condition_failed', 'UpstreamConditionFailed'],
+        ['e', 'queued', undefined],
+      ]);
+      expect(run.blocks.slice(1, 4).every((b) => b.attempt === 0 && b.finishedAt === clock)).toBe(true);
+      const last = await finish(id, 'e', 'succeeded');
+      expect(last.finished).toBe('succeeded');
+      expect((await store.getRun(id))!).toMatchObject({ state: 'succeeded' });
+      expect((await store.getRun(id))!.reason).toBeUndefined();
+    });
+
+    it('one branch condition_failed: the join is condition_failed, the other branch still runs', async () => {
+      const id = await store.createRun(diamond());
+      await store.advanceRun(id);
+      await finish(id, 'a', 'succeeded');
+      await finish(id, 'b', 'condition_failed');
+      // d is settled as soon as one upstream's condition failed, while c still runs (Mage: any upstream).
+      expect((await store.getBlock(id, 'd'))!.state).toBe('condition_failed');
+      expect((await store.getBlock(id, 'c'))!.state).toBe('queued');
+      await finish(id, 'c', 'succeeded');
+      expect((await finish(id, 'e', 'succeeded')).finished).toBe('succeeded');
+    });
+
+    it('a failed upstream wins over a condition_failed one (upstream_failed), and the run fails', async () => {
+      const id = await store.createRun(diamond());
+      await store.advanceRun(id);
+      await finish(id, 'a', 'succeeded');
+      // Both settle before d is looked at: advance only after both.
+      await store.markDispatching(id, 'b', 1);
+      await store.markRunning(id, 'b', 1, 'job-b-1', 'ns');
+      await store.applyAttemptResult(id, 'b', 1, 'condition_failed', ok);
+      await store.markDispatching(id, 'c', 1);
+      await store.markRunning(id, 'c', 1, 'job-c-1', 'ns');
+      await store.applyAttemptResult(id, 'c', 1, 'failed', bad);
+      await store.advanceRun(id);
+      expect((await store.getBlock(id, 'd'))!).toMatchObject({ state: 'upstream_failed', reason: 'UpstreamFailed' });
+      expect((await finish(id, 'e', 'succeeded')).finished).toBe('failed');
+    });
+
+    it('is terminal: a later attempt result, a dispatch or a cancel leaves it alone', async () => {
+      const id = await store.createRun(diamond());
+      await store.advanceRun(id);
+      await finish(id, 'a', 'condition_failed');
+      expect(await store.applyAttemptResult(id, 'a', 1, 'failed', bad)).toBe(false);
+      expect(await store.markDispatching(id, 'b', 1)).toBe('terminal');
+      await store.cancelRun(id, 'stop');
+      const run = (await store.getRun(id))!;
+      expect(run.blocks.map((x) => x.state)).toEqual(['condition_failed', 'condition_failed', 'condition_failed', 'condition_failed', 'cancelled']);
+    });
   });
 
   it('keeps a retrying block in flight and gives the next attempt its own record', async () => {

@@ -112,6 +112,15 @@ describe('loadSettings', () => {
     expect(loadSettings({}, example)).toEqual(loadSettings({}));
   });
 
+  it('takes an http(s) base URL for Mage callbacks, or none', () => {
+    expect(loadSettings({}).mage.callbackUrl).toBe('');
+    expect(loadSettings({ KUBEDISPATCH_CALLBACK_URL: 'http://kd.kubedispatch.svc:8080' }).mage.callbackUrl).toBe('http://kd.kubedispatch.svc:8080');
+    expect(loadSettings({ KUBEDISPATCH_CALLBACK_URL: 'https://kd.example/base/' }).mage.callbackUrl).toBe('https://kd.example/base/');
+    for (const bad of ['kd:8080', 'ftp://kd', 'http://kd/?x=1', 'http://user:pw@kd']) {
+      expect(() => loadSettings({ KUBEDISPATCH_CALLBACK_URL: bad }), bad).toThrow(/mage\.callbackUrl: must be empty or an http:\/\/ or https:\/\/ URL.*\(env KUBEDISPATCH_CALLBACK_URL\)/);
+    }
+  });
+
   it('parses comma-separated namespaces', () => {
     expect(loadSettings({ KUBEDISPATCH_NAMESPACES: 'a,b' }).kube.namespaces).toEqual(['a', 'b']);
   });

@@ -95,6 +95,18 @@ describe('ListWatch', () => {
     expect(cluster.listCalls).toBe(2);
   });
 
+  it('stops promptly when stopped during its first list, opening no watch that nothing would end', async () => {
+    let answerList: ((page: ListPage) => void) | undefined;
+    const cluster = new ScriptedCluster();
+    cluster.list = () => new Promise<ListPage>((resolve) => (answerList = resolve));
+    const lw = start(cluster, recorder().handlers);
+    const answer = await eventually('the list request', () => answerList);
+    const stopped = lw.stop();
+    answer({ items: [job('a', '5')], resourceVersion: '10', continueToken: undefined });
+    await stopped;
+    expect(cluster.watches).toEqual([]);
+  });
+
   it('relists when 410 Gone arrives mid-stream as an ERROR event, or as the watch response', async () => {
     const cluster = new ScriptedCluster();
     cluster.lists = [

@@ -22,8 +22,12 @@ describe('watcher lease: one actor, hot standbys', () => {
 
   const leaseValue = (): Promise<string | null> => world.h.redis.redis.get(leaseKey(world.h.redis.prefix));
 
+  // Long enough that a loaded machine delaying the actor's renewals (every third of it) never lets
+  // the standby in early; the takeover after a SIGKILL then waits at most this long.
+  const generousLease = { KUBEDISPATCH_WATCHER_LEASE_TTL_MS: '6000' };
+
   function spawnWatcher(): ChildProcess {
-    const process_ = spawn(process.execPath, [WORKER], { env: { ...process.env, ...world.h.env() }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const process_ = spawn(process.execPath, [WORKER], { env: { ...process.env, ...world.h.env(undefined, generousLease) }, stdio: ['ignore', 'ignore', 'pipe'] });
     process_.stderr?.resume();
     return process_;
   }
@@ -32,7 +36,7 @@ describe('watcher lease: one actor, hot standbys', () => {
     child = spawnWatcher();
     // A fresh Node process loading the Kubernetes client takes seconds on a busy machine.
     await eventually('the child watcher holding the lease', async () => ((await leaseValue()) ?? undefined), 45_000);
-    const standby = world.h.startWatcher();
+    const standby = world.h.startWatcher(undefined, undefined, generousLease);
     await eventually('the standby synced', () => (standby.synced ? true : undefined));
 
     const first = await world.h.attemptWithJob({ sim: { duration: '50ms' } });
@@ -44,7 +48,7 @@ describe('watcher lease: one actor, hot standbys', () => {
     await once(child, 'exit');
     // Finishes while nobody holds the lease: the new actor must still decide it.
     const second = await world.h.attemptWithJob({ sim: { behavior: 'fail', 'exit-code': '5', duration: '50ms' } });
-    await eventually('the standby taking over', () => (standby.acting ? true : undefined));
+    await eventually('the standby taking over', () => (standby.acting ? true : undefined), 20_000);
     expect(await world.h.outcome(second)).toMatchObject({ succeeded: false, reason: 'BackoffLimitExceeded', exitCode: 5 });
     await world.h.jobGone(second);
   }, 90_000);

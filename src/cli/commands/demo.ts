@@ -2,6 +2,10 @@ import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
 import { portNumber } from '../option-parsers.ts';
 
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** The shell's code for a command ended by Ctrl-C. */
+const EXIT_INTERRUPTED = 130;
+
 interface DemoFlags {
   kubeconfig?: string;
   keep?: boolean;
@@ -21,14 +25,32 @@ export function registerDemo(program: Command): void {
     .option('--keep', 'keep everything running after the run, with the dashboard, until Ctrl-C')
     .option('--port <n>', 'dashboard port with --keep', portNumber, 8080)
     .action(async (flags: DemoFlags) => {
-      const { runDemo } = await import('../../demo/run-demo.ts');
-      const ok = await runDemo({
-        env: processEnv(),
-        ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-        keep: flags.keep ?? false,
-        httpPort: flags.port,
-        print: (line) => process.stdout.write(`${line}\n`),
-      });
-      if (!ok) process.exitCode = 1;
+      const { runDemo, DemoInterrupted } = await import('../../demo/run-demo.ts');
+      // The first SIGINT/SIGTERM stops the demo cleanly (its Redis, simulated cluster and temporary
+      // files included); a second one exits at once.
+      const interruption = new AbortController();
+      const exitNow = () => process.exit(EXIT_INTERRUPTED);
+      const interrupt = () => {
+        for (const signal of SIGNALS) process.off(signal, interrupt).once(signal, exitNow);
+        interruption.abort();
+      };
+      for (const signal of SIGNALS) process.on(signal, interrupt);
+      try {
+        const ok = await runDemo({
+          env: processEnv(),
+          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+          keep: flags.keep ?? false,
+          httpPort: flags.port,
+          print: (line) => process.stdout.write(`${line}\n`),
+          interrupted: interruption.signal,
+        });
+        if (!ok) process.exitCode = 1;
+      } catch (error) {
+        if (!(error instanceof DemoInterrupted)) throw error;
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = EXIT_INTERRUPTED;
+      } finally {
+        for (const signal of SIGNALS) process.off(signal, interrupt).off(signal, exitNow);
+      }
     });
 }

@@ -1,6 +1,8 @@
 -- Moves a running pipeline run forward: pending blocks whose upstreams all succeeded become
 -- 'queued' (within block_run_limit), pending blocks with a failed upstream become
--- 'upstream_failed', and the run finishes when every block is terminal. Idempotent.
+-- 'upstream_failed', else those with a 'condition_failed' upstream become 'condition_failed' (as
+-- Mage's update_block_run_statuses), and the run finishes when every block is terminal: succeeded
+-- when every block succeeded or is condition_failed. Idempotent.
 -- ARGV: prefix, run id, now (ms)
 -- Returns: JSON {enqueue: [{blockUuid, blockRunId, maxAttempts, retry}], finished: state|'' , pipelineUuid}
 local prefix, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -21,7 +23,8 @@ for i = 1, #fields, 2 do
 end
 table.sort(order, function(a, b) return a.blockRunId < b.blockRunId end)
 
-local terminal = { succeeded = true, failed = true, upstream_failed = true, cancelled = true }
+local terminal = { succeeded = true, failed = true, upstream_failed = true, condition_failed = true, cancelled = true }
+local done = { succeeded = true, condition_failed = true }
 local failedLike = { failed = true, upstream_failed = true, cancelled = true }
 local busy = { queued = true, dispatching = true, running = true, retrying = true }
 local inFlight = 0
@@ -44,17 +47,24 @@ for _, b in ipairs(order) do
     b.finishedAt = now
     redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
   elseif b.state == 'pending' then
-    local anyFailed, allSucceeded = false, true
+    local anyFailed, anyConditionFailed, allSucceeded = false, false, true
     for _, u in ipairs(b.upstream) do
       local up = blocks[u]
       local state = up and up.state or 'failed'
       if failedLike[state] then anyFailed = true end
+      if state == 'condition_failed' then anyConditionFailed = true end
       if state ~= 'succeeded' then allSucceeded = false end
     end
     if anyFailed then
       b.state = 'upstream_failed'
       b.reason = 'UpstreamFailed'
       b.message = 'an upstream block did not succeed'
+      b.finishedAt = now
+      redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
+    elseif anyConditionFailed then
+      b.state = 'condition_failed'
+      b.reason = 'UpstreamConditionFailed'
+      b.message = 'a condition of an upstream block failed, so this block does not run'
       b.finishedAt = now
       redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
     elseif allSucceeded and (run.blockRunLimit == 0 or inFlight < run.blockRunLimit) then
@@ -74,7 +84,7 @@ end
 local allTerminal, allSucceeded = true, true
 for _, b in ipairs(order) do
   if not terminal[b.state] then allTerminal = false end
-  if b.state ~= 'succeeded' then allSucceeded = false end
+  if not done[b.state] then allSucceeded = false end
 end
 local finished = ''
 if allTerminal then

@@ -1,6 +1,6 @@
 -- Applies the watcher's outcome of attempt N to its block run. Idempotent: a second call for the
 -- same attempt, or a call for an attempt that is no longer current, changes nothing.
--- ARGV: prefix, run id, block uuid, attempt, new state ('succeeded'|'failed'|'retrying'|'cancelled'),
+-- ARGV: prefix, run id, block uuid, attempt, new state ('succeeded'|'condition_failed'|'failed'|'retrying'|'cancelled'),
 --       outcome JSON, now (ms)
 -- Returns: 1 when applied, 0 otherwise
 local prefix, id, block, attempt, state, now =
@@ -10,7 +10,7 @@ local blocksKey = prefix .. ':run:' .. id .. ':blocks'
 local braw = redis.call('HGET', blocksKey, block)
 if not braw then return 0 end
 local b = cjson.decode(braw)
-local terminal = { succeeded = true, failed = true, upstream_failed = true, cancelled = true }
+local terminal = { succeeded = true, failed = true, upstream_failed = true, condition_failed = true, cancelled = true }
 if terminal[b.state] or b.state == 'retrying' or b.attempt ~= attempt then return 0 end
 b.state = state
 b.reason = outcome.reason

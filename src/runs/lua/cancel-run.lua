@@ -20,7 +20,7 @@ redis.call('SET', runKey, cjson.encode(run))
 local blocksKey = runKey .. ':blocks'
 local fields = redis.call('HGETALL', blocksKey)
 local attempts = {}
-local terminal = { succeeded = true, failed = true, upstream_failed = true, cancelled = true }
+local terminal = { succeeded = true, failed = true, upstream_failed = true, condition_failed = true, cancelled = true }
 for i = 1, #fields, 2 do
   local b = cjson.decode(fields[i + 1])
   if not terminal[b.state] then

@@ -10,7 +10,7 @@ local blocksKey = prefix .. ':run:' .. id .. ':blocks'
 local braw = redis.call('HGET', blocksKey, block)
 if not braw then return 'missing' end
 local b = cjson.decode(braw)
-if b.state == 'succeeded' or b.state == 'failed' or b.state == 'upstream_failed' or b.state == 'cancelled' then
+if b.state == 'succeeded' or b.state == 'failed' or b.state == 'upstream_failed' or b.state == 'condition_failed' or b.state == 'cancelled' then
   return 'terminal'
 end
 -- A re-run of the same attempt (after a dispatcher died) keeps the Job it already has.

@@ -11,7 +11,7 @@ import { createPipelineRun } from '../../../src/scheduler/create-run.ts';
 import { startSimCluster, type SimCluster } from '../../../src/sim/sim-cluster.ts';
 import { createWatcher, type Watcher } from '../../../src/watch/watcher.ts';
 import { testRedis, type TestRedis } from '../../support/redis.ts';
-import { writeProject, type TestBlock } from './project.ts';
+import { writeProject, type TestBlock, type TestProjectOptions } from './project.ts';
 import { SimJobs } from './sim-jobs.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -25,9 +25,9 @@ export interface DispatchHarness {
   env(overrides?: Env): Env;
   startDispatcher(overrides?: Env, options?: Partial<DispatcherOptions>): Promise<RunningDispatcher>;
   /** The real watcher, in this process, on the simulated cluster. */
-  startWatcher(): Watcher;
+  startWatcher(overrides?: Env): Watcher;
   /** Writes a project (removed on cleanup) and returns its directory. */
-  project(blocks: TestBlock[], jobNamePrefix?: string): string;
+  project(blocks: TestBlock[], jobNamePrefix?: string, options?: TestProjectOptions): string;
   /** Validates and creates a run of the project's `pipeline`, enqueueing its first blocks (as the scheduler does). */
   createRun(projectDir: string, variables?: Record<string, string>): Promise<number>;
   waitForRun(runId: number, timeoutMs?: number): Promise<RunWithBlocks>;
@@ -77,14 +77,14 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
       dispatchers.push(dispatcher);
       return dispatcher;
     },
-    startWatcher() {
-      const watcher = createWatcher({ settings: settings(), kubeConfig: sim.kubeConfig, redis: redis.connect(), logger });
+    startWatcher(overrides) {
+      const watcher = createWatcher({ settings: settings(overrides), kubeConfig: sim.kubeConfig, redis: redis.connect(), logger });
       watcher.start();
       watchers.push(watcher);
       return watcher;
     },
-    project(blocks, jobNamePrefix) {
-      const written = writeProject(blocks, jobNamePrefix);
+    project(blocks, jobNamePrefix, options) {
+      const written = writeProject(blocks, jobNamePrefix, options);
       projects.push(written.remove);
       return written.dir;
     },

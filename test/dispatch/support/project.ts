@@ -9,7 +9,14 @@ export interface TestBlock {
   /** Simulated pod behaviour: annotations of docs/design.md (`sim.kubedispatch.io/...`). */
   annotations?: Record<string, string>;
   retries?: number;
+  /** The block's whole `retry_config` as written (instead of `retries` with no delays); `{}` sets no key. */
+  retryConfig?: Record<string, unknown>;
   namespace?: string;
+}
+
+export interface TestProjectOptions {
+  /** The project's `retry_config` (metadata.yaml). */
+  retryConfig?: Record<string, unknown>;
 }
 
 export interface TestProject {
@@ -18,13 +25,14 @@ export interface TestProject {
 }
 
 /** Writes a one-pipeline Mage project (`pipeline`) whose blocks run on the simulated cluster. */
-export function writeProject(blocks: TestBlock[], jobNamePrefix = 'disp'): TestProject {
+export function writeProject(blocks: TestBlock[], jobNamePrefix = 'disp', options: TestProjectOptions = {}): TestProject {
   const dir = mkdtempSync(join(tmpdir(), 'kubedispatch-dispatch-'));
   writeFileSync(
     join(dir, 'metadata.yaml'),
     dump({
       project_uuid: 'dispatch-tests',
       k8s_executor_config: { job_name_prefix: jobNamePrefix, container_config: { image: 'busybox:1.36' }, job: { backoff_limit: 0 } },
+      ...(options.retryConfig ? { retry_config: options.retryConfig } : {}),
     }),
   );
   mkdirSync(join(dir, 'pipelines', 'pipeline'), { recursive: true });
@@ -41,7 +49,8 @@ export function writeProject(blocks: TestBlock[], jobNamePrefix = 'disp'): TestP
         language: 'python',
         upstream_blocks: block.upstream ?? [],
         downstream_blocks: blocks.filter((other) => other.upstream?.includes(block.uuid)).map((other) => other.uuid),
-        retry_config: { retries: block.retries ?? 0, delay: 0, exponential_backoff: false, max_delay: 0 },
+        // delay 0 keeps tests fast; max_delay must stay above it, or Mage's loop makes no retry at all.
+        retry_config: block.retryConfig ?? { retries: block.retries ?? 0, delay: 0, exponential_backoff: false, max_delay: 1 },
         executor_config: {
           ...(block.namespace && { namespace: block.namespace }),
           metadata: { annotations: { 'sim.kubedispatch.io/duration': '50ms', ...block.annotations } },

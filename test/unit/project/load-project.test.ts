@@ -8,7 +8,7 @@ const pipeline = (blocks: unknown[], extra: Record<string, unknown> = {}) => ({ 
 describe('loadProject', () => {
   it('reads the project config, pipelines and the block fields kubedispatch uses, ignoring Mage keys it does not', () => {
     const dir = writeTree({
-      'metadata.yaml': { project_uuid: 'abc', help_improve_mage: true, k8s_executor_config: { namespace: 'jobs' } },
+      'metadata.yaml': { project_uuid: 'abc', help_improve_mage: true, k8s_executor_config: { namespace: 'jobs' }, retry_config: { retries: 1, exponential_backoff: false } },
       'pipelines/p/metadata.yaml': pipeline([
         { uuid: 'a', type: 'data_loader', language: 'python', upstream_blocks: [], downstream_blocks: ['b'], executor_type: 'K8S', configuration: { x: 1 } },
         { uuid: 'b', type: 'transformer', upstream_blocks: ['a'], downstream_blocks: [], retry_config: { retries: 3, delay: 10 }, executor_config: { job: { backoff_limit: 2 } } },
@@ -20,6 +20,8 @@ describe('loadProject', () => {
     expect(project.dir).toBe(dir);
     expect(project.metadataFile).toBe(join(dir, 'metadata.yaml'));
     expect(project.k8sExecutorConfig).toEqual({ namespace: 'jobs' });
+    // Only the keys written: Mage merges them under each block's, key by key (retry-config.ts).
+    expect(project.retryConfig).toEqual({ retries: 1, exponentialBackoff: false });
     expect(project.pipelines).toHaveLength(1);
     const [p] = project.pipelines;
     expect(p).toMatchObject({
@@ -28,9 +30,9 @@ describe('loadProject', () => {
     });
     expect(p?.blocks[0]).toEqual({
       uuid: 'a', type: 'data_loader', upstreamBlocks: [], downstreamBlocks: ['b'], executorType: 'k8s', executorConfig: null,
-      retryConfig: { retries: 0, delay: 5, maxDelay: 60, exponentialBackoff: true }, keyPath: 'blocks[0]',
+      retryConfig: {}, keyPath: 'blocks[0]',
     });
-    expect(p?.blocks[1]?.retryConfig).toEqual({ retries: 3, delay: 10, maxDelay: 60, exponentialBackoff: true });
+    expect(p?.blocks[1]?.retryConfig).toEqual({ retries: 3, delay: 10 });
     expect(p?.blocks[1]?.executorConfig).toEqual({ job: { backoffLimit: 2 } });
   });
 
@@ -57,7 +59,7 @@ describe('loadProject', () => {
 
   it('reports every wrong type with its key path, across files', () => {
     const dir = writeTree({
-      'metadata.yaml': { k8s_executor_config: ['not', 'a', 'mapping'] },
+      'metadata.yaml': { k8s_executor_config: ['not', 'a', 'mapping'], retry_config: { max_delay: 'long' } },
       'pipelines/p/metadata.yaml': pipeline([
         { uuid: 'a', upstream_blocks: 'b', retry_config: { retries: -1, exponential_backoff: 'yes' } },
         { uuid: 5 },
@@ -68,6 +70,7 @@ describe('loadProject', () => {
     const problems = readProject(dir).problems.map((p) => [p.file.slice(dir.length + 1), p.keyPath, p.message]);
     expect(problems).toEqual(expect.arrayContaining([
       ['metadata.yaml', 'k8s_executor_config', 'expected a mapping, got a list (line 1)'],
+      ['metadata.yaml', 'retry_config.max_delay', 'expected a whole number ≥ 0, got the string "long" (line 6)'],
       ['pipelines/p/metadata.yaml', 'concurrency_config.block_run_limit', 'expected a whole number ≥ 0, got the string "many" (line 11)'],
       ['pipelines/p/metadata.yaml', 'blocks[0].upstream_blocks', 'expected a list of strings, got the string "b" (line 4)'],
       ['pipelines/p/metadata.yaml', 'blocks[0].retry_config.retries', 'expected a whole number ≥ 0, got the number -1 (line 6)'],
@@ -76,7 +79,7 @@ describe('loadProject', () => {
       ['pipelines/p/metadata.yaml', 'blocks[2]', 'expected a block mapping, got the string "just a string" (line 9)'],
       ['pipelines/q/metadata.yaml', '', 'expected a mapping at the top level, got a list'],
     ]));
-    expect(problems).toHaveLength(8);
+    expect(problems).toHaveLength(9);
   });
 
   it('reports malformed YAML with its line and still reads the other pipelines', () => {

@@ -126,6 +126,16 @@ describe('command', () => {
     expect(custom.job.spec?.template.spec?.containers[0]?.args).toEqual(['--vars', '{"day":"x"}']);
   });
 
+  it("appends the attempt's --callback-url to Mage's command only when given, never to a custom command", () => {
+    const url = 'http://kd:8080/mage-callback/1/1/abc/api/block_runs/4611686018427387905';
+    const command = (ids: Record<string, unknown>) => render({ ids }).job.spec?.template.spec?.containers[0]?.command ?? [];
+    expect(command({ callbackUrl: url }).slice(-2)).toEqual(['--callback-url', url]);
+    expect(command({ callbackUrl: url, variables: { day: 'x' } }).slice(-4)).toEqual(['--runtime-vars', '{"day":"x"}', '--callback-url', url]);
+    expect(command({})).not.toContain('--callback-url');
+    const custom = render({ block: { container: { command: ['sh', '-c', 'true'] } }, ids: { callbackUrl: url } });
+    expect(custom.job.spec?.template.spec?.containers[0]?.command).toEqual(['sh', '-c', 'true']);
+  });
+
   it('fills placeholders in a custom command and args, leaving ${SHELL} variables alone', () => {
     const { job } = render({
       env: { KUBEDISPATCH_PROJECT_PATH: '/p' },
