@@ -30,6 +30,7 @@ export function startDashboard(context: RunContext, settings: Settings, logger: 
     services: context.services,
     creator: context.creator,
     canceller: context.canceller,
+    mageEnv: context.mageEnv,
     logger,
   });
 }

@@ -15,6 +15,10 @@ import { bullBoardRouter } from './bull-board.ts';
 import { healthRouter } from './health-router.ts';
 import { jsonBody } from './json-body.ts';
 import { listen, type RunningHttpServer } from './listen.ts';
+import { MAGE_TRIGGER_PATH, mageTriggerRouter } from './mage-trigger-router.ts';
+import { triggersRouter } from './triggers-router.ts';
+import { mageEnv } from '../scheduler/trigger-file.ts';
+import { TriggerState } from '../scheduler/trigger-state.ts';
 import { metricsRouter } from './metrics-router.ts';
 import { jsonWritesOnly, originRequiredForWrites, sameSiteOnly } from './request-guards.ts';
 
@@ -37,6 +41,8 @@ export interface HttpServerOptions {
   services: RunServices;
   creator: RunCreator;
   canceller: RunCanceller;
+  /** Mage's `get_env()` (from `ENV`): which triggers exist here; default as with `ENV` unset. */
+  mageEnv?: string;
   logger: Logger;
 }
 
@@ -68,6 +74,10 @@ export function buildApp(options: HttpServerOptions): Express {
   // Mage's status PUT carries no token: the per-attempt secret in its path authenticates it.
   app.use(callbackRouter({ store: services.store, secrets: new AttemptSecrets(services.redis, services.store.keys), logger: options.logger }));
   app.use('/api/v1', requireToken(authToken), jsonWritesOnly(), jsonBody(), apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }));
+  const environment = options.mageEnv ?? mageEnv(undefined);
+  app.use('/api/v1', requireToken(authToken), triggersRouter({ projectDir: options.creator.plan.projectDir, mageEnv: environment }));
+  // Mage's API-trigger URLs: authenticated by each trigger's own token, not by the API token.
+  app.use(MAGE_TRIGGER_PATH, mageTriggerRouter({ creator: options.creator, state: new TriggerState(services.redis, services.prefix), mageEnv: environment }));
   app.get(`${UI_PATH}/login`, uiLogin(authToken, UI_PATH));
   app.use(
     UI_PATH,

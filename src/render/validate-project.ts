@@ -5,6 +5,7 @@ import type { ConfigProblem } from '../errors/config-problem.ts';
 import { blocksThatCannotRunHere, effectiveExecutorType, KUBERNETES_EXECUTOR } from '../executor-config/executor-type.ts';
 import { runValues } from '../mage/run-values.ts';
 import { readProject } from '../project/load-project.ts';
+import { readProjectTriggers } from '../scheduler/trigger-file.ts';
 import { readRenderContext } from './context.ts';
 import type { RenderContextOptions } from './context.ts';
 import { planBlockJob } from './render-block-job.ts';
@@ -16,13 +17,13 @@ const DRY_RUN_IDS = { pipelineRunId: 1, blockRunId: 1, attempt: 1 };
 /**
  * Every problem of a project as the dispatcher would meet it: template, policy and env vars, the
  * project and each pipeline file, blocks kubedispatch cannot run, and a dry-run render of every
- * Kubernetes block, and whether blocks that pass data share storage for their outputs. Files that
- * already failed to parse are not rendered from, to avoid echoes.
+ * Kubernetes block, whether blocks that pass data share storage for their outputs, and every
+ * pipeline's triggers.yaml. Files that already failed to parse are not rendered from, to avoid echoes.
  */
 export function validateProject(dir: string, env: Env, options: RenderContextOptions): ConfigProblem[] {
   const { context, problems: contextProblems } = readRenderContext(env, options);
   const { project, problems: projectProblems } = readProject(dir, undefined, env);
-  const problems = [...contextProblems, ...projectProblems];
+  const problems = [...contextProblems, ...projectProblems, ...readProjectTriggers(dir).problems];
   const brokenFiles = new Set(problems.filter((problem) => problem.severity === 'error').map((problem) => problem.file));
   if (contextProblems.some((problem) => problem.severity === 'error') || brokenFiles.has(project.metadataFile)) return problems;
   for (const pipeline of project.pipelines) {

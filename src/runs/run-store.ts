@@ -14,7 +14,7 @@ import type {
 } from './types.ts';
 import type { MageSchedule } from '../mage/schedule.ts';
 
-const SCRIPTS = ['create-run', 'advance-run', 'promote-waiting', 'mark-dispatching', 'mark-running', 'apply-attempt', 'cancel-run', 'record-outcome', 'prune-runs'] as const;
+const SCRIPTS = ['create-run', 'advance-run', 'promote-waiting', 'mark-dispatching', 'mark-running', 'apply-attempt', 'cancel-run', 'record-outcome', 'prune-runs', 'mark-passed-sla'] as const;
 type ScriptName = (typeof SCRIPTS)[number];
 
 const scriptSources: Record<ScriptName, string> = Object.fromEntries(
@@ -69,6 +69,8 @@ export interface NewRun {
   idempotencyKey?: string;
   /** Kept in the run record, to tell a repeated request from another one with the same key. */
   requestHash?: string;
+  /** See RunRecord.stopOnBlockFailure. */
+  stopOnBlockFailure?: boolean;
 }
 
 export interface AdvanceResult {
@@ -96,6 +98,8 @@ export interface PruneBatch {
 
 export type DispatchPermit = 'ok' | 'cancelled' | 'terminal' | 'missing';
 export type AttemptResultState = 'succeeded' | 'condition_failed' | 'failed' | 'retrying' | 'cancelled';
+/** The state a run stopped from outside ends in. */
+export type CancelledRunState = 'cancelled' | 'failed';
 
 /** Lua turns empty arrays into empty objects; read every list field through this. */
 function asArray<T>(value: unknown): T[] {
@@ -203,6 +207,7 @@ export class RunStore {
       // Kept so that pruning the run deletes its idempotency key too.
       ...(run.idempotencyKey ? { idempotencyKey: run.idempotencyKey } : {}),
       ...(run.requestHash ? { requestHash: run.requestHash } : {}),
+      ...(run.stopOnBlockFailure ? { stopOnBlockFailure: true } : {}),
     };
     const id = await this.script('create-run', [
       JSON.stringify(record),
@@ -255,10 +260,23 @@ export class RunStore {
     return this.redis.zcount(this.keys.allRuns, '-inf', cutoff);
   }
 
-  async cancelRun(runId: number, reason: string): Promise<CancelResult> {
-    const result = JSON.parse((await this.script('cancel-run', [runId, reason, this.now()])) as string) as CancelResult;
+  /** `finalState` 'failed' ends the run failed instead (a trigger's `timeout_status`); the blocks are cancelled either way. */
+  async cancelRun(runId: number, reason: string, finalState: CancelledRunState = 'cancelled'): Promise<CancelResult> {
+    const result = JSON.parse((await this.script('cancel-run', [runId, reason, this.now(), finalState])) as string) as CancelResult;
+
     result.attempts = asArray(result.attempts);
     return result;
+  }
+
+  /** The run an idempotency key created, if any. */
+  async runIdForKey(idempotencyKey: string): Promise<number | undefined> {
+    const id = await this.redis.get(`${this.prefix}:run-key:${idempotencyKey}`);
+    return id === null ? undefined : Number(id);
+  }
+
+  /** Sets Mage's `passed_sla` on the run; true only for the call that set it. */
+  async markPassedSla(runId: number): Promise<boolean> {
+    return (await this.script('mark-passed-sla', [runId])) === 1;
   }
 
   /**

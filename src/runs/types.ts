@@ -129,6 +129,10 @@ export interface RunRecord {
   idempotencyKey?: string;
   /** Hash of the HTTP request whose Idempotency-Key created the run. */
   requestHash?: string;
+  /** A failed block cancels the run's pending and queued blocks (a trigger without Mage's `allow_blocks_to_fail`). */
+  stopOnBlockFailure?: boolean;
+  /** Mage's `passed_sla`: the run of a trigger with `sla` was not finished `sla` seconds after its execution date. */
+  passedSla?: boolean;
 }
 
 export interface RunWithBlocks extends RunRecord {

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { removeUnclaimedBlockRuns, type BlockRunJobData } from '../queue/block-run-queue.ts';
-import type { RunStore } from '../runs/run-store.ts';
+import type { CancelledRunState, RunStore } from '../runs/run-store.ts';
 import { promoteAndStart } from './advance-run.ts';
 
 /** Deletes one Job (propagation Background, so its pods go too); a Job already gone is not an error. */
@@ -29,14 +29,15 @@ export interface CancelReport {
  * cancelled run redoes the cleanup (Job deletion and outcomes are idempotent), which finishes a
  * cancel interrupted by a crash.
  */
-export async function cancelPipelineRun(canceller: RunCanceller, runId: number, reason = 'Cancelled by user'): Promise<CancelReport> {
+export async function cancelPipelineRun(canceller: RunCanceller, runId: number, reason = 'Cancelled by user', finalState: CancelledRunState = 'cancelled'): Promise<CancelReport> {
   const { store, blockQueue, deleteJob } = canceller;
   const now = canceller.now ?? Date.now;
-  const result = await store.cancelRun(runId, reason);
+  const result = await store.cancelRun(runId, reason, finalState);
   const run = await store.getRun(runId);
   if (!run) return { found: false, cancelled: false, deletedJobs: [] };
   const report: CancelReport = { found: true, cancelled: result.cancelled, deletedJobs: [] };
-  if (run.state !== 'cancelled') return report;
+  // A failed run's blocks were cancelled only when this call (or a replay of it) stopped it.
+  if (run.state !== finalState || (finalState === 'failed' && !result.cancelled && run.reason !== reason)) return report;
   const cancelledBlocks = run.blocks.filter((block) => block.state === 'cancelled');
   for (const block of cancelledBlocks) {
     if (block.attempt === 0) continue;

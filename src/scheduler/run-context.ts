@@ -9,12 +9,15 @@ import { loadRenderContext } from '../render/context.ts';
 import type { JobDeleter, RunCanceller } from './cancel-run.ts';
 import type { RunCreator } from './create-run.ts';
 import { openRunServices, type RunServices } from './run-services.ts';
+import { mageEnv } from './trigger-file.ts';
 
 /** Everything that creates, shows and cancels runs, built once per process from the settings. */
 export interface RunContext {
   services: RunServices;
   creator: RunCreator;
   canceller: RunCanceller;
+  /** Mage's `get_env()` of this process (from `ENV`): which triggers exist here. */
+  mageEnv: string;
   close(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ export async function openRunContext(settings: Settings, env: Env, options: RunC
     services,
     creator: { store: services.store, blockQueue: services.blockQueue, plan: { projectDir, render } },
     canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: lazyJobDeleter(settings, env, options.kubeconfig) },
+    mageEnv: mageEnv(env['ENV']),
     close: () => services.close(),
   };
 }

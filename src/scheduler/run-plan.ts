@@ -28,6 +28,11 @@ export interface RunRequest {
   eventVariables?: Record<string, unknown>;
   /** Hash of the request the idempotency key came with; a later request with the key must match it. */
   requestHash?: string;
+  /**
+   * A trigger's `settings.allow_blocks_to_fail`. false: the first failed block stops the run (its
+   * pending and queued blocks are cancelled), as Mage. Absent: independent branches go on.
+   */
+  allowBlocksToFail?: boolean;
 }
 
 export interface PlanContext {
@@ -106,6 +111,7 @@ export async function planRun(context: PlanContext, request: RunRequest): Promis
     project,
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
     ...(request.requestHash ? { requestHash: request.requestHash } : {}),
+    ...(request.allowBlocksToFail === false ? { stopOnBlockFailure: true } : {}),
   };
   checkEveryBlockRenders(context, project, pipeline, run, problems);
   return run;

@@ -28,6 +28,8 @@ export async function startSchedulerProcess(options: SchedulerProcessOptions): P
     const scheduler = startScheduler({
       services: context.services,
       creator: context.creator,
+      canceller: context.canceller,
+      mageEnv: context.mageEnv,
       sweepIntervalMs: settings.scheduler.sweepIntervalMs,
       retention: { retentionMs: settings.runs.retentionMs, intervalMs: settings.runs.pruneIntervalMs },
       logger,

@@ -39,6 +39,7 @@ describe('HTTP API', () => {
       services,
       creator: testCreator(services, project.dir),
       canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: async (namespace, name) => void deletedJobs.push(`${namespace}/${name}`) },
+      mageEnv: 'dev',
       logger: silentLogger,
       ...overrides,
     };

@@ -200,4 +200,31 @@ describe('run creation', () => {
     expect(report.promoted).toEqual([second]);
     expect((await takeQueued(ctx.services)).map((queued) => queued.data.runId)).toEqual([second]);
   });
+
+  it('allow_blocks_to_fail off: a failed block cancels the blocks not yet dispatched; the running one finishes; the run fails', async () => {
+    const creator = project({ etl: { blocks: [{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }, { uuid: 'e' }, { uuid: 'f', upstream: ['e'] }] } });
+    const runId = await createPipelineRun(creator, { pipelineUuid: 'etl', trigger: 'nightly', variables: {}, allowBlocksToFail: false });
+    const [a, e] = await takeQueued(ctx.services);
+    expect(uuids([a!, e!])).toEqual(['a', 'e']);
+    await finish(ctx.services, a!, 'failed');
+    let run = (await ctx.services.store.getRun(runId))!;
+    expect(run.state).toBe('running');
+    expect(Object.fromEntries(run.blocks.map((block) => [block.blockUuid, block.state]))).toEqual({ a: 'failed', e: 'dispatching', b: 'cancelled', f: 'cancelled' });
+    expect(run.blocks.find((block) => block.blockUuid === 'f')!.message).toMatch(/block a failed .*allow_blocks_to_fail/);
+    await finish(ctx.services, e!, 'succeeded');
+    run = (await ctx.services.store.getRun(runId))!;
+    expect(run).toMatchObject({ state: 'failed', reason: 'block a failed (settings.allow_blocks_to_fail is off)' });
+    expect(await takeQueued(ctx.services)).toEqual([]);
+  });
+
+  it('allow_blocks_to_fail on (or a manual run): independent branches go on after a failure', async () => {
+    const creator = project({ etl: { blocks: [{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }, { uuid: 'e' }, { uuid: 'f', upstream: ['e'] }] } });
+    const runId = await createPipelineRun(creator, { pipelineUuid: 'etl', trigger: 'nightly', variables: {}, allowBlocksToFail: true });
+    const [a, e] = await takeQueued(ctx.services);
+    await finish(ctx.services, a!, 'failed');
+    await finish(ctx.services, e!, 'succeeded');
+    expect(uuids(await takeQueued(ctx.services))).toEqual(['f']);
+    const run = (await ctx.services.store.getRun(runId))!;
+    expect(run.blocks.find((block) => block.blockUuid === 'b')!.state).toBe('upstream_failed');
+  });
 });

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunServices } from '../../src/scheduler/run-services.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
-import { testServices, writeProject } from './support.ts';
+import { testServices, tickFor, writeProject } from './support.ts';
 
 const TICKS = 150;
 
@@ -52,7 +52,7 @@ describe('scheduler process killed with SIGKILL', () => {
 
   it('leaves no duplicate and no half run, and the restarted scheduler finishes every tick', { timeout: 90_000 }, async () => {
     await services.triggerQueue.addBulk(
-      Array.from({ length: TICKS }, (_, index) => ({ name: 'etl/hourly', data: { pipelineUuid: 'etl', trigger: 'hourly', variables: {} }, opts: { jobId: `tick-${index}` } })),
+      Array.from({ length: TICKS }, (_, index) => ({ name: 'etl/hourly', data: tickFor('etl', 'hourly', { executionDate: Date.UTC(2026, 0, 1, index) }), opts: { jobId: `tick-${index}` } })),
     );
     const first = startScheduler();
     await until(async () => (await runCount()) >= 20, 30_000, 'the first runs');

@@ -1,119 +1,196 @@
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
-import { syncSchedules } from '../../src/scheduler/schedule-sync.ts';
-import { readProjectTriggers, type ProjectTriggers, type TimeTrigger } from '../../src/scheduler/trigger-file.ts';
-import { startTriggerWorker, tickIdempotencyKey } from '../../src/scheduler/trigger-worker.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Worker } from 'bullmq';
+import { removeLegacySchedulers, runSchedulePass, type SchedulePassDeps } from '../../src/scheduler/schedule-pass.ts';
+import { readProjectTriggers, type Trigger } from '../../src/scheduler/trigger-file.ts';
+import { triggerId } from '../../src/scheduler/trigger-id.ts';
+import { slaBreaches } from '../../src/scheduler/trigger-metrics.ts';
+import { TriggerState } from '../../src/scheduler/trigger-state.ts';
+import { startTriggerWorker, tickIdempotencyKey, triggerRunRequest } from '../../src/scheduler/trigger-worker.ts';
 import { createPipelineRun } from '../../src/scheduler/create-run.ts';
-import { silentLogger, testCreator, useServices, writeProject } from './support.ts';
+import { silentLogger, testCreator, tickFor, useServices, writeProject } from './support.ts';
 
-function trigger(name: string, overrides: Partial<TimeTrigger> = {}): TimeTrigger {
-  return { pipelineUuid: 'etl', name, schedule: { kind: 'cron', pattern: '0 * * * *' }, active: true, variables: {}, file: 'triggers.yaml', ...overrides };
+/** Wednesday 2026-01-14 10:37:42 UTC. */
+const NOW = Date.parse('2026-01-14T10:37:42Z');
+const DAY_START = Date.parse('2026-01-14T00:00:00Z');
+
+function timeTrigger(name: string, interval: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name, schedule_type: 'time', schedule_interval: interval, start_time: '2026-01-01 00:00:00', status: 'active', ...extra };
 }
 
-function project(triggers: TimeTrigger[], unreadable: string[] = []): ProjectTriggers {
-  return { triggers, unreadable, problems: [] };
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
-describe('schedules', () => {
+describe('trigger schedules', () => {
   const ctx = useServices();
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
 
-  async function schedulerIds(): Promise<string[]> {
-    return (await ctx.services.triggerQueue.getJobSchedulers(0, -1)).map((scheduler) => scheduler.key).sort();
+  function setUp(triggers: Record<string, unknown>[], env = 'dev') {
+    const written = writeProject({ etl: { blocks: [{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }], triggers: { triggers } } });
+    cleanups.push(() => written.remove());
+    const creator = testCreator(ctx.services, written.dir);
+    const canceller = { store: ctx.services.store, blockQueue: ctx.services.blockQueue, deleteJob: async () => undefined };
+    const state = new TriggerState(ctx.services.redis, ctx.services.prefix);
+    const deps: SchedulePassDeps = { queue: ctx.services.triggerQueue, state, store: ctx.services.store, canceller, env, logger: silentLogger };
+    const project = readProjectTriggers(written.dir);
+    const pass = (now: number) => runSchedulePass(deps, project, now);
+    const startWorker = (): Worker => {
+      const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, { creator, canceller, state, outages: ctx.services.outages, logger: silentLogger });
+      cleanups.push(() => worker.close());
+      return worker;
+    };
+    const trigger = (name: string): Trigger => project.triggers.find((candidate) => candidate.name === name)!;
+    return { deps, project, pass, startWorker, trigger, state, creator };
   }
 
-  it('upserts active triggers once, updates changed ones and removes inactive or deleted ones', async () => {
-    const first = await syncSchedules(ctx.services.triggerQueue, project([trigger('hourly'), trigger('daily', { schedule: { kind: 'cron', pattern: '0 0 * * *' } }), trigger('off', { active: false })]));
-    expect(first).toEqual({ upserted: ['etl/hourly', 'etl/daily'], removed: [], failed: [] });
-    expect(await schedulerIds()).toEqual(['etl/daily', 'etl/hourly']);
-    const scheduler = await ctx.services.triggerQueue.getJobScheduler('etl/hourly');
-    expect(scheduler).toMatchObject({ pattern: '0 * * * *', tz: 'UTC', template: { data: { pipelineUuid: 'etl', trigger: 'hourly', variables: {} } } });
+  const ticks = async () => (await ctx.services.triggerQueue.getJobs(['waiting', 'delayed', 'active', 'completed'])).map((job) => job.data);
 
-    expect(await syncSchedules(ctx.services.triggerQueue, project([trigger('hourly'), trigger('daily', { schedule: { kind: 'cron', pattern: '0 0 * * *' } })]))).toEqual({ upserted: [], removed: [], failed: [] });
-
-    const changed = await syncSchedules(ctx.services.triggerQueue, project([trigger('hourly', { variables: { x: '1' } }), trigger('daily', { active: false })]));
-    expect(changed).toEqual({ upserted: ['etl/hourly'], removed: ['etl/daily'], failed: [] });
-    expect((await ctx.services.triggerQueue.getJobScheduler('etl/hourly'))?.template?.data?.variables).toEqual({ x: '1' });
-    expect((await ctx.services.triggerQueue.getDelayed()).map((job) => job.repeatJobKey)).toEqual(['etl/hourly']);
-
-    expect(await syncSchedules(ctx.services.triggerQueue, project([]))).toEqual({ upserted: [], removed: ['etl/hourly'], failed: [] });
-    expect(await schedulerIds()).toEqual([]);
+  it('adds one tick per execution date, for this env only, and a bad trigger never stops its neighbours', async () => {
+    const { pass, project } = setUp([
+      timeTrigger('daily', '@daily', { settings: { create_initial_pipeline_run: true }, variables: { n: 1 } }),
+      timeTrigger('hourly', '@hourly'),
+      timeTrigger('prod_only', '@hourly', { envs: ['prod'] }),
+      timeTrigger('broken', '@fortnightly'),
+      timeTrigger('off', '@hourly', { status: 'inactive' }),
+    ]);
+    expect(project.problems).toHaveLength(1);
+    const first = await pass(NOW);
+    // hourly was first seen enabled at NOW: its 10:00 period began before, and create_initial_pipeline_run is off.
+    expect(first.scheduled).toEqual(['etl/daily@2026-01-14T00:00:00.000Z']);
+    expect((await pass(NOW + 60_000)).scheduled).toEqual([]);
+    expect((await pass(NOW + 3600_000)).scheduled).toEqual(['etl/hourly@2026-01-14T11:00:00.000Z']);
+    const daily = (await ticks()).find((tick) => tick.trigger === 'daily')!;
+    expect(daily).toMatchObject({ triggerId: triggerId('etl', 'daily'), scheduleType: 'time', scheduleInterval: '@daily', variables: { n: 1 }, executionDate: DAY_START });
   });
 
-  it('does not re-upsert unchanged triggers with a start time, past or future', async () => {
-    const triggers = [trigger('past', { startTime: Date.UTC(2026, 0, 1) }), trigger('future', { startTime: Date.UTC(2099, 0, 1) })];
-    expect((await syncSchedules(ctx.services.triggerQueue, project(triggers))).upserted).toEqual(['etl/past', 'etl/future']);
-    expect((await syncSchedules(ctx.services.triggerQueue, project(triggers))).upserted).toEqual([]);
-    const future = (await ctx.services.triggerQueue.getDelayed()).find((job) => job.repeatJobKey === 'etl/future')!;
-    expect(future.timestamp + future.delay).toBeGreaterThanOrEqual(Date.UTC(2099, 0, 1));
+  it('turns a tick into a run with the RunRequest of the contract, and a replayed tick into the same run', async () => {
+    const { startWorker, creator } = setUp([]);
+    const worker = startWorker();
+    const completed = once(worker, 'completed');
+    const tick = tickFor('etl', 'hourly', { variables: { v: 1 } });
+    await ctx.services.triggerQueue.add('etl/hourly', tick, { jobId: 't7-1' });
+    const [job, runId] = (await completed) as [{ id: string }, number];
+    expect(await ctx.services.store.getRun(runId)).toMatchObject({ pipelineUuid: 'etl', trigger: 'hourly', variables: { v: 1 }, state: 'running' });
+    expect(triggerRunRequest(tick)).toEqual({
+      pipelineUuid: 'etl', trigger: 'hourly', variables: { v: 1 }, executionDate: new Date(tick.executionDate),
+      schedule: { id: 7, scheduleType: 'time', scheduleInterval: '@hourly', variables: { v: 1 } }, allowBlocksToFail: false,
+    });
+    const replay = await createPipelineRun(creator, triggerRunRequest(tick, { idempotencyKey: tickIdempotencyKey(job.id) }));
+    expect(replay).toBe(runId);
   });
 
-  it('reports a trigger BullMQ refuses and still syncs the others', async () => {
-    const result = await syncSchedules(ctx.services.triggerQueue, project([trigger('bad', { schedule: { kind: 'cron', pattern: '99 * * * *' } }), trigger('good')]));
-    expect(result.upserted).toEqual(['etl/good']);
-    expect(result.failed).toEqual([{ id: 'etl/bad', message: expect.stringMatching(/^triggers\.yaml: /) }]);
-    expect(await schedulerIds()).toEqual(['etl/good']);
+  it('@once: one run, then the trigger is done', async () => {
+    const { pass, startWorker } = setUp([timeTrigger('launch', '@once', { start_time: '2026-01-14 10:40:00' })]);
+    expect((await pass(NOW)).scheduled).toEqual([]);
+    expect((await pass(NOW + 5 * 60_000)).scheduled).toHaveLength(1);
+    expect((await pass(NOW + 10 * 60_000)).scheduled).toEqual([]);
+    startWorker();
+    await until(async () => (await ctx.services.store.recentRunIds(10)).length === 1, 'the @once run');
   });
 
-  it('keeps the schedules of a pipeline whose triggers.yaml cannot be read', async () => {
-    await syncSchedules(ctx.services.triggerQueue, project([trigger('hourly')]));
-    expect(await syncSchedules(ctx.services.triggerQueue, project([], ['etl']))).toEqual({ upserted: [], removed: [], failed: [] });
-    expect(await schedulerIds()).toEqual(['etl/hourly']);
+  it('@always_on: relaunches only when no run of the trigger is unfinished', async () => {
+    const { pass, startWorker, deps } = setUp([timeTrigger('stream', '@always_on')]);
+    startWorker();
+    expect((await pass(NOW)).scheduled).toHaveLength(1);
+    expect((await pass(NOW + 1)).scheduled).toEqual([]);
+    await until(async () => (await ctx.services.store.recentRunIds(10)).length === 1, 'the first run');
+    const [first] = await ctx.services.store.recentRunIds(10);
+    await until(async () => (await deps.state.unfinishedRuns(ctx.services.store, triggerId('etl', 'stream'))).length === 1, 'the run to be tracked');
+    expect((await pass(NOW + 2)).scheduled).toEqual([]);
+    await ctx.services.store.cancelRun(first!, 'stopped');
+    expect((await pass(NOW + 3)).scheduled).toHaveLength(1);
   });
 
-  it('schedules @once as one delayed job that re-syncing never duplicates, and removes it when the trigger goes', async () => {
-    const now = Date.UTC(2026, 0, 1);
-    const once = trigger('launch', { schedule: { kind: 'once' }, startTime: now + 60_000 });
-    expect((await syncSchedules(ctx.services.triggerQueue, project([once]), now)).upserted).toEqual(['etl/launch']);
-    expect((await syncSchedules(ctx.services.triggerQueue, project([once]), now)).upserted).toEqual([]);
-    const delayed = await ctx.services.triggerQueue.getDelayed();
-    expect(delayed.map((job) => job.data.trigger)).toEqual(['launch']);
-    expect((await syncSchedules(ctx.services.triggerQueue, project([]), now)).removed).toEqual(['etl/launch']);
-    expect(await ctx.services.triggerQueue.getDelayed()).toEqual([]);
+  it('@always_on on a pipeline that cannot run: the failed tick is retried after a back-off, not every pass', async () => {
+    const written = writeProject({ bad: { blocks: [{ uuid: 'a', executor_type: 'local_python_force' }], triggers: { triggers: [timeTrigger('stream', '@always_on')] } } });
+    cleanups.push(() => written.remove());
+    const state = new TriggerState(ctx.services.redis, ctx.services.prefix);
+    const canceller = { store: ctx.services.store, blockQueue: ctx.services.blockQueue, deleteJob: async () => undefined };
+    const deps: SchedulePassDeps = { queue: ctx.services.triggerQueue, state, store: ctx.services.store, canceller, env: 'dev', logger: silentLogger };
+    const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, { creator: testCreator(ctx.services, written.dir), canceller, state, outages: ctx.services.outages, logger: silentLogger });
+    cleanups.push(() => worker.close());
+    const project = readProjectTriggers(written.dir);
+    const failed = once(worker, 'failed');
+    const start = Date.now();
+    expect((await runSchedulePass(deps, project, start)).scheduled).toHaveLength(1);
+    await failed;
+    expect((await runSchedulePass(deps, project, start + 60_000)).scheduled).toEqual([]);
+    expect((await runSchedulePass(deps, project, start + 6 * 60_000)).scheduled).toHaveLength(1);
+    expect(await ctx.services.store.recentRunIds(10)).toEqual([]);
   });
 
-  it('syncs the triggers of a project on disk', async () => {
-    const written = writeProject({ etl: { blocks: [{ uuid: 'a' }], triggers: { triggers: [{ name: 'hourly', schedule_type: 'time', schedule_interval: '@hourly', status: 'active' }] } } });
-    try {
-      await syncSchedules(ctx.services.triggerQueue, readProjectTriggers(written.dir));
-      expect(await schedulerIds()).toEqual(['etl/hourly']);
-    } finally {
-      written.remove();
-    }
+  it('skip_if_previous_running: the new run is created and cancelled while another is unfinished', async () => {
+    const { startWorker } = setUp([]);
+    const worker = startWorker();
+    const settings = { ...tickFor('etl', 'x').settings, skipIfPreviousRunning: true };
+    const done = once(worker, 'completed');
+    await ctx.services.triggerQueue.add('etl/x', tickFor('etl', 'x', { settings, executionDate: 1 }), { jobId: 'a' });
+    const [, firstId] = (await done) as [unknown, number];
+    const again = once(worker, 'completed');
+    await ctx.services.triggerQueue.add('etl/x', tickFor('etl', 'x', { settings, executionDate: 2 }), { jobId: 'b' });
+    const [, secondId] = (await again) as [unknown, number];
+    expect((await ctx.services.store.getRunRecord(firstId))!.state).toBe('running');
+    expect(await ctx.services.store.getRunRecord(secondId)).toMatchObject({ state: 'cancelled', reason: expect.stringMatching(/skip_if_previous_running/) });
   });
 
-  it('turns a tick into one run, and a replayed tick into the same run', async () => {
-    const written = writeProject({ etl: { blocks: [{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }] } });
-    const creator = testCreator(ctx.services, written.dir);
-    const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, creator, ctx.services.outages, silentLogger);
-    try {
-      const completed = once(worker, 'completed');
-      await ctx.services.triggerQueue.add('etl/hourly', { pipelineUuid: 'etl', trigger: 'hourly', variables: { v: '1' } }, { jobId: 'repeat-etl-hourly-1000' });
-      const [job, runId] = (await completed) as [{ id: string }, number];
-      const run = (await ctx.services.store.getRun(runId))!;
-      expect(run).toMatchObject({ pipelineUuid: 'etl', trigger: 'hourly', variables: { v: '1' }, state: 'running' });
-      // A scheduler killed after creating the run but before completing the tick processes it again.
-      const replay = await createPipelineRun(creator, { pipelineUuid: 'etl', trigger: 'hourly', variables: { v: '1' }, idempotencyKey: tickIdempotencyKey(job.id) });
-      expect(replay).toBe(runId);
-      expect(await ctx.services.store.recentRunIds(10)).toEqual([runId]);
-    } finally {
-      await worker.close();
-      written.remove();
-    }
+  it('pipeline_run_limit: a tick waits (delayed, no run) while the trigger has that many unfinished runs', async () => {
+    const { startWorker } = setUp([]);
+    const worker = startWorker();
+    const settings = { ...tickFor('etl', 'x').settings, pipelineRunLimit: 1 };
+    const done = once(worker, 'completed');
+    await ctx.services.triggerQueue.add('etl/x', tickFor('etl', 'x', { settings, executionDate: 1 }), { jobId: 'a' });
+    const [, firstId] = (await done) as [unknown, number];
+    await ctx.services.triggerQueue.add('etl/x', tickFor('etl', 'x', { settings, executionDate: 2 }), { jobId: 'b' });
+    await until(async () => (await ctx.services.triggerQueue.getJobState('b')) === 'delayed', 'the second tick to wait');
+    expect(await ctx.services.store.recentRunIds(10)).toEqual([firstId]);
+  });
+
+  it('timeout ends a run in timeout_status; sla marks passed_sla once and counts it', async () => {
+    // @monthly with an initial run: this month's run is due now and is already past its 60 s SLA.
+    const { pass, startWorker, state } = setUp([timeTrigger('slow', '@monthly', { sla: 60, settings: { timeout: 600, create_initial_pipeline_run: true } })]);
+    startWorker();
+    const count = async () => (await slaBreaches.get()).values.find((value) => value.labels['trigger'] === 'slow')?.value ?? 0;
+    const before = await count();
+    await pass(Date.now());
+    // The worker tracks the run just after creating it.
+    await until(async () => (await state.trackedRuns(ctx.services.store, triggerId('etl', 'slow'))).length === 1, 'the tracked run');
+    const [runId] = await ctx.services.store.recentRunIds(10);
+    const started = (await ctx.services.store.getRunRecord(runId!))!.startedAt!;
+    expect((await pass(started + 1000)).passedSla).toEqual([runId]);
+    expect((await pass(started + 2000)).passedSla).toEqual([]);
+    expect((await ctx.services.store.getRunRecord(runId!))!.passedSla).toBe(true);
+    expect(await count()).toBe(before + 1);
+    expect((await pass(started + 500_000)).timedOut).toEqual([]);
+    expect((await pass(started + 601_000)).timedOut).toEqual([runId]);
+    expect(await ctx.services.store.getRun(runId!)).toMatchObject({ state: 'failed', reason: expect.stringMatching(/timed out/), blocks: [{ state: 'cancelled' }, { state: 'cancelled' }] });
+  });
+
+  it('removes the BullMQ job schedulers of earlier versions', async () => {
+    await ctx.services.triggerQueue.upsertJobScheduler('etl/hourly', { pattern: '0 * * * *' }, { name: 'etl/hourly', data: tickFor('etl', 'hourly') });
+    expect(await removeLegacySchedulers(ctx.services.triggerQueue)).toBe(1);
+    expect(await ctx.services.triggerQueue.getJobSchedulers()).toEqual([]);
   });
 
   it('fails a tick for an invalid pipeline at once, without retrying and without a run', async () => {
     const written = writeProject({ etl: { blocks: [{ uuid: 'a', executor_type: 'local_python_force' }] } });
-    const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, testCreator(ctx.services, written.dir), ctx.services.outages, silentLogger);
-    try {
-      const failed = once(worker, 'failed');
-      await ctx.services.triggerQueue.add('etl/hourly', { pipelineUuid: 'etl', trigger: 'hourly', variables: {} }, { attempts: 3 });
-      const [job, error] = (await failed) as [{ attemptsMade: number }, Error];
-      expect(error.message).toMatch(/executor type "local_python_force"/);
-      expect(job.attemptsMade).toBe(1);
-      expect(await ctx.services.store.recentRunIds(10)).toEqual([]);
-    } finally {
-      await worker.close();
-      written.remove();
-    }
+    cleanups.push(() => written.remove());
+    const state = new TriggerState(ctx.services.redis, ctx.services.prefix);
+    const canceller = { store: ctx.services.store, blockQueue: ctx.services.blockQueue, deleteJob: async () => undefined };
+    const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, { creator: testCreator(ctx.services, written.dir), canceller, state, outages: ctx.services.outages, logger: silentLogger });
+    cleanups.push(() => worker.close());
+    const failed = once(worker, 'failed');
+    await ctx.services.triggerQueue.add('etl/hourly', tickFor('etl', 'hourly'), { attempts: 3 });
+    const [job, error] = (await failed) as [{ attemptsMade: number }, Error];
+    expect(error.message).toMatch(/executor type "local_python_force"/);
+    expect(job.attemptsMade).toBe(1);
+    expect(await ctx.services.store.recentRunIds(10)).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import type { AttemptOutcome } from '../../src/runs/types.ts';
 import { advanceAndEnqueue } from '../../src/scheduler/advance-run.ts';
 import type { RunCreator } from '../../src/scheduler/create-run.ts';
 import type { RunServices } from '../../src/scheduler/run-services.ts';
-import { createTriggerQueue } from '../../src/scheduler/trigger-queue.ts';
+import { createTriggerQueue, type TriggerTickData } from '../../src/scheduler/trigger-queue.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 
 export const silentLogger = createLogger('silent', 'test');
@@ -127,4 +127,19 @@ export async function finish(services: RunServices, job: Job<BlockRunJobData>, r
 
 export function uuids(jobs: readonly Job<BlockRunJobData>[]): string[] {
   return jobs.map((job) => job.data.blockUuid).sort();
+}
+
+/** A tick as the scheduler pass adds it, for an hourly time trigger of `pipelineUuid`. */
+export function tickFor(pipelineUuid: string, trigger: string, overrides: Partial<TriggerTickData> = {}): TriggerTickData {
+  return {
+    triggerId: 7,
+    pipelineUuid,
+    trigger,
+    scheduleType: 'time',
+    scheduleInterval: '@hourly',
+    variables: {},
+    settings: { skipIfPreviousRunning: false, allowBlocksToFail: false, createInitialPipelineRun: false, landingTimeEnabled: false, timeoutStatus: 'failed' },
+    executionDate: Date.UTC(2026, 0, 1),
+    ...overrides,
+  };
 }

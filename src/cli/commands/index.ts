@@ -11,6 +11,7 @@ import { registerRun } from './run.ts';
 import { registerScheduler } from './scheduler.ts';
 import { registerSim } from './sim.ts';
 import { registerStatus } from './status.ts';
+import { registerTriggers } from './triggers.ts';
 import { registerValidate } from './validate.ts';
 import { registerWatcher } from './watcher.ts';
 
@@ -23,4 +24,4 @@ import { registerWatcher } from './watcher.ts';
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [registerRender, registerValidate, registerDispatcher, registerWatcher,
-  registerRun, registerStatus, registerCancel, registerScheduler, registerDashboard, registerSim, registerChaos, registerAll, registerDemo, registerPrune];
+  registerRun, registerStatus, registerTriggers, registerCancel, registerScheduler, registerDashboard, registerSim, registerChaos, registerAll, registerDemo, registerPrune];

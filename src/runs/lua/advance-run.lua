@@ -30,10 +30,23 @@ local busy = { queued = true, dispatching = true, running = true, retrying = tru
 local inFlight = 0
 for _, b in ipairs(order) do if busy[b.state] then inFlight = inFlight + 1 end end
 
+-- Without allow_blocks_to_fail (Mage's default for trigger runs) a failed block stops the run:
+-- blocks not yet dispatched are cancelled; those already running finish on their own.
+local failedBlock = nil
+if run.stopOnBlockFailure then
+  for _, b in ipairs(order) do if b.state == 'failed' and not failedBlock then failedBlock = b.blockUuid end end
+end
+
 local enqueue = {}
 -- Block run ids follow the topological order, so one pass settles every pending block.
 for _, b in ipairs(order) do
-  if b.state == 'pending' then
+  if failedBlock and (b.state == 'pending' or b.state == 'queued') then
+    b.state = 'cancelled'
+    b.reason = 'Cancelled'
+    b.message = 'block ' .. failedBlock .. ' failed and the trigger does not allow blocks to fail (settings.allow_blocks_to_fail)'
+    b.finishedAt = now
+    redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
+  elseif b.state == 'pending' then
     local anyFailed, anyConditionFailed, allSucceeded = false, false, true
     for _, u in ipairs(b.upstream) do
       local up = blocks[u]
@@ -76,7 +89,8 @@ end
 local finished = ''
 if allTerminal then
   run.state = allSucceeded and 'succeeded' or 'failed'
-  if not allSucceeded then run.reason = 'one or more blocks did not succeed' end
+  if failedBlock then run.reason = 'block ' .. failedBlock .. ' failed (settings.allow_blocks_to_fail is off)'
+  elseif not allSucceeded then run.reason = 'one or more blocks did not succeed' end
   run.finishedAt = now
   finished = run.state
   redis.call('SET', runKey, cjson.encode(run))

@@ -1,8 +1,10 @@
--- Cancels a run: the run and every unfinished block become 'cancelled'. Idempotent.
--- ARGV: prefix, run id, reason, now (ms)
+-- Cancels a run: every unfinished block becomes 'cancelled', the run 'cancelled' (or the given
+-- final state, 'failed' for a trigger's timeout_status). Idempotent.
+-- ARGV: prefix, run id, reason, now (ms), final state ('cancelled' when empty)
 -- Returns: JSON {cancelled: bool, pipelineUuid, attempts: [{blockUuid, blockRunId, attempt, jobName, namespace}]}
 --          listing the attempts whose Jobs may exist and must be deleted
 local prefix, id, reason, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local finalState = (ARGV[5] and ARGV[5] ~= '') and ARGV[5] or 'cancelled'
 local runKey = prefix .. ':run:' .. id
 local raw = redis.call('GET', runKey)
 if not raw then return cjson.encode({ cancelled = false, pipelineUuid = '', attempts = {} }) end
@@ -11,7 +13,7 @@ if run.state == 'succeeded' or run.state == 'failed' or run.state == 'cancelled'
   return cjson.encode({ cancelled = false, pipelineUuid = run.pipelineUuid, attempts = {} })
 end
 local wasWaiting = run.state == 'waiting'
-run.state = 'cancelled'
+run.state = finalState
 run.reason = reason
 run.finishedAt = now
 redis.call('SET', runKey, cjson.encode(run))

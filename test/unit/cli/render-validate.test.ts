@@ -170,4 +170,19 @@ describe('kubedispatch validate', () => {
     expect(stdout.split('\n').filter((line) => line.startsWith('error: '))).toHaveLength(3);
     expect(stdout).toMatch(/3 errors, \d+ warnings?\n$/);
   });
+  it("checks every pipeline's triggers.yaml, each problem with file and key path", () => {
+    const dir = writeTree({
+      'metadata.yaml': { k8s_executor_config: { container: { image: 'x' } } },
+      'pipelines/p/metadata.yaml': { blocks: [{ uuid: 'a' }] },
+      'pipelines/p/triggers.yaml': { triggers: [
+        { name: 'ok', schedule_type: 'time', schedule_interval: '@daily', start_time: null },
+        { name: 'bad', schedule_type: 'time', schedule_interval: '@daily', start_time: null, colour: 'red', settings: { fast: true } },
+      ] },
+    });
+    const { code, stdout } = kubedispatch(['validate', '--project', dir]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^error: .*pipelines\/p\/triggers\.yaml: triggers\[1\]\.colour: unknown key/m);
+    expect(stdout).toMatch(/^error: .*pipelines\/p\/triggers\.yaml: triggers\[1\]\.settings\.fast: unknown setting/m);
+    expect(stdout).toMatch(/2 errors, 0 warnings\n$/);
+  });
 });
