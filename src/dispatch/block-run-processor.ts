@@ -101,6 +101,7 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
     const block = await store.getBlock(runId, blockUuid);
     let outcome = await store.getOutcome(key);
     let retryable = true;
+    if (outcome && !(block?.attempt === attempt && block.jobName)) await nameDecidedJob(job, attempt);
     if (!outcome) {
       const dispatched =
         block?.state === 'running' && block.attempt === attempt && block.namespace
@@ -150,6 +151,22 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
         resolve(outcome);
       });
     });
+  }
+
+  /**
+   * The watcher decided the attempt before its Job was recorded (the dispatcher that created it
+   * died first): record the Job's name, fixed by block run and attempt, so that the attempt's
+   * record says which Job ran it.
+   */
+  async function nameDecidedJob(job: Job<BlockRunJobData>, attempt: number): Promise<void> {
+    let rendered;
+    try {
+      rendered = await renderer.render(job.data, attempt);
+    } catch (thrown) {
+      if (thrown instanceof ConfigError) return;
+      throw thrown;
+    }
+    await store.markRunning(job.data.runId, job.data.blockUuid, attempt, rendered.name, rendered.namespace);
   }
 
   /** Takes over an attempt whose Job a dispatcher that died had created and recorded. */
