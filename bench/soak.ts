@@ -30,7 +30,7 @@ const { values: flags } = parseArgs({
     seed: { type: 'string' },
     blocks: { type: 'string', default: '1000' },
     runs: { type: 'string' },
-    'max-minutes': { type: 'string', default: '9' },
+    'max-minutes': { type: 'string', default: '10' },
     'dispatcher-kill-ms': { type: 'string', default: '2000' },
     'watcher-kills': { type: 'string', default: '5' },
     'keep-dir': { type: 'boolean', default: false },

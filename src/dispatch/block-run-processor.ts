@@ -10,7 +10,7 @@ import type { AttemptKey, AttemptOutcome } from '../runs/types.ts';
 import { advanceAndEnqueue } from '../scheduler/advance-run.ts';
 import { CreationPausedError } from './api-gate.ts';
 import type { BlockRenderer } from './block-renderer.ts';
-import type { JobCreator } from './create-job.ts';
+import { AttemptMovedOnError, type JobCreator } from './create-job.ts';
 import { dispatcherMetrics } from './metrics.ts';
 import type { NamespaceSlots } from './namespace-slots.ts';
 
@@ -197,10 +197,23 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
       throw new DelayedError();
     }
 
+    // Still this processing's to create: dispatching this very attempt (another processing of it,
+    // after a lost queue lock, may have recorded its Job, or the attempt been decided, meanwhile).
+    const stillWanted = async (): Promise<boolean> => {
+      const current = await store.getBlock(runId, blockUuid);
+      return current?.state === 'dispatching' && current.attempt === attempt;
+    };
     try {
-      const { adopted } = await creator.create(namespace, rendered.job);
+      const { adopted } = await creator.create(namespace, rendered.job, stillWanted);
       log.info({ namespace, job: name, adopted }, adopted ? 'Job adopted' : 'Job created');
     } catch (thrown) {
+      if (thrown instanceof AttemptMovedOnError) {
+        const current = await store.getBlock(runId, blockUuid);
+        log.info({ namespace, job: name, state: current?.state }, 'attempt moved on before its Job was created here; creating nothing');
+        if (current?.state === 'running' && current.attempt === attempt) return 'running';
+        await slots?.release(key);
+        return 'moved-on';
+      }
       if (thrown instanceof CreationPausedError) {
         // Every dispatcher stops taking block runs until the API's Retry-After is over.
         await slots?.release(key);
