@@ -375,8 +375,11 @@ let code = 1;
 try {
   code = await main();
 } catch (thrown) {
-  console.error(`soak: ${(thrown as Error).stack ?? String(thrown)}`);
-  console.error(`logs of every process: ${join(dir, 'logs')}`);
+  // After SIGINT/SIGTERM, whatever main was waiting for fails because its processes were stopped.
+  if (!stopping) {
+    console.error(`soak: ${(thrown as Error).stack ?? String(thrown)}`);
+    console.error(`logs of every process: ${join(dir, 'logs')}`);
+  }
 } finally {
   await shutdown();
 }
