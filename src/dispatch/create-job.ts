@@ -49,8 +49,8 @@ export class JobCreator {
 
   /**
    * Returns whether the Job was adopted (it existed) rather than created by this call.
-   * `stillWanted` is asked right before every create request, after the shared limits let it
-   * through: a create retried after an error, or held up by the limits, may otherwise land after
+   * `stillWanted` is asked right before every create request, after the shared limits and this
+   * process's create slots let it through: a create retried after an error, or held up, may otherwise land after
    * the attempt's Job was created by another dispatcher, finished and deleted, and run it twice.
    * When it answers false, AttemptMovedOnError is thrown and nothing is sent.
    */
@@ -61,9 +61,11 @@ export class JobCreator {
     for (let round = 1; round <= MAX_CONFLICT_ROUNDS; round += 1) {
       try {
         const operation = `create Job ${namespace}/${name}`;
-        await this.withRetry(operation, () => this.inFlight.run(() => batch.createNamespacedJob({ namespace, body: job })), true, async () => {
+        // Asked once this process's create slot is ours, right before the request goes out.
+        await this.withRetry(operation, () => this.inFlight.run(async () => {
           if (stillWanted && !(await stillWanted())) throw new AttemptMovedOnError(`${operation}: the attempt moved on; not creating its Job`);
-        });
+          return batch.createNamespacedJob({ namespace, body: job });
+        }), true);
         dispatcherMetrics.jobsCreated.inc();
         dispatcherMetrics.createSeconds.observe((Date.now() - started) / 1000);
         return { adopted: false };
@@ -104,7 +106,7 @@ export class JobCreator {
   }
 
   /** `gated`: a Job-creating request, which passes the shared limits (reads and deletes do not). */
-  private withRetry<T>(operation: string, call: () => Promise<T>, gated = false, check?: () => Promise<void>): Promise<T> {
+  private withRetry<T>(operation: string, call: () => Promise<T>, gated = false): Promise<T> {
     const { gate, retry, signal, logger } = this.options;
     return retryTransient(
       operation,
@@ -112,6 +114,7 @@ export class JobCreator {
         try {
           return await call();
         } catch (thrown) {
+          if (thrown instanceof AttemptMovedOnError) throw thrown;
           const error = classifyApiError(thrown, operation);
           dispatcherMetrics.apiErrors.inc({ class: error.code });
           throw error;
@@ -119,12 +122,8 @@ export class JobCreator {
       },
       retry,
       {
-        beforeTry: gated
-          ? async () => {
-              await gate.beforeRequest(signal);
-              await check?.();
-            }
-          : undefined,
+        beforeTry: gated ? () => gate.beforeRequest(signal) : undefined,
+        passThrough: (thrown) => thrown instanceof AttemptMovedOnError,
         signal,
         onRetry: async (error, delayMs) => {
           logger.warn({ err: error, delayMs }, 'transient Kubernetes API error; retrying');
