@@ -1,7 +1,7 @@
 import type { Fault, FaultRule, FaultRules } from './fault-rules.ts';
 
 /** mulberry32: a tiny seeded generator, enough to make `rate` rules repeatable. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -12,7 +12,7 @@ import { advanceAndEnqueue } from '../scheduler/advance-run.ts';
 import { CreationPausedError } from './api-gate.ts';
 import { attemptVerdict } from './attempt-verdict.ts';
 import type { BlockRenderer } from './block-renderer.ts';
-import type { JobCreator } from './create-job.ts';
+import { AttemptMovedOnError, type JobCreator } from './create-job.ts';
 import { dispatcherMetrics } from './metrics.ts';
 import type { NamespaceSlots } from './namespace-slots.ts';
 
@@ -109,6 +109,7 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
     const block = await store.getBlock(runId, blockUuid);
     let outcome = await store.getOutcome(key);
     let retryable = true;
+    if (outcome && !(block?.attempt === attempt && block.jobName)) await nameDecidedJob(job, attempt);
     if (!outcome) {
       const dispatched =
         block?.state === 'running' && block.attempt === attempt && block.namespace
@@ -164,6 +165,22 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
     });
   }
 
+  /**
+   * The watcher decided the attempt before its Job was recorded (the dispatcher that created it
+   * died first): record the Job's name, fixed by block run and attempt, so that the attempt's
+   * record says which Job ran it.
+   */
+  async function nameDecidedJob(job: Job<BlockRunJobData>, attempt: number): Promise<void> {
+    let rendered;
+    try {
+      rendered = await renderer.render(job.data, attempt);
+    } catch (thrown) {
+      if (thrown instanceof ConfigError) return;
+      throw thrown;
+    }
+    await store.markRunning(job.data.runId, job.data.blockUuid, attempt, rendered.name, rendered.namespace);
+  }
+
   /** Takes over an attempt whose Job a dispatcher that died had created and recorded. */
   async function resume(namespace: string, key: AttemptKey, log: Logger): Promise<DispatchResult> {
     // The Job runs already: keep counting it in its namespace even if the cap is reached meanwhile.
@@ -192,10 +209,23 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
       throw new DelayedError();
     }
 
+    // Still this processing's to create: dispatching this very attempt (another processing of it,
+    // after a lost queue lock, may have recorded its Job, or the attempt been decided, meanwhile).
+    const stillWanted = async (): Promise<boolean> => {
+      const current = await store.getBlock(runId, blockUuid);
+      return current?.state === 'dispatching' && current.attempt === attempt;
+    };
     try {
-      const { adopted } = await creator.create(namespace, rendered.job);
+      const { adopted } = await creator.create(namespace, rendered.job, stillWanted);
       log.info({ namespace, job: name, adopted }, adopted ? 'Job adopted' : 'Job created');
     } catch (thrown) {
+      if (thrown instanceof AttemptMovedOnError) {
+        const current = await store.getBlock(runId, blockUuid);
+        log.info({ namespace, job: name, state: current?.state }, 'attempt moved on before its Job was created here; creating nothing');
+        if (current?.state === 'running' && current.attempt === attempt) return 'running';
+        await slots?.release(key);
+        return 'moved-on';
+      }
       if (thrown instanceof CreationPausedError) {
         // Every dispatcher stops taking block runs until the API's Retry-After is over.
         await slots?.release(key);

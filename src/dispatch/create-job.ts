@@ -19,6 +19,17 @@ export interface JobCreatorOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Thrown instead of sending a create once the attempt is no longer this caller's to create
+ * (another dispatcher recorded its Job, or it was decided or cancelled meanwhile).
+ */
+export class AttemptMovedOnError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AttemptMovedOnError';
+  }
+}
+
 /** A 409 whose Job is gone by the time we read it is retried; more than this means something loops. */
 const MAX_CONFLICT_ROUNDS = 3;
 
@@ -36,14 +47,25 @@ export class JobCreator {
     this.inFlight = new Semaphore(options.createConcurrency);
   }
 
-  /** Returns whether the Job was adopted (it existed) rather than created by this call. */
-  async create(namespace: string, job: V1Job): Promise<{ adopted: boolean }> {
+  /**
+   * Returns whether the Job was adopted (it existed) rather than created by this call.
+   * `stillWanted` is asked right before every create request, after the shared limits and this
+   * process's create slots let it through: a create retried after an error, or held up, may otherwise land after
+   * the attempt's Job was created by another dispatcher, finished and deleted, and run it twice.
+   * When it answers false, AttemptMovedOnError is thrown and nothing is sent.
+   */
+  async create(namespace: string, job: V1Job, stillWanted?: () => Promise<boolean>): Promise<{ adopted: boolean }> {
     const name = job.metadata?.name ?? '';
     const started = Date.now();
     const { batch } = this.options;
     for (let round = 1; round <= MAX_CONFLICT_ROUNDS; round += 1) {
       try {
-        await this.withRetry(`create Job ${namespace}/${name}`, () => this.inFlight.run(() => batch.createNamespacedJob({ namespace, body: job })), true);
+        const operation = `create Job ${namespace}/${name}`;
+        // Asked once this process's create slot is ours, right before the request goes out.
+        await this.withRetry(operation, () => this.inFlight.run(async () => {
+          if (stillWanted && !(await stillWanted())) throw new AttemptMovedOnError(`${operation}: the attempt moved on; not creating its Job`);
+          return batch.createNamespacedJob({ namespace, body: job });
+        }), true);
         dispatcherMetrics.jobsCreated.inc();
         dispatcherMetrics.createSeconds.observe((Date.now() - started) / 1000);
         return { adopted: false };
@@ -92,6 +114,7 @@ export class JobCreator {
         try {
           return await call();
         } catch (thrown) {
+          if (thrown instanceof AttemptMovedOnError) throw thrown;
           const error = classifyApiError(thrown, operation);
           dispatcherMetrics.apiErrors.inc({ class: error.code });
           throw error;
@@ -100,6 +123,7 @@ export class JobCreator {
       retry,
       {
         beforeTry: gated ? () => gate.beforeRequest(signal) : undefined,
+        passThrough: (thrown) => thrown instanceof AttemptMovedOnError,
         signal,
         onRetry: async (error, delayMs) => {
           logger.warn({ err: error, delayMs }, 'transient Kubernetes API error; retrying');

@@ -13,6 +13,8 @@ export interface ApiRetryPolicy {
 export interface ApiRetryHooks {
   /** Runs before every try, outside the classification (rate limits; whatever it throws propagates). */
   beforeTry?(): Promise<void>;
+  /** Errors of the caller's own, thrown by `call` before any request: passed on as they are, never retried. */
+  passThrough?(thrown: unknown): boolean;
   /** Called with each transient error and the delay before the next try. */
   onRetry?(error: KubeApiError, delayMs: number): void | Promise<void>;
   signal?: AbortSignal;
@@ -39,6 +41,7 @@ export async function retryTransient<T>(operation: string, call: () => Promise<T
     try {
       return await call();
     } catch (thrown) {
+      if (hooks.passThrough?.(thrown)) throw thrown;
       error = classifyApiError(thrown, operation);
     }
     if (error.code !== 'transient') throw error;

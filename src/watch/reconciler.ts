@@ -122,8 +122,9 @@ export class Reconciler {
       this.#deps.cache.settle(key);
       return;
     }
-    await this.#cleanUp(job, verdict);
-    this.#handled.set(key, job.uid);
+    // Not handled while its clean-up is still to do: the lease was lost before the delete, and
+    // whoever acts next (this watcher again, after re-taking the lease) must still delete it.
+    if (await this.#cleanUp(job, verdict)) this.#handled.set(key, job.uid);
   }
 
   async #outcome(job: SlimJob, verdict: Verdict): Promise<AttemptOutcome> {
@@ -148,10 +149,14 @@ export class Reconciler {
   /**
    * A Job with a TTL is left to Kubernetes (its outcome is stored, so the deletion changes
    * nothing); a pod that can never start is deleted whatever the policy, or it would try forever.
+   * Returns false when the Job is still to be deleted (this watcher no longer acts).
    */
-  async #cleanUp(job: SlimJob, verdict: Verdict): Promise<void> {
+  async #cleanUp(job: SlimJob, verdict: Verdict): Promise<boolean> {
     const { settings, acting, cluster } = this.#deps;
     const remove = verdict.stopJob || (settings.deleteFinishedJobs && job.ttlSecondsAfterFinished === undefined);
-    if (remove && acting()) await cluster.deleteJob(job.namespace, job.name);
+    if (!remove) return true;
+    if (!acting()) return false;
+    await cluster.deleteJob(job.namespace, job.name);
+    return true;
   }
 }

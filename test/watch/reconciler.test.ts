@@ -107,6 +107,21 @@ describe('Reconciler', () => {
     expect(keep.cluster.calls).toEqual([]);
   });
 
+  it('a Job whose lease was lost between its outcome and its delete is deleted on a later reconcile (found by npm run soak: Jobs never deleted)', async () => {
+    let checks = 0;
+    // Acting for the first two checks (reconcile, then before recording), no longer for the delete.
+    const options = {} as { acting?: boolean };
+    Object.defineProperty(options, 'acting', { get: () => checks++ < 2 || checks > 3 });
+    const { cluster, cache, stored, reconciler } = setUp(options);
+    cache.upsert('jobs', rawJob(complete));
+    await reconciler.reconcile('ns/j');
+    expect(stored.get('7:1')).toMatchObject({ succeeded: true });
+    expect(cluster.calls).toEqual([]);
+    // The lease is back (the next reconcile comes from the re-taken lease's enqueue of every Job).
+    await reconciler.reconcile('ns/j');
+    expect(cluster.calls).toEqual(['delete ns/j']);
+  });
+
   it('does nothing without the lease', async () => {
     const { cluster, cache, stored, reconciler } = setUp({ acting: false });
     cache.upsert('jobs', rawJob(complete));
