@@ -32,7 +32,7 @@ describe('a create retried after the attempt moved on', () => {
     await waitFor('the dispatcher retrying its create', async () => (await h.store.getBlock(runId, 'a'))?.state === 'dispatching');
 
     // The other processing: its Job recorded as running, then decided by the watcher (and deleted).
-    const name = (jobName('disp', '', block!.blockRunId, 1) as { name: string }).name;
+    const name = (jobName({ clusterUuid: 'mage', prefix: 'disp', trigger: '', blockRunId: block!.blockRunId, attempt: 1 }) as { name: string }).name;
     expect(await h.store.markRunning(runId, 'a', 1, name, 'default')).toBe(true);
     await h.store.recordOutcome({ blockRunId: block!.blockRunId, attempt: 1 }, { succeeded: true, reason: 'Complete', message: 'the other processing\'s Job', finishedAt: Date.now() });
     proxy.setFaults({ rules: [] });

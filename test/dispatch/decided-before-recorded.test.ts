@@ -29,7 +29,7 @@ describe('an attempt decided before its Job was recorded', () => {
     await h.startDispatcher();
     const run = await h.waitForRun(runId);
     const [finished] = run.blocks;
-    expect(finished).toMatchObject({ state: 'succeeded', reason: 'Complete', jobName: (jobName('disp', '', block!.blockRunId, 1) as { name: string }).name });
+    expect(finished).toMatchObject({ state: 'succeeded', reason: 'Complete', jobName: (jobName({ clusterUuid: 'mage', prefix: 'disp', trigger: '', blockRunId: block!.blockRunId, attempt: 1 }) as { name: string }).name });
     expect(finished!.attempts).toEqual([expect.objectContaining({ attempt: 1, jobName: finished!.jobName, namespace: finished!.namespace, outcome: expect.objectContaining({ reason: 'Complete' }) })]);
     expect(finished!.namespace).toBeTruthy();
     expect(h.jobs.seenUids().size).toBe(0);
