@@ -77,6 +77,9 @@ const TIMINGS = {
   KUBEDISPATCH_DISPATCHER_STALLED_INTERVAL_MS: '2500',
   KUBEDISPATCH_WATCHER_LEASE_TTL_MS: '3000',
   KUBEDISPATCH_WATCHER_SWEEP_INTERVAL_MS: '5000',
+  // Finished Jobs stay this long (production: 60 s), so that a create still in flight after a lost
+  // lock meets the Job; it must stay below CLEANUP_GRACE_MS, after which a Job left is a failure.
+  KUBEDISPATCH_FINISHED_JOB_GRACE_MS: '20000',
 };
 const REDIS_DOWN_MS = 2000;
 const PROGRESS_EVERY_MS = 5000;

@@ -219,6 +219,12 @@ const schema = {
       default: true,
       env: 'KUBEDISPATCH_DELETE_FINISHED_JOBS',
     },
+    finishedJobGraceMs: {
+      doc: 'A finished Job is deleted this long after it finished, not at once: a create request of the same attempt still in flight (sent before a dispatcher lost its queue lock) then meets the Job (409) and adopts it, instead of creating it again and running the block twice (0: delete at once)',
+      format: naturalInt,
+      default: 60_000,
+      env: 'KUBEDISPATCH_FINISHED_JOB_GRACE_MS',
+    },
     orphanGraceMs: {
       doc: 'A Job whose run no longer exists (made before Redis lost its data, or its run was pruned) is reported at once and deleted after this long (0: at the next sweep)',
       format: naturalInt,

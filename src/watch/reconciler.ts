@@ -15,6 +15,7 @@ export interface ReconcilerSettings {
   podStartTimeoutMs: number;
   logTailLines: number;
   deleteFinishedJobs: boolean;
+  finishedJobGraceMs: number;
 }
 
 export interface ReconcilerDeps {
@@ -152,9 +153,16 @@ export class Reconciler {
    * Returns false when the Job is still to be deleted (this watcher no longer acts).
    */
   async #cleanUp(job: SlimJob, verdict: Verdict): Promise<boolean> {
-    const { settings, acting, cluster } = this.#deps;
+    const { settings, acting, cluster, recheck, now } = this.#deps;
     const remove = verdict.stopJob || (settings.deleteFinishedJobs && job.ttlSecondsAfterFinished === undefined);
     if (!remove) return true;
+    // A finished Job stays a while, so that a late create of the same attempt gets 409 and adopts
+    // it rather than running the block again; one whose pod can never start is stopped at once.
+    const deleteAt = (job.finished?.at ?? 0) + settings.finishedJobGraceMs;
+    if (!verdict.stopJob && job.finished?.at && deleteAt > now()) {
+      recheck(`${job.namespace}/${job.name}`, deleteAt);
+      return false;
+    }
     if (!acting()) return false;
     await cluster.deleteJob(job.namespace, job.name);
     return true;

@@ -40,7 +40,7 @@ class FakeCluster implements Partial<ClusterAccess> {
   }
 }
 
-function setUp(options: { acting?: boolean; now?: number; deleteFinishedJobs?: boolean } = {}) {
+function setUp(options: { acting?: boolean; now?: number; deleteFinishedJobs?: boolean; finishedJobGraceMs?: number } = {}) {
   const cluster = new FakeCluster();
   const cache = new ObjectCache(() => options.now ?? T0 + 6_000);
   const stored = new Map<string, AttemptOutcome>();
@@ -65,11 +65,11 @@ function setUp(options: { acting?: boolean; now?: number; deleteFinishedJobs?: b
     outcomes,
     acting: () => options.acting ?? true,
     recheck: (_key, at) => rechecks.push(at),
-    settings: { pullErrorGraceMs: 30_000, podStartTimeoutMs: 300_000, logTailLines: 10, deleteFinishedJobs: options.deleteFinishedJobs ?? true },
+    settings: { pullErrorGraceMs: 30_000, podStartTimeoutMs: 300_000, logTailLines: 10, deleteFinishedJobs: options.deleteFinishedJobs ?? true, finishedJobGraceMs: options.finishedJobGraceMs ?? 0 },
     logger: createLogger('silent', 'test'),
     now: () => options.now ?? T0 + 6_000,
   });
-  return { cluster, cache, stored, reconciler, rechecks };
+  return { cluster, cache, stored, reconciler, rechecks, options };
 }
 
 describe('Reconciler', () => {
@@ -120,6 +120,23 @@ describe('Reconciler', () => {
     // The lease is back (the next reconcile comes from the re-taken lease's enqueue of every Job).
     await reconciler.reconcile('ns/j');
     expect(cluster.calls).toEqual(['delete ns/j']);
+  });
+
+  it('keeps a finished Job for finishedJobGraceMs after it finished, so that a late create of the attempt meets it (409) instead of running the block again', async () => {
+    const clock = { now: T0 + 6_000 };
+    const options = { finishedJobGraceMs: 60_000 } as { now?: number; finishedJobGraceMs: number };
+    Object.defineProperty(options, 'now', { get: () => clock.now });
+    const { cluster, cache, stored, reconciler, rechecks } = setUp(options);
+    cache.upsert('jobs', rawJob(complete));
+    await reconciler.reconcile('ns/j');
+    // Decided at once; deleted only once the grace, counted from the Job's finish (T0 + 5 s), is over.
+    expect(stored.get('7:1')).toMatchObject({ succeeded: true, reason: 'Complete' });
+    expect(cluster.calls).toEqual([]);
+    expect(rechecks).toEqual([T0 + 5_000 + 60_000]);
+    clock.now = T0 + 5_000 + 60_000;
+    await reconciler.reconcile('ns/j');
+    expect(cluster.calls).toEqual(['delete ns/j']);
+    expect(stored.get('7:1')).toMatchObject({ succeeded: true, reason: 'Complete' });
   });
 
   it('does nothing without the lease', async () => {

@@ -60,6 +60,7 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
     KUBEDISPATCH_API_QPS: '1000',
     KUBEDISPATCH_API_BURST: '1000',
     KUBEDISPATCH_WATCHER_SWEEP_INTERVAL_MS: '250',
+    KUBEDISPATCH_FINISHED_JOB_GRACE_MS: '0',
     KUBEDISPATCH_WATCHER_LEASE_TTL_MS: '1200',
     ...overrides,
   });

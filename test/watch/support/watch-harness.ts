@@ -20,6 +20,8 @@ export const FAST_WATCHER_ENV = {
   KUBEDISPATCH_POD_START_TIMEOUT_MS: '1200',
   KUBEDISPATCH_WATCHER_LEASE_TTL_MS: '1200',
   KUBEDISPATCH_LOG_TAIL_LINES: '3',
+  // Tests wait for finished Jobs to go; the grace against late creates has its own test.
+  KUBEDISPATCH_FINISHED_JOB_GRACE_MS: '0',
 };
 
 export async function startSim(): Promise<SimCluster> {
