@@ -145,7 +145,7 @@ describe('HTTP API', () => {
   });
 
   it('answers 422 naming the block for a kind kubedispatch refuses (a dynamic block), writing nothing', async () => {
-    const refused = await fetch(`${server.url}/api/v1/pipelines/fan_out/runs`, { method: 'POST', headers: bearer() });
+    const refused = await fetch(`${server.url}/api/v1/pipelines/fan_out/runs`, { method: 'POST', headers: jsonWrite() });
     expect(refused.status).toBe(422);
     const body = (await refused.json()) as { problems: { severity: string; keyPath: string; text: string }[] };
     expect(body.problems.filter((problem) => problem.severity === 'error')).toEqual([

@@ -67,7 +67,7 @@ describe('run creation', () => {
     const error = await createPipelineRun(testCreator(ctx.services, written.dir), { pipelineUuid: 'stream', trigger: '', variables: {} }).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toMatch(/pipeline "stream" is a streaming pipeline/);
-    expect(await keysUnder(ctx.t)).toEqual([]);
+    expect(await runKeys()).toEqual([]);
   });
 
   it('refuses an invalid pipeline with every problem and writes nothing to Redis', async () => {
