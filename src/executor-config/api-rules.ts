@@ -106,7 +106,6 @@ export const apiCustomTypes: Record<string, CustomType> = {
   CompletionMode: oneOf(['NonIndexed', 'Indexed']),
   PodReplacementPolicy: oneOf(['TerminatingOrFailed', 'Failed']),
   HostPathType: oneOf(['DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'], true),
-  StorageMedium: text((value) => ['', 'Memory', 'HugePages'].includes(value) || /^HugePages-/.test(value), 'one of Memory, HugePages, HugePages-<size> (or empty)'),
   NodeSelectorOperator: oneOf(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']),
   LabelSelectorOperator: oneOf(['In', 'NotIn', 'Exists', 'DoesNotExist']),
 };
@@ -152,11 +151,11 @@ export const apiAttributeOverrides: Record<string, string> = {
   'V1VolumeMount.subPath': 'DescendingPath',
   'V1VolumeMount.mountPropagation': 'MountPropagation',
   'V1VolumeMount.recursiveReadOnly': 'RecursiveReadOnly',
-  'V1EmptyDirVolumeSource.medium': 'StorageMedium',
   'V1EmptyDirVolumeSource.sizeLimit': 'Quantity',
-  'V1ConfigMapVolumeSource.name': 'DnsSubdomainName',
+  // The API server only requires these names; a name that cannot exist fails when the pod starts.
+  'V1ConfigMapVolumeSource.name': 'NonEmpty',
   'V1ConfigMapVolumeSource.defaultMode': 'FileMode',
-  'V1SecretVolumeSource.secretName': 'DnsSubdomainName',
+  'V1SecretVolumeSource.secretName': 'NonEmpty',
   'V1SecretVolumeSource.defaultMode': 'FileMode',
   'V1KeyToPath.key': 'NonEmpty',
   'V1KeyToPath.path': 'ItemPath',
@@ -223,9 +222,8 @@ function selectorValues(operators: { many: readonly string[]; none: readonly str
     if (typeof operator !== 'string') return;
     if (operators.many.includes(operator) && values.length === 0) where.problems.error(where.file, at, `operator ${operator} needs at least one value`);
     if (operators.none.includes(operator) && values.length > 0) where.problems.error(where.file, at, `operator ${operator} takes no values`);
-    if (operators.one?.includes(operator) && (values.length !== 1 || !/^-?\d+$/.test(String(values[0])))) {
-      where.problems.error(where.file, at, `operator ${operator} needs exactly one whole-number value`);
-    }
+    // The API server checks the count only; a value that is not a number fails at scheduling.
+    if (operators.one?.includes(operator) && values.length !== 1) where.problems.error(where.file, at, `operator ${operator} needs exactly one value`);
   };
 }
 
@@ -259,7 +257,11 @@ export const apiObjectChecks: Record<string, ObjectCheck> = {
       where.problems.error(where.file, pathOf(raw, path, 'recursiveReadOnly'), 'needs read_only: true');
     }
   },
-  V1Volume: exactlyOne(VOLUME_SOURCES, 'volume source'),
+  // A volume without a source becomes an emptyDir (the API server's defaulting); two sources are refused.
+  V1Volume: (value, raw, path, where) => {
+    const set = VOLUME_SOURCES.filter((key) => value[key] !== undefined);
+    if (set.length > 1) where.problems.error(where.file, path, `sets ${set.join(' and ')}; expected at most one volume source (none: an emptyDir)`);
+  },
   V1ConfigMapVolumeSource: required(['name']),
   V1SecretVolumeSource: required(['secretName']),
   V1KeyToPath: required(['key', 'path']),
@@ -276,7 +278,10 @@ export const apiObjectChecks: Record<string, ObjectCheck> = {
   V1WeightedPodAffinityTerm: required(['weight', 'podAffinityTerm']),
   V1JobSpec: (value, raw, path, where) => {
     const indexed = value['completionMode'] === 'Indexed';
-    if (indexed && value['completions'] === undefined) where.problems.error(where.file, pathOf(raw, path, 'completions'), 'required when completion_mode is Indexed');
+    // Kubernetes sets completions and parallelism to 1 when both are unset, before validating.
+    if (indexed && value['completions'] === undefined && value['parallelism'] !== undefined) {
+      where.problems.error(where.file, pathOf(raw, path, 'completions'), 'required when completion_mode is Indexed and parallelism is set');
+    }
     if (value['backoffLimitPerIndex'] !== undefined && !indexed) where.problems.error(where.file, pathOf(raw, path, 'backoffLimitPerIndex'), 'needs completion_mode: Indexed');
     if (value['maxFailedIndexes'] !== undefined && value['backoffLimitPerIndex'] === undefined) where.problems.error(where.file, pathOf(raw, path, 'maxFailedIndexes'), 'needs backoff_limit_per_index');
     if (value['selector'] !== undefined || value['manualSelector'] === true) {
