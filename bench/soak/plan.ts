@@ -100,13 +100,14 @@ export function expectedRunState(blocks: readonly BlockPlan[]): ExpectedRunState
   return [...expectedBlockStates(blocks).values()].every((state) => state === 'succeeded') ? 'succeeded' : 'failed';
 }
 
-/** Jobs a run creates when every attempt happens exactly once. */
+/**
+ * Jobs a run creates when every attempt happens exactly once: one per block that runs. A block whose
+ * pod exits 1 has one Job whatever its `retries`: Mage retries inside the pod, so kubedispatch does
+ * not retry a pod that ran the block (the retry rule of docs/design.md).
+ */
 export function expectedJobCount(blocks: readonly BlockPlan[]): number {
   const states = expectedBlockStates(blocks);
-  return blocks.reduce((sum, block) => {
-    const state = states.get(block.uuid);
-    return sum + (state === 'succeeded' ? 1 : state === 'failed' ? block.retries + 1 : 0);
-  }, 0);
+  return blocks.filter((block) => states.get(block.uuid) !== 'upstream_failed').length;
 }
 
 /** Spreads `count` points over [from, to], each jittered within its own slot. */

@@ -105,9 +105,9 @@ describe('the plan and the verdict', () => {
     ],
   };
 
-  it('expects a failing block failed with one Job per attempt, its descendants upstream_failed, the rest succeeded', () => {
+  it('expects a failing block failed with one Job (Mage retried inside its pod), its descendants upstream_failed, the rest succeeded', () => {
     expect(Object.fromEntries(expectedBlockStates(runPlan.blocks))).toEqual({ a: 'succeeded', b: 'failed', c: 'upstream_failed', d: 'succeeded' });
-    expect(expectedJobCount(runPlan.blocks)).toBe(4);
+    expect(expectedJobCount(runPlan.blocks)).toBe(3);
   });
 
   it('makes the same plan from the same seed, in topological order', () => {
