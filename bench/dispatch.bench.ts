@@ -7,11 +7,13 @@
  *   - peak RSS of a watcher process tracking 10,000 active Jobs
  */
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { BatchV1Api, CoreV1Api, Watch, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { startChaosProxy } from '../src/chaos/chaos-proxy.ts';
 import { loadSettings } from '../src/config/settings.ts';
 import { identityLabels } from '../src/render/identity.ts';
 import { startLocalRedis } from '../src/redis/local-redis-server.ts';
+import { RunStore } from '../src/runs/run-store.ts';
 import { createPipelineRun } from '../src/scheduler/create-run.ts';
 import { openRunContext, type RunContext } from '../src/scheduler/run-context.ts';
 import { writeBenchProject } from './support/bench-project.ts';
@@ -262,6 +264,17 @@ async function watcherMemory(sim: SimProcess, redisUrl: string): Promise<void> {
   await createNamespace(sim.kubeConfig, namespace);
   const env = scenarioEnv(redisUrl, sim.kubeconfigPath, namespace);
   const queuePrefix = env['KUBEDISPATCH_QUEUE_PREFIX'] as string;
+  // The Jobs belong to a live run of this life of Redis, as a dispatcher's do: otherwise the
+  // watcher would take all of them for orphans and measure its orphan reports instead.
+  const redis = new Redis(redisUrl);
+  const store = new RunStore(redis, queuePrefix);
+  const epoch = await store.epoch();
+  const retry = { retries: 0, delaySeconds: 0, exponentialBackoff: false, maxDelaySeconds: 0 };
+  const runId = await store.createRun({
+    pipelineUuid: 'bench', projectDir: projectDir, trigger: '', variables: {}, executionDate: new Date().toISOString(),
+    executionPartition: 'manual/bench_{pipeline_run_id}', blockRunLimit: 0, pipelineRunLimit: 0,
+    blocks: [{ blockUuid: 'b', upstream: [], maxAttempts: 1, retry }], project: {},
+  });
   const watcher = startRole('watcher', env);
   const batch = sim.kubeConfig.makeApiClient(BatchV1Api);
   try {
@@ -272,7 +285,7 @@ async function watcherMemory(sim: SimProcess, redisUrl: string): Promise<void> {
         while (next < WATCHER_JOBS) {
           const index = next++;
           const job = baselineJob(`tracked-${index}`, '3600s');
-          job.metadata!.labels = identityLabels(queuePrefix, 'bench', `b${index}`, { pipelineRunId: 1, blockRunId: index + 1, attempt: 1 });
+          job.metadata!.labels = identityLabels(queuePrefix, 'bench', `b${index}`, { pipelineRunId: runId, blockRunId: index + 1, attempt: 1, epoch });
           job.spec!.template.metadata!.labels = { ...job.metadata!.labels };
           await batch.createNamespacedJob({ namespace, body: job });
         }
@@ -283,6 +296,7 @@ async function watcherMemory(sim: SimProcess, redisUrl: string): Promise<void> {
     report({ scenario: 'watcher peak RSS tracking active Jobs', jobs: WATCHER_JOBS, pods: WATCHER_JOBS, idleMB: baselineMB, peakMB, target: '≤ 200 MB', simRssMB: usage.rssMB });
   } finally {
     await watcher.stop();
+    redis.disconnect();
   }
 }
 
