@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { ConfigError, formatProblem } from '../errors/config-problem.ts';
 import { createPipelineRun, type RunCreator } from '../scheduler/create-run.ts';
 import { tickData } from '../scheduler/trigger-queue.ts';
@@ -7,6 +7,7 @@ import type { RunRequest } from '../scheduler/run-plan.ts';
 import type { TriggerState } from '../scheduler/trigger-state.ts';
 import { triggerRunRequest } from '../scheduler/trigger-worker.ts';
 import { tokenMatches } from './auth.ts';
+import { jsonBody } from './json-body.ts';
 import { magePipelineRun } from './mage-run-shape.ts';
 
 export interface MageTriggerDependencies {
@@ -72,8 +73,9 @@ export function apiTriggerRunRequest(trigger: Trigger, body: TriggerBody, execut
 export function mageTriggerRouter(deps: MageTriggerDependencies): Router {
   const router = Router();
   // Mage json.loads the body whatever its Content-Type (curl -d sends form-urlencoded); the token, not
-  // the content type, is what keeps other sites out.
-  router.use(express.json({ limit: '256kb', strict: false, type: () => true }));
+  // the content type, is what keeps other sites out. The body is checked as the API's are (UTF-8,
+  // no lone surrogates, finite numbers).
+  router.use(jsonBody());
 
   const handle = async (request: Request, response: Response, presented: string | undefined): Promise<void> => {
     const trigger = findTrigger(deps, String(request.params['id']));

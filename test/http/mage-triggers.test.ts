@@ -96,6 +96,12 @@ describe("Mage's API-trigger routes", () => {
     expect((await post(`${triggerId('etl', 'nightly')}/api_trigger`, {}, { authorization: 'Bearer x' })).status).toBe(403);
     expect((await post(`${HOOK}/pipeline_runs/secret123`, { pipeline_run: { variables: [1] } })).status).toBe(400);
     expect((await post(`${HOOK}/pipeline_runs/secret123`, { pipeline_run: { execution_date: 'tomorrow' } })).status).toBe(400);
+    // Bodies are checked as the API's are: a lone surrogate never reaches Redis.
+    const lone = await fetch(`${server.url}/api/pipeline_schedules/${HOOK}/pipeline_runs/secret123`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"pipeline_run": {"variables": {"x": "\\ud800"}}}',
+    });
+    expect(lone.status).toBe(400);
+    expect(await lone.text()).toMatch(/lone UTF-16 surrogate/);
     expect(await services.store.recentRunIds(10)).toEqual([]);
   });
 
