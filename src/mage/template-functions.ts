@@ -1,5 +1,5 @@
 import type { Env } from '../config/env.ts';
-import { isOwnVariable } from '../config/own-variables.ts';
+import { isOwnEnvVar } from '../config/settings.ts';
 import { plainArgument, PythonNone, RefusedCall, stringValue, toTemplateValue } from './jinja-engine.ts';
 import type { TemplateFunction } from './jinja-engine.ts';
 
@@ -47,7 +47,7 @@ function envVar(env: Env): TemplateFunction {
   return ([name, fallback]) => {
     const key = plainArgument(name);
     if (typeof key !== 'string') throw new RefusedCall('env_var', 'env_var() expects the name of an environment variable (a string)');
-    const value = isOwnVariable(key) ? undefined : env[key];
+    const value = isOwnEnvVar(key) ? undefined : env[key];
     if (value !== undefined) return stringValue(value);
     return fallback ?? new PythonNone();
   };
