@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { redactUrl } from '../../src/errors/redact.ts';
 import { redisAnswers, startLocalRedis } from '../../src/redis/local-redis-server.ts';
 
 declare module 'vitest' {
@@ -41,8 +42,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
     `The tests need a Redis server and none could be found:\n- ${problems.join('\n- ')}\n` +
       'Fix: set REDIS_URL=redis://host:port, or install redis-server (Debian: apt-get install redis-server), or start a Docker engine.',
   );
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
