@@ -37,15 +37,17 @@ if run.stopOnBlockFailure then
   for _, b in ipairs(order) do if b.state == 'failed' and not failedBlock then failedBlock = b.blockUuid end end
 end
 
+-- Ends a block that will not run, with its reason.
+local function settle(b, state, reason, message)
+  b.state, b.reason, b.message, b.finishedAt = state, reason, message, now
+  redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
+end
+
 local enqueue = {}
 -- Block run ids follow the topological order, so one pass settles every pending block.
 for _, b in ipairs(order) do
   if failedBlock and (b.state == 'pending' or b.state == 'queued') then
-    b.state = 'cancelled'
-    b.reason = 'Cancelled'
-    b.message = 'block ' .. failedBlock .. ' failed and the trigger does not allow blocks to fail (settings.allow_blocks_to_fail)'
-    b.finishedAt = now
-    redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
+    settle(b, 'cancelled', 'Cancelled', 'block ' .. failedBlock .. ' failed and the trigger does not allow blocks to fail (settings.allow_blocks_to_fail)')
   elseif b.state == 'pending' then
     local anyFailed, anyConditionFailed, allSucceeded = false, false, true
     for _, u in ipairs(b.upstream) do
@@ -56,17 +58,9 @@ for _, b in ipairs(order) do
       if state ~= 'succeeded' then allSucceeded = false end
     end
     if anyFailed then
-      b.state = 'upstream_failed'
-      b.reason = 'UpstreamFailed'
-      b.message = 'an upstream block did not succeed'
-      b.finishedAt = now
-      redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
+      settle(b, 'upstream_failed', 'UpstreamFailed', 'an upstream block did not succeed')
     elseif anyConditionFailed then
-      b.state = 'condition_failed'
-      b.reason = 'UpstreamConditionFailed'
-      b.message = 'a condition of an upstream block failed, so this block does not run'
-      b.finishedAt = now
-      redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
+      settle(b, 'condition_failed', 'UpstreamConditionFailed', 'a condition of an upstream block failed, so this block does not run')
     elseif allSucceeded and (run.blockRunLimit == 0 or inFlight < run.blockRunLimit) then
       b.state = 'queued'
       b.queuedAt = now
