@@ -6,7 +6,7 @@ import { formatProblem } from '../../errors/config-problem.ts';
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('check the project, every pipeline, the template (K8S_CONFIG_FILE) and the policy (K8S_DEFAULT_CONFIG_PATH); print every problem')
+    .description('check the project, every pipeline and its triggers.yaml, the template (K8S_CONFIG_FILE) and the policy (K8S_DEFAULT_CONFIG_PATH); print every problem')
     .requiredOption('--project <dir>', 'Mage project directory (holds metadata.yaml and pipelines/)')
     .option('--server-pod <file>', "pod manifest standing in for the dispatcher's own pod; without it a missing image is only a warning")
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
