@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { variablesFromAssignments } from '../scheduler/run-variables.ts';
+import { variablesFromAssignments } from '../runs/run-variables.ts';
 
 // Commander calls these on option and argument values; a bad value is a usage error (exit 2).
 

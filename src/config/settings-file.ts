@@ -1,6 +1,6 @@
 import { load, YAMLException } from 'js-yaml';
 import { ConfigError } from '../errors/config-problem.ts';
-import { readInputFileSync } from '../project/read-input-file.ts';
+import { readInputFileSync } from '../input/read-input-file.ts';
 
 /** A settings file is a few kilobytes; a larger one is a mistake (or not a settings file at all). */
 const MAX_SETTINGS_BYTES = 256 * 1024;

@@ -1,6 +1,6 @@
 import type { AttemptResultState } from '../runs/run-store.ts';
 import type { AttemptOutcome, PodReport } from '../runs/types.ts';
-import { FATAL_WAITING_REASONS } from '../watch/failure-reason.ts';
+import { FATAL_WAITING_REASONS } from '../k8s/waiting-reasons.ts';
 
 /**
  * Failures after which Mage's retry loop inside the pod never ran, or was cut off from outside:

@@ -2,7 +2,7 @@ import type { AttemptSecrets } from '../callback/attempt-secrets.ts';
 import { callbackUrl } from '../callback/callback-url.ts';
 import { runValues, type RunValues } from '../mage/run-values.ts';
 import { findPipeline, type Project } from '../project/model.ts';
-import type { BlockRunJobData } from '../queue/block-run-queue.ts';
+import type { BlockRunJobData } from '../runs/block-run-queue.ts';
 import type { RenderContext } from '../render/context.ts';
 import { renderBlockJob, type RenderedJob } from '../render/render-block-job.ts';
 import type { RunStore } from '../runs/run-store.ts';

@@ -3,12 +3,12 @@ import { ConfigError } from '../errors/config-problem.ts';
 import { toError } from '../errors/to-error.ts';
 import { KubeApiError } from '../k8s/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { BlockRunJobData } from '../queue/block-run-queue.ts';
+import type { BlockRunJobData } from '../runs/block-run-queue.ts';
 import { EpochLostError } from '../runs/epoch.ts';
 import type { OutcomeWaiter } from '../runs/outcome-waiter.ts';
 import type { DispatchPermit, RunStore } from '../runs/run-store.ts';
 import type { AttemptKey, AttemptOutcome } from '../runs/types.ts';
-import { advanceAndEnqueue } from '../scheduler/advance-run.ts';
+import { advanceAndEnqueue } from '../runs/advance-run.ts';
 import { CreationPausedError } from './api-gate.ts';
 import { attemptVerdict } from './attempt-verdict.ts';
 import type { BlockRenderer } from './block-renderer.ts';
@@ -81,7 +81,7 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
       if (steersQueue(thrown)) throw thrown;
       if (thrown instanceof EpochLostError) {
         // Redis lost its data: this run is gone with it, and its queue job too. Said once per block
-        // run in hand; the process then stops (src/process/redis-guard.ts).
+        // run in hand; the process then stops (src/processes/redis-guard.ts).
         log.error({ lostRunId: job.data.runId }, `run ${job.data.runId} was lost with Redis's data; this block run is dropped: ${thrown.message}`);
         throw new UnrecoverableError(thrown.message);
       }

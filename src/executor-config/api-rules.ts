@@ -1,5 +1,5 @@
-import { childPath } from '../project/input-shape.ts';
-import type { PlainObject } from '../project/input-shape.ts';
+import { childPath } from '../input/input-shape.ts';
+import type { PlainObject } from '../input/input-shape.ts';
 import { isDnsSubdomain, isLabelValue, isQualifiedName } from './k8s-names.ts';
 import { keyMatchForm } from './key-case.ts';
 import { parseQuantity } from './quantity.ts';

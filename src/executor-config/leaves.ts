@@ -1,4 +1,4 @@
-import { isPlainObject } from '../project/input-shape.ts';
+import { isPlainObject } from '../input/input-shape.ts';
 import { isNamedListPath } from './merge.ts';
 
 /** One value a layer sets, at the granularity the merge rules decide on. */

@@ -1,4 +1,4 @@
-import { isPlainObject } from '../project/input-shape.ts';
+import { isPlainObject } from '../input/input-shape.ts';
 import type { ExecutorConfig } from './types.ts';
 
 /** Lists whose items are identified by `name`: a higher layer replaces same-named items and adds new ones. */

@@ -1,5 +1,5 @@
 import type { ProblemList } from '../errors/config-problem.ts';
-import { childPath } from '../project/input-shape.ts';
+import { childPath } from '../input/input-shape.ts';
 import { mergeAt } from './merge.ts';
 import { normaliseRawConfig } from './schema.ts';
 import { rememberWritten } from './written-keys.ts';

@@ -1,5 +1,4 @@
 import type { ConfigProblem } from '../errors/config-problem.ts';
-import type { Block, Pipeline, Project } from '../project/model.ts';
 import type { ResourceMaximum } from './env-defaults.ts';
 import { HARDCODED_DEFAULTS } from './hardcoded-defaults.ts';
 import { mergeConfigs } from './merge.ts';
@@ -22,16 +21,6 @@ export interface Resolution {
   problems: ConfigProblem[];
 }
 
-/** The user's own layers for a block, highest first: block, pipeline, project. */
-export function userLayers(project: Project, pipeline: Pipeline, block: Block): ConfigLayer[] {
-  const layers: (ConfigLayer | null)[] = [
-    block.executorConfig && { name: 'block', file: pipeline.file, keyPath: `${block.keyPath}.executor_config`, config: block.executorConfig },
-    pipeline.executorConfig && { name: 'pipeline', file: pipeline.file, keyPath: 'executor_config', config: pipeline.executorConfig },
-    project.k8sExecutorConfig && { name: 'project', file: project.metadataFile, keyPath: 'k8s_executor_config', config: project.k8sExecutorConfig },
-  ];
-  return layers.filter((layer): layer is ConfigLayer => layer !== null);
-}
-
 /**
  * The priority table, highest first:
  *   no policy or `enabled: false`: block → pipeline → project → template → env → hardcoded;
@@ -47,9 +36,8 @@ export function orderLayers(user: readonly ConfigLayer[], sources: ConfigSources
   return ordered.filter((layer): layer is ConfigLayer => layer !== null);
 }
 
-/** The effective executor config of one block, with policy conflicts and guardrail violations. */
-export function resolveExecutorConfig(sources: ConfigSources, project: Project, pipeline: Pipeline, block: Block): Resolution {
-  const user = userLayers(project, pipeline, block);
+/** The effective executor config of one block from its user layers (block, pipeline, project; highest first). */
+export function resolveExecutorConfig(sources: ConfigSources, user: readonly ConfigLayer[]): Resolution {
   const layers = orderLayers(user, sources);
   const config = mergeConfigs(layers.map((layer) => layer.config));
   const problems = [

@@ -1,4 +1,4 @@
-import { isPlainObject } from '../project/input-shape.ts';
+import { isPlainObject } from '../input/input-shape.ts';
 
 /** Deep equality of JSON data, ignoring key order (YAML key order carries no meaning). */
 export function sameValue(a: unknown, b: unknown): boolean {

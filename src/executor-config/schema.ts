@@ -1,5 +1,5 @@
 import { hasTemplateSyntax } from '../mage/mage-templates.ts';
-import { childPath, isPlainObject, itemPath } from '../project/input-shape.ts';
+import { childPath, isPlainObject, itemPath } from '../input/input-shape.ts';
 import { apiAttributeOverrides, apiCustomTypes, apiObjectChecks, checkAnnotations, isContainerResourceName, oneOf, text } from './api-rules.ts';
 import { isDnsLabel, isDnsSubdomain, isLabelValue, isQualifiedName } from './k8s-names.ts';
 import { parseQuantity, QUANTITY_EXPECTATION } from './quantity.ts';

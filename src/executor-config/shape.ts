@@ -1,7 +1,7 @@
 // The model classes alone: the package's main entry also loads the HTTP client, seconds of start-up for a CLI.
 import * as k8s from '@kubernetes/client-node/dist/gen/models/all.js';
 import type { ProblemList } from '../errors/config-problem.ts';
-import { childPath, describeType, isPlainObject, isReservedKey, itemPath } from '../project/input-shape.ts';
+import { childPath, describeType, isPlainObject, isReservedKey, itemPath } from '../input/input-shape.ts';
 import { keyMatchForm, snakeCase } from './key-case.ts';
 
 /** One key of an object type, in the form the Kubernetes client's models describe their fields. */

@@ -1,4 +1,4 @@
-import { childPath, isPlainObject, itemPath } from '../project/input-shape.ts';
+import { childPath, isPlainObject, itemPath } from '../input/input-shape.ts';
 import { keyMatchForm } from './key-case.ts';
 import type { ExecutorConfig } from './types.ts';
 

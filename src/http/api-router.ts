@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { ConfigError, formatProblem } from '../errors/config-problem.ts';
 import type { RunStore } from '../runs/run-store.ts';
-import { cancelPipelineRun, type RunCanceller } from '../scheduler/cancel-run.ts';
-import { createPipelineRun, type RunCreator } from '../scheduler/create-run.ts';
-import { variablesFromObject } from '../scheduler/run-variables.ts';
+import { cancelPipelineRun, type RunCanceller } from '../runs/cancel-run.ts';
+import { createPipelineRun, type RunCreator } from '../runs/create-run.ts';
+import { variablesFromObject } from '../runs/run-variables.ts';
 
 export interface ApiDependencies {
   store: RunStore;

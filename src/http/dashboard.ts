@@ -1,6 +1,6 @@
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { RunContext } from '../scheduler/run-context.ts';
+import type { RunContext } from '../runs/run-context.ts';
 import { allowedHosts } from './allowed-hosts.ts';
 import { checkListenSecurity } from './auth.ts';
 import { startHttpServer, type RunningHttpServer } from './server.ts';

@@ -1,9 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import { ConfigError, formatProblem } from '../errors/config-problem.ts';
-import { createPipelineRun, type RunCreator } from '../scheduler/create-run.ts';
-import { tickData } from '../scheduler/trigger-queue.ts';
-import { readProjectTriggers, triggerInEnv, type Trigger } from '../scheduler/trigger-file.ts';
-import type { RunRequest } from '../scheduler/run-plan.ts';
+import { createPipelineRun, type RunCreator } from '../runs/create-run.ts';
+import { tickData } from '../runs/trigger-queue.ts';
+import { readProjectTriggers, triggerInEnv, type Trigger } from '../project/trigger-file.ts';
+import type { RunRequest } from '../runs/run-plan.ts';
 import type { TriggerState } from '../scheduler/trigger-state.ts';
 import { triggerRunRequest } from '../scheduler/trigger-worker.ts';
 import { tokenMatches } from './auth.ts';

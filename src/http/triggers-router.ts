@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { readProjectTriggers } from '../scheduler/trigger-file.ts';
+import { readProjectTriggers } from '../project/trigger-file.ts';
 import { listTriggers } from '../scheduler/trigger-listing.ts';
 
 /** `GET /api/v1/triggers`: every valid trigger of the project with its id (no tokens), and the problems of the others. */

@@ -1,5 +1,5 @@
-import { describeType, isPlainObject } from './input-shape.ts';
-import type { PlainObject } from './input-shape.ts';
+import { describeType, isPlainObject } from '../input/input-shape.ts';
+import type { PlainObject } from '../input/input-shape.ts';
 import type { FieldReader } from './mage-fields.ts';
 
 /**

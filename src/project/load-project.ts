@@ -10,14 +10,14 @@ import { renderExecutorType, renderProjectMetadata } from '../mage/mage-template
 import { checkBlockKind, checkPipelineKind, inPodBlocks, NON_EXECUTABLE_BLOCK_TYPES, upstreamsThroughInPodBlocks } from './block-kinds.ts';
 import type { InPodBlock } from './block-kinds.ts';
 import { checkDag } from './dag.ts';
-import { childPath, describeType, isPlainObject, isReservedKey, itemPath } from './input-shape.ts';
-import type { PlainObject } from './input-shape.ts';
+import { childPath, describeType, isPlainObject, isReservedKey, itemPath } from '../input/input-shape.ts';
+import type { PlainObject } from '../input/input-shape.ts';
 import { readBoolean, readCount, readMapping, readString, readStringList } from './mage-fields.ts';
 import type { FieldReader } from './mage-fields.ts';
 import { REMOTE_VARIABLES_DIR_PLACEHOLDER, unknownPipelineMessage } from './model.ts';
 import type { Block, Pipeline, Project, RetryConfig } from './model.ts';
-import { withKeyLines } from './key-lines.ts';
-import { readYamlSource, readYamlSourceAsync } from './safe-yaml.ts';
+import { withKeyLines } from '../input/key-lines.ts';
+import { readYamlSource, readYamlSourceAsync } from '../input/safe-yaml.ts';
 
 export interface ProjectReading {
   /** The project with every usable part; configs with errors are left out (null). */

@@ -1,6 +1,6 @@
 import type { ProblemList } from '../errors/config-problem.ts';
-import { childPath, describeType, isPlainObject, itemPath } from './input-shape.ts';
-import type { PlainObject } from './input-shape.ts';
+import { childPath, describeType, isPlainObject, itemPath } from '../input/input-shape.ts';
+import type { PlainObject } from '../input/input-shape.ts';
 
 /**
  * Readers for the few fields of Mage's own files that kubedispatch uses. Unlike executor configs,

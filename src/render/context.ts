@@ -8,9 +8,9 @@ import { parseExecutorConfig, parsePolicy } from '../executor-config/parse-confi
 import type { ConfigSources } from '../executor-config/resolve.ts';
 import { normaliseAs } from '../executor-config/shape.ts';
 import type { ConfigLayer, Policy } from '../executor-config/types.ts';
-import { isPlainObject } from '../project/input-shape.ts';
-import { withKeyLines } from '../project/key-lines.ts';
-import { readYamlFile, readYamlSource } from '../project/safe-yaml.ts';
+import { isPlainObject } from '../input/input-shape.ts';
+import { withKeyLines } from '../input/key-lines.ts';
+import { readYamlFile, readYamlSource } from '../input/safe-yaml.ts';
 import { DEFAULT_MAGE_CLUSTER_UUID } from './job-name.ts';
 
 /** Env var naming the project's path inside the Job's container (the `mage run` argument). */

@@ -1,12 +1,13 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { ConfigError } from '../errors/config-problem.ts';
 import type { ConfigProblem } from '../errors/config-problem.ts';
-import { effectiveExecutorType, KUBERNETES_EXECUTOR } from '../executor-config/executor-type.ts';
+import { effectiveExecutorType, KUBERNETES_EXECUTOR } from '../project/executor-type.ts';
 import { DEFAULT_CONTAINER_NAME, DEFAULT_NAMESPACE } from '../executor-config/hardcoded-defaults.ts';
 import { isDnsLabel } from '../executor-config/k8s-names.ts';
 import { locateSetting } from '../executor-config/locate.ts';
 import { checkMounts } from '../executor-config/mount-checks.ts';
 import { resolveExecutorConfig } from '../executor-config/resolve.ts';
+import { userLayers } from '../project/config-layers.ts';
 import type { ExecutorConfig } from '../executor-config/types.ts';
 import { renderNamespace } from '../mage/mage-templates.ts';
 import { findBlock, findPipeline, unknownPipelineMessage } from '../project/model.ts';
@@ -55,7 +56,7 @@ export function planBlockJob(
     return fail(pipeline.file, `${block.keyPath}.executor_type`, `block "${block.uuid}" runs with executor type "${executorType}", which kubedispatch cannot run; expected k8s`);
   }
 
-  const resolution = resolveExecutorConfig(context, project, pipeline, block);
+  const resolution = resolveExecutorConfig(context, userLayers(project, pipeline, block));
   const problems = [...resolution.problems];
   const config = resolution.config;
   const blockConfigPath = `${block.keyPath}.executor_config`;

@@ -2,11 +2,11 @@ import type { Queue } from 'bullmq';
 import type { Logger } from '../observability/logger.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import { TERMINAL_RUN_STATES } from '../runs/types.ts';
-import { cancelPipelineRun, type RunCanceller } from './cancel-run.ts';
+import { cancelPipelineRun, type RunCanceller } from '../runs/cancel-run.ts';
 import { dueExecutionDate } from './should-schedule.ts';
-import { triggerInEnv, type ProjectTriggers, type Trigger } from './trigger-file.ts';
+import { triggerInEnv, type ProjectTriggers, type Trigger } from '../project/trigger-file.ts';
 import { slaBreaches } from './trigger-metrics.ts';
-import { tickData, tickJobId, type TriggerTickData } from './trigger-queue.ts';
+import { tickData, tickJobId, type TriggerTickData } from '../runs/trigger-queue.ts';
 import type { TriggerState } from './trigger-state.ts';
 
 export interface SchedulePassDeps {

@@ -2,13 +2,13 @@ import { formatProblem } from '../errors/config-problem.ts';
 import type { Logger } from '../observability/logger.ts';
 import { closeWorker } from '../redis/connection.ts';
 import { pruneFinishedRuns } from '../runs/retention.ts';
-import type { RunCanceller } from './cancel-run.ts';
-import type { RunCreator } from './create-run.ts';
+import type { RunCanceller } from '../runs/cancel-run.ts';
+import type { RunCreator } from '../runs/create-run.ts';
 import { startPeriodic } from './periodic.ts';
-import { sweepRuns } from './run-sweep.ts';
-import type { RunServices } from './run-services.ts';
+import { sweepRuns } from '../runs/run-sweep.ts';
+import type { RunServices } from '../runs/run-services.ts';
 import { removeLegacySchedulers, runSchedulePass } from './schedule-pass.ts';
-import { readProjectTriggers } from './trigger-file.ts';
+import { readProjectTriggers } from '../project/trigger-file.ts';
 import { TriggerState } from './trigger-state.ts';
 import { startTriggerWorker } from './trigger-worker.ts';
 

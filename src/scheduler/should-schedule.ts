@@ -1,5 +1,5 @@
-import { currentExecutionDate } from './execution-date.ts';
-import type { Trigger } from './trigger-file.ts';
+import { currentExecutionDate } from '../mage/execution-date.ts';
+import type { Trigger } from '../project/trigger-file.ts';
 
 /** What Mage's `should_schedule` reads from its database, as kubedispatch keeps it (trigger-state.ts). */
 export interface ScheduleFacts {

@@ -1,5 +1,5 @@
-import { currentExecutionDate, nextExecutionDate } from './execution-date.ts';
-import { triggerInEnv, type Trigger } from './trigger-file.ts';
+import { currentExecutionDate, nextExecutionDate } from '../mage/execution-date.ts';
+import { triggerInEnv, type Trigger } from '../project/trigger-file.ts';
 
 /** One line of `kubedispatch triggers` and one entry of `GET /api/v1/triggers`. */
 export interface TriggerListing {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { RunRecord } from '../runs/types.ts';
 import { TERMINAL_RUN_STATES } from '../runs/types.ts';
 import type { RunStore } from '../runs/run-store.ts';
-import type { Trigger } from './trigger-file.ts';
+import type { Trigger } from '../project/trigger-file.ts';
 
 /** A run a trigger made, with the execution date it was made for (what `sla` counts from). */
 export interface TriggerRun {

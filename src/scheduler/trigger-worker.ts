@@ -3,10 +3,10 @@ import { ConfigError } from '../errors/config-problem.ts';
 import { toError } from '../errors/to-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RedisOutageLog } from '../redis/outage-log.ts';
-import { cancelPipelineRun, type RunCanceller } from './cancel-run.ts';
-import { createPipelineRun, type RunCreator } from './create-run.ts';
-import type { RunRequest } from './run-plan.ts';
-import { TRIGGER_QUEUE, type TriggerTickData } from './trigger-queue.ts';
+import { cancelPipelineRun, type RunCanceller } from '../runs/cancel-run.ts';
+import { createPipelineRun, type RunCreator } from '../runs/create-run.ts';
+import type { RunRequest } from '../runs/run-plan.ts';
+import { TRIGGER_QUEUE, type TriggerTickData } from '../runs/trigger-queue.ts';
 import type { TriggerState } from './trigger-state.ts';
 
 /** The run a tick creates is keyed by the tick's job id: a tick re-run after a crash finds the same run. */

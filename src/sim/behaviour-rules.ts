@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors/config-problem.ts';
-import { readYamlFile } from '../project/safe-yaml.ts';
+import { readYamlFile } from '../input/safe-yaml.ts';
 import { BEHAVIOR_ANNOTATIONS } from './pod-behavior.ts';
 
 /**

@@ -25,7 +25,7 @@ export interface StoreOptions {
 interface Collection {
   byNamespace: Map<string, Map<string, KubeObject>>;
   size: number;
-  history: EventHistory;
+  history: EventHistory<StoreEvent>;
   listeners: Set<StoreListener>;
 }
 
@@ -92,7 +92,7 @@ export class Store {
     return this.#collection(type).size;
   }
 
-  history(type: ResourceType): EventHistory {
+  history(type: ResourceType): EventHistory<StoreEvent> {
     return this.#collection(type).history;
   }
 

@@ -1,3 +1,4 @@
+import { FATAL_WAITING_REASONS } from '../k8s/waiting-reasons.ts';
 import type { SlimContainer, SlimPod } from './slim-objects.ts';
 
 /** Why one pod failed, in words a user can act on. */
@@ -8,15 +9,6 @@ export interface PodFailure {
   /** The container whose log explains the failure, when one ran. */
   container: string | undefined;
 }
-
-/** Waiting reasons that do not go away by waiting: the pod can never start as specified. */
-export const FATAL_WAITING_REASONS: ReadonlySet<string> = new Set([
-  'ErrImagePull',
-  'ImagePullBackOff',
-  'InvalidImageName',
-  'CreateContainerError',
-  'CreateContainerConfigError',
-]);
 
 /** Normal steps of a starting pod, not reasons for anything. */
 const BENIGN_WAITING_REASONS: ReadonlySet<string> = new Set(['ContainerCreating', 'PodInitializing']);

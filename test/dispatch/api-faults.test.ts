@@ -14,7 +14,7 @@ import { loadProject } from '../../src/project/load-project.ts';
 import { loadRenderContext } from '../../src/render/context.ts';
 import { runValues } from '../../src/mage/run-values.ts';
 import { renderBlockJob } from '../../src/render/render-block-job.ts';
-import { advanceAndEnqueue } from '../../src/scheduler/advance-run.ts';
+import { advanceAndEnqueue } from '../../src/runs/advance-run.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
 import { waitFor } from './support/wait-for.ts';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startChaosProxy, type ChaosProxy } from '../../src/chaos/chaos-proxy.ts';
 import { deleteJob } from '../../src/k8s/delete-job.ts';
-import { cancelPipelineRun } from '../../src/scheduler/cancel-run.ts';
+import { cancelPipelineRun } from '../../src/runs/cancel-run.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
 import { waitFor } from './support/wait-for.ts';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { V1Job } from '@kubernetes/client-node';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.ts';
-import type { RunServices } from '../../src/scheduler/run-services.ts';
+import type { RunServices } from '../../src/runs/run-services.ts';
 import { silentLogger, testCreator, testServices } from '../scheduler/support.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
 import { attemptOf } from './support/sim-jobs.ts';

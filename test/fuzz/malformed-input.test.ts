@@ -19,8 +19,8 @@ import { startHttpServer, type RunningHttpServer } from '../../src/http/server.t
 import { readProject } from '../../src/project/load-project.ts';
 import { readRenderContext } from '../../src/render/context.ts';
 import { validateProject } from '../../src/render/validate-project.ts';
-import type { RunServices } from '../../src/scheduler/run-services.ts';
-import { readProjectTriggers } from '../../src/scheduler/trigger-file.ts';
+import type { RunServices } from '../../src/runs/run-services.ts';
+import { readProjectTriggers } from '../../src/project/trigger-file.ts';
 import { silentLogger, testCreator, testServices, writeProject } from '../scheduler/support.ts';
 import { configFile, httpBody, projectFiles, ruleBreakingBody, settingsFile } from '../support/fuzz-inputs.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';

@@ -3,7 +3,7 @@ import { BlockRenderer } from '../../src/dispatch/block-renderer.ts';
 import { loadRenderContext } from '../../src/render/context.ts';
 import { InsecureListenError, isLoopbackHost, tokenMatches } from '../../src/http/auth.ts';
 import { startHttpServer, type HttpServerOptions, type RunningHttpServer } from '../../src/http/server.ts';
-import type { RunServices } from '../../src/scheduler/run-services.ts';
+import type { RunServices } from '../../src/runs/run-services.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 import { silentLogger, testCreator, testServices, writeProject } from '../scheduler/support.ts';
 

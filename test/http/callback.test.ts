@@ -5,7 +5,7 @@ import { AttemptSecrets } from '../../src/callback/attempt-secrets.ts';
 import { callbackId, callbackUrl } from '../../src/callback/callback-url.ts';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.ts';
 import type { AttemptKey } from '../../src/runs/types.ts';
-import type { RunServices } from '../../src/scheduler/run-services.ts';
+import type { RunServices } from '../../src/runs/run-services.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 import { testCreator, testServices, writeProject } from '../scheduler/support.ts';
 

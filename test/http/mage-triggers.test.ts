@@ -3,10 +3,10 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiTriggerRunRequest, readTriggerBody, type TriggerBody } from '../../src/http/mage-trigger-router.ts';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.ts';
-import type { RunServices } from '../../src/scheduler/run-services.ts';
-import { triggerId } from '../../src/scheduler/trigger-id.ts';
+import type { RunServices } from '../../src/runs/run-services.ts';
+import { triggerId } from '../../src/project/trigger-id.ts';
 import { TriggerState } from '../../src/scheduler/trigger-state.ts';
-import { readProjectTriggers } from '../../src/scheduler/trigger-file.ts';
+import { readProjectTriggers } from '../../src/project/trigger-file.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 import { silentLogger, testCreator, testServices, writeProject } from '../scheduler/support.ts';
 

@@ -10,7 +10,7 @@ import { loadSettings } from '../../src/config/settings.ts';
 import { allowedHosts, defaultAllowedHosts, hostOfUrl, normaliseHost } from '../../src/http/allowed-hosts.ts';
 import { isJsonContentType } from '../../src/http/request-guards.ts';
 import { startHttpServer, type HttpServerOptions, type RunningHttpServer } from '../../src/http/server.ts';
-import type { RunServices } from '../../src/scheduler/run-services.ts';
+import type { RunServices } from '../../src/runs/run-services.ts';
 import { rawRequest, type RawResponse } from '../support/raw-http.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 import { silentLogger, testCreator, testServices, writeProject } from '../scheduler/support.ts';

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunServices } from '../../src/scheduler/run-services.ts';
+import type { RunServices } from '../../src/runs/run-services.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 import { testServices, tickFor, writeProject } from './support.ts';
 

@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Worker } from 'bullmq';
 import { removeLegacySchedulers, runSchedulePass, type SchedulePassDeps } from '../../src/scheduler/schedule-pass.ts';
-import { readProjectTriggers, type Trigger } from '../../src/scheduler/trigger-file.ts';
-import { triggerId } from '../../src/scheduler/trigger-id.ts';
+import { readProjectTriggers, type Trigger } from '../../src/project/trigger-file.ts';
+import { triggerId } from '../../src/project/trigger-id.ts';
 import { slaBreaches } from '../../src/scheduler/trigger-metrics.ts';
 import { TriggerState } from '../../src/scheduler/trigger-state.ts';
 import { startTriggerWorker, tickIdempotencyKey, triggerRunRequest } from '../../src/scheduler/trigger-worker.ts';
-import { createPipelineRun } from '../../src/scheduler/create-run.ts';
+import { createPipelineRun } from '../../src/runs/create-run.ts';
 import { silentLogger, testCreator, tickFor, useServices, writeProject } from './support.ts';
 
 /** Wednesday 2026-01-14 10:37:42 UTC. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/errors/config-problem.ts';
-import { mageEnv, readProjectTriggers, triggerInEnv } from '../../src/scheduler/trigger-file.ts';
-import { triggerId } from '../../src/scheduler/trigger-id.ts';
+import { mageEnv, readProjectTriggers, triggerInEnv } from '../../src/project/trigger-file.ts';
+import { triggerId } from '../../src/project/trigger-id.ts';
 import { writeProject } from './support.ts';
 
 function triggersOf(triggers: unknown) {

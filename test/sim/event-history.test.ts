@@ -11,7 +11,7 @@ const versions = (events: StoreEvent[] | undefined): number[] | undefined => eve
 
 describe('watch history window', () => {
   it('replays what came after a version, across the wrap of its ring', () => {
-    const history = new EventHistory(3, 0);
+    const history = new EventHistory<StoreEvent>(3, 0);
     for (let version = 1; version <= 5; version++) history.append(event(version));
     expect(history.oldestRetained).toBe(2);
     expect(versions(history.since(2))).toEqual([3, 4, 5]);
@@ -20,13 +20,13 @@ describe('watch history window', () => {
   });
 
   it('has nothing to say about versions older than its window', () => {
-    const history = new EventHistory(3, 0);
+    const history = new EventHistory<StoreEvent>(3, 0);
     for (let version = 1; version <= 5; version++) history.append(event(version));
     expect(history.since(1)).toBeUndefined();
   });
 
   it('replays everything after its starting floor before it fills', () => {
-    const history = new EventHistory(10, 100);
+    const history = new EventHistory<StoreEvent>(10, 100);
     history.append(event(101));
     history.append(event(102));
     expect(versions(history.since(100))).toEqual([101, 102]);

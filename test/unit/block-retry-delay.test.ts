@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockRetryDelayMs } from '../../src/queue/block-run-queue.ts';
+import { blockRetryDelayMs } from '../../src/runs/block-run-queue.ts';
 
 describe('blockRetryDelayMs', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { currentExecutionDate, nextExecutionDate, parseInterval, type ScheduleInterval } from '../../src/scheduler/execution-date.ts';
+import { currentExecutionDate, nextExecutionDate, parseInterval, type ScheduleInterval } from '../../src/mage/execution-date.ts';
 import { dueExecutionDate, type ScheduleFacts } from '../../src/scheduler/should-schedule.ts';
-import type { Trigger } from '../../src/scheduler/trigger-file.ts';
+import type { Trigger } from '../../src/project/trigger-file.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const interval = (text: string) => parseInterval(text) as ScheduleInterval;

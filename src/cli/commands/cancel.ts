@@ -13,8 +13,8 @@ export function registerCancel(program: Command): void {
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (runId: number, options: { reason: string; kubeconfig?: string; config?: string }) => {
       const { loadSettings } = await import('../../config/settings.ts');
-      const { cancelPipelineRun } = await import('../../scheduler/cancel-run.ts');
-      const { withRunContext } = await import('../../scheduler/run-context.ts');
+      const { cancelPipelineRun } = await import('../../runs/cancel-run.ts');
+      const { withRunContext } = await import('../../runs/run-context.ts');
       const env = processEnv();
       await withRunContext(loadSettings(env, options.config), env, options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}, async (context) => {
         const report = await cancelPipelineRun(context.canceller, runId, options.reason);

@@ -38,7 +38,7 @@ export function registerChaos(program: Command): void {
       const faults = faultRulesFromSpecs(options.fault, options.seed, fromFile);
       const { startChaosProxy } = await import('../../chaos/chaos-proxy.ts');
       const { createLogger } = await import('../../observability/logger.ts');
-      const { runUntilSignal } = await import('../../process/run-until-signal.ts');
+      const { runUntilSignal } = await import('../../processes/run-until-signal.ts');
       const logger = createLogger('info', 'chaos');
       await runUntilSignal(
         'chaos proxy',

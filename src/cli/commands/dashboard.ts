@@ -7,8 +7,8 @@ export function registerDashboard(program: Command): void {
     .command('dashboard')
     .description('serve the HTTP API (/api/v1), Bull Board (/ui), /metrics, /healthz and /readyz; the token in KUBEDISPATCH_AUTH_TOKEN is required beyond loopback');
   dashboardOptions(command).action(async (flags: DashboardFlags) => {
-    const { runService } = await import('../../process/run-service.ts');
-    const { startDashboardProcess } = await import('../../http/dashboard-process.ts');
+    const { runService } = await import('../../processes/run-service.ts');
+    const { startDashboardProcess } = await import('../../processes/dashboard-process.ts');
     await runService('dashboard', flags.config, (basics) =>
       startDashboardProcess({ ...basics, projectDir: flags.project, kubeconfig: flags.kubeconfig, overrides: dashboardOverrides(flags) }),
     );

@@ -16,8 +16,8 @@ export function registerDispatcher(program: Command): void {
     .option('--concurrency <n>', 'block runs this dispatcher works on at once (default: limits.dispatcherConcurrency)', positiveInteger)
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (options: DispatcherCommandOptions) => {
-      const { runService } = await import('../../process/run-service.ts');
-      const { startDispatcher } = await import('../../dispatch/dispatcher.ts');
+      const { runService } = await import('../../processes/run-service.ts');
+      const { startDispatcher } = await import('../../processes/dispatcher-process.ts');
       await runService('dispatcher', options.config, (basics) =>
         startDispatcher({ ...basics, kubeconfigPath: options.kubeconfig, concurrency: options.concurrency }),
       );

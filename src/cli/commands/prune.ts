@@ -15,7 +15,7 @@ export function registerPrune(program: Command): void {
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (options: { olderThan?: number; dryRun?: boolean; config?: string }) => {
       const { loadSettings } = await import('../../config/settings.ts');
-      const { withRunContext } = await import('../../scheduler/run-context.ts');
+      const { withRunContext } = await import('../../runs/run-context.ts');
       const { pruneFinishedRuns } = await import('../../runs/retention.ts');
       const env = processEnv();
       const settings = loadSettings(env, options.config);

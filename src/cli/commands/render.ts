@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { dump } from 'js-yaml';
 import { processEnv } from '../../config/env.ts';
 import { formatProblem } from '../../errors/config-problem.ts';
-import { variablesFromAssignments } from '../../scheduler/run-variables.ts';
+import { variablesFromAssignments } from '../../runs/run-variables.ts';
 import { collectVariable, isoDate, positiveInteger } from '../option-parsers.ts';
 
 interface RenderOptions {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
-import { variablesFromAssignments } from '../../scheduler/run-variables.ts';
+import { variablesFromAssignments } from '../../runs/run-variables.ts';
 import { collectVariable } from '../option-parsers.ts';
 
 interface RunOptions {
@@ -25,10 +25,10 @@ export function registerRun(program: Command): void {
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (options: RunOptions) => {
       const { loadSettings } = await import('../../config/settings.ts');
-      const { createPipelineRun } = await import('../../scheduler/create-run.ts');
-      const { followRun } = await import('../../scheduler/follow-run.ts');
-      const { withRunContext } = await import('../../scheduler/run-context.ts');
-      const { runSummary } = await import('../../scheduler/run-report.ts');
+      const { createPipelineRun } = await import('../../runs/create-run.ts');
+      const { followRun } = await import('../../runs/follow-run.ts');
+      const { withRunContext } = await import('../../runs/run-context.ts');
+      const { runSummary } = await import('../../runs/run-report.ts');
       const { variables } = variablesFromAssignments(options.var ?? []);
       const env = processEnv();
       const settings = loadSettings(env, options.config);

@@ -7,8 +7,8 @@ export function registerScheduler(program: Command): void {
     .command('scheduler')
     .description("run the scheduler: keep BullMQ schedules in step with the pipelines' triggers.yaml, create runs from ticks, sweep active runs (stops cleanly on SIGTERM/SIGINT)");
   optionalDashboardOptions(command).action(async (flags: OptionalDashboardFlags) => {
-    const { runService } = await import('../../process/run-service.ts');
-    const { startSchedulerProcess } = await import('../../scheduler/scheduler-process.ts');
+    const { runService } = await import('../../processes/run-service.ts');
+    const { startSchedulerProcess } = await import('../../processes/scheduler-process.ts');
     await runService('scheduler', flags.config, (basics) =>
       startSchedulerProcess({ ...basics, projectDir: flags.project, kubeconfig: flags.kubeconfig, http: optionalDashboardOverrides(flags) }),
     );

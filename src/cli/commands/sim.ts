@@ -21,7 +21,7 @@ export function registerSim(program: Command): void {
     .option('--behaviours <file>', 'rules giving pods of matching Jobs simulated behaviour (e.g. examples/sim/demo-behaviours.yaml)')
     .action(async (options: SimCommandOptions) => {
       const { createLogger } = await import('../../observability/logger.ts');
-      const { runUntilSignal } = await import('../../process/run-until-signal.ts');
+      const { runUntilSignal } = await import('../../processes/run-until-signal.ts');
       const { startSimCluster } = await import('../../sim/sim-cluster.ts');
       const { readBehaviourRules } = await import('../../sim/behaviour-rules.ts');
       const behaviourRules = options.behaviours ? readBehaviourRules(options.behaviours) : [];

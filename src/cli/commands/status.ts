@@ -12,8 +12,8 @@ export function registerStatus(program: Command): void {
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (runId: number, options: { output: 'text' | 'json'; config?: string }) => {
       const { loadSettings } = await import('../../config/settings.ts');
-      const { withRunContext } = await import('../../scheduler/run-context.ts');
-      const { runSummary } = await import('../../scheduler/run-report.ts');
+      const { withRunContext } = await import('../../runs/run-context.ts');
+      const { runSummary } = await import('../../runs/run-report.ts');
       const env = processEnv();
       await withRunContext(loadSettings(env, options.config), env, {}, async (context) => {
         const run = await context.services.store.getRun(runId);

@@ -20,7 +20,7 @@ export function registerTriggers(program: Command): void {
     .action(async (options: TriggersOptions) => {
       const { loadSettings } = await import('../../config/settings.ts');
       const { formatProblem } = await import('../../errors/config-problem.ts');
-      const { mageEnv, readProjectTriggers } = await import('../../scheduler/trigger-file.ts');
+      const { mageEnv, readProjectTriggers } = await import('../../project/trigger-file.ts');
       const { listTriggers } = await import('../../scheduler/trigger-listing.ts');
       const env = processEnv();
       const settings = loadSettings(env, options.config);
@@ -30,7 +30,7 @@ export function registerTriggers(program: Command): void {
       const environment = mageEnv(env['ENV']);
       const rows: (ReturnType<typeof listTriggers>[number] & { token?: string })[] = listTriggers(triggers, environment, Date.now());
       if (options.showTokens) {
-        const { withRunContext } = await import('../../scheduler/run-context.ts');
+        const { withRunContext } = await import('../../runs/run-context.ts');
         const { TriggerState } = await import('../../scheduler/trigger-state.ts');
         await withRunContext(settings, env, { projectDir }, async (context) => {
           const state = new TriggerState(context.services.redis, context.services.prefix);

@@ -16,8 +16,8 @@ export function registerWatcher(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, else in-cluster config, else ~/.kube/config)')
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (options: WatcherCommandOptions) => {
-      const { runService } = await import('../../process/run-service.ts');
-      const { startWatcherProcess } = await import('../../watch/watcher-process.ts');
+      const { runService } = await import('../../processes/run-service.ts');
+      const { startWatcherProcess } = await import('../../processes/watcher-process.ts');
       await runService('watcher', options.config, (basics) => startWatcherProcess({ ...basics, kubeconfigPath: options.kubeconfig }));
     });
 }

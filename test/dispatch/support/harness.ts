@@ -1,13 +1,13 @@
 import type { Queue } from 'bullmq';
 import { loadSettings, type Settings } from '../../../src/config/settings.ts';
 import type { Env } from '../../../src/config/env.ts';
-import { startDispatcher, type DispatcherOptions, type RunningDispatcher } from '../../../src/dispatch/dispatcher.ts';
+import { startDispatcher, type DispatcherOptions, type RunningDispatcher } from '../../../src/processes/dispatcher-process.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import { createBlockRunQueue, type BlockRunJobData } from '../../../src/queue/block-run-queue.ts';
+import { createBlockRunQueue, type BlockRunJobData } from '../../../src/runs/block-run-queue.ts';
 import { loadRenderContext } from '../../../src/render/context.ts';
 import { RunStore } from '../../../src/runs/run-store.ts';
 import { TERMINAL_RUN_STATES, type RunWithBlocks } from '../../../src/runs/types.ts';
-import { createPipelineRun } from '../../../src/scheduler/create-run.ts';
+import { createPipelineRun } from '../../../src/runs/create-run.ts';
 import { startSimCluster, type SimCluster } from '../../../src/sim/sim-cluster.ts';
 import { createWatcher, type Watcher } from '../../../src/watch/watcher.ts';
 import { testRedis, type TestRedis } from '../../support/redis.ts';

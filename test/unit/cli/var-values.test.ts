@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { variablesFromAssignments, variablesFromObject } from '../../../src/scheduler/run-variables.ts';
+import { variablesFromAssignments, variablesFromObject } from '../../../src/runs/run-variables.ts';
 
 describe('--var NAME=VALUE', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProblemList } from '../../../src/errors/config-problem.ts';
 import { parseExecutorConfig, parsePolicy } from '../../../src/executor-config/parse-config.ts';
-import { parseYaml } from '../../../src/project/safe-yaml.ts';
+import { parseYaml } from '../../../src/input/safe-yaml.ts';
 
 function parse(yaml: string) {
   const problems = new ProblemList();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProblemList } from '../../../src/errors/config-problem.ts';
 import { parseExecutorConfig } from '../../../src/executor-config/parse-config.ts';
 import { writtenKeyPath } from '../../../src/executor-config/written-keys.ts';
-import { parseYaml } from '../../../src/project/safe-yaml.ts';
+import { parseYaml } from '../../../src/input/safe-yaml.ts';
 
 function writtenIn(yaml: string, path: string): string | undefined {
   const config = parseExecutorConfig(parseYaml(yaml, 'c.yaml'), 'c.yaml', '', new ProblemList());

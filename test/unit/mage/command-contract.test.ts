@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BlockRenderer } from '../../../src/dispatch/block-renderer.ts';
 import { loadRenderContext } from '../../../src/render/context.ts';
-import { createPipelineRun } from '../../../src/scheduler/create-run.ts';
-import type { RunRequest } from '../../../src/scheduler/run-plan.ts';
+import { createPipelineRun } from '../../../src/runs/create-run.ts';
+import type { RunRequest } from '../../../src/runs/run-plan.ts';
 import { testCreator, useServices, writeProject } from '../../scheduler/support.ts';
 
 /**

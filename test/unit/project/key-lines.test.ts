@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyPathLines, withKeyLines } from '../../../src/project/key-lines.ts';
+import { keyPathLines, withKeyLines } from '../../../src/input/key-lines.ts';
 
 const text = `# a Mage pipeline
 uuid: etl

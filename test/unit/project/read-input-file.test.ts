@@ -13,9 +13,9 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors/config-problem.ts';
 import { startHttpServer, type RunningHttpServer } from '../../../src/http/server.ts';
 import { readProject, readProjectAsync } from '../../../src/project/load-project.ts';
-import { readInputFile, readInputFileSync } from '../../../src/project/read-input-file.ts';
+import { readInputFile, readInputFileSync } from '../../../src/input/read-input-file.ts';
 import { validateProject } from '../../../src/render/validate-project.ts';
-import type { RunServices } from '../../../src/scheduler/run-services.ts';
+import type { RunServices } from '../../../src/runs/run-services.ts';
 import { silentLogger, testCreator, testServices, writeProject } from '../../scheduler/support.ts';
 import { testRedis, type TestRedis } from '../../support/redis.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { ConfigError } from '../../../src/errors/config-problem.ts';
-import { MAX_YAML_BYTES, parseYaml, readYamlFile } from '../../../src/project/safe-yaml.ts';
+import { MAX_YAML_BYTES, parseYaml, readYamlFile } from '../../../src/input/safe-yaml.ts';
 import { problemsOf, writeYaml } from '../support/mage-project.ts';
 
 describe('parseYaml', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseYaml } from '../../../src/project/safe-yaml.ts';
+import { parseYaml } from '../../../src/input/safe-yaml.ts';
 import { render } from '../support/mage-project.ts';
 
 /** The examples of Mage's Kubernetes executor documentation, rendered end to end. */

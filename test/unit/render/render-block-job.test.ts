@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Pod } from '@kubernetes/client-node';
-import { effectiveExecutorType } from '../../../src/executor-config/executor-type.ts';
+import { effectiveExecutorType } from '../../../src/project/executor-type.ts';
 import { loadProject } from '../../../src/project/load-project.ts';
 import { loadRenderContext } from '../../../src/render/context.ts';
 import { planBlockJob, renderBlockJob } from '../../../src/render/render-block-job.ts';

@@ -1,6 +1,6 @@
 import type { Env } from '../config/env.ts';
 import type { ConfigProblem } from '../errors/config-problem.ts';
-import type { Block, Pipeline } from '../project/model.ts';
+import type { Block, Pipeline } from './model.ts';
 
 export const KUBERNETES_EXECUTOR = 'k8s';
 /** Mage's "no particular executor": a block with it follows its pipeline, a pipeline with it the default. */

@@ -1,10 +1,10 @@
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Service } from '../process/run-service.ts';
+import type { Service } from './run-service.ts';
 import { checkRedis } from '../redis/connection.ts';
-import { openRunContext } from '../scheduler/run-context.ts';
-import { checkDashboardSecurity, startDashboard, type DashboardOverrides } from './dashboard.ts';
+import { openRunContext } from '../runs/run-context.ts';
+import { checkDashboardSecurity, startDashboard, type DashboardOverrides } from '../http/dashboard.ts';
 
 export interface DashboardProcessOptions {
   settings: Settings;

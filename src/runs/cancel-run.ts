@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
-import { removeUnclaimedBlockRuns, type BlockRunJobData } from '../queue/block-run-queue.ts';
-import type { CancelledRunState, RunStore } from '../runs/run-store.ts';
+import { removeUnclaimedBlockRuns, type BlockRunJobData } from './block-run-queue.ts';
+import type { CancelledRunState, RunStore } from './run-store.ts';
 import { promoteAndStart } from './advance-run.ts';
 
 /** Deletes one Job (propagation Background, so its pods go too); a Job already gone is not an error. */

@@ -6,8 +6,8 @@ import { effectiveRetries, mergedRetryConfig } from '../project/retry-config.ts'
 import { executionPartition } from '../mage/execution-partition.ts';
 import { mageRunVariables } from '../mage/run-variables.ts';
 import type { MageSchedule } from '../mage/schedule.ts';
-import { RUN_ID_PLACEHOLDER, type NewRun } from '../runs/run-store.ts';
-import type { RetryPolicy } from '../runs/types.ts';
+import { RUN_ID_PLACEHOLDER, type NewRun } from './run-store.ts';
+import type { RetryPolicy } from './types.ts';
 import type { RenderContext } from '../render/context.ts';
 import { planBlockJob } from '../render/render-block-job.ts';
 

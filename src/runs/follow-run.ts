@@ -1,5 +1,5 @@
-import type { RunStore } from '../runs/run-store.ts';
-import type { RunWithBlocks } from '../runs/types.ts';
+import type { RunStore } from './run-store.ts';
+import type { RunWithBlocks } from './types.ts';
 import { blockLine, isFinished } from './run-report.ts';
 
 /**

@@ -9,7 +9,7 @@ import { loadRenderContext } from '../render/context.ts';
 import type { JobDeleter, RunCanceller } from './cancel-run.ts';
 import type { RunCreator } from './create-run.ts';
 import { openRunServices, type RunServices } from './run-services.ts';
-import { mageEnv } from './trigger-file.ts';
+import { mageEnv } from '../project/trigger-file.ts';
 
 /** Everything that creates, shows and cancels runs, built once per process from the settings. */
 export interface RunContext {

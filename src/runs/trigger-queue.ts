@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { ScheduleType, Trigger, TriggerSettings } from './trigger-file.ts';
+import type { ScheduleType, Trigger, TriggerSettings } from '../project/trigger-file.ts';
 
 /** The queue a trigger's due runs land on; the trigger worker turns each tick into a pipeline run. */
 export const TRIGGER_QUEUE = 'pipeline-triggers';

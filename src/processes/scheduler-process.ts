@@ -2,10 +2,10 @@ import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import { checkDashboardSecurity, startDashboard, type DashboardOverrides } from '../http/dashboard.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Service } from '../process/run-service.ts';
+import type { Service } from './run-service.ts';
 import { checkRedis, stopReconnecting } from '../redis/connection.ts';
-import { openRunContext } from './run-context.ts';
-import { startScheduler } from './scheduler-service.ts';
+import { openRunContext } from '../runs/run-context.ts';
+import { startScheduler } from '../scheduler/scheduler-service.ts';
 
 export interface SchedulerProcessOptions {
   settings: Settings;

@@ -3,11 +3,11 @@ import type { V1Job } from '@kubernetes/client-node';
 import { createKubeClients, type KubeClients } from '../../src/k8s/api-clients.ts';
 import { deleteJob } from '../../src/k8s/delete-job.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/sim-cluster.ts';
-import { cancelPipelineRun, type RunCanceller } from '../../src/scheduler/cancel-run.ts';
-import { createPipelineRun } from '../../src/scheduler/create-run.ts';
-import type { RunServices } from '../../src/scheduler/run-services.ts';
+import { cancelPipelineRun, type RunCanceller } from '../../src/runs/cancel-run.ts';
+import { createPipelineRun } from '../../src/runs/create-run.ts';
+import type { RunServices } from '../../src/runs/run-services.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
-import { testCreator, testServices, uuids, writeProject } from './support.ts';
+import { testCreator, testServices, uuids, writeProject } from '../scheduler/support.ts';
 
 function job(name: string): V1Job {
   return {

@@ -1,5 +1,5 @@
-import type { BlockRunRecord, RunWithBlocks } from '../runs/types.ts';
-import { TERMINAL_BLOCK_STATES, TERMINAL_RUN_STATES } from '../runs/types.ts';
+import type { BlockRunRecord, RunWithBlocks } from './types.ts';
+import { TERMINAL_BLOCK_STATES, TERMINAL_RUN_STATES } from './types.ts';
 
 function seconds(from: number | undefined, to: number | undefined): string {
   return from && to ? `${((to - from) / 1000).toFixed(1)}s` : '';

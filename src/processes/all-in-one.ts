@@ -1,11 +1,11 @@
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
-import { startDispatcher } from '../dispatch/dispatcher.ts';
+import { startDispatcher } from './dispatcher-process.ts';
 import type { DashboardOverrides } from '../http/dashboard.ts';
 import type { Logger } from '../observability/logger.ts';
-import { startSchedulerProcess } from '../scheduler/scheduler-process.ts';
-import type { Service } from '../process/run-service.ts';
-import { startWatcherProcess } from '../watch/watcher-process.ts';
+import { startSchedulerProcess } from './scheduler-process.ts';
+import type { Service } from './run-service.ts';
+import { startWatcherProcess } from './watcher-process.ts';
 
 export interface AllInOneOptions {
   settings: Settings;

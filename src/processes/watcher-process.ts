@@ -2,9 +2,9 @@ import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import { createKubeConfig } from '../k8s/kube-config.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Service } from '../process/run-service.ts';
+import type { Service } from './run-service.ts';
 import { checkRedis, closeRedis, connectRedis, stopReconnecting } from '../redis/connection.ts';
-import { createWatcher } from './watcher.ts';
+import { createWatcher } from '../watch/watcher.ts';
 
 export interface WatcherProcessOptions {
   settings: Settings;

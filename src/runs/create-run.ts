@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
-import type { BlockRunJobData } from '../queue/block-run-queue.ts';
-import type { RunStore } from '../runs/run-store.ts';
+import type { BlockRunJobData } from './block-run-queue.ts';
+import type { RunStore } from './run-store.ts';
 import { advanceAndEnqueue } from './advance-run.ts';
 import { planRun, type PlanContext, type RunRequest } from './run-plan.ts';
 

@@ -3,10 +3,10 @@ import type { Redis } from 'ioredis';
 import type { Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createBlockRunQueue, type BlockRunJobData } from '../queue/block-run-queue.ts';
+import { createBlockRunQueue, type BlockRunJobData } from './block-run-queue.ts';
 import { closeRedis, connectRedis, stopReconnecting } from '../redis/connection.ts';
 import { RedisOutageLog } from '../redis/outage-log.ts';
-import { RunStore } from '../runs/run-store.ts';
+import { RunStore } from './run-store.ts';
 import { createTriggerQueue, type TriggerTickData } from './trigger-queue.ts';
 
 /** The Redis-backed pieces the scheduler, the HTTP API and the CLI share. */

@@ -88,7 +88,7 @@ describe('processes and an unreachable Redis', () => {
 
   it.each(['watcher', 'dispatcher', 'scheduler'] as const)('a running %s logs each outage once, carries on when Redis is back, and stops cleanly on SIGTERM while it is down', async (name) => {
     // With an append-only file, as in production: a Redis that came back empty would be a loss of
-    // data, after which processes exit (test/process/redis-data-loss.test.ts), not an outage.
+    // data, after which processes exit (test/processes/redis-data-loss.test.ts), not an outage.
     const persistentDir = mkdtempSync(join(tmpdir(), 'kubedispatch-outage-'));
     dirs.push(persistentDir);
     const first = await startLocalRedis({ persistentDir });

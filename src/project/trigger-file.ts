@@ -1,9 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, ProblemList, type ConfigProblem } from '../errors/config-problem.ts';
-import { childPath, describeType, isPlainObject, isReservedKey, itemPath, type PlainObject } from '../project/input-shape.ts';
-import { readYamlFile } from '../project/safe-yaml.ts';
-import { parseInterval, type ScheduleInterval } from './execution-date.ts';
+import { childPath, describeType, isPlainObject, isReservedKey, itemPath, type PlainObject } from '../input/input-shape.ts';
+import { readYamlFile } from '../input/safe-yaml.ts';
+import { parseInterval, type ScheduleInterval } from '../mage/execution-date.ts';
 import { triggerId } from './trigger-id.ts';
 
 /** Mage's `ScheduleType`. */

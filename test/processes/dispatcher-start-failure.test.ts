@@ -4,7 +4,7 @@
  * alive on open connections and timers.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { BLOCK_RUN_QUEUE } from '../../src/queue/block-run-queue.ts';
+import { BLOCK_RUN_QUEUE } from '../../src/runs/block-run-queue.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/sim-cluster.ts';
 import { testRedis } from '../support/redis.ts';
 import { spawnWorker, type ChildWorker } from '../support/worker-process.ts';

@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { retryDelaySeconds } from '../project/retry-config.ts';
-import type { RetryPolicy } from '../runs/types.ts';
+import type { RetryPolicy } from './types.ts';
 import { toError } from '../errors/to-error.ts';
 
 export const BLOCK_RUN_QUEUE = 'block-runs';

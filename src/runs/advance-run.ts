@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
-import { enqueueBlockRuns, type BlockRunJobData } from '../queue/block-run-queue.ts';
-import type { RunStore } from '../runs/run-store.ts';
+import { enqueueBlockRuns, type BlockRunJobData } from './block-run-queue.ts';
+import type { RunStore } from './run-store.ts';
 
 /**
  * Moves a run forward and enqueues what became ready; when that finished the run, starts the

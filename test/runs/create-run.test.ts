@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors/config-problem.ts';
 import type { Project } from '../../src/project/model.ts';
-import { createPipelineRun } from '../../src/scheduler/create-run.ts';
-import { sweepRuns } from '../../src/scheduler/run-sweep.ts';
-import { finish, keysUnder, silentLogger, takeQueued, testCreator, useServices, uuids, writeProject, type PipelineSpec } from './support.ts';
+import { createPipelineRun } from '../../src/runs/create-run.ts';
+import { sweepRuns } from '../../src/runs/run-sweep.ts';
+import { finish, keysUnder, silentLogger, takeQueued, testCreator, useServices, uuids, writeProject, type PipelineSpec } from '../scheduler/support.ts';
 
 // a → (b, c) → d ; e independent
 const diamond: PipelineSpec = {
@@ -176,7 +176,7 @@ describe('run creation', () => {
   it('sweep repairs a run whose creation stopped before anything was enqueued', async () => {
     const creator = project({ etl: diamond });
     // As if the process died right after createRun: the run exists, nothing is queued.
-    const runId = await ctx.services.store.createRun({ ...await (await import('../../src/scheduler/run-plan.ts')).planRun(creator.plan, { pipelineUuid: 'etl', trigger: '', variables: {} }) });
+    const runId = await ctx.services.store.createRun({ ...await (await import('../../src/runs/run-plan.ts')).planRun(creator.plan, { pipelineUuid: 'etl', trigger: '', variables: {} }) });
     expect(await ctx.services.blockQueue.getJobs(['waiting'])).toEqual([]);
     const report = await sweepRuns(ctx.services.store, ctx.services.blockQueue, silentLogger);
     expect(report.advanced).toBe(1);

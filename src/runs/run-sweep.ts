@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
 import { toError } from '../errors/to-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { BlockRunJobData } from '../queue/block-run-queue.ts';
-import type { RunStore } from '../runs/run-store.ts';
+import type { BlockRunJobData } from './block-run-queue.ts';
+import type { RunStore } from './run-store.ts';
 import { advanceAndEnqueue, promoteAndStart } from './advance-run.ts';
 
 export interface SweepReport {
