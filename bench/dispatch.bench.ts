@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { BatchV1Api, CoreV1Api, Watch, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { startChaosProxy } from '../src/chaos/chaos-proxy.ts';
 import { loadSettings } from '../src/config/settings.ts';
-import { identityLabels } from '../src/render/identity.ts';
+import { identityLabels, MANAGED_BY, MANAGED_BY_LABEL, PIPELINE_RUN_ID_LABEL } from '../src/render/identity.ts';
 import { startLocalRedis } from '../src/redis/local-redis-server.ts';
 import { RunStore } from '../src/runs/run-store.ts';
 import { createPipelineRun } from '../src/runs/create-run.ts';
@@ -27,7 +27,7 @@ const LATENCY_RUNS = Number(process.env['BENCH_LATENCY_RUNS'] ?? 200);
 const MINUTE_RUNS = Number(process.env['BENCH_MINUTE_RUNS'] ?? 20);
 const WATCHER_JOBS = Number(process.env['BENCH_WATCHER_JOBS'] ?? 10_000);
 const LATENCY_BOUND_CREATE_CONCURRENCY = 2;
-const MANAGED = 'app.kubernetes.io/managed-by=kubedispatch';
+const MANAGED = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 // A comma-separated subset of: throughput, latency, mage-latency, requests, memory.
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? '').split(',').filter(Boolean));
 const selected = (name: string): boolean => ONLY.size === 0 || ONLY.has(name);
@@ -137,7 +137,7 @@ async function latencies(sim: SimProcess, redisUrl: string): Promise<void> {
   const env = scenarioEnv(redisUrl, sim.kubeconfigPath, namespace, { KUBEDISPATCH_API_QPS: '20', KUBEDISPATCH_API_BURST: '30' });
   const jobCreatedAt = new Map<string, number>();
   const podFinishedAt = new Map<string, number>();
-  const runLabel = 'kubedispatch.io/pipeline-run-id';
+  const runLabel = PIPELINE_RUN_ID_LABEL;
   const stops = [
     await watchNamespace<V1Job>(sim.kubeConfig, `/apis/batch/v1/namespaces/${namespace}/jobs`, (type, job) => {
       const run = job.metadata?.labels?.[runLabel];
