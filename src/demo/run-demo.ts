@@ -48,7 +48,7 @@ export class DemoInterrupted extends Error {
  */
 async function unlessInterrupted<T>(interrupted: AbortSignal, work: Promise<T>): Promise<T> {
   if (interrupted.aborted) throw new DemoInterrupted();
-  let stopWaiting = () => undefined as void;
+  let stopWaiting = (): void => undefined;
   const abort = new Promise<never>((_, reject) => {
     const onAbort = () => reject(new DemoInterrupted());
     interrupted.addEventListener('abort', onAbort, { once: true });

@@ -24,6 +24,6 @@ export class RetryAfterPause {
   /** Milliseconds the pause still lasts (0 when there is none). */
   async remainingMs(): Promise<number> {
     const ttl = await this.redis.pttl(this.key);
-    return ttl > 0 ? ttl : 0;
+    return Math.max(ttl, 0);
   }
 }

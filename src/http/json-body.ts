@@ -26,7 +26,7 @@ export function jsonValueProblem(value: unknown): string | undefined {
     if (typeof current !== 'object' || current === null) continue;
     if (depth >= MAX_DEPTH) return `${path}: nested deeper than ${MAX_DEPTH} levels`;
     if (Array.isArray(current)) {
-      current.forEach((item, index) => pending.push({ value: item, path: `${path}[${index}]`, depth: depth + 1 }));
+      for (const [index, item] of current.entries()) pending.push({ value: item, path: `${path}[${index}]`, depth: depth + 1 });
       continue;
     }
     for (const [key, item] of Object.entries(current)) {

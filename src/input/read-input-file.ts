@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { relative, isAbsolute, sep } from 'node:path';
 import { ConfigError } from '../errors/config-problem.ts';
@@ -53,7 +53,7 @@ export function readInputFileSync(file: string, rules: InputFileRules): string {
 /** Reads a file without blocking the event loop (for the long-running processes). */
 export async function readInputFile(file: string, rules: InputFileRules): Promise<string> {
   const target = rules.within === undefined ? file : await inside(file, rules.within);
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(target, openFlags(rules));
   } catch (thrown) {

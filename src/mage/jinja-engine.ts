@@ -123,7 +123,7 @@ function environment(functions: Readonly<Record<string, TemplateFunction>>, raw:
   for (const [name, value] of [['true', true], ['false', false], ['True', true], ['False', false]] as const) env.set(name, value);
   env.setVariable('none', new PythonNone());
   env.setVariable('None', new PythonNone());
-  raw.forEach((content, index) => env.setVariable(`__raw_${index}__`, new StringValue(content)));
+  for (const [index, content] of raw.entries()) env.setVariable(`__raw_${index}__`, new StringValue(content));
   for (const [name, fn] of Object.entries(functions)) env.setVariable(name, new NamedFunction(name, fn));
   const namespace = env.lookupVariable('namespace') as TemplateValue;
   env.setVariable('namespace', new NamedFunction('namespace', namespace.value as TemplateFunction));

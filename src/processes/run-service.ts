@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../observability/logger.ts';
 import { scrubSecrets } from '../errors/redact.ts';
 import { RedisUnreachableError } from '../redis/connection.ts';
 import { EPOCH_LOST_EXIT_CODE } from '../runs/epoch.ts';
-import { startRedisGuard } from './redis-guard.ts';
+import { startRedisGuard, type RedisGuard } from './redis-guard.ts';
 import { RedisUrlError } from '../redis/redis-url.ts';
 import { runUntilSignal, type Stoppable } from './run-until-signal.ts';
 
@@ -52,7 +52,7 @@ async function startWithMetrics(name: string, basics: ServiceBasics, start: Star
   let service: Service | undefined;
   const ready: Readiness = () => (service ? service.ready() : Promise.reject(new Error(`${name} is starting`)));
   const metrics = port ? await startMetricsServer({ host, port, authToken: basics.settings.http.authToken, ready, logger: basics.logger }) : undefined;
-  let guard;
+  let guard: RedisGuard | undefined;
   try {
     guard = await startRedisGuard(basics.settings, basics.logger, stopForLostEpoch);
     service = await start(basics);

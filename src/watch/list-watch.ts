@@ -173,10 +173,10 @@ export class ListWatch {
         ended = true;
         this.#handle = undefined;
         this.#stop.signal.removeEventListener('abort', onStop);
-        if (verdict) return resolve({ ...verdict, events });
-        if (!error) return resolve({ cause: 'closed', error, events });
-        if (error.name === 'TimeoutError') return resolve({ cause: 'idle', error, events });
-        resolve({ cause: statusCode(error) === 410 ? 'gone' : 'error', error, events });
+        if (verdict) resolve({ ...verdict, events });
+        else if (!error) resolve({ cause: 'closed', error, events });
+        else if (error.name === 'TimeoutError') resolve({ cause: 'idle', error, events });
+        else resolve({ cause: statusCode(error) === 410 ? 'gone' : 'error', error, events });
       };
       this.#stop.signal.addEventListener('abort', onStop, { once: true });
       this.#cluster.watch(this.#options.kind, this.#options.namespace, this.#resourceVersion, onEvent, done).then(

@@ -115,8 +115,8 @@ export class ObjectCache {
     if (previous && previous.jobName !== pod.jobName) this.#unlinkPod(key, previous);
     this.#pods.set(key, pod);
     const owner = jobKey(pod.namespace, pod.jobName);
-    let names = this.#podsByJob.get(owner);
-    if (!names) this.#podsByJob.set(owner, (names = new Set()));
+    const names = this.#podsByJob.get(owner) ?? new Set<string>();
+    this.#podsByJob.set(owner, names);
     names.add(key);
     return owner;
   }

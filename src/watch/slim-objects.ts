@@ -160,7 +160,7 @@ function slimContainers(statuses: unknown, init: boolean): SlimContainer[] {
 
 function unschedulableOf(status: unknown): string | undefined {
   const scheduled = rawArray(rawPath(status, 'conditions')).find((condition) => condition['type'] === 'PodScheduled');
-  if (!scheduled || scheduled['status'] !== 'False' || scheduled['reason'] !== 'Unschedulable') return undefined;
+  if (scheduled?.['status'] !== 'False' || scheduled['reason'] !== 'Unschedulable') return undefined;
   return rawString(scheduled['message']) ?? 'the scheduler found no node for the pod';
 }
 
