@@ -6,6 +6,7 @@ import type { RequestStats } from '../../src/sim/request-stats.ts';
 
 /** The simulated cluster running in bench/support/sim-server.ts, a process of its own. */
 export interface SimProcess {
+  pid: number;
   url: string;
   kubeconfigPath: string;
   kubeConfig: KubeConfig;
@@ -21,6 +22,7 @@ export async function startSimProcess(): Promise<SimProcess> {
   const kubeConfig = reuseConnections(new KubeConfig());
   kubeConfig.loadFromFile(ready.kubeconfigPath);
   return {
+    pid: child.pid as number,
     url: ready.url,
     kubeconfigPath: ready.kubeconfigPath,
     kubeConfig,
