@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import { BatchV1Api, CoreV1Api, Watch, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { startChaosProxy } from '../src/chaos/chaos-proxy.ts';
 import { loadSettings } from '../src/config/settings.ts';
-import { identityLabels, MANAGED_BY, MANAGED_BY_LABEL, PIPELINE_RUN_ID_LABEL } from '../src/render/identity.ts';
+import { identityLabels } from '../src/render/identity.ts';
 import { startLocalRedis } from '../src/redis/local-redis-server.ts';
 import { RunStore } from '../src/runs/run-store.ts';
 import { TERMINAL_BLOCK_STATES, TERMINAL_RUN_STATES, type RunRecord } from '../src/runs/types.ts';
@@ -162,7 +162,7 @@ async function latencies(sim: SimProcess, redisUrl: string): Promise<void> {
   const env = scenarioEnv(redisUrl, sim.kubeconfigPath, namespace, { KUBEDISPATCH_API_QPS: '20', KUBEDISPATCH_API_BURST: '30' });
   const jobCreatedAt = new Map<string, number>();
   const podFinishedAt = new Map<string, number>();
-  const runLabel = PIPELINE_RUN_ID_LABEL;
+  const runLabel = 'kubedispatch.io/pipeline-run-id';
   const stops = [
     await watchNamespace<V1Job>(sim.kubeConfig, `/apis/batch/v1/namespaces/${namespace}/jobs`, (type, job) => {
       const run = job.metadata?.labels?.[runLabel];

@@ -1,4 +1,4 @@
-import type { JobCalls } from '../k8s/api-clients.ts';
+import type { BatchV1Api } from '@kubernetes/client-node';
 import { deleteJob } from '../k8s/delete-job.ts';
 import { INSTANCE_LABEL, LABEL_PREFIX, MANAGED_BY, MANAGED_BY_LABEL } from '../render/identity.ts';
 
@@ -14,7 +14,7 @@ const POLL_MS = 500;
  * refused as collisions. Only Jobs of this pipeline labelled by a demo installation are touched.
  * Returns how many were deleted, once they are gone.
  */
-export async function deleteLeftoverDemoJobs(batch: JobCalls, pipelineUuid: string): Promise<number> {
+export async function deleteLeftoverDemoJobs(batch: BatchV1Api, pipelineUuid: string): Promise<number> {
   const labelSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${LABEL_PREFIX}/pipeline=${pipelineUuid}`;
   const fromDemos = async () =>
     (await batch.listJobForAllNamespaces({ labelSelector })).items.filter((job) => job.metadata?.labels?.[INSTANCE_LABEL]?.startsWith(DEMO_PREFIX_START));

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { startAllInOne } from '../processes/all-in-one.ts';
 import type { Env } from '../config/env.ts';
 import { loadSettings } from '../config/settings.ts';
-import { openKubeClients } from '../k8s/api-clients.ts';
+import { createKubeClients } from '../k8s/api-clients.ts';
+import { createKubeConfig } from '../k8s/kube-config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { startLocalRedis } from '../redis/local-redis-server.ts';
 import { createPipelineRun } from '../runs/create-run.ts';
@@ -94,7 +95,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     let kubeconfig = options.kubeconfig;
     if (kubeconfig) {
       print(`kubernetes: the cluster of ${kubeconfig}`);
-      const { batch } = openKubeClients({ kubeconfig, requestTimeoutMs: KUBE_REQUEST_TIMEOUT_MS }, options.env);
+      const { batch } = createKubeClients(createKubeConfig(kubeconfig, options.env), KUBE_REQUEST_TIMEOUT_MS);
       const deleted = await unlessInterrupted(interrupted, deleteLeftoverDemoJobs(batch, DEMO_PIPELINE));
       if (deleted > 0) print(`            deleted ${deleted} Job${deleted === 1 ? '' : 's'} left by earlier demos (their names would collide)`);
     } else {

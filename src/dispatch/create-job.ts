@@ -1,5 +1,4 @@
-import type { V1Job } from '@kubernetes/client-node';
-import type { JobCalls } from '../k8s/api-clients.ts';
+import type { BatchV1Api, V1Job } from '@kubernetes/client-node';
 import { classifyApiError, KubeApiError } from '../k8s/api-error.ts';
 import { retryTransient, type ApiRetryPolicy } from '../k8s/api-retry.ts';
 import { deleteJob } from '../k8s/delete-job.ts';
@@ -10,9 +9,8 @@ import { dispatcherMetrics } from './metrics.ts';
 import { Semaphore } from './semaphore.ts';
 
 export interface JobCreatorOptions {
-  batch: JobCalls;
-  // Only what the creator asks of the shared limits: a test needs no Redis behind them.
-  gate: Pick<ApiGate, 'beforeRequest' | 'onTransientError'>;
+  batch: BatchV1Api;
+  gate: ApiGate;
   retry: ApiRetryPolicy;
   /** Job-creating requests this process has in flight at most. */
   createConcurrency: number;

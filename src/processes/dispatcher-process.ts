@@ -4,8 +4,9 @@ import { AttemptSecrets } from '../callback/attempt-secrets.ts';
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
-import { openKubeClients, type KubeClients } from '../k8s/api-clients.ts';
+import { createKubeClients, type KubeClients } from '../k8s/api-clients.ts';
 import type { ApiRetryPolicy } from '../k8s/api-retry.ts';
+import { createKubeConfig } from '../k8s/kube-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Service } from './run-service.ts';
 import { BLOCK_RETRY_BACKOFF, BLOCK_RUN_QUEUE, blockRetryDelayMs, createBlockRunQueue, type BlockRunJobData } from '../runs/block-run-queue.ts';
@@ -81,7 +82,7 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
     deadlineMs: settings.dispatcher.apiRetryDeadlineMs,
   };
   const clients =
-    options.kubeClients ?? openKubeClients({ kubeconfig: options.kubeconfigPath || settings.kube.kubeconfig, requestTimeoutMs: settings.kube.requestTimeoutMs }, env);
+    options.kubeClients ?? createKubeClients(createKubeConfig(options.kubeconfigPath || settings.kube.kubeconfig || undefined, env), settings.kube.requestTimeoutMs);
   const serverPod = settings.dispatcher.ownPodDefaults
     ? await fetchServerPod(clients.core, env, retry).catch((thrown: unknown) => {
         logger.warn({ err: toError(thrown) }, 'could not read the dispatcher\'s own pod; Jobs get no defaults from it');

@@ -1,6 +1,6 @@
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
-import { openKubeClients } from '../k8s/api-clients.ts';
+import { createKubeConfig } from '../k8s/kube-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Service } from './run-service.ts';
 import { checkRedis, closeRedis, connectRedis, stopReconnecting } from '../redis/connection.ts';
@@ -26,9 +26,9 @@ const WATCHER_REDIS_RETRIES = 20;
  */
 export async function startWatcherProcess(options: WatcherProcessOptions): Promise<Service> {
   const { settings, env, logger } = options;
-  const kube = openKubeClients({ kubeconfig: options.kubeconfigPath || settings.kube.kubeconfig, requestTimeoutMs: settings.kube.requestTimeoutMs }, env);
+  const kubeConfig = createKubeConfig(options.kubeconfigPath || settings.kube.kubeconfig || undefined, env);
   const redis = await connectRedis(settings.redis.url, { maxRetriesPerRequest: WATCHER_REDIS_RETRIES });
-  const watcher = createWatcher({ settings, kube, redis, logger });
+  const watcher = createWatcher({ settings, kubeConfig, redis, logger });
   watcher.start();
   logger.info({ namespaces: settings.kube.namespaces }, 'watcher started');
   return {

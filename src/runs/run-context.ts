@@ -1,7 +1,9 @@
+import type { BatchV1Api } from '@kubernetes/client-node';
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
-import { openKubeClients, type JobCalls } from '../k8s/api-clients.ts';
+import { createKubeClients } from '../k8s/api-clients.ts';
 import { deleteJob } from '../k8s/delete-job.ts';
+import { createKubeConfig } from '../k8s/kube-config.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { loadRenderContext } from '../render/context.ts';
 import type { JobDeleter, RunCanceller } from './cancel-run.ts';
@@ -33,9 +35,9 @@ export interface RunContextOptions {
  * them and serving the dashboard work where no cluster is configured.
  */
 function lazyJobDeleter(settings: Settings, env: Env, kubeconfig: string | undefined): JobDeleter {
-  let batch: JobCalls | undefined;
+  let batch: BatchV1Api | undefined;
   return (namespace, name) => {
-    batch ??= openKubeClients({ kubeconfig: kubeconfig || settings.kube.kubeconfig, requestTimeoutMs: settings.kube.requestTimeoutMs }, env).batch;
+    batch ??= createKubeClients(createKubeConfig(kubeconfig || settings.kube.kubeconfig || undefined, env), settings.kube.requestTimeoutMs).batch;
     return deleteJob(batch, namespace, name);
   };
 }

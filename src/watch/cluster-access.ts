@@ -1,5 +1,5 @@
 import { ApiException, createConfiguration, HttpMethod, RequestContext, Watch, type HttpLibrary, type KubeConfig } from '@kubernetes/client-node';
-import type { KubeClients } from '../k8s/api-clients.ts';
+import { createKubeClients, type KubeClients } from '../k8s/api-clients.ts';
 import { classifyApiError } from '../k8s/api-error.ts';
 import { instanceSelector } from '../render/identity.ts';
 import { deleteJob } from '../k8s/delete-job.ts';
@@ -70,10 +70,10 @@ export class KubeClusterAccess implements ClusterAccess {
   /** This installation's Jobs and pods only: others sharing the cluster are not ours to decide or delete. */
   readonly #selector: string;
 
-  constructor(clients: KubeClients, queuePrefix: string, requestTimeoutMs: number, idleTimeoutMs: number) {
-    this.#kubeConfig = clients.kubeConfig;
+  constructor(kubeConfig: KubeConfig, queuePrefix: string, requestTimeoutMs: number, idleTimeoutMs: number) {
+    this.#kubeConfig = kubeConfig;
     this.#selector = instanceSelector(queuePrefix);
-    this.#clients = clients;
+    this.#clients = createKubeClients(kubeConfig, requestTimeoutMs);
     this.#idleTimeoutMs = idleTimeoutMs;
     this.#requestTimeoutMs = requestTimeoutMs;
   }

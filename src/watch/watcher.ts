@@ -1,4 +1,4 @@
-import type { KubeClients } from '../k8s/api-clients.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Redis } from 'ioredis';
 import type { Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
@@ -18,7 +18,7 @@ import { WorkQueue } from './work-queue.ts';
 
 export interface WatcherOptions {
   settings: Settings;
-  kube: KubeClients;
+  kubeConfig: KubeConfig;
   /** A connection of its own: used for the lease and the run store. */
   redis: Redis;
   logger: Logger;
@@ -59,7 +59,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
   // While Redis is away every reconcile, lease renewal and sweep fails: one line for the outage, not one per failure.
   const outages = new RedisOutageLog(logger, settings.redis.url);
   outages.watch(redis);
-  const cluster = options.cluster ?? new KubeClusterAccess(options.kube, settings.queue.prefix, settings.kube.requestTimeoutMs, settings.watcher.watchIdleTimeoutMs);
+  const cluster = options.cluster ?? new KubeClusterAccess(options.kubeConfig, settings.queue.prefix, settings.kube.requestTimeoutMs, settings.watcher.watchIdleTimeoutMs);
   const runStore = new RunStore(redis, settings.queue.prefix, now);
   const cache = new ObjectCache(now);
   const namespaces = watchedNamespaces(settings.kube.namespaces);

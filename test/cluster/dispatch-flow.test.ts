@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
-import { createKubeClients } from '../../src/k8s/api-clients.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -62,7 +61,7 @@ describe.skipIf(!kubeconfigPath)('dispatch flow on a real control plane, as the 
     const settings = loadSettings(h.env(env));
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(saKubeconfigPath);
-    watcher = createWatcher({ settings, kube: createKubeClients(kubeConfig, settings.kube.requestTimeoutMs), redis: h.redis.connect(), logger: createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent', 'cluster-e2e') });
+    watcher = createWatcher({ settings, kubeConfig, redis: h.redis.connect(), logger: createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent', 'cluster-e2e') });
     watcher.start();
     await h.startDispatcher(env);
 

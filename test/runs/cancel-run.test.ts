@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BatchV1Api, type V1Job } from '@kubernetes/client-node';
+import type { V1Job } from '@kubernetes/client-node';
 import { createKubeClients, type KubeClients } from '../../src/k8s/api-clients.ts';
 import { deleteJob } from '../../src/k8s/delete-job.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/sim-cluster.ts';
@@ -51,7 +51,7 @@ describe('cancel', () => {
   });
 
   async function jobNames(): Promise<string[]> {
-    const list = await sim.kubeConfig.makeApiClient(BatchV1Api).listNamespacedJob({ namespace: 'default' });
+    const list = await kube.batch.listNamespacedJob({ namespace: 'default' });
     return list.items.filter((item) => !item.metadata?.deletionTimestamp).map((item) => item.metadata!.name!).sort();
   }
 

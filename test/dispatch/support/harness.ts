@@ -9,7 +9,6 @@ import { RunStore } from '../../../src/runs/run-store.ts';
 import { TERMINAL_RUN_STATES, type RunWithBlocks } from '../../../src/runs/types.ts';
 import { createPipelineRun } from '../../../src/runs/create-run.ts';
 import { startSimCluster, type SimCluster } from '../../../src/sim/sim-cluster.ts';
-import { createKubeClients } from '../../../src/k8s/api-clients.ts';
 import { createWatcher, type Watcher } from '../../../src/watch/watcher.ts';
 import { testRedis, type TestRedis } from '../../support/redis.ts';
 import { writeProject, type TestBlock, type TestProjectOptions } from './project.ts';
@@ -80,7 +79,7 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
       return dispatcher;
     },
     startWatcher(overrides) {
-      const watcher = createWatcher({ settings: settings(overrides), kube: createKubeClients(sim.kubeConfig, 5000), redis: redis.connect(), logger });
+      const watcher = createWatcher({ settings: settings(overrides), kubeConfig: sim.kubeConfig, redis: redis.connect(), logger });
       watcher.start();
       watchers.push(watcher);
       return watcher;

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { createKubeClients } from '../../../src/k8s/api-clients.ts';
 import type { Env } from '../../../src/config/env.ts';
 import { loadSettings } from '../../../src/config/settings.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
@@ -66,7 +65,7 @@ export class WatchHarness {
 
   startWatcher(kubeConfig: KubeConfig = this.sim.kubeConfig, kubeconfigPath = this.sim.kubeconfigPath, extra: Env = {}): Watcher {
     const settings = loadSettings(this.env(kubeconfigPath, extra));
-    const watcher = createWatcher({ settings, kube: createKubeClients(kubeConfig, settings.kube.requestTimeoutMs), redis: this.redis.connect(), logger: createLogger(settings.log.level, 'watcher-test') });
+    const watcher = createWatcher({ settings, kubeConfig, redis: this.redis.connect(), logger: createLogger(settings.log.level, 'watcher-test') });
     watcher.start();
     this.#watchers.push(watcher);
     return watcher;
