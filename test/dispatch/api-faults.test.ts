@@ -102,10 +102,9 @@ describe('dispatcher facing API failures', () => {
   });
 
   it('a 422 from the API is permanent and carries the API\'s message', async () => {
-    const clients = createKubeClients(h.sim.kubeConfig, 5000);
     const logger = createLogger('silent', 'test');
     const gate = new ApiGate(new TokenBucket(h.redis.redis, `${h.redis.prefix}:tb`, 100, 100), new RetryAfterPause(h.redis.redis, `${h.redis.prefix}:ra`));
-    const creator = new JobCreator({ batch: clients.batch, gate, retry: { baseMs: 1, maxMs: 1, deadlineMs: 1000 }, createConcurrency: 2, logger });
+    const creator = new JobCreator({ cluster: h.cluster, gate, retry: { baseMs: 1, maxMs: 1, deadlineMs: 1000 }, createConcurrency: 2, logger });
     const job: V1Job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'Not_A_Valid_Name' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } };
     const error = await creator.create('default', job).catch((thrown: unknown) => thrown);
     expect(error).toMatchObject({ code: 'permanent', status: 422 });
