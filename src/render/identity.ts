@@ -35,6 +35,7 @@ export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 export const INSTANCE_LABEL = `${LABEL_PREFIX}/instance`;
 /** Which life of Redis (installation epoch) created the Job: only that life may decide it. */
 export const EPOCH_LABEL = `${LABEL_PREFIX}/epoch`;
+/** Pipeline, block and trigger are labels (made label-safe) and, with their raw values, annotations of the same names. */
 export const PIPELINE_LABEL = `${LABEL_PREFIX}/pipeline`;
 export const BLOCK_LABEL = `${LABEL_PREFIX}/block`;
 export const TRIGGER_LABEL = `${LABEL_PREFIX}/trigger`;

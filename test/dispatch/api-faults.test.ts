@@ -12,6 +12,7 @@ import { classifyApiError } from '../../src/k8s/api-error.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { loadProject } from '../../src/project/load-project.ts';
 import { loadRenderContext } from '../../src/render/context.ts';
+import { EPOCH_LABEL, INSTANCE_LABEL, PIPELINE_RUN_ID_LABEL } from '../../src/render/identity.ts';
 import { runValues } from '../../src/mage/run-values.ts';
 import { renderBlockJob } from '../../src/render/render-block-job.ts';
 import { advanceAndEnqueue } from '../../src/runs/advance-run.ts';
@@ -154,7 +155,7 @@ describe('dispatcher facing API failures', () => {
 
     it('fails with a collision error when the Job belongs to someone else', async () => {
       const runId = await preCreate(h.project([{ uuid: 'a', retries: 2 }]), (job) => {
-        job.metadata!.labels!['kubedispatch.io/pipeline-run-id'] = '999';
+        job.metadata!.labels![PIPELINE_RUN_ID_LABEL] = '999';
       });
       await viaProxy();
       const block = (await h.waitForRun(runId)).blocks[0]!;
@@ -164,7 +165,7 @@ describe('dispatcher facing API failures', () => {
 
     it('fails with a collision error, never adopting, when the Job is of an earlier life of Redis (another epoch)', async () => {
       const runId = await preCreate(h.project([{ uuid: 'a' }]), (job) => {
-        job.metadata!.labels!['kubedispatch.io/epoch'] = '1000000000000';
+        job.metadata!.labels![EPOCH_LABEL] = '1000000000000';
       });
       await viaProxy();
       const block = (await h.waitForRun(runId)).blocks[0]!;
@@ -174,7 +175,7 @@ describe('dispatcher facing API failures', () => {
 
     it('fails with a collision error when another installation created a Job of the same name and ids', async () => {
       const runId = await preCreate(h.project([{ uuid: 'a' }]), (job) => {
-        job.metadata!.labels!['kubedispatch.io/instance'] = 'staging';
+        job.metadata!.labels![INSTANCE_LABEL] = 'staging';
       });
       await viaProxy();
       const block = (await h.waitForRun(runId)).blocks[0]!;
