@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import { BatchV1Api, CoreV1Api, Watch, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { startChaosProxy } from '../src/chaos/chaos-proxy.ts';
 import { loadSettings } from '../src/config/settings.ts';
-import { identityLabels } from '../src/render/identity.ts';
+import { identityLabels, MANAGED_BY_LABEL, MANAGED_SELECTOR, PIPELINE_RUN_ID_LABEL } from '../src/render/identity.ts';
 import { startLocalRedis } from '../src/redis/local-redis-server.ts';
 import { RunStore } from '../src/runs/run-store.ts';
 import { TERMINAL_BLOCK_STATES, TERMINAL_RUN_STATES, type RunRecord } from '../src/runs/types.ts';
@@ -32,7 +32,6 @@ const LATENCY_RUNS = Number(process.env['BENCH_LATENCY_RUNS'] ?? 200);
 const MINUTE_RUNS = Number(process.env['BENCH_MINUTE_RUNS'] ?? 20);
 const WATCHER_JOBS = Number(process.env['BENCH_WATCHER_JOBS'] ?? 10_000);
 const LATENCY_BOUND_CREATE_CONCURRENCY = 2;
-const MANAGED = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 /** Comma-separated sizes from the environment (empty: none), or the defaults. */
 function sizes(name: string, defaults: number[]): number[] {
   const given = process.env[name];
@@ -107,7 +106,7 @@ async function createNamespace(kubeConfig: KubeConfig, name: string): Promise<vo
 
 /** Calls `onEvent` for every Job or Pod event in `namespace` until the returned stop is called. */
 async function watchNamespace<T>(kubeConfig: KubeConfig, path: string, onEvent: (type: string, object: T) => void): Promise<() => void> {
-  const request = await new Watch(kubeConfig).watch(path, { labelSelector: MANAGED }, onEvent, () => undefined);
+  const request = await new Watch(kubeConfig).watch(path, { labelSelector: MANAGED_SELECTOR }, onEvent, () => undefined);
   return () => request.abort();
 }
 
@@ -162,14 +161,13 @@ async function latencies(sim: SimProcess, redisUrl: string): Promise<void> {
   const env = scenarioEnv(redisUrl, sim.kubeconfigPath, namespace, { KUBEDISPATCH_API_QPS: '20', KUBEDISPATCH_API_BURST: '30' });
   const jobCreatedAt = new Map<string, number>();
   const podFinishedAt = new Map<string, number>();
-  const runLabel = 'kubedispatch.io/pipeline-run-id';
   const stops = [
     await watchNamespace<V1Job>(sim.kubeConfig, `/apis/batch/v1/namespaces/${namespace}/jobs`, (type, job) => {
-      const run = job.metadata?.labels?.[runLabel];
+      const run = job.metadata?.labels?.[PIPELINE_RUN_ID_LABEL];
       if (type === 'ADDED' && run) jobCreatedAt.set(run, Date.now());
     }),
     await watchNamespace<V1Pod>(sim.kubeConfig, `/api/v1/namespaces/${namespace}/pods`, (_type, pod) => {
-      const run = pod.metadata?.labels?.[runLabel];
+      const run = pod.metadata?.labels?.[PIPELINE_RUN_ID_LABEL];
       if (run && pod.status?.phase === 'Succeeded' && !podFinishedAt.has(run)) podFinishedAt.set(run, Date.now());
     }),
   ];
@@ -215,7 +213,7 @@ function baselineJob(name: string, duration: string): V1Job {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'mage-baseline' } },
+    metadata: { name, labels: { [MANAGED_BY_LABEL]: 'mage-baseline' } },
     spec: {
       backoffLimit: 0,
       template: {
@@ -412,7 +410,7 @@ async function finishedRuns(
 }
 
 async function jobsDeleted(batch: BatchV1Api, namespace: string, timeoutMs: number): Promise<void> {
-  const left = async () => (await batch.listNamespacedJob({ namespace, labelSelector: MANAGED })).items.length;
+  const left = async () => (await batch.listNamespacedJob({ namespace, labelSelector: MANAGED_SELECTOR })).items.length;
   await waitFor('Jobs deleted', async () => (await left()) === 0, timeoutMs);
 }
 

@@ -1,6 +1,6 @@
-import type { BatchV1Api } from '@kubernetes/client-node';
-import { deleteJob } from '../k8s/delete-job.ts';
-import { INSTANCE_LABEL, LABEL_PREFIX, MANAGED_BY, MANAGED_BY_LABEL } from '../render/identity.ts';
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import { listAll, type Cluster } from '../k8s/cluster.ts';
+import { pipelineSelector, readJobIdentity } from '../render/identity.ts';
 
 /** Every demo runs under a fresh prefix starting with this (a valid label value as it is), so its Jobs are recognisable later. */
 export const DEMO_PREFIX_START = 'kd-demo-';
@@ -14,12 +14,15 @@ const POLL_MS = 500;
  * refused as collisions. Only Jobs of this pipeline labelled by a demo installation are touched.
  * Returns how many were deleted, once they are gone.
  */
-export async function deleteLeftoverDemoJobs(batch: BatchV1Api, pipelineUuid: string): Promise<number> {
-  const labelSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${LABEL_PREFIX}/pipeline=${pipelineUuid}`;
+export async function deleteLeftoverDemoJobs(cluster: Cluster, pipelineUuid: string): Promise<number> {
+  const labelSelector = pipelineSelector(pipelineUuid);
   const fromDemos = async () =>
-    (await batch.listJobForAllNamespaces({ labelSelector })).items.filter((job) => job.metadata?.labels?.[INSTANCE_LABEL]?.startsWith(DEMO_PREFIX_START));
+    // Plain JSON of Jobs: their metadata has the typed shape.
+    (await listAll(cluster, { kind: 'jobs', namespace: undefined, labelSelector }))
+      .map((item) => (item as { metadata?: V1ObjectMeta }).metadata ?? {})
+      .filter((metadata) => readJobIdentity(metadata.labels).instance?.startsWith(DEMO_PREFIX_START));
   const leftovers = await fromDemos();
-  await Promise.all(leftovers.map((job) => deleteJob(batch, job.metadata?.namespace ?? 'default', job.metadata?.name ?? '')));
+  await Promise.all(leftovers.map((metadata) => cluster.deleteJob(metadata.namespace ?? 'default', metadata.name ?? '')));
   // Background deletion removes the Job object promptly, but not synchronously.
   const deadline = Date.now() + DELETION_TIMEOUT_MS;
   while ((await fromDemos()).length > 0) {

@@ -4,8 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { startAllInOne } from '../processes/all-in-one.ts';
 import type { Env } from '../config/env.ts';
 import { loadSettings } from '../config/settings.ts';
-import { createKubeClients } from '../k8s/api-clients.ts';
-import { createKubeConfig } from '../k8s/kube-config.ts';
+import { openCluster } from '../k8s/open-cluster.ts';
 import { createLogger } from '../observability/logger.ts';
 import { startLocalRedis } from '../redis/local-redis-server.ts';
 import { createPipelineRun } from '../runs/create-run.ts';
@@ -21,7 +20,6 @@ export const EXAMPLE_PROJECT_DIR = fileURLToPath(new URL('../../examples/project
 /** How the example's pods behave on the simulated cluster; kept out of the project so its real Jobs stay clean. */
 export const DEMO_BEHAVIOURS_FILE = fileURLToPath(new URL('../../examples/sim/demo-behaviours.yaml', import.meta.url));
 export const DEMO_PIPELINE = 'demo_etl';
-const KUBE_REQUEST_TIMEOUT_MS = 15_000;
 
 export interface DemoOptions {
   env: Env;
@@ -95,9 +93,6 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     let kubeconfig = options.kubeconfig;
     if (kubeconfig) {
       print(`kubernetes: the cluster of ${kubeconfig}`);
-      const { batch } = createKubeClients(createKubeConfig(kubeconfig, options.env), KUBE_REQUEST_TIMEOUT_MS);
-      const deleted = await unlessInterrupted(interrupted, deleteLeftoverDemoJobs(batch, DEMO_PIPELINE));
-      if (deleted > 0) print(`            deleted ${deleted} Job${deleted === 1 ? '' : 's'} left by earlier demos (their names would collide)`);
     } else {
       // A short pod replacement backoff keeps the demo brisk; Kubernetes itself waits 10 s.
       const sim = await startSimCluster({ podFailureBackoffMs: 1000, behaviourRules: readBehaviourRules(DEMO_BEHAVIOURS_FILE) });
@@ -122,6 +117,10 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       LOG_LEVEL: options.env['LOG_LEVEL'] ?? 'warn',
     };
     const settings = loadSettings(env);
+    if (options.kubeconfig) {
+      const deleted = await unlessInterrupted(interrupted, deleteLeftoverDemoJobs(openCluster(settings, env), DEMO_PIPELINE));
+      if (deleted > 0) print(`            deleted ${deleted} Job${deleted === 1 ? '' : 's'} left by earlier demos (their names would collide)`);
+    }
     const logger = createLogger(settings.log.level, 'demo');
     const all = await startAllInOne({ settings, env, logger, kubeconfigPath: kubeconfig, http: options.keep ? {} : false });
     cleanups.push(() => all.stop());

@@ -1,15 +1,15 @@
-import type { BatchV1Api, V1Job } from '@kubernetes/client-node';
+import type { V1Job } from '@kubernetes/client-node';
 import { classifyApiError, KubeApiError } from '../k8s/api-error.ts';
 import { retryTransient, type ApiRetryPolicy } from '../k8s/api-retry.ts';
-import { deleteJob } from '../k8s/delete-job.ts';
+import type { Cluster } from '../k8s/cluster.ts';
 import type { Logger } from '../observability/logger.ts';
+import { describeJobIdentity, sameIdentity } from '../render/identity.ts';
 import type { ApiGate } from './api-gate.ts';
-import { describeJobIdentity, sameIdentity } from './job-identity.ts';
 import { dispatcherMetrics } from './metrics.ts';
 import { Semaphore } from './semaphore.ts';
 
 export interface JobCreatorOptions {
-  batch: BatchV1Api;
+  cluster: Cluster;
   gate: ApiGate;
   retry: ApiRetryPolicy;
   /** Job-creating requests this process has in flight at most. */
@@ -57,14 +57,14 @@ export class JobCreator {
   async create(namespace: string, job: V1Job, stillWanted?: () => Promise<boolean>): Promise<{ adopted: boolean }> {
     const name = job.metadata?.name ?? '';
     const started = Date.now();
-    const { batch } = this.options;
+    const { cluster } = this.options;
     for (let round = 1; round <= MAX_CONFLICT_ROUNDS; round += 1) {
       try {
         const operation = `create Job ${namespace}/${name}`;
         // Asked once this process's create slot is ours, right before the request goes out.
         await this.withRetry(operation, () => this.inFlight.run(async () => {
           if (stillWanted && !(await stillWanted())) throw new AttemptMovedOnError(`${operation}: the attempt moved on; not creating its Job`);
-          return batch.createNamespacedJob({ namespace, body: job });
+          return cluster.createJob(namespace, job);
         }), true);
         dispatcherMetrics.jobsCreated.inc();
         dispatcherMetrics.createSeconds.observe((Date.now() - started) / 1000);
@@ -93,16 +93,12 @@ export class JobCreator {
 
   /** Deletes a Job and its pods, retrying transient errors; a Job already gone is fine. */
   delete(namespace: string, name: string): Promise<void> {
-    return deleteJob(this.options.batch, namespace, name, (operation, request) => this.withRetry(operation, request));
+    return this.withRetry(`delete Job ${namespace}/${name}`, () => this.options.cluster.deleteJob(namespace, name));
   }
 
-  private async read(namespace: string, name: string): Promise<V1Job | undefined> {
-    try {
-      return await this.withRetry(`read Job ${namespace}/${name}`, () => this.options.batch.readNamespacedJob({ name, namespace }));
-    } catch (thrown) {
-      if (thrown instanceof KubeApiError && thrown.status === 404) return undefined;
-      throw thrown;
-    }
+  /** Undefined when the Job is gone. */
+  private read(namespace: string, name: string): Promise<V1Job | undefined> {
+    return this.withRetry(`read Job ${namespace}/${name}`, () => this.options.cluster.readJob(namespace, name));
   }
 
   /** `gated`: a Job-creating request, which passes the shared limits (reads and deletes do not). */

@@ -3,9 +3,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Env } from '../config/env.ts';
 import { reuseConnections } from './reuse-connections.ts';
-
-/** Where a pod's service account token is mounted; its presence means we run inside a cluster. */
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+import { runsInCluster } from './service-account.ts';
 
 export const NO_CLUSTER_MESSAGE =
   'no Kubernetes cluster configured: pass --kubeconfig, set KUBECONFIG or kube.kubeconfig in the settings file, create ~/.kube/config, or run in a cluster';
@@ -31,10 +29,6 @@ export function createKubeConfig(path: string | undefined, env: Env): KubeConfig
   }
   if (!kubeConfig.getCurrentCluster()) throw new Error(`${NO_CLUSTER_MESSAGE} (the kubeconfig found has no current context with a cluster)`);
   return reuseConnections(kubeConfig);
-}
-
-export function runsInCluster(env: Env): boolean {
-  return Boolean(env['KUBERNETES_SERVICE_HOST']) && existsSync(`${SERVICE_ACCOUNT_DIR}/token`);
 }
 
 /** ~/.kube/config when it exists (kubectl's default; `KUBECONFIG` reaches us as `path`). */

@@ -4,9 +4,9 @@ import { AttemptSecrets } from '../callback/attempt-secrets.ts';
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
-import { createKubeClients, type KubeClients } from '../k8s/api-clients.ts';
 import type { ApiRetryPolicy } from '../k8s/api-retry.ts';
-import { createKubeConfig } from '../k8s/kube-config.ts';
+import type { Cluster } from '../k8s/cluster.ts';
+import { openCluster } from '../k8s/open-cluster.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Service } from './run-service.ts';
 import { BLOCK_RETRY_BACKOFF, BLOCK_RUN_QUEUE, blockRetryDelayMs, createBlockRunQueue, type BlockRunJobData } from '../runs/block-run-queue.ts';
@@ -32,8 +32,8 @@ export interface DispatcherOptions {
   kubeconfigPath?: string;
   /** `--concurrency`; else `limits.dispatcherConcurrency`. */
   concurrency?: number;
-  /** Tests inject clients; otherwise built from the kubeconfig. */
-  kubeClients?: KubeClients;
+  /** Tests inject a cluster; otherwise opened from the settings. */
+  cluster?: Cluster;
 }
 
 export interface RunningDispatcher extends Service {
@@ -81,10 +81,9 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
     maxMs: settings.dispatcher.apiRetryMaxMs,
     deadlineMs: settings.dispatcher.apiRetryDeadlineMs,
   };
-  const clients =
-    options.kubeClients ?? createKubeClients(createKubeConfig(options.kubeconfigPath || settings.kube.kubeconfig || undefined, env), settings.kube.requestTimeoutMs);
+  const cluster = options.cluster ?? openCluster(settings, env, { kubeconfigPath: options.kubeconfigPath });
   const serverPod = settings.dispatcher.ownPodDefaults
-    ? await fetchServerPod(clients.core, env, retry).catch((thrown: unknown) => {
+    ? await fetchServerPod(cluster, env, retry).catch((thrown: unknown) => {
         logger.warn({ err: toError(thrown) }, 'could not read the dispatcher\'s own pod; Jobs get no defaults from it');
         return undefined;
       })
@@ -120,7 +119,7 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
       new TokenBucket(redis, `${prefix}:dispatch:token-bucket`, settings.limits.apiQps, settings.limits.apiBurst),
       new RetryAfterPause(redis, `${prefix}:dispatch:retry-after`),
     );
-    const creator = new JobCreator({ batch: clients.batch, gate, retry, createConcurrency: settings.dispatcher.createConcurrency, logger, signal: stopping.signal });
+    const creator = new JobCreator({ cluster, gate, retry, createConcurrency: settings.dispatcher.createConcurrency, logger, signal: stopping.signal });
 
     opened.push(() => waiter.stop());
     await waiter.start();

@@ -1,6 +1,6 @@
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
-import { createKubeConfig } from '../k8s/kube-config.ts';
+import { openCluster } from '../k8s/open-cluster.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Service } from './run-service.ts';
 import { checkRedis, closeRedis, connectRedis, stopReconnecting } from '../redis/connection.ts';
@@ -26,9 +26,9 @@ const WATCHER_REDIS_RETRIES = 20;
  */
 export async function startWatcherProcess(options: WatcherProcessOptions): Promise<Service> {
   const { settings, env, logger } = options;
-  const kubeConfig = createKubeConfig(options.kubeconfigPath || settings.kube.kubeconfig || undefined, env);
+  const cluster = openCluster(settings, env, { kubeconfigPath: options.kubeconfigPath });
   const redis = await connectRedis(settings.redis.url, { maxRetriesPerRequest: WATCHER_REDIS_RETRIES });
-  const watcher = createWatcher({ settings, kubeConfig, redis, logger });
+  const watcher = createWatcher({ settings, cluster, redis, logger });
   watcher.start();
   logger.info({ namespaces: settings.kube.namespaces }, 'watcher started');
   return {

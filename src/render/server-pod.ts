@@ -3,9 +3,7 @@ import { isOwnEnvVar } from '../config/settings.ts';
 import { mergeByName } from '../executor-config/merge.ts';
 import { sameValue } from '../executor-config/same-value.ts';
 import type { ContainerConfig, PodConfig } from '../executor-config/types.ts';
-
-/** Kubernetes mounts each pod's own service-account token here; copying the server's would clash with the Job's. */
-const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+import { SERVICE_ACCOUNT_DIR } from '../k8s/service-account.ts';
 
 /** The dispatcher's own container: the one named by `MAGE_CONTAINER_NAME`, else the first (as Mage does). */
 export function serverContainer(serverPod: V1Pod, containerName: string | undefined): V1Container | undefined {
@@ -26,7 +24,8 @@ export function applyServerPodDefaults(
   const source = serverContainer(serverPod, containerName);
   const serverSpec = serverPod.spec;
   if (!source || !serverSpec) return { pod, container };
-  const mounts = (source.volumeMounts ?? []).filter((mount) => !mount.mountPath.startsWith(SERVICE_ACCOUNT_TOKEN_PATH));
+  // Each pod gets its own service-account token mounted there; copying the server's would clash with the Job's.
+  const mounts = (source.volumeMounts ?? []).filter((mount) => !mount.mountPath.startsWith(SERVICE_ACCOUNT_DIR));
   const configuredMounts = new Set((container.volumeMounts ?? []).map((mount) => mount.name));
   const inheritedVolumes = volumesFor(mounts.filter((mount) => !configuredMounts.has(mount.name)), serverSpec.volumes ?? []);
 

@@ -1,9 +1,7 @@
-import type { BatchV1Api } from '@kubernetes/client-node';
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../config/settings.ts';
-import { createKubeClients } from '../k8s/api-clients.ts';
-import { deleteJob } from '../k8s/delete-job.ts';
-import { createKubeConfig } from '../k8s/kube-config.ts';
+import type { Cluster } from '../k8s/cluster.ts';
+import { openCluster } from '../k8s/open-cluster.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { loadRenderContext } from '../render/context.ts';
 import type { JobDeleter, RunCanceller } from './cancel-run.ts';
@@ -35,10 +33,10 @@ export interface RunContextOptions {
  * them and serving the dashboard work where no cluster is configured.
  */
 function lazyJobDeleter(settings: Settings, env: Env, kubeconfig: string | undefined): JobDeleter {
-  let batch: BatchV1Api | undefined;
+  let cluster: Cluster | undefined;
   return (namespace, name) => {
-    batch ??= createKubeClients(createKubeConfig(kubeconfig || settings.kube.kubeconfig || undefined, env), settings.kube.requestTimeoutMs).batch;
-    return deleteJob(batch, namespace, name);
+    cluster ??= openCluster(settings, env, { kubeconfigPath: kubeconfig });
+    return cluster.deleteJob(namespace, name);
   };
 }
 

@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { toError } from '../errors/to-error.ts';
-import type { ClusterAccess, WatchHandle } from './cluster-access.ts';
-import type { ResourceKind } from './object-cache.ts';
+import type { Cluster, Selection, WatchHandle } from '../k8s/cluster.ts';
 import { rawNumber, rawPath, rawString } from './raw-fields.ts';
 
 /** Why a watch was started again (the `watch restarts` metric's label). */
@@ -19,9 +18,8 @@ export interface ListWatchHandlers {
 }
 
 export interface ListWatchOptions {
-  kind: ResourceKind;
-  /** Undefined: every namespace (cluster-wide list and watch). */
-  namespace: string | undefined;
+  /** A namespace undefined: cluster-wide list and watch. */
+  selection: Selection;
   retryBaseMs: number;
   retryMaxMs: number;
 }
@@ -47,7 +45,7 @@ function statusCode(error: Error | undefined): number | undefined {
  * handler that fails on one object is reported and the stream goes on.
  */
 export class ListWatch {
-  readonly #cluster: ClusterAccess;
+  readonly #cluster: Cluster;
   readonly #handlers: ListWatchHandlers;
   readonly #options: ListWatchOptions;
   readonly #stop = new AbortController();
@@ -56,7 +54,7 @@ export class ListWatch {
   #synced = false;
   #loop: Promise<void> | undefined;
 
-  constructor(cluster: ClusterAccess, handlers: ListWatchHandlers, options: ListWatchOptions) {
+  constructor(cluster: Cluster, handlers: ListWatchHandlers, options: ListWatchOptions) {
     this.#cluster = cluster;
     this.#handlers = handlers;
     this.#options = options;
@@ -78,7 +76,8 @@ export class ListWatch {
   }
 
   get #where(): string {
-    return `${this.#options.kind} in ${this.#options.namespace ?? 'all namespaces'}`;
+    const { kind, namespace } = this.#options.selection;
+    return `${kind} in ${namespace ?? 'all namespaces'}`;
   }
 
   async #run(): Promise<void> {
@@ -121,7 +120,7 @@ export class ListWatch {
     let continueToken: string | undefined;
     let resourceVersion = '';
     do {
-      const page = await this.#cluster.list(this.#options.kind, this.#options.namespace, continueToken);
+      const page = await this.#cluster.list(this.#options.selection, continueToken);
       for (const item of page.items) {
         const key = objectKey(item);
         if (key) seen.add(key);
@@ -139,7 +138,7 @@ export class ListWatch {
     try {
       this.#handlers[what](raw);
     } catch (thrown) {
-      this.#handlers.error(toError(thrown), `${what} ${this.#options.kind} ${objectKey(raw) ?? '(unnamed)'}`);
+      this.#handlers.error(toError(thrown), `${what} ${this.#options.selection.kind} ${objectKey(raw) ?? '(unnamed)'}`);
     }
   }
 
@@ -179,7 +178,7 @@ export class ListWatch {
         else resolve({ cause: statusCode(error) === 410 ? 'gone' : 'error', error, events });
       };
       this.#stop.signal.addEventListener('abort', onStop, { once: true });
-      this.#cluster.watch(this.#options.kind, this.#options.namespace, this.#resourceVersion, onEvent, done).then(
+      this.#cluster.watch(this.#options.selection, this.#resourceVersion, onEvent, done).then(
         (handle) => {
           if (ended || verdict) handle.abort();
           else this.#handle = handle;

@@ -1,6 +1,6 @@
 import { toError } from '../errors/to-error.ts';
-import type { ClusterAccess } from './cluster-access.ts';
-import type { Verdict, WarningEvent } from './outcome-decision.ts';
+import type { Cluster, WarningEvent } from '../k8s/cluster.ts';
+import type { Verdict } from './outcome-decision.ts';
 import type { SlimJob, SlimPod } from './slim-objects.ts';
 
 export interface Evidence {
@@ -18,7 +18,7 @@ const MAX_PODS_FOR_EVENTS = 3;
  * `onError` and left out, because a missing log must not hold back the outcome itself.
  */
 export async function captureEvidence(
-  cluster: ClusterAccess,
+  cluster: Cluster,
   job: SlimJob,
   pods: readonly SlimPod[],
   verdict: Verdict,

@@ -1,7 +1,6 @@
+import type { ResourceKind } from '../k8s/cluster.ts';
 import { fatalWaiting } from './failure-reason.ts';
 import { jobKey, slimJob, slimPod, type SlimJob, type SlimPod } from './slim-objects.ts';
-
-export type ResourceKind = 'jobs' | 'pods';
 
 interface Versioned {
   uid: string;

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { toError } from '../errors/to-error.ts';
+import type { Cluster } from '../k8s/cluster.ts';
 import type { Logger } from '../observability/logger.ts';
 import { readEpoch } from '../runs/epoch.ts';
 import type { RunStore } from '../runs/run-store.ts';
-import type { ClusterAccess } from './cluster-access.ts';
 import { orphanJobsDeletedTotal, orphanJobsTotal } from './metrics.ts';
 import type { ObjectCache } from './object-cache.ts';
 import type { SlimJob } from './slim-objects.ts';
@@ -17,7 +17,7 @@ export interface OrphanJobsDeps {
   prefix: string;
   runStore: Pick<RunStore, 'epoch' | 'existingRuns'>;
   cache: ObjectCache;
-  cluster: ClusterAccess;
+  cluster: Cluster;
   acting: () => boolean;
   /** Whether every watched namespace has been listed (only then can a Job be known to be gone). */
   synced: () => boolean;
@@ -33,6 +33,8 @@ export function orphansKey(prefix: string): string {
 }
 
 export const ORPHAN_EVENT_REASON = 'OrphanedJob';
+/** The `source.component` of the Events the watcher records. */
+const EVENT_SOURCE = 'kubedispatch-watcher';
 
 /**
  * Finds this installation's Jobs whose run no longer exists: made in an earlier life of Redis
@@ -108,7 +110,7 @@ export class OrphanJobs {
         : `pipeline run ${job.runId} of this Job no longer exists in Redis (pruned after runs.retentionMs, or lost); the watcher deletes the Job after watcher.orphanGraceMs`;
     orphanJobsTotal.inc({ cause });
     logger.warn({ job: where, cause, runId: job.runId, blockRunId: job.attempt?.blockRunId, jobEpoch: job.epoch, epoch }, `orphaned Job: ${message}`);
-    await cluster.warnOnJob(job.namespace, job, ORPHAN_EVENT_REASON, message).catch((thrown: unknown) => {
+    await cluster.warnOnJob(job.namespace, job, { reason: ORPHAN_EVENT_REASON, message, component: EVENT_SOURCE }).catch((thrown: unknown) => {
       logger.warn({ job: where, err: toError(thrown) }, 'could not record the OrphanedJob event (the watcher needs create on events)');
     });
   }

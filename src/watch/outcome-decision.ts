@@ -1,13 +1,6 @@
+import type { WarningEvent } from '../k8s/cluster.ts';
 import { fatalWaiting, podFailure, type PodFailure } from './failure-reason.ts';
 import type { SlimJob, SlimPod } from './slim-objects.ts';
-
-/** A Warning event about the Job or one of its pods. */
-export interface WarningEvent {
-  /** `Job/name` or `Pod/name`. */
-  object: string;
-  reason: string;
-  message: string;
-}
 
 export interface DecisionSettings {
   pullErrorGraceMs: number;

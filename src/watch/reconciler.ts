@@ -1,8 +1,8 @@
 import { KubeApiError } from '../k8s/api-error.ts';
+import type { Cluster } from '../k8s/cluster.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import type { AttemptOutcome } from '../runs/types.ts';
-import type { ClusterAccess } from './cluster-access.ts';
 import { captureEvidence } from './log-capture.ts';
 import { decisionLatency, outcomesTotal } from './metrics.ts';
 import type { ObjectCache } from './object-cache.ts';
@@ -20,7 +20,7 @@ export interface ReconcilerSettings {
 
 export interface ReconcilerDeps {
   cache: ObjectCache;
-  cluster: ClusterAccess;
+  cluster: Cluster;
   outcomes: Pick<RunStore, 'recordOutcome' | 'getOutcome' | 'epoch'>;
   /** True while this watcher holds the lease; checked again before every write. */
   acting: () => boolean;

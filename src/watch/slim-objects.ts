@@ -1,4 +1,4 @@
-import { ATTEMPT_LABEL, BLOCK_RUN_ID_LABEL, EPOCH_LABEL, PIPELINE_RUN_ID_LABEL } from '../render/identity.ts';
+import { readJobIdentity, type JobIdentity } from '../render/identity.ts';
 import type { AttemptKey } from '../runs/types.ts';
 import { rawArray, rawNumber, rawObject, rawPath, rawString, rawTime, type Raw } from './raw-fields.ts';
 
@@ -80,13 +80,7 @@ export interface SlimPod {
   fatalSince: number | undefined;
 }
 
-function positiveInt(text: string | undefined): number | undefined {
-  return text !== undefined && /^[1-9]\d{0,15}$/.test(text) ? Number(text) : undefined;
-}
-
-function attemptOf(labels: Raw | undefined): AttemptKey | undefined {
-  const blockRunId = positiveInt(rawString(labels?.[BLOCK_RUN_ID_LABEL]));
-  const attempt = positiveInt(rawString(labels?.[ATTEMPT_LABEL]));
+function attemptOf({ blockRunId, attempt }: JobIdentity): AttemptKey | undefined {
   return blockRunId !== undefined && attempt !== undefined ? { blockRunId, attempt } : undefined;
 }
 
@@ -111,14 +105,15 @@ export function slimJob(value: unknown): SlimJob | undefined {
   const name = rawString(metadata?.['name']);
   const namespace = rawString(metadata?.['namespace']);
   if (!metadata || !name || !namespace) return undefined;
+  const identity = readJobIdentity(rawObject(metadata['labels']));
   return {
     namespace,
     name,
     uid: rawString(metadata['uid']) ?? '',
     resourceVersion: rawString(metadata['resourceVersion']) ?? '',
-    attempt: attemptOf(rawObject(metadata['labels'])),
-    epoch: rawString(rawObject(metadata['labels'])?.[EPOCH_LABEL]),
-    runId: positiveInt(rawString(rawObject(metadata['labels'])?.[PIPELINE_RUN_ID_LABEL])),
+    attempt: attemptOf(identity),
+    epoch: identity.epoch,
+    runId: identity.pipelineRunId,
     createdAt: rawTime(metadata['creationTimestamp']) ?? 0,
     ttlSecondsAfterFinished: rawNumber(rawPath(value, 'spec', 'ttlSecondsAfterFinished')),
     finished: finishOf(rawPath(value, 'status')),

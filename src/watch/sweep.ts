@@ -1,8 +1,8 @@
 import { toError } from '../errors/to-error.ts';
+import type { Cluster } from '../k8s/cluster.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import type { ActiveAttempt } from '../runs/types.ts';
-import type { ClusterAccess } from './cluster-access.ts';
 import { outcomesTotal } from './metrics.ts';
 import type { ObjectCache } from './object-cache.ts';
 import { jobKey } from './slim-objects.ts';
@@ -10,7 +10,7 @@ import { jobKey } from './slim-objects.ts';
 export interface SweepDeps {
   runStore: Pick<RunStore, 'activeAttempts' | 'getOutcome' | 'recordOutcome'>;
   cache: ObjectCache;
-  cluster: ClusterAccess;
+  cluster: Cluster;
   acting: () => boolean;
   /** Whether the cache holds a complete list of `namespace` (false while listing, or not watched). */
   synced: (namespace: string) => boolean;
@@ -56,7 +56,7 @@ export class Sweep {
     if (!synced(namespace) || (await runStore.getOutcome(attempt))) return;
     try {
       // The cache may lag behind a Job created a moment ago: only the API can confirm it is gone.
-      if (await cluster.jobExists(namespace, jobName)) return;
+      if ((await cluster.readJob(namespace, jobName)) !== undefined) return;
     } catch (thrown) {
       logger.warn({ err: toError(thrown), job: `${namespace}/${jobName}` }, 'sweep could not check a Job; trying again next sweep');
       return;

@@ -1,16 +1,16 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Redis } from 'ioredis';
 import type { Settings } from '../config/settings.ts';
 import { toError } from '../errors/to-error.ts';
+import type { Cluster, ResourceKind } from '../k8s/cluster.ts';
 import type { Logger } from '../observability/logger.ts';
 import { RedisOutageLog } from '../redis/outage-log.ts';
 import { watchedNamespaces } from '../render/context.ts';
+import { instanceSelector } from '../render/identity.ts';
 import { RunStore } from '../runs/run-store.ts';
-import { KubeClusterAccess, type ClusterAccess } from './cluster-access.ts';
 import { Lease } from './lease.ts';
 import { ListWatch, type ListWatchHandlers } from './list-watch.ts';
 import { leaseHolder, trackedObjects, watchRestartsTotal } from './metrics.ts';
-import { ObjectCache, type ResourceKind } from './object-cache.ts';
+import { ObjectCache } from './object-cache.ts';
 import { OrphanJobs } from './orphan-jobs.ts';
 import { Reconciler } from './reconciler.ts';
 import { Sweep } from './sweep.ts';
@@ -18,13 +18,11 @@ import { WorkQueue } from './work-queue.ts';
 
 export interface WatcherOptions {
   settings: Settings;
-  kubeConfig: KubeConfig;
+  cluster: Cluster;
   /** A connection of its own: used for the lease and the run store. */
   redis: Redis;
   logger: Logger;
   now?: () => number;
-  /** Replaces the Kubernetes client (tests). */
-  cluster?: ClusterAccess;
 }
 
 export interface Watcher {
@@ -54,12 +52,13 @@ export function leaseKey(prefix: string): string {
  * acts while standbys keep their caches warm.
  */
 export function createWatcher(options: WatcherOptions): Watcher {
-  const { settings, logger, redis } = options;
+  const { settings, logger, redis, cluster } = options;
   const now = options.now ?? Date.now;
   // While Redis is away every reconcile, lease renewal and sweep fails: one line for the outage, not one per failure.
   const outages = new RedisOutageLog(logger, settings.redis.url);
   outages.watch(redis);
-  const cluster = options.cluster ?? new KubeClusterAccess(options.kubeConfig, settings.queue.prefix, settings.kube.requestTimeoutMs, settings.watcher.watchIdleTimeoutMs);
+  // This installation's Jobs and pods only: others sharing the cluster are not ours to decide or delete.
+  const labelSelector = instanceSelector(settings.queue.prefix);
   const runStore = new RunStore(redis, settings.queue.prefix, now);
   const cache = new ObjectCache(now);
   const namespaces = watchedNamespaces(settings.kube.namespaces);
@@ -116,7 +115,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
   const scoped = (['jobs', 'pods'] as const).flatMap((kind) =>
     scopes.map((namespace) => ({
       namespace,
-      listWatch: new ListWatch(cluster, handlersFor(kind, namespace), { kind, namespace, retryBaseMs: WATCH_RETRY_BASE_MS, retryMaxMs: WATCH_RETRY_MAX_MS }),
+      listWatch: new ListWatch(cluster, handlersFor(kind, namespace), { selection: { kind, namespace, labelSelector }, retryBaseMs: WATCH_RETRY_BASE_MS, retryMaxMs: WATCH_RETRY_MAX_MS }),
     })),
   );
   const listWatches = scoped.map(({ listWatch }) => listWatch);

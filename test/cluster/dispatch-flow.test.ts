@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.ts';
+import { openCluster } from '../../src/k8s/open-cluster.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createWatcher, type Watcher } from '../../src/watch/watcher.ts';
 import { dispatchHarness, type DispatchHarness } from '../dispatch/support/harness.ts';
@@ -59,9 +60,7 @@ describe.skipIf(!kubeconfigPath)('dispatch flow on a real control plane, as the 
   it('runs a DAG to its outcome: upstream succeeds, a failing block fails the run with the Job controller\'s reason', async () => {
     const env = { KUBECONFIG: saKubeconfigPath, KUBEDISPATCH_NAMESPACES: namespace };
     const settings = loadSettings(h.env(env));
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(saKubeconfigPath);
-    watcher = createWatcher({ settings, kubeConfig, redis: h.redis.connect(), logger: createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent', 'cluster-e2e') });
+    watcher = createWatcher({ settings, cluster: openCluster(settings, {}), redis: h.redis.connect(), logger: createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent', 'cluster-e2e') });
     watcher.start();
     await h.startDispatcher(env);
 

@@ -23,6 +23,7 @@ import {
   type V1ResourceRule,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MANAGED_BY, MANAGED_BY_LABEL, MANAGED_SELECTOR } from '../../src/render/identity.ts';
 
 const kubeconfigPath = process.env['KUBEDISPATCH_CONTRACT_KUBECONFIG'];
 const rbacFile = fileURLToPath(new URL('../../k8s/rbac.yaml', import.meta.url));
@@ -193,18 +194,18 @@ describe.skipIf(!kubeconfigPath)('k8s/rbac.yaml on a real API server', () => {
     await batch.createNamespacedJob({
       namespace,
       body: {
-        metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'kubedispatch' } },
+        metadata: { name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
         spec: {
           backoffLimit: 0,
           template: {
-            metadata: { labels: { 'app.kubernetes.io/managed-by': 'kubedispatch' } },
+            metadata: { labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
             spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] },
           },
         },
       },
     });
     expect((await batch.readNamespacedJob({ name, namespace })).metadata?.name).toBe(name);
-    const jobs = await batch.listNamespacedJob({ namespace, labelSelector: 'app.kubernetes.io/managed-by=kubedispatch' });
+    const jobs = await batch.listNamespacedJob({ namespace, labelSelector: MANAGED_SELECTOR });
     expect(jobs.items.map((j) => j.metadata?.name)).toEqual([name]);
     await core.listNamespacedPod({ namespace });
     await core.listNamespacedEvent({ namespace });

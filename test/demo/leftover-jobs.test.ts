@@ -1,15 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchV1Api, type V1Job } from '@kubernetes/client-node';
+import { loadSettings } from '../../src/config/settings.ts';
 import { DEMO_PREFIX_START, deleteLeftoverDemoJobs } from '../../src/demo/leftover-jobs.ts';
+import type { Cluster } from '../../src/k8s/cluster.ts';
+import { openCluster } from '../../src/k8s/open-cluster.ts';
 import { identityLabels } from '../../src/render/identity.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/sim-cluster.ts';
 
 let sim: SimCluster;
 let batch: BatchV1Api;
+let cluster: Cluster;
 
 beforeAll(async () => {
   sim = await startSimCluster();
   batch = sim.kubeConfig.makeApiClient(BatchV1Api);
+  cluster = openCluster(loadSettings({}), {}, { kubeConfig: sim.kubeConfig });
 });
 
 afterAll(async () => {
@@ -33,8 +38,8 @@ describe('leftover demo Jobs', () => {
     await batch.createNamespacedJob({ namespace: 'default', body: job('mage-etl-block-1', `${DEMO_PREFIX_START}1a2b3c4d`, 'demo_etl') });
     await batch.createNamespacedJob({ namespace: 'default', body: job('mage-etl-block-2', 'production', 'demo_etl') });
     await batch.createNamespacedJob({ namespace: 'default', body: job('mage-etl-block-3', `${DEMO_PREFIX_START}1a2b3c4d`, 'other') });
-    expect(await deleteLeftoverDemoJobs(batch, 'demo_etl')).toBe(1);
+    expect(await deleteLeftoverDemoJobs(cluster, 'demo_etl')).toBe(1);
     expect(await names()).toEqual(['mage-etl-block-2', 'mage-etl-block-3']);
-    expect(await deleteLeftoverDemoJobs(batch, 'demo_etl')).toBe(0);
+    expect(await deleteLeftoverDemoJobs(cluster, 'demo_etl')).toBe(0);
   });
 });

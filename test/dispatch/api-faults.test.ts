@@ -12,6 +12,7 @@ import { classifyApiError } from '../../src/k8s/api-error.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { loadProject } from '../../src/project/load-project.ts';
 import { loadRenderContext } from '../../src/render/context.ts';
+import { EPOCH_LABEL, INSTANCE_LABEL, PIPELINE_RUN_ID_LABEL } from '../../src/render/identity.ts';
 import { runValues } from '../../src/mage/run-values.ts';
 import { renderBlockJob } from '../../src/render/render-block-job.ts';
 import { advanceAndEnqueue } from '../../src/runs/advance-run.ts';
@@ -102,10 +103,9 @@ describe('dispatcher facing API failures', () => {
   });
 
   it('a 422 from the API is permanent and carries the API\'s message', async () => {
-    const clients = createKubeClients(h.sim.kubeConfig, 5000);
     const logger = createLogger('silent', 'test');
     const gate = new ApiGate(new TokenBucket(h.redis.redis, `${h.redis.prefix}:tb`, 100, 100), new RetryAfterPause(h.redis.redis, `${h.redis.prefix}:ra`));
-    const creator = new JobCreator({ batch: clients.batch, gate, retry: { baseMs: 1, maxMs: 1, deadlineMs: 1000 }, createConcurrency: 2, logger });
+    const creator = new JobCreator({ cluster: h.cluster, gate, retry: { baseMs: 1, maxMs: 1, deadlineMs: 1000 }, createConcurrency: 2, logger });
     const job: V1Job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'Not_A_Valid_Name' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } };
     const error = await creator.create('default', job).catch((thrown: unknown) => thrown);
     expect(error).toMatchObject({ code: 'permanent', status: 422 });
@@ -155,7 +155,7 @@ describe('dispatcher facing API failures', () => {
 
     it('fails with a collision error when the Job belongs to someone else', async () => {
       const runId = await preCreate(h.project([{ uuid: 'a', retries: 2 }]), (job) => {
-        job.metadata!.labels!['kubedispatch.io/pipeline-run-id'] = '999';
+        job.metadata!.labels![PIPELINE_RUN_ID_LABEL] = '999';
       });
       await viaProxy();
       const block = (await h.waitForRun(runId)).blocks[0]!;
@@ -165,7 +165,7 @@ describe('dispatcher facing API failures', () => {
 
     it('fails with a collision error, never adopting, when the Job is of an earlier life of Redis (another epoch)', async () => {
       const runId = await preCreate(h.project([{ uuid: 'a' }]), (job) => {
-        job.metadata!.labels!['kubedispatch.io/epoch'] = '1000000000000';
+        job.metadata!.labels![EPOCH_LABEL] = '1000000000000';
       });
       await viaProxy();
       const block = (await h.waitForRun(runId)).blocks[0]!;
@@ -175,7 +175,7 @@ describe('dispatcher facing API failures', () => {
 
     it('fails with a collision error when another installation created a Job of the same name and ids', async () => {
       const runId = await preCreate(h.project([{ uuid: 'a' }]), (job) => {
-        job.metadata!.labels!['kubedispatch.io/instance'] = 'staging';
+        job.metadata!.labels![INSTANCE_LABEL] = 'staging';
       });
       await viaProxy();
       const block = (await h.waitForRun(runId)).blocks[0]!;

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startChaosProxy, type ChaosProxy } from '../../src/chaos/chaos-proxy.ts';
-import { deleteJob } from '../../src/k8s/delete-job.ts';
 import { cancelPipelineRun } from '../../src/runs/cancel-run.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
 import { waitFor } from './support/wait-for.ts';
@@ -8,7 +7,7 @@ import { waitFor } from './support/wait-for.ts';
 describe('runs cancelled while dispatching', () => {
   let h: DispatchHarness;
   let proxy: ChaosProxy;
-  const cancel = (runId: number) => cancelPipelineRun({ store: h.store, blockQueue: h.queue, deleteJob: (namespace, name) => deleteJob(h.jobs.batch, namespace, name) }, runId);
+  const cancel = (runId: number) => cancelPipelineRun({ store: h.store, blockQueue: h.queue, deleteJob: (namespace, name) => h.cluster.deleteJob(namespace, name) }, runId);
 
   beforeEach(async () => {
     h = await dispatchHarness();

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PIPELINE_RUN_ID_LABEL } from '../../src/render/identity.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
 import { attemptOf } from './support/sim-jobs.ts';
 
@@ -36,7 +37,7 @@ describe('dispatcher on the simulated cluster', () => {
     for (const runId of runIds) expect((await h.waitForRun(runId)).state).toBe('failed');
     const jobs = await h.jobs.jobs();
     const optionsOf = (runId: number) => jobs
-      .filter((job) => job.metadata?.labels?.['kubedispatch.io/pipeline-run-id'] === String(runId))
+      .filter((job) => job.metadata?.labels?.[PIPELINE_RUN_ID_LABEL] === String(runId))
       .map((job) => job.spec?.template.spec?.containers[0]?.command ?? [])
       .map((command) => ({ partition: command[command.indexOf('--execution-partition') + 1], vars: command[command.indexOf('--runtime-vars') + 1], command }));
     const [first, second] = runIds.map(optionsOf);

@@ -1,12 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { V1Job } from '@kubernetes/client-node';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.ts';
+import { BLOCK_LABEL } from '../../src/render/identity.ts';
 import type { RunServices } from '../../src/runs/run-services.ts';
 import { silentLogger, testCreator, testServices } from '../scheduler/support.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
 import { attemptOf } from './support/sim-jobs.ts';
-
-const BLOCK_ANNOTATION = 'kubedispatch.io/block';
 
 function commandOf(job: V1Job): string[] {
   return job.spec?.template.spec?.containers[0]?.command ?? [];
@@ -54,7 +53,7 @@ describe('block outcomes Mage reports from inside the pod (--callback-url), on t
     const loop = async () => {
       while (!stopped) {
         for (const job of await h.jobs.jobs().catch(() => [])) {
-          const block = job.metadata?.annotations?.[BLOCK_ANNOTATION] ?? '';
+          const block = job.metadata?.annotations?.[BLOCK_LABEL] ?? '';
           const url = flagValue(job, '--callback-url');
           if (!(block in statuses) || !url || done.has(attemptOf(job))) continue;
           done.add(attemptOf(job));

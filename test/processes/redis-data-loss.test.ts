@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBlockRunQueue, type BlockRunJobData } from '../../src/runs/block-run-queue.ts';
 import { startLocalRedis, type LocalRedis } from '../../src/redis/local-redis-server.ts';
 import { loadRenderContext } from '../../src/render/context.ts';
+import { EPOCH_LABEL } from '../../src/render/identity.ts';
 import { EPOCH_LOST_EXIT_CODE, EpochLostError } from '../../src/runs/epoch.ts';
 import { RunStore } from '../../src/runs/run-store.ts';
 import { TERMINAL_RUN_STATES, type RunWithBlocks } from '../../src/runs/types.ts';
@@ -136,7 +137,7 @@ describe('Redis loses its data while runs are in flight', () => {
     const inFlight = await createRun(oldStore);
     await eventually('the in-flight run to have a running block', async () => ((await oldStore.getBlock(inFlight, 'a'))?.state === 'running' ? true : undefined), 15_000, 50);
     const oldJobs = await jobs.jobs();
-    expect(oldJobs.map((job) => job.metadata?.labels?.['kubedispatch.io/epoch'])).toEqual(oldJobs.map(() => oldEpoch));
+    expect(oldJobs.map((job) => job.metadata?.labels?.[EPOCH_LABEL])).toEqual(oldJobs.map(() => oldEpoch));
     const oldIds = [...done.blocks, ...(await oldStore.getRun(inFlight))!.blocks].map((block) => block.blockRunId);
 
     // Redis loses everything.

@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { V1Job } from '@kubernetes/client-node';
 import { createKubeClients, type KubeClients } from '../../src/k8s/api-clients.ts';
-import { deleteJob } from '../../src/k8s/delete-job.ts';
+import { loadSettings } from '../../src/config/settings.ts';
+import type { Cluster } from '../../src/k8s/cluster.ts';
+import { openCluster } from '../../src/k8s/open-cluster.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/sim-cluster.ts';
 import { cancelPipelineRun, type RunCanceller } from '../../src/runs/cancel-run.ts';
 import { createPipelineRun } from '../../src/runs/create-run.ts';
@@ -27,6 +29,7 @@ function job(name: string): V1Job {
 describe('cancel', () => {
   let sim: SimCluster;
   let kube: KubeClients;
+  let cluster: Cluster;
   let t: TestRedis;
   let services: RunServices;
   let canceller: RunCanceller;
@@ -35,6 +38,7 @@ describe('cancel', () => {
   beforeAll(async () => {
     sim = await startSimCluster();
     kube = createKubeClients(sim.kubeConfig, 5000);
+    cluster = openCluster(loadSettings({}), {}, { kubeConfig: sim.kubeConfig });
   });
   afterAll(async () => {
     await sim.stop();
@@ -43,7 +47,7 @@ describe('cancel', () => {
   beforeEach(() => {
     t = testRedis();
     services = testServices(t);
-    canceller = { store: services.store, blockQueue: services.blockQueue, deleteJob: (namespace, name) => deleteJob(kube.batch, namespace, name), now: () => 42 };
+    canceller = { store: services.store, blockQueue: services.blockQueue, deleteJob: (namespace, name) => cluster.deleteJob(namespace, name), now: () => 42 };
   });
   afterEach(async () => {
     await services.close();

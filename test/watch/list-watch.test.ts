@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClusterAccess, ListPage, WatchEventHandler } from '../../src/watch/cluster-access.ts';
+import type { ListPage, Selection, WatchEventHandler } from '../../src/k8s/cluster.ts';
 import { ListWatch, type ListWatchHandlers, type RestartCause } from '../../src/watch/list-watch.ts';
+import { FakeCluster } from '../support/fake-cluster.ts';
 import { eventually } from './support/eventually.ts';
 
 interface OpenWatch {
@@ -12,19 +13,19 @@ interface OpenWatch {
 const job = (name: string, resourceVersion: string) => ({ metadata: { name, namespace: 'ns', resourceVersion } });
 
 /** A cluster whose list answers are queued by the test and whose watches the test drives by hand. */
-class ScriptedCluster implements Partial<ClusterAccess> {
+class ScriptedCluster extends FakeCluster {
   lists: (ListPage | Error)[] = [];
   listCalls = 0;
   watches: OpenWatch[] = [];
 
-  async list(): Promise<ListPage> {
+  override async list(): Promise<ListPage> {
     this.listCalls += 1;
     const next = this.lists.shift() ?? new Error('no list scripted');
     if (next instanceof Error) throw next;
     return next;
   }
 
-  async watch(_kind: unknown, _namespace: unknown, resourceVersion: string, onEvent: WatchEventHandler, done: (error: Error | undefined) => void) {
+  override async watch(_selection: Selection, resourceVersion: string, onEvent: WatchEventHandler, done: (error: Error | undefined) => void) {
     let ended = false;
     const end = (error?: Error): void => {
       if (!ended) done(error);
@@ -58,7 +59,7 @@ describe('ListWatch', () => {
   afterEach(() => listWatch?.stop());
 
   function start(cluster: ScriptedCluster, handlers: ListWatchHandlers): ListWatch {
-    listWatch = new ListWatch(cluster as unknown as ClusterAccess, handlers, { kind: 'jobs', namespace: 'ns', retryBaseMs: 1, retryMaxMs: 5 });
+    listWatch = new ListWatch(cluster, handlers, { selection: { kind: 'jobs', namespace: 'ns', labelSelector: 'app=test' }, retryBaseMs: 1, retryMaxMs: 5 });
     listWatch.start();
     return listWatch;
   }

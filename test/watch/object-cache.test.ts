@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ATTEMPT_LABEL, BLOCK_RUN_ID_LABEL } from '../../src/render/identity.ts';
 import { ObjectCache } from '../../src/watch/object-cache.ts';
 
-const labels = { 'kubedispatch.io/block-run-id': '7', 'kubedispatch.io/attempt': '1' };
+const labels = { [BLOCK_RUN_ID_LABEL]: '7', [ATTEMPT_LABEL]: '1' };
 const jobAt = (resourceVersion: string, status: object = {}) => ({ metadata: { name: 'j', namespace: 'ns', uid: 'u', resourceVersion, labels }, status });
 const complete = { conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: '2026-11-28T10:00:00Z' }] };
 const podAt = (resourceVersion: string, waiting?: string) => ({

@@ -1,23 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { register } from 'prom-client';
 import { createLogger } from '../../src/observability/logger.ts';
+import { ATTEMPT_LABEL, BLOCK_RUN_ID_LABEL, EPOCH_LABEL, PIPELINE_RUN_ID_LABEL } from '../../src/render/identity.ts';
 import { RunStore } from '../../src/runs/run-store.ts';
-import type { ClusterAccess } from '../../src/watch/cluster-access.ts';
 import { ObjectCache } from '../../src/watch/object-cache.ts';
 import { OrphanJobs, orphansKey } from '../../src/watch/orphan-jobs.ts';
+import { FakeCluster } from '../support/fake-cluster.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 
 const retry = { retries: 0, delaySeconds: 0, exponentialBackoff: false, maxDelaySeconds: 0 };
-
-class FakeCluster implements Partial<ClusterAccess> {
-  calls: string[] = [];
-  async deleteJob(namespace: string, name: string) {
-    this.calls.push(`delete ${namespace}/${name}`);
-  }
-  async warnOnJob(namespace: string, job: { name: string }, reason: string) {
-    this.calls.push(`event ${reason} ${namespace}/${job.name}`);
-  }
-}
 
 async function orphanCount(cause: string): Promise<number> {
   const metric = await register.getSingleMetric('kubedispatch_watcher_orphan_jobs_total')!.get();
@@ -43,7 +34,7 @@ describe('orphaned Jobs', () => {
   it('reports a Job of another epoch or of a missing run once, keeps the one whose run exists, and deletes orphans after the grace', async () => {
     const epoch = await store.epoch();
     const runId = await store.createRun({ pipelineUuid: 'p', projectDir: '/p', trigger: '', variables: {}, executionDate: new Date(0).toISOString(), executionPartition: 'manual/x_{pipeline_run_id}', blockRunLimit: 0, pipelineRunLimit: 0, blocks: [{ blockUuid: 'a', upstream: [], maxAttempts: 1, retry }], project: {} });
-    const identity = (run: number, jobEpoch: string) => ({ 'kubedispatch.io/pipeline-run-id': String(run), 'kubedispatch.io/block-run-id': '5', 'kubedispatch.io/attempt': '1', 'kubedispatch.io/epoch': jobEpoch });
+    const identity = (run: number, jobEpoch: string) => ({ [PIPELINE_RUN_ID_LABEL]: String(run), [BLOCK_RUN_ID_LABEL]: '5', [ATTEMPT_LABEL]: '1', [EPOCH_LABEL]: jobEpoch });
     const cache = new ObjectCache(() => clock);
     cache.upsert('jobs', rawJob('live', identity(runId, epoch)));
     cache.upsert('jobs', rawJob('old-life', identity(runId, '1000')));
@@ -54,7 +45,7 @@ describe('orphaned Jobs', () => {
       prefix: t.prefix,
       runStore: store,
       cache,
-      cluster: cluster as unknown as ClusterAccess,
+      cluster,
       acting: () => true,
       synced: () => true,
       graceMs: 60_000,
@@ -71,7 +62,7 @@ describe('orphaned Jobs', () => {
     // A new acting watcher (same Redis) reports nothing again, and deletes once the grace is over.
     clock += 60_000;
     const cluster2 = new FakeCluster();
-    const next = new OrphanJobs({ redis: t.redis, prefix: t.prefix, runStore: store, cache, cluster: cluster2 as unknown as ClusterAccess, acting: () => true, synced: () => true, graceMs: 60_000, logger: createLogger('silent', 'test'), now: () => clock });
+    const next = new OrphanJobs({ redis: t.redis, prefix: t.prefix, runStore: store, cache, cluster: cluster2, acting: () => true, synced: () => true, graceMs: 60_000, logger: createLogger('silent', 'test'), now: () => clock });
     await next.runOnce();
     expect(cluster2.calls.sort()).toEqual(['delete ns/old-life', 'delete ns/pruned']);
 

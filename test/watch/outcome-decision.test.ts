@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideOutcome, type Decision, type DecisionInput, type WarningEvent } from '../../src/watch/outcome-decision.ts';
+import type { WarningEvent } from '../../src/k8s/cluster.ts';
+import { decideOutcome, type Decision, type DecisionInput } from '../../src/watch/outcome-decision.ts';
 import type { SlimJob, SlimPod } from '../../src/watch/slim-objects.ts';
 import { exited, init, job, main, pod, T0, waiting } from './builders.ts';
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
+import { ATTEMPT_LABEL, BLOCK_RUN_ID_LABEL, EPOCH_LABEL } from '../../src/render/identity.ts';
 import type { AttemptKey, AttemptOutcome } from '../../src/runs/types.ts';
-import type { ClusterAccess } from '../../src/watch/cluster-access.ts';
 import { ObjectCache } from '../../src/watch/object-cache.ts';
-import type { WarningEvent } from '../../src/watch/outcome-decision.ts';
 import { Reconciler } from '../../src/watch/reconciler.ts';
+import { FakeCluster } from '../support/fake-cluster.ts';
 
 const T0 = Date.parse('2026-11-28T10:00:00Z');
 const EPOCH = '1765000000000';
-const labels = { 'kubedispatch.io/block-run-id': '7', 'kubedispatch.io/attempt': '1', 'kubedispatch.io/epoch': EPOCH };
+const labels = { [BLOCK_RUN_ID_LABEL]: '7', [ATTEMPT_LABEL]: '1', [EPOCH_LABEL]: EPOCH };
 
 function rawJob(status: object = {}, spec: object = {}) {
   return { metadata: { name: 'j', namespace: 'ns', uid: 'u', resourceVersion: '1', creationTimestamp: new Date(T0).toISOString(), labels }, spec, status };
@@ -19,26 +19,6 @@ const failedPod = {
   metadata: { name: 'j-abc', namespace: 'ns', uid: 'pu', resourceVersion: '2', creationTimestamp: new Date(T0 + 1_000).toISOString(), ownerReferences: [{ kind: 'Job', name: 'j', controller: true }] },
   status: { phase: 'Failed', containerStatuses: [{ name: 'main', state: { terminated: { exitCode: 9, reason: 'Error' } } }] },
 };
-
-/** Records every call; answers with the events and log lines the test sets. */
-class FakeCluster implements Partial<ClusterAccess> {
-  calls: string[] = [];
-  events: WarningEvent[] = [];
-  async jobExists() {
-    return true;
-  }
-  async deleteJob(namespace: string, name: string) {
-    this.calls.push(`delete ${namespace}/${name}`);
-  }
-  async podLogTail(_namespace: string, pod: string, container: string) {
-    this.calls.push(`log ${pod}/${container}`);
-    return ['last line'];
-  }
-  async warningEvents(_namespace: string, kind: string, name: string) {
-    this.calls.push(`events ${kind}/${name}`);
-    return kind === 'Job' ? this.events : [];
-  }
-}
 
 function setUp(options: { acting?: boolean; now?: number; deleteFinishedJobs?: boolean; finishedJobGraceMs?: number } = {}) {
   const cluster = new FakeCluster();
@@ -61,7 +41,7 @@ function setUp(options: { acting?: boolean; now?: number; deleteFinishedJobs?: b
   const rechecks: number[] = [];
   const reconciler = new Reconciler({
     cache,
-    cluster: cluster as unknown as ClusterAccess,
+    cluster,
     outcomes,
     acting: () => options.acting ?? true,
     recheck: (_key, at) => rechecks.push(at),
@@ -175,8 +155,8 @@ describe('Reconciler', () => {
   it('never decides a Job of another installation epoch (made before Redis lost its data), nor one from before epochs', async () => {
     for (const epoch of ['1764000000000', undefined]) {
       const { cluster, cache, stored, reconciler } = setUp();
-      const { 'kubedispatch.io/epoch': _own, ...withoutEpoch } = labels;
-      const jobLabels = epoch === undefined ? withoutEpoch : { ...labels, 'kubedispatch.io/epoch': epoch };
+      const { [EPOCH_LABEL]: _own, ...withoutEpoch } = labels;
+      const jobLabels = epoch === undefined ? withoutEpoch : { ...labels, [EPOCH_LABEL]: epoch };
       cache.upsert('jobs', { ...rawJob(complete), metadata: { ...rawJob().metadata, labels: jobLabels } });
       await reconciler.reconcile('ns/j');
       expect(stored.size).toBe(0);

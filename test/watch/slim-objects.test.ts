@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ATTEMPT_LABEL, BLOCK_RUN_ID_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from '../../src/render/identity.ts';
 import { slimJob, slimPod } from '../../src/watch/slim-objects.ts';
 
 const jobJson = {
@@ -10,7 +11,7 @@ const jobJson = {
     uid: 'u1',
     resourceVersion: '42',
     creationTimestamp: '2026-11-28T10:00:00Z',
-    labels: { 'app.kubernetes.io/managed-by': 'kubedispatch', 'kubedispatch.io/block-run-id': '7', 'kubedispatch.io/attempt': '2' },
+    labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [BLOCK_RUN_ID_LABEL]: '7', [ATTEMPT_LABEL]: '2' },
   },
   spec: { ttlSecondsAfterFinished: 60, template: { spec: { containers: [{ name: 'main', image: 'x', env: [{ name: 'SECRET', value: 'v' }] }] } } },
   status: { failed: 2, conditions: [{ type: 'FailureTarget', status: 'True' }, { type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'too slow', lastTransitionTime: '2026-11-28T10:01:00Z' }] },
@@ -40,7 +41,7 @@ describe('slimJob / slimPod', () => {
   });
 
   it('marks a Job with malformed identity labels as unidentified, and rejects garbage', () => {
-    const odd = { ...jobJson, metadata: { ...jobJson.metadata, labels: { 'kubedispatch.io/block-run-id': 'x7', 'kubedispatch.io/attempt': '1' } } };
+    const odd = { ...jobJson, metadata: { ...jobJson.metadata, labels: { [BLOCK_RUN_ID_LABEL]: 'x7', [ATTEMPT_LABEL]: '1' } } };
     expect(slimJob(odd)!.attempt).toBeUndefined();
     expect(slimJob(null)).toBeUndefined();
     expect(slimJob({ metadata: { name: 5 } })).toBeUndefined();

@@ -1,6 +1,8 @@
 import type { Queue } from 'bullmq';
 import { loadSettings, type Settings } from '../../../src/config/settings.ts';
 import type { Env } from '../../../src/config/env.ts';
+import type { Cluster } from '../../../src/k8s/cluster.ts';
+import { openCluster } from '../../../src/k8s/open-cluster.ts';
 import { startDispatcher, type DispatcherOptions, type RunningDispatcher } from '../../../src/processes/dispatcher-process.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createBlockRunQueue, type BlockRunJobData } from '../../../src/runs/block-run-queue.ts';
@@ -21,6 +23,8 @@ export interface DispatchHarness {
   store: RunStore;
   queue: Queue<BlockRunJobData>;
   jobs: SimJobs;
+  /** The simulated cluster as kubedispatch reaches it. */
+  cluster: Cluster;
   /** Settings environment of dispatchers (in-process and child processes alike). */
   env(overrides?: Env): Env;
   startDispatcher(overrides?: Env, options?: Partial<DispatcherOptions>): Promise<RunningDispatcher>;
@@ -65,6 +69,7 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
     ...overrides,
   });
   const settings = (overrides?: Env): Settings => loadSettings(env(overrides));
+  const clusterOf = (of: Settings): Cluster => openCluster(of, {}, { kubeConfig: sim.kubeConfig });
 
   return {
     redis,
@@ -72,6 +77,7 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
     store,
     queue,
     jobs,
+    cluster: clusterOf(settings()),
     env,
     async startDispatcher(overrides, options = {}) {
       const dispatcher = await startDispatcher({ settings: settings(overrides), env: {}, logger, ...options });
@@ -79,7 +85,8 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
       return dispatcher;
     },
     startWatcher(overrides) {
-      const watcher = createWatcher({ settings: settings(overrides), kubeConfig: sim.kubeConfig, redis: redis.connect(), logger });
+      const watcherSettings = settings(overrides);
+      const watcher = createWatcher({ settings: watcherSettings, cluster: clusterOf(watcherSettings), redis: redis.connect(), logger });
       watcher.start();
       watchers.push(watcher);
       return watcher;

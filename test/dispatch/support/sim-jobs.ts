@@ -2,10 +2,7 @@ import { BatchV1Api, Watch, type V1Job } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RunStore } from '../../../src/runs/run-store.ts';
 import { toError } from '../../../src/errors/to-error.ts';
-import { ATTEMPT_LABEL as ATTEMPT, BLOCK_RUN_ID_LABEL as BLOCK_RUN_ID } from '../../../src/render/identity.ts';
-
-// Every installation's Jobs: each test has a Redis prefix of its own, and Jobs are told apart by attempt.
-const SELECTOR = 'app.kubernetes.io/managed-by=kubedispatch';
+import { ATTEMPT_LABEL as ATTEMPT, BLOCK_RUN_ID_LABEL as BLOCK_RUN_ID, MANAGED_SELECTOR } from '../../../src/render/identity.ts';
 
 export function attemptOf(job: V1Job): string {
   return `${job.metadata?.labels?.[BLOCK_RUN_ID]}:${job.metadata?.labels?.[ATTEMPT]}`;
@@ -14,7 +11,8 @@ export function attemptOf(job: V1Job): string {
 /**
  * Reads Jobs from the simulated cluster and counts every Job ever created per attempt (by uid,
  * from a watch, so Jobs the real watcher deletes are counted too). It can also play the watcher:
- * record the outcome of every finished Job, never deleting any.
+ * record the outcome of every finished Job, never deleting any. It sees every installation's Jobs:
+ * each test has a Redis prefix of its own, and Jobs are told apart by attempt.
  */
 export class SimJobs {
   readonly batch: BatchV1Api;
@@ -37,7 +35,7 @@ export class SimJobs {
       let version = resourceVersion;
       this.watch = await new Watch(this.kubeConfig).watch(
         '/apis/batch/v1/jobs',
-        { labelSelector: SELECTOR, resourceVersion: version },
+        { labelSelector: MANAGED_SELECTOR, resourceVersion: version },
         (type, job: V1Job) => {
           version = job.metadata?.resourceVersion ?? version;
           if (type === 'ADDED') this.seen(job);
@@ -45,7 +43,7 @@ export class SimJobs {
         () => void resume(version).catch(() => undefined),
       );
     };
-    const list = await this.batch.listJobForAllNamespaces({ labelSelector: SELECTOR });
+    const list = await this.batch.listJobForAllNamespaces({ labelSelector: MANAGED_SELECTOR });
     for (const job of list.items) this.seen(job);
     await resume(list.metadata?.resourceVersion);
   }
@@ -57,7 +55,7 @@ export class SimJobs {
   }
 
   async jobs(): Promise<V1Job[]> {
-    const list = await this.batch.listJobForAllNamespaces({ labelSelector: SELECTOR });
+    const list = await this.batch.listJobForAllNamespaces({ labelSelector: MANAGED_SELECTOR });
     for (const job of list.items) this.seen(job);
     return list.items;
   }

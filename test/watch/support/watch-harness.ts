@@ -3,6 +3,7 @@ import { BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node'
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { Env } from '../../../src/config/env.ts';
 import { loadSettings } from '../../../src/config/settings.ts';
+import { openCluster } from '../../../src/k8s/open-cluster.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { RunStore } from '../../../src/runs/run-store.ts';
 import type { AttemptOutcome } from '../../../src/runs/types.ts';
@@ -65,7 +66,8 @@ export class WatchHarness {
 
   startWatcher(kubeConfig: KubeConfig = this.sim.kubeConfig, kubeconfigPath = this.sim.kubeconfigPath, extra: Env = {}): Watcher {
     const settings = loadSettings(this.env(kubeconfigPath, extra));
-    const watcher = createWatcher({ settings, kubeConfig, redis: this.redis.connect(), logger: createLogger(settings.log.level, 'watcher-test') });
+    const cluster = openCluster(settings, {}, { kubeConfig });
+    const watcher = createWatcher({ settings, cluster, redis: this.redis.connect(), logger: createLogger(settings.log.level, 'watcher-test') });
     watcher.start();
     this.#watchers.push(watcher);
     return watcher;
