@@ -13,7 +13,7 @@ import { freePort, startLocalRedis, type LocalRedis } from '../../src/redis/loca
 import { startSimCluster, type SimCluster } from '../../src/sim/sim-cluster.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 import { spawnWorker, type ChildWorker, type WorkerName } from '../support/worker-process.ts';
-import { eventually } from '../watch/support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 
 const PROJECT = fileURLToPath(new URL('../../examples/project', import.meta.url));
 const TOKEN = 'metrics-test-token';

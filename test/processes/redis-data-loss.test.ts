@@ -13,13 +13,13 @@ import { startLocalRedis, type LocalRedis } from '../../src/redis/local-redis-se
 import { loadRenderContext } from '../../src/render/context.ts';
 import { EPOCH_LOST_EXIT_CODE, EpochLostError } from '../../src/runs/epoch.ts';
 import { RunStore } from '../../src/runs/run-store.ts';
-import { TERMINAL_RUN_STATES, type RunWithBlocks } from '../../src/runs/types.ts';
 import { createPipelineRun } from '../../src/runs/create-run.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/sim-cluster.ts';
 import { writeProject, type TestProject } from '../dispatch/support/project.ts';
 import { SimJobs } from '../dispatch/support/sim-jobs.ts';
 import { spawnWorker, type ChildWorker, type WorkerName } from '../support/worker-process.ts';
-import { eventually } from '../watch/support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
+import { runFinished } from '../support/run-finished.ts';
 
 const PREFIX = 'kdloss';
 /** A fresh Node process loading the Kubernetes client takes seconds on a busy machine. */
@@ -106,19 +106,8 @@ describe('Redis loses its data while runs are in flight', () => {
       { pipelineUuid: 'pipeline', trigger: '', variables: {} },
     );
 
-  const finished = (store: RunStore, runId: number, timeoutMs = 30_000): Promise<RunWithBlocks> =>
-    eventually(
-      `run ${runId} to finish`,
-      async () => {
-        const run = await store.getRun(runId);
-        return run && TERMINAL_RUN_STATES.has(run.state) ? run : undefined;
-      },
-      timeoutMs,
-      50,
-    );
-
   const started = (worker: ChildWorker, msg: string): Promise<true> =>
-    eventually(`${msg}: ${worker.output().slice(-2000)}`, () => (logLines(worker).some((line) => line.msg === msg) ? true : undefined), START_MS, 100);
+    eventually(() => `${msg}: ${worker.output().slice(-2000)}`, () => (logLines(worker).some((line) => line.msg === msg) ? true : undefined), START_MS, 100);
 
   it('no outcome of the old life decides a block run of the new one; processes exit 3 and report; orphaned Jobs are reported once and deleted after the grace', async () => {
     // Life 1.
@@ -131,7 +120,7 @@ describe('Redis loses its data while runs are in flight', () => {
     }
     const oldStore = new RunStore(redis, PREFIX);
     const oldEpoch = await oldStore.epoch();
-    const done = await finished(oldStore, await createRun(oldStore));
+    const done = await runFinished(oldStore, await createRun(oldStore), 30_000, 50);
     expect(done.state).toBe('succeeded');
     const inFlight = await createRun(oldStore);
     await eventually('the in-flight run to have a running block', async () => ((await oldStore.getBlock(inFlight, 'a'))?.state === 'running' ? true : undefined), 15_000, 50);
@@ -166,7 +155,7 @@ describe('Redis loses its data while runs are in flight', () => {
     expect(epoch).not.toBe(oldEpoch);
 
     // New runs get ids no earlier life handed out, create their own Jobs and are decided by them.
-    const fresh = await finished(store, await createRun(store));
+    const fresh = await runFinished(store, await createRun(store), 30_000, 50);
     expect(fresh.state).toBe('succeeded');
     for (const block of fresh.blocks) {
       expect(Math.min(...oldIds)).toBeLessThan(block.blockRunId);
@@ -182,7 +171,7 @@ describe('Redis loses its data while runs are in flight', () => {
     await redis.set(`${PREFIX}:seq:block-run`, done.blocks[0]!.blockRunId - 1);
     const forcedId = await createRun(store);
     expect(forcedId).toBe(done.id);
-    const forced = await finished(store, forcedId);
+    const forced = await runFinished(store, forcedId, 30_000, 50);
     const first = forced.blocks[0]!;
     if (first.state === 'failed') {
       expect(first.reason).toBe('JobNameCollision');

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startLocalRedis, type LocalRedis } from '../../src/redis/local-redis-server.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/sim-cluster.ts';
-import { eventually } from '../watch/support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 import { spawnWorker, type ChildWorker, type WorkerName } from '../support/worker-process.ts';
 
 const PROJECT = fileURLToPath(new URL('../../examples/project', import.meta.url));

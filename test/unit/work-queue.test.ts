@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WorkQueue } from '../../src/k8s/work-queue.ts';
-import { eventually } from '../watch/support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 
 function gate() {
   let open!: () => void;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterAccess, ListPage, WatchEventHandler } from '../../src/watch/cluster-access.ts';
 import { ListWatch, type ListWatchHandlers, type RestartCause } from '../../src/watch/list-watch.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 
 interface OpenWatch {
   resourceVersion: string;
