@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { DATETIME_EXPECTED, parseUtcDatetime } from '../mage/python-datetime.ts';
 import { variablesFromAssignments } from '../runs/run-variables.ts';
 
 // Commander calls these on option and argument values; a bad value is a usage error (exit 2).
@@ -35,12 +36,11 @@ export function portNumber(text: string): number {
   return value;
 }
 
-/** An ISO 8601 date and time (`2026-01-01T00:00:00Z`; without an offset it is read as UTC, as Mage's dates are). */
+/** An ISO 8601 date and time (`2026-01-01T00:00:00Z`; without a zone it is read as UTC, as Mage's dates are). */
 export function isoDate(text: string): Date {
-  const withZone = /^\d{4}-\d{2}-\d{2}$/.test(text) || /[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`;
-  const date = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(withZone) : new Date(Number.NaN);
-  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('expected an ISO 8601 date, e.g. 2026-01-01T00:00:00Z');
-  return date;
+  const millis = parseUtcDatetime(text);
+  if (millis === undefined) throw new InvalidArgumentError(`expected ${DATETIME_EXPECTED}`);
+  return new Date(millis);
 }
 
 /** Collects repeated `--var NAME=VALUE` options. */
