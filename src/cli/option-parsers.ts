@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { DURATION_EXPECTED, parseDuration } from '../config/duration.ts';
 import { DATETIME_EXPECTED, parseUtcDatetime } from '../mage/python-datetime.ts';
 import { variablesFromAssignments } from '../runs/run-variables.ts';
 
@@ -18,15 +19,11 @@ export function positiveNumber(text: string): number {
   return value;
 }
 
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** A duration with its unit: `500ms`, `90s`, `15m`, `12h`, `30d`, or a sum such as `1d12h`. */
 export function duration(text: string): number {
-  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
-  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text.trim()) {
-    throw new InvalidArgumentError('expected a duration such as 30d, 12h, 15m, 90s or 500ms');
-  }
-  return parts.reduce((sum, part) => sum + Number(part[1]) * DURATION_UNITS_MS[part[2]!]!, 0);
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InvalidArgumentError(`expected ${DURATION_EXPECTED}`);
+  return ms;
 }
 
 /** A listening port; 0 asks for any free port. */
