@@ -20,30 +20,10 @@ import { SimJobs } from '../dispatch/support/sim-jobs.ts';
 import { spawnWorker, type ChildWorker, type WorkerName } from '../support/worker-process.ts';
 import { eventually } from '../support/eventually.ts';
 import { runFinished } from '../support/run-finished.ts';
+import { logLines, START_MS, untilLogged } from './support.ts';
 
 const PREFIX = 'kdloss';
-/** A fresh Node process loading the Kubernetes client takes seconds on a busy machine. */
-const START_MS = 45_000;
 const ORPHAN_GRACE_MS = 4_000;
-
-interface LogLine {
-  level: number;
-  msg: string;
-  [field: string]: unknown;
-}
-
-/** The process's JSON log lines (a line still being written is left out). */
-const logLines = (worker: ChildWorker): LogLine[] =>
-  worker
-    .output()
-    .split('\n')
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as LogLine];
-      } catch {
-        return [];
-      }
-    });
 
 describe('Redis loses its data while runs are in flight', () => {
   let sim: SimCluster;
@@ -106,14 +86,11 @@ describe('Redis loses its data while runs are in flight', () => {
       { pipelineUuid: 'pipeline', trigger: '', variables: {} },
     );
 
-  const started = (worker: ChildWorker, msg: string): Promise<true> =>
-    eventually(() => `${msg}: ${worker.output().slice(-2000)}`, () => (logLines(worker).some((line) => line.msg === msg) ? true : undefined), START_MS, 100);
-
   it('no outcome of the old life decides a block run of the new one; processes exit 3 and report; orphaned Jobs are reported once and deleted after the grace', async () => {
     // Life 1.
     let dispatcher = spawn('dispatcher');
     let watcher = spawn('watcher');
-    await Promise.all([started(dispatcher, 'dispatcher started'), started(watcher, 'watcher started')]);
+    await Promise.all([untilLogged(dispatcher, 'dispatcher started'), untilLogged(watcher, 'watcher started')]);
     for (const worker of [dispatcher, watcher]) {
       // The private redis-server keeps nothing on disk: every process says so, and what it risks.
       expect(logLines(worker).filter((line) => line.level === 40 && /keeps nothing on disk/.test(line.msg))).toHaveLength(1);
@@ -149,7 +126,7 @@ describe('Redis loses its data while runs are in flight', () => {
     // Life 2: the supervisor restarts them.
     dispatcher = spawn('dispatcher');
     watcher = spawn('watcher');
-    await Promise.all([started(dispatcher, 'dispatcher started'), started(watcher, 'watcher started')]);
+    await Promise.all([untilLogged(dispatcher, 'dispatcher started'), untilLogged(watcher, 'watcher started')]);
     const store = new RunStore(redis, PREFIX);
     const epoch = await store.epoch();
     expect(epoch).not.toBe(oldEpoch);
