@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { ConfigError, formatProblem } from '../errors/config-problem.ts';
+import { DATETIME_EXPECTED, parseUtcDatetime } from '../mage/python-datetime.ts';
 import { createPipelineRun, type RunCreator } from '../runs/create-run.ts';
 import { tickData } from '../runs/trigger-queue.ts';
 import { readProjectTriggers, triggerInEnv, type Trigger } from '../project/trigger-file.ts';
@@ -52,8 +53,8 @@ export function readTriggerBody(body: unknown): TriggerBody | string {
   if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) return 'pipeline_run.variables: expected an object of names to JSON values';
   const result: TriggerBody = { variables: variables as Record<string, unknown>, eventVariables };
   if (executionDate !== undefined && executionDate !== null) {
-    const millis = typeof executionDate === 'string' ? Date.parse(/([zZ]|[+-]\d\d:?\d\d)$/.test(executionDate) ? executionDate : `${executionDate}Z`) : Number.NaN;
-    if (Number.isNaN(millis)) return 'pipeline_run.execution_date: expected an ISO 8601 date and time such as "2026-01-01T00:00:00Z" (UTC when no zone is given)';
+    const millis = typeof executionDate === 'string' ? parseUtcDatetime(executionDate) : undefined;
+    if (millis === undefined) return `pipeline_run.execution_date: expected ${DATETIME_EXPECTED}`;
     result.executionDate = new Date(millis);
   }
   return result;

@@ -36,6 +36,22 @@ export function parseInterval(text: string): ScheduleInterval | string {
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
+/** The cron's tick strictly before or after `at`, in UTC. */
+function cronTick(pattern: string, at: number, direction: 'prev' | 'next'): number {
+  const ticks = CronExpressionParser.parse(pattern, { currentDate: new Date(at), tz: 'UTC' });
+  return (direction === 'prev' ? ticks.prev() : ticks.next()).getTime();
+}
+
+/** `at + 1 month` as dateutil's relativedelta adds it: the day is clamped to the next month's length. */
+function addMonth(at: number): number {
+  const date = new Date(at);
+  const year = date.getUTCFullYear();
+  const month = date.getUTCMonth() + 1;
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  const time = at - Date.UTC(year, month - 1, date.getUTCDate());
+  return Date.UTC(year, month, Math.min(date.getUTCDate(), lastDay)) + time;
+}
+
 /** Landing time keeps the period but moves its start to `start_time`'s position in it (Mage's current_execution_date). */
 function landAt(start: number, interval: ScheduleInterval, startTime: number): number {
   const at = new Date(start);
@@ -61,7 +77,7 @@ export function currentExecutionDate(interval: ScheduleInterval, now: number, la
     case 'always_on':
       return now;
     case 'cron':
-      return CronExpressionParser.parse(interval.pattern, { currentDate: new Date(now), tz: 'UTC' }).prev().getTime();
+      return cronTick(interval.pattern, now, 'prev');
     case 'preset': {
       const day = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate());
       if (interval.text === '@hourly') start = day + at.getUTCHours() * HOUR;
@@ -73,20 +89,21 @@ export function currentExecutionDate(interval: ScheduleInterval, now: number, la
   }
 }
 
-/** The execution date after `current` (Mage's `next_execution_date`); undefined for @once and @always_on. */
+/**
+ * The execution date after `current` (Mage's `next_execution_date`): an hour, a day, a week or a month
+ * (relativedelta's) later, or the cron's next tick; undefined for @once and @always_on.
+ */
 export function nextExecutionDate(interval: ScheduleInterval, current: number): number | undefined {
   switch (interval.kind) {
     case 'once':
     case 'always_on':
       return undefined;
     case 'cron':
-      return CronExpressionParser.parse(interval.pattern, { currentDate: new Date(current), tz: 'UTC' }).next().getTime();
-    case 'preset': {
+      return cronTick(interval.pattern, current, 'next');
+    case 'preset':
       if (interval.text === '@hourly') return current + HOUR;
       if (interval.text === '@daily') return current + DAY;
       if (interval.text === '@weekly') return current + 7 * DAY;
-      const at = new Date(current);
-      return Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, at.getUTCDate(), at.getUTCHours(), at.getUTCMinutes(), at.getUTCSeconds());
-    }
+      return addMonth(current);
   }
 }

@@ -58,3 +58,22 @@ export function reprintParsedDatetime(text: string): string | undefined {
   const offset = zone === undefined ? '' : zone === 'Z' ? '+00:00' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
   return `${year}-${month}-${day} ${hour}:${minute}:${second}${micros && Number(micros) !== 0 ? `.${micros}` : ''}${offset}`;
 }
+
+/** What a datetime field of Mage's takes, for messages refusing a value. */
+export const DATETIME_EXPECTED = 'an ISO 8601 date and time such as "2026-01-01 00:00:00" or "2026-01-01T00:00:00Z" (UTC when no zone is given)';
+
+/**
+ * The instant (ms since epoch) of a date, or date and time, in the ISO forms; Mage reads one without
+ * a zone as UTC. Undefined for any other text, and for a date or time that does not exist (Feb 30, 24:00).
+ */
+export function parseUtcDatetime(text: string): number | undefined {
+  const match = ISO_LIKE.exec(text.trim().toUpperCase());
+  if (!match) return undefined;
+  const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', zone = 'Z'] = match;
+  const wallClock = `${year}-${month}-${day}T${hour}:${minute}:${second}`;
+  const millis = Date.parse(`${wallClock}Z`);
+  // Date.parse rolls Feb 30 over into March; Python refuses it, and so does this.
+  if (Number.isNaN(millis) || new Date(millis).toISOString().slice(0, 19) !== wallClock) return undefined;
+  const offsetMinutes = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
+  return millis + Number(fraction.padEnd(3, '0').slice(0, 3)) - offsetMinutes * 60_000;
+}

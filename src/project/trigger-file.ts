@@ -4,6 +4,7 @@ import { ConfigError, ProblemList, type ConfigProblem } from '../errors/config-p
 import { childPath, describeType, isPlainObject, isReservedKey, itemPath, type PlainObject } from '../input/input-shape.ts';
 import { readYamlFile } from '../input/safe-yaml.ts';
 import { parseInterval, type ScheduleInterval } from '../mage/execution-date.ts';
+import { DATETIME_EXPECTED, parseUtcDatetime } from '../mage/python-datetime.ts';
 import { triggerId } from './trigger-id.ts';
 
 /** Mage's `ScheduleType`. */
@@ -108,17 +109,13 @@ class TriggerReader {
 /** Mage writes `2026-01-01 00:00:00` (UTC, no zone); YAML may already have parsed it as a date. */
 function readTime(value: unknown): number | undefined {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim().replace(' ', 'T');
-  const withTime = text.includes('T') ? text : `${text}T00:00:00`;
-  const millis = Date.parse(/([zZ]|[+-]\d\d:?\d\d)$/.test(withTime) ? withTime : `${withTime}Z`);
-  return Number.isNaN(millis) ? undefined : millis;
+  return typeof value === 'string' ? parseUtcDatetime(value) : undefined;
 }
 
 function optionalTime(reader: TriggerReader, key: string): number | undefined {
   const value = reader.raw[key];
   if (value === null || value === undefined) return undefined;
-  return readTime(value) ?? reader.wrong(key, 'a date and time such as "2026-01-01 00:00:00" (UTC)', value);
+  return readTime(value) ?? reader.wrong(key, DATETIME_EXPECTED, value);
 }
 
 function optionalString(reader: TriggerReader, object: PlainObject, key: string, where = key): string | undefined {

@@ -3,7 +3,7 @@ import { requestDeletion } from './deletion.ts';
 import type { KubeObject, OwnerReference } from './objects.ts';
 import { RESOURCE_TYPES, apiVersionOf, type ResourceType } from './resources.ts';
 import type { Store, StoreEvent } from './store.ts';
-import { WorkQueue, type ErrorSink } from './work-queue.ts';
+import { WorkQueue, type ErrorSink } from '../k8s/work-queue.ts';
 
 interface OwnerIdentity {
   type: ResourceType;
@@ -37,7 +37,7 @@ export class GarbageCollector {
   }
 
   stop(): void {
-    this.#queue.stop();
+    void this.#queue.stop();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
   }
 

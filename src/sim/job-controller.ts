@@ -17,7 +17,7 @@ import { generatedName, newUid } from './names.ts';
 import { controllerOf, type KubeObject } from './objects.ts';
 import { JOBS, PODS } from './resources.ts';
 import type { Store, StoreEvent } from './store.ts';
-import { WorkQueue, type ErrorSink } from './work-queue.ts';
+import { WorkQueue, type ErrorSink } from '../k8s/work-queue.ts';
 
 export interface JobControllerOptions {
   /** First delay before replacing a failed pod; doubles per failure (Kubernetes: 10 s). */
@@ -103,7 +103,7 @@ export class JobController {
 
   stop(): void {
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
-    this.#queue.stop();
+    void this.#queue.stop();
     for (const cancel of this.#timers.values()) cancel();
     this.#timers.clear();
   }

@@ -17,7 +17,7 @@ import {
 } from './pod-status.ts';
 import { PODS } from './resources.ts';
 import type { Store, StoreEvent } from './store.ts';
-import { WorkQueue, type ErrorSink } from './work-queue.ts';
+import { WorkQueue, type ErrorSink } from '../k8s/work-queue.ts';
 
 export interface KubeletOptions {
   nodeNames: string[];
@@ -79,7 +79,7 @@ export class Kubelet {
 
   stop(): void {
     this.#unsubscribe();
-    this.#queue.stop();
+    void this.#queue.stop();
     for (const pod of this.#pods.values()) pod.cancel?.();
     this.#pods.clear();
   }

@@ -6,7 +6,7 @@ import { EVENTS, JOBS, NAMESPACES, PODS, type ResourceType } from './resources.t
 import { forbidden, invalid, notFound } from './status.ts';
 import type { Store, StoreEvent } from './store.ts';
 import { validateDns1123Label, validateLabels } from './validation.ts';
-import { WorkQueue, type ErrorSink } from './work-queue.ts';
+import { WorkQueue, type ErrorSink } from '../k8s/work-queue.ts';
 
 export function newNamespace(name: string, nowMs: number, labels: Record<string, string> = {}): KubeObject {
   return {
@@ -71,7 +71,7 @@ export class NamespaceController {
 
   stop(): void {
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
-    this.#queue.stop();
+    void this.#queue.stop();
   }
 
   /** Marks the namespace Terminating; its content goes next, the namespace last. */

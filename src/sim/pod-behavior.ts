@@ -1,4 +1,4 @@
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../config/duration.ts';
 
 /** The annotations documented in docs/design.md ("Simulated pod behaviour"); kwok stages read the same. */
 export const BEHAVIOR_ANNOTATIONS = {

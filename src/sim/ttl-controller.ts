@@ -3,7 +3,7 @@ import { requestDeletion } from './deletion.ts';
 import { isFinished, type JobCondition } from './job-conditions.ts';
 import { JOBS } from './resources.ts';
 import type { Store, StoreEvent } from './store.ts';
-import type { ErrorSink } from './work-queue.ts';
+import type { ErrorSink } from '../k8s/work-queue.ts';
 import { toError } from '../errors/to-error.ts';
 
 /** Deletes finished Jobs `ttlSecondsAfterFinished` after they finished, with foreground propagation as Kubernetes does. */

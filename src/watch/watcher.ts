@@ -14,7 +14,7 @@ import { ObjectCache } from './object-cache.ts';
 import { OrphanJobs } from './orphan-jobs.ts';
 import { Reconciler } from './reconciler.ts';
 import { Sweep } from './sweep.ts';
-import { WorkQueue } from './work-queue.ts';
+import { WorkQueue } from '../k8s/work-queue.ts';
 
 export interface WatcherOptions {
   settings: Settings;
@@ -65,7 +65,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
   // No namespaces configured: one cluster-wide list+watch per resource.
   const scopes: (string | undefined)[] = namespaces.length > 0 ? namespaces : [undefined];
 
-  const reconcileFailed = (key: string, error: Error): void => {
+  const reconcileFailed = (error: Error, key: string): void => {
     if (!outages.absorb(error)) logger.warn({ job: key, err: error }, 'reconcile failed; retrying');
   };
   const queue = new WorkQueue((key) => reconciler.reconcile(key), reconcileFailed, {

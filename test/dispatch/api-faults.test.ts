@@ -17,7 +17,7 @@ import { runValues } from '../../src/mage/run-values.ts';
 import { renderBlockJob } from '../../src/render/render-block-job.ts';
 import { advanceAndEnqueue } from '../../src/runs/advance-run.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
-import { waitFor } from './support/wait-for.ts';
+import { eventually } from '../support/eventually.ts';
 
 const createJobs = (h: DispatchHarness) => h.sim.stats().byVerbResource['create jobs'] ?? 0;
 
@@ -77,7 +77,7 @@ describe('dispatcher facing API failures', () => {
     const pause = new RetryAfterPause(h.redis.redis, `${h.redis.prefix}:dispatch:retry-after`);
     await viaProxy();
     const first = await h.createRun(h.project([{ uuid: 'a' }]));
-    await waitFor('the Retry-After pause', async () => (await pause.remainingMs()) > 0);
+    await eventually('the Retry-After pause', async () => (await pause.remainingMs()) > 0);
     proxy.setFaults({ rules: [] });
     // A second dispatcher, started during the pause, holds off too (so does the whole queue).
     await viaProxy();

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startChaosProxy, type ChaosProxy } from '../../src/chaos/chaos-proxy.ts';
 import { cancelPipelineRun } from '../../src/runs/cancel-run.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
-import { waitFor } from './support/wait-for.ts';
+import { eventually } from '../support/eventually.ts';
 
 describe('runs cancelled while dispatching', () => {
   let h: DispatchHarness;
@@ -25,12 +25,12 @@ describe('runs cancelled while dispatching', () => {
     const dispatcher = await h.startDispatcher({ KUBECONFIG: proxy.kubeconfigPath });
     const failed = new Promise<string>((resolve) => dispatcher.worker.on('failed', (_job, error) => resolve(error.message)));
     const runId = await h.createRun(h.project([{ uuid: 'a', annotations: { 'sim.kubedispatch.io/duration': '5s' } }]));
-    await waitFor('the block to be dispatching', async () => (await h.store.getRun(runId))?.blocks[0]?.state === 'dispatching');
+    await eventually('the block to be dispatching', async () => (await h.store.getRun(runId))?.blocks[0]?.state === 'dispatching');
     // The scheduler's cancel cannot know this Job yet (it is not recorded as running).
     expect((await cancel(runId)).deletedJobs).toEqual([]);
     expect(await failed).toMatch(/cancelled/);
     expect(h.jobs.seenUids().size).toBe(1);
-    await waitFor('the orphan Job to be deleted', async () => (await h.jobs.jobs()).length === 0);
+    await eventually('the orphan Job to be deleted', async () => (await h.jobs.jobs()).length === 0);
     expect((await h.store.getRun(runId))!.blocks[0]!.state).toBe('cancelled');
   });
 
@@ -38,7 +38,7 @@ describe('runs cancelled while dispatching', () => {
     const dispatcher = await h.startDispatcher();
     const failed = new Promise<string>((resolve) => dispatcher.worker.on('failed', (_job, error) => resolve(error.message)));
     const runId = await h.createRun(h.project([{ uuid: 'a', annotations: { 'sim.kubedispatch.io/duration': '5s' } }]));
-    await waitFor('the block to run', async () => (await h.store.getRun(runId))?.blocks[0]?.state === 'running');
+    await eventually('the block to run', async () => (await h.store.getRun(runId))?.blocks[0]?.state === 'running');
     expect((await cancel(runId)).deletedJobs).toHaveLength(1);
     expect(await failed).toMatch(/cancelled/);
     expect((await h.store.getRun(runId))!.state).toBe('cancelled');

@@ -4,7 +4,7 @@ import type { Env } from '../../src/config/env.ts';
 import type { BlockRunState } from '../../src/runs/types.ts';
 import { spawnWorker, type ChildWorker } from '../support/worker-process.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
-import { waitFor } from './support/wait-for.ts';
+import { eventually } from '../support/eventually.ts';
 
 /** One isolated world per case: Redis prefix, simulated cluster, chaos proxy, real watcher, a dispatcher process. */
 interface World {
@@ -19,7 +19,7 @@ async function world(childEnv: Env): Promise<World> {
   await h.jobs.recordCreations();
   h.startWatcher();
   const first = spawnWorker('dispatcher', h.env({ KUBECONFIG: proxy.kubeconfigPath, LOG_LEVEL: 'info', ...childEnv }));
-  await waitFor('the dispatcher process to start', () => first.output().includes('"msg":"dispatcher started"'), 100_000);
+  await eventually('the dispatcher process to start', () => first.output().includes('"msg":"dispatcher started"'), 100_000);
   return { h, proxy, first };
 }
 
@@ -91,8 +91,8 @@ const scenarios: Scenario[] = [
     async meanwhile({ h }, runId) {
       const [, b, c] = (await h.store.getRun(runId))!.blocks;
       await h.jobs.batch.deleteNamespacedJob({ name: c!.jobName!, namespace: c!.namespace!, propagationPolicy: 'Background' });
-      await waitFor('the watcher to decide b', () => h.store.getOutcome({ blockRunId: b!.blockRunId, attempt: 1 }));
-      await waitFor('the watcher to delete b\'s Job', async () => !(await h.jobs.jobs()).some((job) => job.metadata?.name === b!.jobName));
+      await eventually('the watcher to decide b', () => h.store.getOutcome({ blockRunId: b!.blockRunId, attempt: 1 }));
+      await eventually('the watcher to delete b\'s Job', async () => !(await h.jobs.jobs()).some((job) => job.metadata?.name === b!.jobName));
     },
   },
   {
@@ -140,7 +140,7 @@ describe('dispatcher processes (node workers/dispatcher.ts) killed mid-flight, a
       const { h, proxy, first } = current;
       if (scenario.createLatencyMs) proxy.setFaults({ rules: [{ verbs: ['create'], resources: ['jobs'], fault: 'latency', ms: scenario.createLatencyMs }] });
       const runId = await h.createRun(h.project(scenario.blocks.map((b) => ({ uuid: b.uuid, annotations: { 'sim.kubedispatch.io/duration': `${b.podDurationMs}ms` } }))));
-      await waitFor(`${scenario.killPoint} (dispatcher log: ${first.output()})`, () => scenario.killWhen(current, runId), 30_000);
+      await eventually(() => `${scenario.killPoint} (dispatcher log: ${first.output()})`, () => scenario.killWhen(current, runId), 30_000);
       expect(await first.stop(scenario.signal)).toBe(scenario.signal === 'SIGKILL' ? null : 0);
       await scenario.meanwhile?.(current, runId);
       await h.startDispatcher();

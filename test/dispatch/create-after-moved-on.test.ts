@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChaosProxy, type ChaosProxy } from '../../src/chaos/chaos-proxy.ts';
 import { jobName } from '../../src/render/job-name.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
-import { waitFor } from './support/wait-for.ts';
+import { eventually } from '../support/eventually.ts';
 
 /**
  * Two processings of one attempt (a dispatcher lost its queue lock under load and the block run
@@ -29,7 +29,7 @@ describe('a create retried after the attempt moved on', () => {
     await h.startDispatcher({ KUBECONFIG: proxy.kubeconfigPath, KUBEDISPATCH_API_RETRY_DEADLINE_MS: '60000' });
     const runId = await h.createRun(h.project([{ uuid: 'a' }]));
     const [block] = (await h.store.getRun(runId))!.blocks;
-    await waitFor('the dispatcher retrying its create', async () => (await h.store.getBlock(runId, 'a'))?.state === 'dispatching');
+    await eventually('the dispatcher retrying its create', async () => (await h.store.getBlock(runId, 'a'))?.state === 'dispatching');
 
     // The other processing: its Job recorded as running, then decided by the watcher (and deleted).
     const name = (jobName({ clusterUuid: 'mage', prefix: 'disp', trigger: '', blockRunId: block!.blockRunId, attempt: 1 }) as { name: string }).name;

@@ -6,7 +6,7 @@ import { TokenBucket } from '../../src/dispatch/token-bucket.ts';
 import { KubeApiError } from '../../src/k8s/api-error.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
-import { waitFor } from './support/wait-for.ts';
+import { eventually } from '../support/eventually.ts';
 
 describe('limits shared by dispatchers through Redis', () => {
   let t: TestRedis;
@@ -78,7 +78,7 @@ describe('limits shared by dispatchers through Redis', () => {
 
     // `a` dies without releasing: its slot frees itself when the lease runs out (no refresh).
     a.forget({ blockRunId: 1, attempt: 1 });
-    await waitFor('the stale slot to expire', () => b.acquire('ns', { blockRunId: 5, attempt: 1 }), 5000);
+    await eventually('the stale slot to expire', () => b.acquire('ns', { blockRunId: 5, attempt: 1 }), 5000);
   });
 
   it('namespace slots: a live holder keeps its slot by refreshing it', async () => {

@@ -1,14 +1,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { apiTriggerRunRequest, readTriggerBody, type TriggerBody } from '../../src/http/mage-trigger-router.ts';
-import { startHttpServer, type RunningHttpServer } from '../../src/http/server.ts';
-import type { RunServices } from '../../src/runs/run-services.ts';
 import { triggerId } from '../../src/project/trigger-id.ts';
 import { TriggerState } from '../../src/scheduler/trigger-state.ts';
 import { readProjectTriggers } from '../../src/project/trigger-file.ts';
-import { testRedis, type TestRedis } from '../support/redis.ts';
-import { silentLogger, testCreator, testServices, writeProject } from '../scheduler/support.ts';
+import { testRedis } from '../support/redis.ts';
+import { writeProject } from '../scheduler/support.ts';
+import { useHttpServer } from './support.ts';
 
 const API_TOKEN = 'api-token-0123456789';
 const project = writeProject({
@@ -28,26 +27,10 @@ afterAll(() => project.remove());
 const HOOK = triggerId('etl', 'hook');
 
 describe("Mage's API-trigger routes", () => {
-  let t: TestRedis;
-  let services: RunServices;
-  let server: RunningHttpServer;
-
-  beforeEach(async () => {
-    t = testRedis();
-    services = testServices(t);
-    server = await startHttpServer({
-      host: '127.0.0.1', port: 0, authToken: API_TOKEN, uiWritable: false, services, creator: testCreator(services, project.dir),
-      canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: async () => undefined }, mageEnv: 'dev', logger: silentLogger,
-    });
-  });
-  afterEach(async () => {
-    await server.close();
-    await services.close();
-    await t.cleanup();
-  });
+  const http = useHttpServer(project.dir, () => ({ authToken: API_TOKEN, mageEnv: 'dev' }));
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}/api/pipeline_schedules/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(`${http.server.url}/api/pipeline_schedules/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
   it('POST <id>/pipeline_runs/<token> creates a run and answers Mage\'s pipeline_run', async () => {
     const response = await post(`${HOOK}/pipeline_runs/secret123`, { pipeline_run: { variables: { n: 5, deep: { x: [1] } }, execution_date: '2026-03-01T12:00:00Z' }, source: 's3', key: 'k' });
@@ -56,9 +39,9 @@ describe("Mage's API-trigger routes", () => {
     expect(Object.keys(run).sort()).toEqual(['backfill_id', 'completed_at', 'created_at', 'event_variables', 'execution_date', 'executor_type', 'id', 'metrics',
       'passed_sla', 'pipeline_schedule_id', 'pipeline_uuid', 'started_at', 'status', 'updated_at', 'variables']);
     expect(run).toMatchObject({ pipeline_schedule_id: HOOK, pipeline_uuid: 'etl', status: 'initial', execution_date: '2026-03-01 12:00:00+00:00', event_variables: { source: 's3', key: 'k' }, passed_sla: false, variables: { n: 5, deep: { x: [1] } } });
-    const stored = (await services.store.getRun(run['id'] as number))!;
+    const stored = (await http.services.store.getRun(run['id'] as number))!;
     expect(stored).toMatchObject({ pipelineUuid: 'etl', trigger: 'hook', variables: { n: 5, deep: { x: [1] } } });
-    expect(await new TriggerState(services.redis, services.prefix).unfinishedRuns(services.store, HOOK)).toHaveLength(1);
+    expect(await new TriggerState(http.services.redis, http.services.prefix).unfinishedRuns(http.services.store, HOOK)).toHaveLength(1);
   });
 
   it('builds the RunRequest of the contract from the body: variables, event variables, execution date, schedule', () => {
@@ -79,7 +62,7 @@ describe("Mage's API-trigger routes", () => {
     expect(run).toMatchObject({ status: 'initial', event_variables: {}, variables: {} });
     expect(Date.now() - Date.parse(String(run['execution_date']).replace(' ', 'T'))).toBeLessThan(60_000);
     // As Mage, the body is JSON whatever the Content-Type says (curl -d sends form-urlencoded).
-    const form = await fetch(`${server.url}/api/pipeline_schedules/${HOOK}/pipeline_runs/secret123`, {
+    const form = await fetch(`${http.server.url}/api/pipeline_schedules/${HOOK}/pipeline_runs/secret123`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: JSON.stringify({ pipeline_run: { variables: { x: 1 } } }),
     });
     expect(((await form.json()) as { pipeline_run: { variables: unknown } }).pipeline_run.variables).toEqual({ x: 1 });
@@ -97,17 +80,17 @@ describe("Mage's API-trigger routes", () => {
     expect((await post(`${HOOK}/pipeline_runs/secret123`, { pipeline_run: { variables: [1] } })).status).toBe(400);
     expect((await post(`${HOOK}/pipeline_runs/secret123`, { pipeline_run: { execution_date: 'tomorrow' } })).status).toBe(400);
     // Bodies are checked as the API's are: a lone surrogate never reaches Redis.
-    const lone = await fetch(`${server.url}/api/pipeline_schedules/${HOOK}/pipeline_runs/secret123`, {
+    const lone = await fetch(`${http.server.url}/api/pipeline_schedules/${HOOK}/pipeline_runs/secret123`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"pipeline_run": {"variables": {"x": "\\ud800"}}}',
     });
     expect(lone.status).toBe(400);
     expect(await lone.text()).toMatch(/lone UTF-16 surrogate/);
-    expect(await services.store.recentRunIds(10)).toEqual([]);
+    expect(await http.services.store.recentRunIds(10)).toEqual([]);
   });
 
   it('generates a token once for a trigger without one and keeps it', async () => {
     const trigger = readProjectTriggers(project.dir).triggers.find((candidate) => candidate.name === 'generated')!;
-    const state = new TriggerState(services.redis, services.prefix);
+    const state = new TriggerState(http.services.redis, http.services.prefix);
     const token = await state.apiToken(trigger);
     expect(token).toMatch(/^[0-9a-f]{32}$/);
     expect(await state.apiToken(trigger)).toBe(token);
@@ -115,8 +98,8 @@ describe("Mage's API-trigger routes", () => {
   });
 
   it('GET /api/v1/triggers lists ids behind the API token and never shows tokens', async () => {
-    expect((await fetch(`${server.url}/api/v1/triggers`)).status).toBe(401);
-    const response = await fetch(`${server.url}/api/v1/triggers`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    expect((await fetch(`${http.server.url}/api/v1/triggers`)).status).toBe(401);
+    const response = await fetch(`${http.server.url}/api/v1/triggers`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
     const text = await response.text();
     expect(text).not.toMatch(/secret123/);
     const body = JSON.parse(text) as { env: string; triggers: Record<string, unknown>[] };

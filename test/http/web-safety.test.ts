@@ -5,15 +5,13 @@
  * unknown keys) are clear 400s, never a 500 or a run created with parts dropped.
  */
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.ts';
 import { allowedHosts, defaultAllowedHosts, hostOfUrl, normaliseHost } from '../../src/http/allowed-hosts.ts';
 import { isJsonContentType } from '../../src/http/request-guards.ts';
-import { startHttpServer, type HttpServerOptions, type RunningHttpServer } from '../../src/http/server.ts';
-import type { RunServices } from '../../src/runs/run-services.ts';
 import { rawRequest, type RawResponse } from '../support/raw-http.ts';
-import { testRedis, type TestRedis } from '../support/redis.ts';
-import { silentLogger, testCreator, testServices, writeProject } from '../scheduler/support.ts';
+import { writeProject } from '../scheduler/support.ts';
+import { useHttpServer } from './support.ts';
 
 const TOKEN = 'web-safety-token-0123456789';
 const project = writeProject({ etl: { blocks: [{ uuid: 'a' }] }, other: { blocks: [{ uuid: 'b' }] } });
@@ -23,43 +21,13 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 describe('web safety', () => {
-  let t: TestRedis;
-  let services: RunServices;
-  let server: RunningHttpServer;
-  let extra: RunningHttpServer | undefined;
-
-  function options(overrides: Partial<HttpServerOptions> = {}): HttpServerOptions {
-    return {
-      host: '127.0.0.1',
-      port: 0,
-      authToken: TOKEN,
-      uiWritable: true,
-      services,
-      creator: testCreator(services, project.dir),
-      canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: async () => undefined },
-      logger: silentLogger,
-      ...overrides,
-    };
-  }
-
-  beforeEach(async () => {
-    t = testRedis();
-    services = testServices(t);
-    server = await startHttpServer(options());
-  });
-  afterEach(async () => {
-    await extra?.close();
-    extra = undefined;
-    await server.close();
-    await services.close();
-    await t.cleanup();
-  });
+  const http = useHttpServer(project.dir, () => ({ authToken: TOKEN, uiWritable: true }));
 
   const send = (method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<RawResponse> =>
-    rawRequest(server.url, method, path, headers, body);
+    rawRequest(http.server.url, method, path, headers, body);
   const createRun = (body: string | Buffer, headers: Record<string, string> = {}): Promise<RawResponse> =>
     send('POST', '/api/v1/pipelines/etl/runs', { ...auth, ...JSON_TYPE, ...headers }, body);
-  const runCount = async (): Promise<number> => (await services.store.recentRunIds(500)).length;
+  const runCount = async (): Promise<number> => (await http.services.store.recentRunIds(500)).length;
 
   describe('Content-Type of writes', () => {
     it('refuses a JSON body sent as text/plain with 415 and creates nothing (it used to create a run without its variables)', async () => {
@@ -74,7 +42,7 @@ describe('web safety', () => {
     it('refuses bodiless writes without the JSON content type (a cross-site page can send those without asking)', async () => {
       const created = JSON.parse((await createRun('{}')).text) as { id: number };
       expect((await send('POST', `/api/v1/runs/${created.id}/cancel`, auth)).status).toBe(415);
-      expect((await services.store.getRunRecord(created.id))?.state).toBe('running');
+      expect((await http.services.store.getRunRecord(created.id))?.state).toBe('running');
       const cancelled = await send('POST', `/api/v1/runs/${created.id}/cancel`, { ...auth, 'content-type': 'Application/JSON; charset="UTF-8"' });
       expect(cancelled.status).toBe(200);
     });
@@ -89,9 +57,8 @@ describe('web safety', () => {
 
   describe('Host and Origin', () => {
     it('refuses a foreign Host (DNS rebinding) with 403, token or not, but keeps the probes open', async () => {
-      const open = await startHttpServer(options({ authToken: '' }));
-      extra = open;
-      for (const [base, headers] of [[server.url, auth], [open.url, {}]] as const) {
+      const open = await http.startAnother({ authToken: '' });
+      for (const [base, headers] of [[http.server.url, auth], [open.url, {}]] as const) {
         const rebound = await rawRequest(base, 'GET', '/api/v1/runs', { ...headers, host: `attacker.example:${new URL(base).port}` });
         expect(rebound.status).toBe(403);
         expect(JSON.parse(rebound.text)).toMatchObject({ error: 'forbidden_host', message: expect.stringContaining('KUBEDISPATCH_HTTP_ALLOWED_HOSTS') as unknown });
@@ -101,20 +68,19 @@ describe('web safety', () => {
         expect((await rawRequest(base, 'GET', '/readyz', { host: '10.1.2.3:8080' })).status).toBe(200);
       }
       expect(await runCount()).toBe(0);
-      for (const host of ['localhost', `localhost:${server.port}`, '127.0.0.1', '[::1]:1234', 'LOCALHOST.']) {
+      for (const host of ['localhost', `localhost:${http.server.port}`, '127.0.0.1', '[::1]:1234', 'LOCALHOST.']) {
         expect((await send('GET', '/api/v1/runs', { ...auth, host })).status, host).toBe(200);
       }
     });
 
     it('refuses a cross-site Origin with 403, token or not; its own Origin passes', async () => {
-      const open = await startHttpServer(options({ authToken: '' }));
-      extra = open;
+      const open = await http.startAnother({ authToken: '' });
       const own = `http://127.0.0.1:${open.port}`;
       for (const origin of ['https://attacker.example', 'null', `http://localhost:${open.port + 1}`, 'file://', 'not a url']) {
         const response = await rawRequest(open.url, 'POST', '/api/v1/pipelines/etl/runs', { ...JSON_TYPE, origin }, '{}');
         expect(response.status, origin).toBe(403);
         expect(JSON.parse(response.text)).toMatchObject({ error: 'forbidden_origin' });
-        expect((await rawRequest(server.url, 'GET', '/api/v1/runs', { ...auth, origin })).status).toBe(403);
+        expect((await rawRequest(http.server.url, 'GET', '/api/v1/runs', { ...auth, origin })).status).toBe(403);
       }
       expect(await runCount()).toBe(0);
       expect((await rawRequest(open.url, 'POST', '/api/v1/pipelines/etl/runs', { ...JSON_TYPE, origin: own }, '{}')).status).toBe(201);
@@ -125,11 +91,11 @@ describe('web safety', () => {
 
     it('answers to the names of http.allowedHosts, also as the Origin a reverse proxy forwards', async () => {
       const settings = loadSettings({ KUBEDISPATCH_HTTP_ALLOWED_HOSTS: 'kd.example.com,Dash.Internal:8443' });
-      extra = await startHttpServer(options({ allowedHosts: allowedHosts(settings), proxiedHosts: settings.http.allowedHosts }));
-      const proxied = await rawRequest(extra.url, 'POST', '/api/v1/pipelines/etl/runs', { ...auth, ...JSON_TYPE, host: 'dash.internal:8443', origin: 'https://kd.example.com' }, '{}');
+      const behindProxy = await http.startAnother({ allowedHosts: allowedHosts(settings), proxiedHosts: settings.http.allowedHosts });
+      const proxied = await rawRequest(behindProxy.url, 'POST', '/api/v1/pipelines/etl/runs', { ...auth, ...JSON_TYPE, host: 'dash.internal:8443', origin: 'https://kd.example.com' }, '{}');
       expect(proxied.status).toBe(201);
-      expect((await rawRequest(extra.url, 'GET', '/api/v1/runs', { ...auth, host: 'kd.example.com' })).status).toBe(200);
-      expect((await rawRequest(extra.url, 'GET', '/api/v1/runs', { ...auth, host: 'other.example.com' })).status).toBe(403);
+      expect((await rawRequest(behindProxy.url, 'GET', '/api/v1/runs', { ...auth, host: 'kd.example.com' })).status).toBe(200);
+      expect((await rawRequest(behindProxy.url, 'GET', '/api/v1/runs', { ...auth, host: 'other.example.com' })).status).toBe(403);
     });
 
     it('builds the allow-list from the listen address, the loopback names and the setting', () => {
@@ -150,7 +116,7 @@ describe('web safety', () => {
     it('lets Bull Board write from its own page (same Origin) and refuses writes without it or from another site', async () => {
       const basic = { authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` };
       const path = '/ui/api/queues/block-runs/retry/failed';
-      const ownOrigin = `http://127.0.0.1:${server.port}`;
+      const ownOrigin = `http://127.0.0.1:${http.server.port}`;
       const fromPage = await send('PUT', path, { ...basic, origin: ownOrigin });
       expect(fromPage.status).toBe(200);
       expect((await send('PUT', path, basic)).status).toBe(403);
@@ -222,7 +188,7 @@ describe('web safety', () => {
       expect(JSON.parse(otherBody.text)).toMatchObject({ error: 'idempotency_key_reused', message: expect.stringContaining(`run ${id}`) as unknown });
       const otherPipeline = await send('POST', '/api/v1/pipelines/other/runs', { ...auth, ...JSON_TYPE, 'idempotency-key': 'k-1' }, '{"trigger":"api","variables":{"day":"1","n":2}}');
       expect(otherPipeline.status).toBe(422);
-      expect(await services.store.recentRunIds(10)).toEqual([id]);
+      expect(await http.services.store.recentRunIds(10)).toEqual([id]);
     });
   });
 

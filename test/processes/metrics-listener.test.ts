@@ -13,12 +13,11 @@ import { freePort, startLocalRedis, type LocalRedis } from '../../src/redis/loca
 import { startSimCluster, type SimCluster } from '../../src/sim/sim-cluster.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 import { spawnWorker, type ChildWorker, type WorkerName } from '../support/worker-process.ts';
-import { eventually } from '../watch/support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
+import { START_MS } from './support.ts';
 
 const PROJECT = fileURLToPath(new URL('../../examples/project', import.meta.url));
 const TOKEN = 'metrics-test-token';
-/** A fresh Node process loading the Kubernetes client takes seconds on a busy machine. */
-const START_MS = 45_000;
 
 describe('the metrics listener of every process', () => {
   let sim: SimCluster;

@@ -14,37 +14,17 @@ import { loadRenderContext } from '../../src/render/context.ts';
 import { EPOCH_LABEL } from '../../src/render/identity.ts';
 import { EPOCH_LOST_EXIT_CODE, EpochLostError } from '../../src/runs/epoch.ts';
 import { RunStore } from '../../src/runs/run-store.ts';
-import { TERMINAL_RUN_STATES, type RunWithBlocks } from '../../src/runs/types.ts';
 import { createPipelineRun } from '../../src/runs/create-run.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/sim-cluster.ts';
 import { writeProject, type TestProject } from '../dispatch/support/project.ts';
 import { SimJobs } from '../dispatch/support/sim-jobs.ts';
 import { spawnWorker, type ChildWorker, type WorkerName } from '../support/worker-process.ts';
-import { eventually } from '../watch/support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
+import { runFinished } from '../support/run-finished.ts';
+import { logLines, START_MS, untilLogged } from './support.ts';
 
 const PREFIX = 'kdloss';
-/** A fresh Node process loading the Kubernetes client takes seconds on a busy machine. */
-const START_MS = 45_000;
 const ORPHAN_GRACE_MS = 4_000;
-
-interface LogLine {
-  level: number;
-  msg: string;
-  [field: string]: unknown;
-}
-
-/** The process's JSON log lines (a line still being written is left out). */
-const logLines = (worker: ChildWorker): LogLine[] =>
-  worker
-    .output()
-    .split('\n')
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as LogLine];
-      } catch {
-        return [];
-      }
-    });
 
 describe('Redis loses its data while runs are in flight', () => {
   let sim: SimCluster;
@@ -107,32 +87,18 @@ describe('Redis loses its data while runs are in flight', () => {
       { pipelineUuid: 'pipeline', trigger: '', variables: {} },
     );
 
-  const finished = (store: RunStore, runId: number, timeoutMs = 30_000): Promise<RunWithBlocks> =>
-    eventually(
-      `run ${runId} to finish`,
-      async () => {
-        const run = await store.getRun(runId);
-        return run && TERMINAL_RUN_STATES.has(run.state) ? run : undefined;
-      },
-      timeoutMs,
-      50,
-    );
-
-  const started = (worker: ChildWorker, msg: string): Promise<true> =>
-    eventually(`${msg}: ${worker.output().slice(-2000)}`, () => (logLines(worker).some((line) => line.msg === msg) ? true : undefined), START_MS, 100);
-
   it('no outcome of the old life decides a block run of the new one; processes exit 3 and report; orphaned Jobs are reported once and deleted after the grace', async () => {
     // Life 1.
     let dispatcher = spawn('dispatcher');
     let watcher = spawn('watcher');
-    await Promise.all([started(dispatcher, 'dispatcher started'), started(watcher, 'watcher started')]);
+    await Promise.all([untilLogged(dispatcher, 'dispatcher started'), untilLogged(watcher, 'watcher started')]);
     for (const worker of [dispatcher, watcher]) {
       // The private redis-server keeps nothing on disk: every process says so, and what it risks.
       expect(logLines(worker).filter((line) => line.level === 40 && /keeps nothing on disk/.test(line.msg))).toHaveLength(1);
     }
     const oldStore = new RunStore(redis, PREFIX);
     const oldEpoch = await oldStore.epoch();
-    const done = await finished(oldStore, await createRun(oldStore));
+    const done = await runFinished(oldStore, await createRun(oldStore), 30_000, 50);
     expect(done.state).toBe('succeeded');
     const inFlight = await createRun(oldStore);
     await eventually('the in-flight run to have a running block', async () => ((await oldStore.getBlock(inFlight, 'a'))?.state === 'running' ? true : undefined), 15_000, 50);
@@ -161,13 +127,13 @@ describe('Redis loses its data while runs are in flight', () => {
     // Life 2: the supervisor restarts them.
     dispatcher = spawn('dispatcher');
     watcher = spawn('watcher');
-    await Promise.all([started(dispatcher, 'dispatcher started'), started(watcher, 'watcher started')]);
+    await Promise.all([untilLogged(dispatcher, 'dispatcher started'), untilLogged(watcher, 'watcher started')]);
     const store = new RunStore(redis, PREFIX);
     const epoch = await store.epoch();
     expect(epoch).not.toBe(oldEpoch);
 
     // New runs get ids no earlier life handed out, create their own Jobs and are decided by them.
-    const fresh = await finished(store, await createRun(store));
+    const fresh = await runFinished(store, await createRun(store), 30_000, 50);
     expect(fresh.state).toBe('succeeded');
     for (const block of fresh.blocks) {
       expect(Math.min(...oldIds)).toBeLessThan(block.blockRunId);
@@ -183,7 +149,7 @@ describe('Redis loses its data while runs are in flight', () => {
     await redis.set(`${PREFIX}:seq:block-run`, done.blocks[0]!.blockRunId - 1);
     const forcedId = await createRun(store);
     expect(forcedId).toBe(done.id);
-    const forced = await finished(store, forcedId);
+    const forced = await runFinished(store, forcedId, 30_000, 50);
     const first = forced.blocks[0]!;
     if (first.state === 'failed') {
       expect(first.reason).toBe('JobNameCollision');

@@ -9,30 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startLocalRedis, type LocalRedis } from '../../src/redis/local-redis-server.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/sim-cluster.ts';
-import { eventually } from '../watch/support/eventually.ts';
 import { spawnWorker, type ChildWorker, type WorkerName } from '../support/worker-process.ts';
+import { countLogged, logLines, START_MS, untilLogged } from './support.ts';
 
 const PROJECT = fileURLToPath(new URL('../../examples/project', import.meta.url));
 const OUTAGE = 'Redis unreachable; retrying until it answers (logged once per outage)';
 const BACK = 'Redis answers again';
-
-/** A fresh Node process loading the Kubernetes client takes seconds on a busy machine. */
-const START_MS = 45_000;
-
-interface LogLine {
-  level: number;
-  name: string;
-  msg: string;
-  [field: string]: unknown;
-}
-
-const logLines = (worker: ChildWorker): LogLine[] =>
-  worker
-    .output()
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as LogLine);
-const count = (worker: ChildWorker, msg: string): number => logLines(worker).filter((line) => line.msg === msg).length;
 
 describe('processes and an unreachable Redis', () => {
   let sim: SimCluster;
@@ -95,20 +77,20 @@ describe('processes and an unreachable Redis', () => {
     servers.push(first);
     const worker = spawn(name, first.url);
     const startedMsg = { watcher: 'watcher lease acquired: acting', dispatcher: 'dispatcher started', scheduler: 'scheduler started' }[name];
-    await eventually(`the ${name} started`, () => (count(worker, startedMsg) > 0 ? true : undefined), START_MS);
+    await untilLogged(worker, startedMsg);
 
     await first.stop();
-    await eventually('the outage logged', () => (count(worker, OUTAGE) > 0 ? true : undefined));
+    await untilLogged(worker, OUTAGE);
     const second = await startLocalRedis({ port: Number(new URL(first.url).port), persistentDir });
     servers.push(second);
-    await eventually('the end of the outage logged', () => (count(worker, BACK) > 0 ? true : undefined));
+    await untilLogged(worker, BACK);
     // ioredis retried many times in between; each outage is still one line.
-    expect(count(worker, OUTAGE)).toBe(1);
+    expect(countLogged(worker, OUTAGE)).toBe(1);
 
     await second.stop();
-    await eventually('the second outage logged', () => (count(worker, OUTAGE) > 1 ? true : undefined));
+    await untilLogged(worker, OUTAGE, 2);
     // Exit code 0: a clean stop, not the stop deadline (exit 1).
     expect(await worker.stop('SIGTERM'), worker.output()).toBe(0);
-    expect(count(worker, OUTAGE)).toBe(2);
+    expect(countLogged(worker, OUTAGE)).toBe(2);
   }, START_MS + 30_000);
 });

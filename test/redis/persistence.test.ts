@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, redisAnswers, startLocalRedis, type LocalRedis } from '../../src/redis/local-redis-server.ts';
 import { persistenceWarning, readPersistence } from '../../src/redis/persistence.ts';
-import { eventually } from '../watch/support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 
 describe('Redis persistence check at start', () => {
   let server: LocalRedis;

@@ -2,19 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunServices } from '../../src/runs/run-services.ts';
+import { eventually } from '../support/eventually.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 import { testServices, tickFor, writeProject } from './support.ts';
 
 const TICKS = 150;
-
-/** Polls a condition (no fixed sleeps): resolves as soon as it holds, fails after `timeoutMs`. */
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('scheduler process killed with SIGKILL', () => {
   let t: TestRedis;
@@ -55,15 +47,15 @@ describe('scheduler process killed with SIGKILL', () => {
       Array.from({ length: TICKS }, (_, index) => ({ name: 'etl/hourly', data: tickFor('etl', 'hourly', { executionDate: Date.UTC(2026, 0, 1, index) }), opts: { jobId: `tick-${index}` } })),
     );
     const first = startScheduler();
-    await until(async () => (await runCount()) >= 20, 30_000, 'the first runs');
+    await eventually('the first runs', async () => (await runCount()) >= 20, 30_000);
     first.kill('SIGKILL');
     await once(first, 'exit');
     const atKill = await runCount();
     expect(atKill).toBeLessThan(TICKS);
 
     const second = startScheduler();
-    await until(async () => (await services.triggerQueue.getJobCounts('completed')).completed === TICKS, 60_000, 'every tick to complete');
-    await until(async () => (await services.blockQueue.getJobCounts('waiting')).waiting === 2 * TICKS, 10_000, 'every run to be enqueued');
+    await eventually('every tick to complete', async () => (await services.triggerQueue.getJobCounts('completed')).completed === TICKS, 60_000);
+    await eventually('every run to be enqueued', async () => (await services.blockQueue.getJobCounts('waiting')).waiting === 2 * TICKS, 10_000);
 
     const runIds = await services.store.recentRunIds(TICKS * 2);
     expect(runIds).toHaveLength(TICKS);

@@ -8,6 +8,7 @@ import { slaBreaches } from '../../src/scheduler/trigger-metrics.ts';
 import { TriggerState } from '../../src/scheduler/trigger-state.ts';
 import { startTriggerWorker, tickIdempotencyKey, triggerRunRequest } from '../../src/scheduler/trigger-worker.ts';
 import { createPipelineRun } from '../../src/runs/create-run.ts';
+import { eventually } from '../support/eventually.ts';
 import { silentLogger, testCreator, tickFor, useServices, writeProject } from './support.ts';
 
 /** Wednesday 2026-01-14 10:37:42 UTC. */
@@ -16,14 +17,6 @@ const DAY_START = Date.parse('2026-01-14T00:00:00Z');
 
 function timeTrigger(name: string, interval: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { name, schedule_type: 'time', schedule_interval: interval, start_time: '2026-01-01 00:00:00', status: 'active', ...extra };
-}
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('trigger schedules', () => {
@@ -93,7 +86,7 @@ describe('trigger schedules', () => {
     expect((await pass(NOW + 5 * 60_000)).scheduled).toHaveLength(1);
     expect((await pass(NOW + 10 * 60_000)).scheduled).toEqual([]);
     startWorker();
-    await until(async () => (await ctx.services.store.recentRunIds(10)).length === 1, 'the @once run');
+    await eventually('the @once run', async () => (await ctx.services.store.recentRunIds(10)).length === 1);
   });
 
   it('@always_on: relaunches only when no run of the trigger is unfinished', async () => {
@@ -101,9 +94,9 @@ describe('trigger schedules', () => {
     startWorker();
     expect((await pass(NOW)).scheduled).toHaveLength(1);
     expect((await pass(NOW + 1)).scheduled).toEqual([]);
-    await until(async () => (await ctx.services.store.recentRunIds(10)).length === 1, 'the first run');
+    await eventually('the first run', async () => (await ctx.services.store.recentRunIds(10)).length === 1);
     const [first] = await ctx.services.store.recentRunIds(10);
-    await until(async () => (await deps.state.unfinishedRuns(ctx.services.store, triggerId('etl', 'stream'))).length === 1, 'the run to be tracked');
+    await eventually('the run to be tracked', async () => (await deps.state.unfinishedRuns(ctx.services.store, triggerId('etl', 'stream'))).length === 1);
     expect((await pass(NOW + 2)).scheduled).toEqual([]);
     await ctx.services.store.cancelRun(first!, 'stopped');
     expect((await pass(NOW + 3)).scheduled).toHaveLength(1);
@@ -149,7 +142,7 @@ describe('trigger schedules', () => {
     await ctx.services.triggerQueue.add('etl/x', tickFor('etl', 'x', { settings, executionDate: 1 }), { jobId: 'a' });
     const [, firstId] = (await done) as [unknown, number];
     await ctx.services.triggerQueue.add('etl/x', tickFor('etl', 'x', { settings, executionDate: 2 }), { jobId: 'b' });
-    await until(async () => (await ctx.services.triggerQueue.getJobState('b')) === 'delayed', 'the second tick to wait');
+    await eventually('the second tick to wait', async () => (await ctx.services.triggerQueue.getJobState('b')) === 'delayed');
     expect(await ctx.services.store.recentRunIds(10)).toEqual([firstId]);
   });
 
@@ -161,7 +154,7 @@ describe('trigger schedules', () => {
     const before = await count();
     await pass(Date.now());
     // The worker tracks the run just after creating it.
-    await until(async () => (await state.trackedRuns(ctx.services.store, triggerId('etl', 'slow'))).length === 1, 'the tracked run');
+    await eventually('the tracked run', async () => (await state.trackedRuns(ctx.services.store, triggerId('etl', 'slow'))).length === 1);
     const [runId] = await ctx.services.store.recentRunIds(10);
     const started = (await ctx.services.store.getRunRecord(runId!))!.startedAt!;
     expect((await pass(started + 1000)).passedSla).toEqual([runId]);

@@ -14,7 +14,7 @@ import { JobLedger } from '../../bench/soak/job-ledger.ts';
 import { expectedBlockStates, expectedJobCount, makePlan, type RunPlan } from '../../bench/soak/plan.ts';
 import { startRecordingProxy, type RecordingProxy } from '../../bench/soak/recording-proxy.ts';
 import { judge } from '../../bench/soak/verdict.ts';
-import { eventually } from '../watch/support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 
 const NAMESPACE = 'soak-counting';
 

@@ -22,6 +22,11 @@ describe("Mage's execution dates (start of the current period, UTC)", () => {
     expect(new Date(nextExecutionDate(interval(text), value)!).toISOString()).toBe(next);
   });
 
+  it('adds a month as relativedelta does, the day clamped to the shorter month', () => {
+    expect(new Date(nextExecutionDate(interval('@monthly'), at('2024-01-31T06:30:00Z'))!).toISOString()).toBe('2024-02-29T06:30:00.000Z');
+    expect(new Date(nextExecutionDate(interval('@monthly'), at('2025-12-31T00:00:00Z'))!).toISOString()).toBe('2026-01-31T00:00:00.000Z');
+  });
+
   it('is now for @once and @always_on, which have no next period', () => {
     expect(currentExecutionDate(interval('@once'), NOW)).toBe(NOW);
     expect(currentExecutionDate(interval('@always_on'), NOW)).toBe(NOW);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ListPage, Selection, WatchEventHandler } from '../../src/k8s/cluster.ts';
 import { ListWatch, type ListWatchHandlers, type RestartCause } from '../../src/watch/list-watch.ts';
 import { FakeCluster } from '../support/fake-cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 
 interface OpenWatch {
   resourceVersion: string;

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { leaseKey } from '../../src/watch/watcher.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 import { useWatchWorld } from './support/watch-harness.ts';
 
 const WORKER = fileURLToPath(new URL('../../workers/watcher.ts', import.meta.url));

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RunStore } from '../../src/runs/run-store.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 import { startSim, useWatchWorld, WatchHarness } from './support/watch-harness.ts';
 import { attemptJobManifest, runningAttempt } from './support/watched-jobs.ts';
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { register } from 'prom-client';
 import { startChaosProxy, type ChaosProxy } from '../../src/chaos/chaos-proxy.ts';
 import type { SimCluster } from '../../src/sim/sim-cluster.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '../support/eventually.ts';
 import { useWatchWorld } from './support/watch-harness.ts';
 import type { AttemptJob } from './support/watched-jobs.ts';
 

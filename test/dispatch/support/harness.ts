@@ -8,14 +8,14 @@ import { createLogger } from '../../../src/observability/logger.ts';
 import { createBlockRunQueue, type BlockRunJobData } from '../../../src/runs/block-run-queue.ts';
 import { loadRenderContext } from '../../../src/render/context.ts';
 import { RunStore } from '../../../src/runs/run-store.ts';
-import { TERMINAL_RUN_STATES, type RunWithBlocks } from '../../../src/runs/types.ts';
+import type { RunWithBlocks } from '../../../src/runs/types.ts';
 import { createPipelineRun } from '../../../src/runs/create-run.ts';
 import { startSimCluster, type SimCluster } from '../../../src/sim/sim-cluster.ts';
 import { createWatcher, type Watcher } from '../../../src/watch/watcher.ts';
 import { testRedis, type TestRedis } from '../../support/redis.ts';
 import { writeProject, type TestBlock, type TestProjectOptions } from './project.ts';
 import { SimJobs } from './sim-jobs.ts';
-import { waitFor } from './wait-for.ts';
+import { runFinished } from '../../support/run-finished.ts';
 
 export interface DispatchHarness {
   redis: TestRedis;
@@ -98,15 +98,7 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
     },
     createRun: (projectDir, variables = {}) =>
       createPipelineRun({ store, blockQueue: queue, plan: { projectDir, render: loadRenderContext({}, { queuePrefix: redis.prefix }) } }, { pipelineUuid: 'pipeline', trigger: '', variables }),
-    waitForRun: (runId, timeoutMs) =>
-      waitFor(
-        `run ${runId} to finish`,
-        async () => {
-          const run = await store.getRun(runId);
-          return run && TERMINAL_RUN_STATES.has(run.state) ? run : undefined;
-        },
-        timeoutMs,
-      ),
+    waitForRun: (runId, timeoutMs) => runFinished(store, runId, timeoutMs),
     async cleanup() {
       jobs.stop();
       await Promise.all([...dispatchers, ...watchers].map((running) => running.stop()));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pythonDatetimeText, reprintParsedDatetime, strftime } from '../../../src/mage/python-datetime.ts';
+import { parseUtcDatetime, pythonDatetimeText, reprintParsedDatetime, strftime } from '../../../src/mage/python-datetime.ts';
 
 describe('str(datetime) forms', () => {
   it.each([
@@ -28,5 +28,21 @@ describe('str(datetime) forms', () => {
 
   it('leaves forms it does not know alone', () => {
     expect(reprintParsedDatetime('next tuesday')).toBeUndefined();
+  });
+
+  it.each([
+    ['2026-01-01', '2026-01-01T00:00:00.000Z'],
+    ['2026-01-01 00:00:00', '2026-01-01T00:00:00.000Z'],
+    [' 2026-03-01T12:00 ', '2026-03-01T12:00:00.000Z'],
+    ['2026-03-01t12:00:00.5z', '2026-03-01T12:00:00.500Z'],
+    ['2026-03-01T12:00:00.123456+01:00', '2026-03-01T11:00:00.123Z'],
+    ['2026-03-01T12:00:00-0130', '2026-03-01T13:30:00.000Z'],
+    ['0099-01-01T00:00:00Z', '0099-01-01T00:00:00.000Z'],
+  ])('reads %j as the instant %s (UTC when no zone is given)', (text, expected) => {
+    expect(new Date(parseUtcDatetime(text)!).toISOString()).toBe(expected);
+  });
+
+  it.each(['soon', '2026-02-30', '2026-01-01T24:00:00', '2026-13-01', '1 March 2026', ''])('refuses %j', (text) => {
+    expect(parseUtcDatetime(text)).toBeUndefined();
   });
 });

@@ -10,7 +10,7 @@ import type { AttemptOutcome } from '../../../src/runs/types.ts';
 import { startSimCluster, type SimCluster } from '../../../src/sim/sim-cluster.ts';
 import { createWatcher, type Watcher } from '../../../src/watch/watcher.ts';
 import { testRedis, type TestRedis } from '../../support/redis.ts';
-import { eventually } from './eventually.ts';
+import { eventually } from '../../support/eventually.ts';
 import { attemptJobManifest, runningAttempt, type AttemptJob, type JobOptions } from './watched-jobs.ts';
 
 /** Short graces and timeouts so that every failure path ends within a test's time. */
