@@ -98,7 +98,7 @@ describe('RunStore', () => {
     const id = await store.createRun(diamond());
     const start = await store.advanceRun(id);
     expect(start.enqueue.map((b) => b.blockUuid)).toEqual(['a', 'e']);
-    expect((await finish(id, 'a', 'succeeded')).enqueue.map((b) => b.blockUuid)).toEqual(['b', 'c', 'e']);
+    expect((await finish(id, 'a', 'succeeded')).enqueue.map((b) => b.blockUuid)).toEqual(['b', 'c']);
     await finish(id, 'e', 'succeeded');
     await finish(id, 'b', 'succeeded');
     const afterC = await finish(id, 'c', 'succeeded');
@@ -131,7 +131,7 @@ describe('RunStore', () => {
       await store.advanceRun(id);
       const afterA = await finish(id, 'a', 'condition_failed');
       // Neither b nor c (nor d) is ever enqueued: they are done, as in Mage's update_block_run_statuses.
-      expect(afterA.enqueue.map((b) => b.blockUuid)).toEqual(['e']);
+      expect(afterA.enqueue).toEqual([]);
       const run = (await store.getRun(id))!;
       expect(run.blocks.map((b) => [b.blockUuid, b.state, b.reason])).toEqual([
         ['a', 'condition_failed', 'Complete'],
@@ -225,6 +225,19 @@ describe('RunStore', () => {
     ]);
     await store.applyAttemptResult(id, 'a', 1, 'succeeded', ok);
     expect(await store.activeAttempts()).toEqual([]);
+  });
+
+  it('reports each queued block once, and in a repair again until it is confirmed enqueued', async () => {
+    const id = await store.createRun(diamond());
+    expect((await store.advanceRun(id)).enqueue.map((b) => b.blockUuid)).toEqual(['a', 'e']);
+    expect((await store.advanceRun(id)).enqueue).toEqual([]);
+    // The caller died before adding them to the queue: the sweep's repair finds them.
+    expect((await store.advanceRun(id, { repair: true })).enqueue.map((b) => b.blockUuid)).toEqual(['a', 'e']);
+    await store.confirmEnqueued(id, ['a']);
+    expect((await store.advanceRun(id, { repair: true })).enqueue.map((b) => b.blockUuid)).toEqual(['e']);
+    // A block taken by a dispatcher is no longer queued, confirmed or not.
+    await store.markDispatching(id, 'e', 1);
+    expect((await store.advanceRun(id, { repair: true })).enqueue).toEqual([]);
   });
 
   it('honours block_run_limit', async () => {
