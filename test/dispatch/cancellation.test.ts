@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startChaosProxy, type ChaosProxy } from '../../src/chaos/chaos-proxy.ts';
+import { createKubeClients } from '../../src/k8s/api-clients.ts';
 import { deleteJob } from '../../src/k8s/delete-job.ts';
 import { cancelPipelineRun } from '../../src/runs/cancel-run.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
@@ -23,13 +24,24 @@ describe('runs cancelled while dispatching', () => {
 
   it('a Job whose creation was in flight when the run was cancelled is deleted by the dispatcher', async () => {
     proxy.setFaults({ rules: [{ verbs: ['create'], resources: ['jobs'], fault: 'latency', ms: 300 }] });
-    const dispatcher = await h.startDispatcher({ KUBECONFIG: proxy.kubeconfigPath });
+    // The cancel must come once the create request is on its way (before, nothing is created at all).
+    const clients = createKubeClients(proxy.kubeConfig, 10_000);
+    let createSent!: () => void;
+    const createInFlight = new Promise<void>((resolve) => (createSent = resolve));
+    const create = clients.batch.createNamespacedJob.bind(clients.batch);
+    clients.batch.createNamespacedJob = (...args) => {
+      createSent();
+      return create(...args);
+    };
+    const dispatcher = await h.startDispatcher({ KUBECONFIG: proxy.kubeconfigPath }, { kubeClients: clients });
     const failed = new Promise<string>((resolve) => dispatcher.worker.on('failed', (_job, error) => resolve(error.message)));
     const runId = await h.createRun(h.project([{ uuid: 'a', annotations: { 'sim.kubedispatch.io/duration': '5s' } }]));
-    await waitFor('the block to be dispatching', async () => (await h.store.getRun(runId))?.blocks[0]?.state === 'dispatching');
+    await createInFlight;
     // The scheduler's cancel cannot know this Job yet (it is not recorded as running).
     expect((await cancel(runId)).deletedJobs).toEqual([]);
     expect(await failed).toMatch(/cancelled/);
+    // The Job's watch event may reach this process after the dispatcher gave the block run up.
+    await waitFor('the Job to be seen', async () => h.jobs.seenUids().size > 0);
     expect(h.jobs.seenUids().size).toBe(1);
     await waitFor('the orphan Job to be deleted', async () => (await h.jobs.jobs()).length === 0);
     expect((await h.store.getRun(runId))!.blocks[0]!.state).toBe('cancelled');
