@@ -5,11 +5,13 @@ import type { RunStore } from './run-store.ts';
 /**
  * Moves a run forward and enqueues what became ready; when that finished the run, starts the
  * pipeline's waiting runs its pipeline_run_limit now allows. Every step is idempotent, so calling
- * this again after a crash anywhere in between repairs the run instead of duplicating work.
+ * this again with `repair` (the sweep) after a crash anywhere in between repairs the run instead of
+ * duplicating work.
  */
-export async function advanceAndEnqueue(store: RunStore, queue: Queue<BlockRunJobData>, runId: number): Promise<void> {
-  const result = await store.advanceRun(runId);
+export async function advanceAndEnqueue(store: RunStore, queue: Queue<BlockRunJobData>, runId: number, options: { repair?: boolean } = {}): Promise<void> {
+  const result = await store.advanceRun(runId, options);
   await enqueueBlockRuns(queue, runId, result.pipelineUuid, result.enqueue);
+  await store.confirmEnqueued(runId, result.enqueue.map((block) => block.blockUuid));
   if (result.finished) await promoteAndStart(store, queue, result.pipelineUuid);
 }
 

@@ -6,6 +6,8 @@ export interface RunKeys {
   run(id: number): string;
   blocks(id: number): string;
   project(id: number): string;
+  /** Queued blocks of the run not yet confirmed as added to the block-runs queue (see advance-run.lua). */
+  unannounced(id: number): string;
   outcome(blockRunId: number, attempt: number): string;
   /** What the attempt's pod reported through the callback endpoint. */
   report(blockRunId: number, attempt: number): string;
@@ -24,6 +26,7 @@ export function runKeys(prefix: string): RunKeys {
     run: (id) => `${prefix}:run:${id}`,
     blocks: (id) => `${prefix}:run:${id}:blocks`,
     project: (id) => `${prefix}:run:${id}:project`,
+    unannounced: (id) => `${prefix}:run:${id}:unannounced`,
     outcome: (blockRunId, attempt) => `${prefix}:outcome:${blockRunId}:${attempt}`,
     report: (blockRunId, attempt) => `${prefix}:report:${blockRunId}:${attempt}`,
     callbackKey: `${prefix}:callback:key`,

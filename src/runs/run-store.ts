@@ -74,7 +74,7 @@ export interface NewRun {
 }
 
 export interface AdvanceResult {
-  /** Blocks that became (or still are) queued: add them to the block-runs queue. */
+  /** Blocks that became queued (in a repair, also those never confirmed enqueued): add them to the block-runs queue. */
   enqueue: { blockUuid: string; blockRunId: number; maxAttempts: number; retry: RetryPolicy }[];
   /** The run's final state when this call finished it, else ''. */
   finished: '' | 'succeeded' | 'failed';
@@ -219,11 +219,20 @@ export class RunStore {
     return Number(id);
   }
 
-  async advanceRun(runId: number): Promise<AdvanceResult> {
-    const raw = (await this.script('advance-run', [runId, this.now()])) as string;
+  /**
+   * Moves the run on from what changed since the last call (see advance-run.lua). `repair` (the
+   * sweep) also reports queued blocks that were never confirmed as enqueued (`confirmEnqueued`).
+   */
+  async advanceRun(runId: number, options: { repair?: boolean } = {}): Promise<AdvanceResult> {
+    const raw = (await this.script('advance-run', [runId, this.now(), options.repair ? '1' : '0'])) as string;
     const result = JSON.parse(raw) as AdvanceResult;
     result.enqueue = asArray(result.enqueue);
     return result;
+  }
+
+  /** The queued blocks `advanceRun` reported are in the block-runs queue: a repair need not add them again. */
+  async confirmEnqueued(runId: number, blockUuids: readonly string[]): Promise<void> {
+    if (blockUuids.length > 0) await this.redis.zrem(this.keys.unannounced(runId), ...blockUuids);
   }
 
   /** Starts waiting runs of `pipelineUuid` that its pipeline_run_limit now allows. */

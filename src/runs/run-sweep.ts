@@ -12,8 +12,9 @@ export interface SweepReport {
 }
 
 /**
- * Repairs whatever a crash left between steps: re-advances every running run (re-adding queued
- * blocks is a no-op thanks to stable job ids) and starts waiting runs their pipeline_run_limit now
+ * Repairs whatever a crash left between steps: re-advances every running run, re-adding the queued
+ * blocks never confirmed as enqueued (a no-op for those that were, thanks to stable job ids), and
+ * starts waiting runs their pipeline_run_limit now
  * allows. Idempotent; one broken run is logged and skipped, never stops the sweep.
  */
 export async function sweepRuns(store: RunStore, queue: Queue<BlockRunJobData>, logger: Logger): Promise<SweepReport> {
@@ -24,7 +25,7 @@ export async function sweepRuns(store: RunStore, queue: Queue<BlockRunJobData>, 
       const run = await store.getRunRecord(runId);
       if (run?.state === 'waiting') waitingPipelines.add(run.pipelineUuid);
       if (run?.state !== 'running') continue;
-      await advanceAndEnqueue(store, queue, runId);
+      await advanceAndEnqueue(store, queue, runId, { repair: true });
       report.advanced++;
     } catch (thrown) {
       logger.error({ runId, err: toError(thrown).message }, 'sweep could not advance run');

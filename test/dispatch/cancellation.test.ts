@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startChaosProxy, type ChaosProxy } from '../../src/chaos/chaos-proxy.ts';
+import { KubeCluster } from '../../src/k8s/kube-cluster.ts';
 import { cancelPipelineRun } from '../../src/runs/cancel-run.ts';
 import { dispatchHarness, type DispatchHarness } from './support/harness.ts';
 import { eventually } from '../support/eventually.ts';
@@ -22,13 +23,26 @@ describe('runs cancelled while dispatching', () => {
 
   it('a Job whose creation was in flight when the run was cancelled is deleted by the dispatcher', async () => {
     proxy.setFaults({ rules: [{ verbs: ['create'], resources: ['jobs'], fault: 'latency', ms: 300 }] });
-    const dispatcher = await h.startDispatcher({ KUBECONFIG: proxy.kubeconfigPath });
+    // The cancel must come once the create request is on its way (before, nothing is created at all).
+    const cluster = new KubeCluster(proxy.kubeConfig, { requestTimeoutMs: 10_000, watchIdleTimeoutMs: 60_000 });
+    let createSent!: () => void;
+    const createInFlight = new Promise<void>((resolve) => {
+      createSent = resolve;
+    });
+    const create = cluster.createJob.bind(cluster);
+    cluster.createJob = (namespace, job) => {
+      createSent();
+      return create(namespace, job);
+    };
+    const dispatcher = await h.startDispatcher({ KUBECONFIG: proxy.kubeconfigPath }, { cluster });
     const failed = new Promise<string>((resolve) => dispatcher.worker.on('failed', (_job, error) => resolve(error.message)));
     const runId = await h.createRun(h.project([{ uuid: 'a', annotations: { 'sim.kubedispatch.io/duration': '5s' } }]));
-    await eventually('the block to be dispatching', async () => (await h.store.getRun(runId))?.blocks[0]?.state === 'dispatching');
+    await createInFlight;
     // The scheduler's cancel cannot know this Job yet (it is not recorded as running).
     expect((await cancel(runId)).deletedJobs).toEqual([]);
     expect(await failed).toMatch(/cancelled/);
+    // The Job's watch event may reach this process after the dispatcher gave the block run up.
+    await eventually('the Job to be seen', async () => h.jobs.seenUids().size > 0);
     expect(h.jobs.seenUids().size).toBe(1);
     await eventually('the orphan Job to be deleted', async () => (await h.jobs.jobs()).length === 0);
     expect((await h.store.getRun(runId))!.blocks[0]!.state).toBe('cancelled');

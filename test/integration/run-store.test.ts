@@ -98,7 +98,7 @@ describe('RunStore', () => {
     const id = await store.createRun(diamond());
     const start = await store.advanceRun(id);
     expect(start.enqueue.map((b) => b.blockUuid)).toEqual(['a', 'e']);
-    expect((await finish(id, 'a', 'succeeded')).enqueue.map((b) => b.blockUuid)).toEqual(['b', 'c', 'e']);
+    expect((await finish(id, 'a', 'succeeded')).enqueue.map((b) => b.blockUuid)).toEqual(['b', 'c']);
     await finish(id, 'e', 'succeeded');
     await finish(id, 'b', 'succeeded');
     const afterC = await finish(id, 'c', 'succeeded');
@@ -131,7 +131,7 @@ describe('RunStore', () => {
       await store.advanceRun(id);
       const afterA = await finish(id, 'a', 'condition_failed');
       // Neither b nor c (nor d) is ever enqueued: they are done, as in Mage's update_block_run_statuses.
-      expect(afterA.enqueue.map((b) => b.blockUuid)).toEqual(['e']);
+      expect(afterA.enqueue).toEqual([]);
       const run = (await store.getRun(id))!;
       expect(run.blocks.map((b) => [b.blockUuid, b.state, b.reason])).toEqual([
         ['a', 'condition_failed', 'Complete'],
@@ -227,11 +227,55 @@ describe('RunStore', () => {
     expect(await store.activeAttempts()).toEqual([]);
   });
 
-  it('honours block_run_limit', async () => {
+  it('reports each queued block once, and in a repair again until it is confirmed enqueued', async () => {
+    const id = await store.createRun(diamond());
+    expect((await store.advanceRun(id)).enqueue.map((b) => b.blockUuid)).toEqual(['a', 'e']);
+    expect((await store.advanceRun(id)).enqueue).toEqual([]);
+    // The caller died before adding them to the queue: the sweep's repair finds them.
+    expect((await store.advanceRun(id, { repair: true })).enqueue.map((b) => b.blockUuid)).toEqual(['a', 'e']);
+    await store.confirmEnqueued(id, ['a']);
+    expect((await store.advanceRun(id, { repair: true })).enqueue.map((b) => b.blockUuid)).toEqual(['e']);
+    // A block taken by a dispatcher is no longer queued, confirmed or not.
+    await store.markDispatching(id, 'e', 1);
+    expect((await store.advanceRun(id, { repair: true })).enqueue).toEqual([]);
+  });
+
+  it('honours block_run_limit, queueing held blocks in block run order as others end', async () => {
     const id = await store.createRun(diamond({ blockRunLimit: 1 }));
     expect((await store.advanceRun(id)).enqueue.map((b) => b.blockUuid)).toEqual(['a']);
     const after = await finish(id, 'a', 'succeeded');
     expect(after.enqueue.map((b) => b.blockUuid)).toEqual(['b']);
+    // A retrying block still counts against the limit.
+    expect((await finish(id, 'b', 'retrying')).enqueue).toEqual([]);
+    expect((await finish(id, 'b', 'succeeded')).enqueue.map((b) => b.blockUuid)).toEqual(['c']);
+    expect((await finish(id, 'c', 'succeeded')).enqueue.map((b) => b.blockUuid)).toEqual(['d']);
+    expect((await finish(id, 'd', 'succeeded')).enqueue.map((b) => b.blockUuid)).toEqual(['e']);
+    expect((await finish(id, 'e', 'succeeded')).finished).toBe('succeeded');
+  });
+
+  it('moves on a run stored before its indexes existed, from the states its blocks are in', async () => {
+    const id = await store.createRun(diamond());
+    await store.advanceRun(id);
+    await finish(id, 'a', 'succeeded');
+    await store.markDispatching(id, 'b', 1);
+    await store.markRunning(id, 'b', 1, 'job-b-1', 'ns');
+    await store.applyAttemptResult(id, 'b', 1, 'failed', bad);
+    // As an older version left it: no indexes, b failed but not yet advanced, c and e queued.
+    const run = `${t.prefix}:run:${id}`;
+    await t.redis.del(...['progress', 'downstream', 'unmet', 'ready', 'settled', 'unannounced'].map((name) => `${run}:${name}`));
+    const rebuilt = await store.advanceRun(id);
+    expect(rebuilt.enqueue.map((b) => b.blockUuid)).toEqual([]);
+    expect((await store.getBlock(id, 'd'))!.state).toBe('upstream_failed');
+    expect((await store.advanceRun(id, { repair: true })).enqueue.map((b) => b.blockUuid)).toEqual(['c', 'e']);
+    await finish(id, 'c', 'succeeded');
+    expect((await finish(id, 'e', 'succeeded')).finished).toBe('failed');
+  });
+
+  it('counts an upstream block the run does not have as failed', async () => {
+    const id = await store.createRun(diamond({ blocks: [{ blockUuid: 'x', upstream: ['gone'], maxAttempts: 1, retry: retry(0) }] }));
+    const result = await store.advanceRun(id);
+    expect(result).toMatchObject({ enqueue: [], finished: 'failed' });
+    expect((await store.getBlock(id, 'x'))!).toMatchObject({ state: 'upstream_failed', reason: 'UpstreamFailed' });
   });
 
   it('holds runs beyond pipeline_run_limit until a slot frees', async () => {

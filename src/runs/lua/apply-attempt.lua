@@ -12,6 +12,7 @@ if not braw then return 0 end
 local b = cjson.decode(braw)
 local terminal = { succeeded = true, failed = true, upstream_failed = true, condition_failed = true, cancelled = true }
 if terminal[b.state] or b.state == 'retrying' or b.attempt ~= attempt then return 0 end
+local wasBusy = b.state == 'queued' or b.state == 'dispatching' or b.state == 'running'
 b.state = state
 b.reason = outcome.reason
 b.message = outcome.message
@@ -36,4 +37,13 @@ end
 b.attempts = attempts
 redis.call('HSET', blocksKey, block, cjson.encode(b))
 redis.call('HDEL', prefix .. ':attempts:active', b.blockRunId .. ':' .. attempt)
+-- The block ended: count it, and leave its downstream blocks to the next advance-run.lua (whose
+-- indexes these are; a run without them yet is counted when they are built).
+local runKey = prefix .. ':run:' .. id
+if terminal[state] and redis.call('EXISTS', runKey .. ':progress') == 1 then
+  redis.call('HINCRBY', runKey .. ':progress', 'open', -1)
+  if wasBusy then redis.call('HINCRBY', runKey .. ':progress', 'busy', -1) end
+  if state ~= 'succeeded' and state ~= 'condition_failed' then redis.call('HINCRBY', runKey .. ':progress', 'undone', 1) end
+  redis.call('ZADD', runKey .. ':settled', b.blockRunId, block)
+end
 return 1

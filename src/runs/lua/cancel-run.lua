@@ -36,6 +36,8 @@ for i = 1, #fields, 2 do
     redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
   end
 end
+-- advance-run.lua's indexes of the run, no longer needed.
+redis.call('DEL', runKey .. ':progress', runKey .. ':downstream', runKey .. ':unmet', runKey .. ':ready', runKey .. ':settled', runKey .. ':unannounced')
 redis.call('SREM', prefix .. ':runs:active', id)
 redis.call('SREM', prefix .. ':pipeline:' .. run.pipelineUuid .. ':running', id)
 if wasWaiting then redis.call('LREM', prefix .. ':pipeline:' .. run.pipelineUuid .. ':waiting', 0, id) end
