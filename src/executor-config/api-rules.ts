@@ -1,7 +1,7 @@
 import { childPath } from '../input/input-shape.ts';
 import type { PlainObject } from '../input/input-shape.ts';
 import { isDnsSubdomain, isLabelValue, isQualifiedName } from './k8s-names.ts';
-import { keyMatchForm } from './key-case.ts';
+import { keyMatchForm } from './key-spellings.ts';
 import { parseQuantity } from './quantity.ts';
 import { normaliseString, reportType } from './shape.ts';
 import type { CustomType, ObjectCheck, Where } from './shape.ts';

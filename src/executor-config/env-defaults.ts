@@ -43,7 +43,7 @@ export function readEnvDefaults(env: Env, problems: ProblemList): ConfigLayer {
     if (value !== undefined) resources[kind] = { ...resources[kind], [resource]: value.text };
   }
   if (resources.limits || resources.requests) config.container = { resources };
-  return { name: 'env', file: ENVIRONMENT, keyPath: '', config };
+  return { name: 'env', file: ENVIRONMENT, keyPath: '', config, spelling: {} };
 }
 
 /** The variable that sets a setting of the env-var layer (normalised path, as in ExecutorConfig), so problems can name it. */

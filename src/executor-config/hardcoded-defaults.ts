@@ -15,4 +15,5 @@ export const HARDCODED_DEFAULTS: ConfigLayer = {
     container: { name: DEFAULT_CONTAINER_NAME, imagePullPolicy: 'IfNotPresent' },
     job: { backoffLimit: 0 },
   },
+  spelling: {},
 };

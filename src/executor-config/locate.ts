@@ -1,15 +1,18 @@
 import { envVariableOf } from './env-defaults.ts';
 import type { ConfigLayer, ExecutorConfig } from './types.ts';
-import { writtenKeyPath } from './written-keys.ts';
+import { writtenPath } from './key-spellings.ts';
 
 export function joinKeyPath(base: string, path: string): string {
   return base && path ? `${base}.${path}` : base || path;
 }
 
-/** Where a layer sets the setting at `path`: the env var for the env-var layer, else the key path as written in the layer's file. */
+/**
+ * Where a layer sets the setting at the normalised leaf path `path` (leaves.ts): the env var for the
+ * env-var layer, else the key path as written in the layer's file.
+ */
 export function settingKeyPath(layer: ConfigLayer, path: string): string {
   const variable = layer.name === 'env' ? envVariableOf(path) : undefined;
-  return variable ?? joinKeyPath(layer.keyPath, writtenKeyPath(layer.config, path) ?? path);
+  return variable ?? joinKeyPath(layer.keyPath, writtenPath(layer.spelling, path));
 }
 
 /**

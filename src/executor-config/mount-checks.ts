@@ -1,6 +1,6 @@
 import type { ConfigProblem } from '../errors/config-problem.ts';
 import { locateSetting } from './locate.ts';
-import type { ConfigLayer, ContainerConfig, PodConfig } from './types.ts';
+import type { ConfigLayer, ContainerConfig, ExecutorConfig, PodConfig } from './types.ts';
 
 /**
  * Mounts of the rendered pod as the API server checks them: every mount names a volume of the pod,
@@ -12,7 +12,8 @@ export function checkMounts(pod: PodConfig, container: ContainerConfig, layers: 
   const problems: ConfigProblem[] = [];
   const paths = new Map<string, string>();
   for (const mount of container.volumeMounts ?? []) {
-    const where = locateSetting(layers, (config) => config.container?.volumeMounts?.find((m) => m.name === mount.name), 'container.volume_mounts');
+    const pick = (config: ExecutorConfig) => config.container?.volumeMounts?.find((m) => m.name === mount.name);
+    const where = locateSetting(layers, pick, `container.volumeMounts[${mount.name}]`);
     if (!volumes.has(mount.name)) {
       problems.push({ severity: 'error', ...where, message: `volume mount "${mount.name}" names no volume of the pod; expected a name listed in pod.volumes` });
     }

@@ -1,84 +1,80 @@
 import type { ProblemList } from '../errors/config-problem.ts';
-import { childPath } from '../input/input-shape.ts';
+import { childPath, isPlainObject } from '../input/input-shape.ts';
+import { CONFIG_PLACES, writtenKeyOf } from './key-spellings.ts';
+import { leavesOf } from './leaves.ts';
 import { mergeAt } from './merge.ts';
 import { normaliseRawConfig } from './schema.ts';
-import { rememberWritten } from './written-keys.ts';
-import type { ContainerConfig, ExecutorConfig, PodConfig, Policy } from './types.ts';
-
-type Resources = Record<string, string>;
-
-interface RawConfig {
-  namespace?: string;
-  jobNamePrefix?: string;
-  serviceAccountName?: string;
-  resourceLimits?: Resources;
-  resourceRequests?: Resources;
-  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string>; namespace?: string };
-  pod?: PodConfig;
-  container?: ContainerConfig;
-  containerConfig?: ContainerConfig;
-  job?: ExecutorConfig['job'];
-}
+import type { ExecutorConfig, ParsedConfig, Policy } from './types.ts';
 
 /**
- * Validates one executor config mapping and folds Mage's alternative spellings into one form:
- * `container_config` over `container`, top-level `service_account_name` over the pod's,
- * top-level resources over `container.resources` per resource, `metadata.namespace` = `namespace`.
- * Returns undefined when the mapping has errors (they are in `problems`).
+ * Validates one executor config mapping and folds Mage's alternative places for a setting into one
+ * (CONFIG_PLACES), recording where each setting was written. Returns undefined when the mapping has
+ * errors (they are in `problems`).
  */
-export function parseExecutorConfig(value: unknown, file: string, path: string, problems: ProblemList): ExecutorConfig | undefined {
+export function parseExecutorConfig(
+  value: unknown, file: string, path: string, problems: ProblemList,
+): ParsedConfig | undefined {
   if (value === null || value === undefined) return undefined;
   const before = problems.items.length;
-  const raw = normaliseRawConfig(value, 'ExecutorConfig', path, { file, problems }) as RawConfig | undefined;
-  if (!raw || hasNewErrors(problems, before)) return undefined;
-  const config = foldRawConfig(raw, file, path, problems);
-  if (config) rememberWritten(config, value);
-  return config;
+  const normalised = normaliseRawConfig(value, 'ExecutorConfig', path, { file, problems });
+  if (!normalised || hasNewErrors(problems, before)) return undefined;
+  return foldConfig(normalised, value, file, path, problems);
 }
 
 export function parsePolicy(value: unknown, file: string, problems: ProblemList): Policy | undefined {
   const before = problems.items.length;
-  const raw = normaliseRawConfig(value ?? {}, 'Policy', '', { file, problems });
-  if (!raw || hasNewErrors(problems, before)) return undefined;
-  const { enabled, enforce, strictConflicts, ...rest } = raw;
-  const config = foldRawConfig(rest as RawConfig, file, '', problems);
-  if (!config) return undefined;
-  rememberWritten(config, value);
+  const normalised = normaliseRawConfig(value ?? {}, 'Policy', '', { file, problems });
+  if (!normalised || hasNewErrors(problems, before)) return undefined;
+  const { enabled, enforce, strictConflicts, ...rest } = normalised;
+  const parsed = foldConfig(rest, value, file, '', problems);
+  if (!parsed) return undefined;
   // A policy file exists to be applied; overriding users is opt-in (`enforce: true`).
-  return { file, enabled: enabled !== false, enforce: enforce === true, strictConflicts: strictConflicts === true, config };
+  return {
+    file, enabled: enabled !== false, enforce: enforce === true, strictConflicts: strictConflicts === true, ...parsed,
+  };
 }
 
-function foldRawConfig(raw: RawConfig, file: string, path: string, problems: ProblemList): ExecutorConfig | undefined {
-  const { namespace, jobNamePrefix, serviceAccountName, resourceLimits, resourceRequests, metadata, pod, job } = raw;
-  if (namespace !== undefined && metadata?.namespace !== undefined && namespace !== metadata.namespace) {
-    problems.error(file, childPath(path, 'namespace'),
-      `namespace "${namespace}" and metadata.namespace "${metadata.namespace}" are the same setting with different values; set one of them`);
+/**
+ * Places every value of the normalised mapping where CONFIG_PLACES says, a later place winning as
+ * in a merge of layers, and records the path each resulting leaf was written at in `raw`, the
+ * winner's where two places set it.
+ */
+function foldConfig(
+  normalised: Record<string, unknown>, raw: unknown, file: string, path: string, problems: ProblemList,
+): ParsedConfig | undefined {
+  const namespace = valueAt(normalised, 'namespace');
+  const metadataNamespace = valueAt(normalised, 'metadata.namespace');
+  if (namespace !== undefined && metadataNamespace !== undefined && namespace !== metadataNamespace) {
+    problems.error(file, childPath(path, 'namespace'), `namespace "${String(namespace)}" and metadata.namespace `
+      + `"${String(metadataNamespace)}" are the same setting with different values; set one of them`);
     return undefined;
   }
-  const config: ExecutorConfig = {};
-  const effectiveNamespace = namespace ?? metadata?.namespace;
-  if (effectiveNamespace !== undefined) config.namespace = effectiveNamespace;
-  if (jobNamePrefix !== undefined) config.jobNamePrefix = jobNamePrefix;
-  if (metadata?.labels || metadata?.annotations) {
-    config.metadata = {};
-    if (metadata.labels) config.metadata.labels = metadata.labels;
-    if (metadata.annotations) config.metadata.annotations = metadata.annotations;
+  let config: unknown = {};
+  const writtenAt = new Map<string, string>();
+  for (const place of CONFIG_PLACES) {
+    const value = valueAt(normalised, place.written);
+    if (value === undefined) continue;
+    const nested = place.at.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
+    config = mergeAt(nested, config, '');
+    const written = writtenValueAt(raw, place.written);
+    for (const leaf of leavesOf(value, place.at, written.raw, written.path)) writtenAt.set(leaf.path, leaf.written);
   }
-  const podConfig = serviceAccountName !== undefined ? { ...pod, serviceAccountName } : pod;
-  if (podConfig) config.pod = podConfig;
-  const container = foldContainer(raw.container, raw.containerConfig, resourceLimits, resourceRequests);
-  if (container) config.container = container;
-  if (job) config.job = job;
-  return config;
+  const spelling = Object.fromEntries([...writtenAt].filter(([leafPath, written]) => leafPath !== written));
+  return { config: config as ExecutorConfig, spelling };
 }
 
-function foldContainer(
-  container: ContainerConfig | undefined, containerConfig: ContainerConfig | undefined,
-  limits: Resources | undefined, requests: Resources | undefined,
-): ContainerConfig | undefined {
-  const topLevelResources = limits || requests ? { resources: { ...(limits && { limits }), ...(requests && { requests }) } } : undefined;
-  const overlaid = mergeAt(containerConfig, container, 'container');
-  return mergeAt(topLevelResources, overlaid, 'container') as ContainerConfig | undefined;
+/** The value at a dotted path of schema keys in a normalised mapping. */
+function valueAt(normalised: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (isPlainObject(node) ? node[key] : undefined), normalised);
+}
+
+/** The written value at a dotted path of (normalised) schema keys, and that path as written. */
+function writtenValueAt(raw: unknown, path: string): { raw: unknown; path: string } {
+  return path.split('.').reduce<{ raw: unknown; path: string }>((at, key) => {
+    const node = isPlainObject(at.raw) ? at.raw : {};
+    const written = writtenKeyOf(node, key) ?? key;
+    return { raw: node[written], path: childPath(at.path, written) };
+  }, { raw, path: '' });
 }
 
 function hasNewErrors(problems: ProblemList, before: number): boolean {

@@ -2,7 +2,7 @@
 import * as k8s from '@kubernetes/client-node/dist/gen/models/all.js';
 import type { ProblemList } from '../errors/config-problem.ts';
 import { childPath, describeType, isPlainObject, isReservedKey, itemPath } from '../input/input-shape.ts';
-import { keyMatchForm, snakeCase } from './key-case.ts';
+import { keyMatchForm, snakeCase } from './key-spellings.ts';
 
 /** One key of an object type, in the form the Kubernetes client's models describe their fields. */
 export interface Attribute {

@@ -20,6 +20,20 @@ export interface ExecutorConfig {
   job?: JobConfig;
 }
 
+/**
+ * The key paths at which a config's settings are written in its file, relative to the config:
+ * normalised leaf path (leaves.ts: `container.resources.limits.memory`, `container.env[NAME]`) →
+ * path as written (`resource_limits.memory`, `container_config.env[2]`), only where the two differ.
+ * Plain data, so the run's JSON snapshot keeps it and the dispatcher names the keys users wrote.
+ */
+export type ConfigSpelling = Readonly<Record<string, string>>;
+
+/** A config as parsed from one mapping, with how its keys were written there. */
+export interface ParsedConfig {
+  config: ExecutorConfig;
+  spelling: ConfigSpelling;
+}
+
 /** Where a layer sits in the priority table of the reference text. */
 export type LayerName = 'policy' | 'block' | 'pipeline' | 'project' | 'template' | 'env' | 'hardcoded';
 
@@ -30,6 +44,7 @@ export interface ConfigLayer {
   /** Where the config sits inside the file (`blocks[2].executor_config`), '' for a whole file. */
   keyPath: string;
   config: ExecutorConfig;
+  spelling: ConfigSpelling;
 }
 
 /** The cluster-wide default file read from `K8S_DEFAULT_CONFIG_PATH`. */
@@ -39,4 +54,5 @@ export interface Policy {
   enforce: boolean;
   strictConflicts: boolean;
   config: ExecutorConfig;
+  spelling: ConfigSpelling;
 }

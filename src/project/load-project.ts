@@ -5,6 +5,7 @@ import type { Env } from '../config/env.ts';
 import { ConfigError, ProblemList } from '../errors/config-problem.ts';
 import type { ConfigProblem } from '../errors/config-problem.ts';
 import { parseExecutorConfig } from '../executor-config/parse-config.ts';
+import type { ParsedConfig } from '../executor-config/types.ts';
 import { pythonDatetimeText } from '../mage/python-datetime.ts';
 import { renderExecutorType, renderProjectMetadata } from '../mage/mage-templates.ts';
 import { checkBlockKind, checkPipelineKind, inPodBlocks, NON_EXECUTABLE_BLOCK_TYPES, upstreamsThroughInPodBlocks } from './block-kinds.ts';
@@ -114,7 +115,9 @@ function buildProject(files: ProjectFiles, sources: ReadonlyMap<string, Source>,
   }
   const metadata = readDocument(metadataFile, sources, problems, texts);
   if (metadata) {
-    project.k8sExecutorConfig = parseExecutorConfig(metadata['k8s_executor_config'], metadataFile, 'k8s_executor_config', problems) ?? null;
+    const parsed = parseExecutorConfig(metadata['k8s_executor_config'], metadataFile, 'k8s_executor_config', problems);
+    project.k8sExecutorConfig = parsed?.config ?? null;
+    if (parsed) project.k8sExecutorConfigSpelling = parsed.spelling;
     project.retryConfig = readRetryConfig({ file: metadataFile, problems }, metadata, '');
     const remote = readString({ file: metadataFile, problems }, metadata, 'remote_variables_dir', '');
     if (remote && remote !== REMOTE_VARIABLES_DIR_PLACEHOLDER) project.remoteVariablesDir = remote;
@@ -167,7 +170,7 @@ function readPipeline(uuid: string, file: string, sources: ReadonlyMap<string, S
     uuid,
     file,
     executorType: readExecutorType(reader, document, ''),
-    executorConfig: parseExecutorConfig(document['executor_config'], file, 'executor_config', problems) ?? null,
+    ...executorConfigFields(parseExecutorConfig(document['executor_config'], file, 'executor_config', problems)),
     concurrencyConfig: {
       blockRunLimit: readCount(reader, concurrency, 'block_run_limit', 'concurrency_config') ?? null,
       pipelineRunLimit: readCount(reader, concurrency, 'pipeline_run_limit', 'concurrency_config') ?? null,
@@ -240,10 +243,19 @@ function readBlock(reader: FieldReader & { env: Env }, raw: unknown, path: strin
     upstreamBlocks: readStringList(reader, raw, 'upstream_blocks', path),
     downstreamBlocks: readStringList(reader, raw, 'downstream_blocks', path),
     executorType: readExecutorType(reader, raw, path),
-    executorConfig: parseExecutorConfig(raw['executor_config'], reader.file, `${path}.executor_config`, reader.problems) ?? null,
+    ...executorConfigFields(
+      parseExecutorConfig(raw['executor_config'], reader.file, `${path}.executor_config`, reader.problems),
+    ),
     retryConfig: readRetryConfig(reader, raw, path),
     keyPath: path,
   };
+}
+
+/** A pipeline's or block's executor config (null when absent or invalid) and how its keys were written. */
+function executorConfigFields(
+  parsed: ParsedConfig | undefined,
+): Pick<Block, 'executorConfig' | 'executorConfigSpelling'> {
+  return parsed ? { executorConfig: parsed.config, executorConfigSpelling: parsed.spelling } : { executorConfig: null };
 }
 
 /** The `retry_config` keys that are set (null counts as unset); Mage merges them key by key. */

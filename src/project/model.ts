@@ -1,4 +1,4 @@
-import type { ExecutorConfig } from '../executor-config/types.ts';
+import type { ConfigSpelling, ExecutorConfig } from '../executor-config/types.ts';
 
 /**
  * A Mage project as kubedispatch uses it. Plain JSON data: the scheduler stores it in the run record
@@ -12,6 +12,8 @@ export interface Project {
   metadataFile: string;
   /** The project's `k8s_executor_config`, validated and normalised; null when absent. */
   k8sExecutorConfig: ExecutorConfig | null;
+  /** How its keys are written (types.ts); absent without a config and in snapshots taken before it was recorded. */
+  k8sExecutorConfigSpelling?: ConfigSpelling;
   /** The keys of the project's `retry_config` that are set; blocks' keys win over them (retry-config.ts). */
   retryConfig: Partial<RetryConfig>;
   /** `remote_variables_dir` (s3://…, gs://…): where Mage keeps block outputs instead of the variables root; absent when unset. */
@@ -26,6 +28,8 @@ export interface Pipeline {
   /** Lower-cased `executor_type`; null when absent. */
   executorType: string | null;
   executorConfig: ExecutorConfig | null;
+  /** As `Project.k8sExecutorConfigSpelling`. */
+  executorConfigSpelling?: ConfigSpelling;
   concurrencyConfig: ConcurrencyConfig;
   /** The pipeline's `variables:` as plain YAML values (Mage does not render pipeline files); `{}` when absent. */
   variables: Record<string, unknown>;
@@ -39,6 +43,8 @@ export interface Block {
   downstreamBlocks: string[];
   executorType: string | null;
   executorConfig: ExecutorConfig | null;
+  /** As `Project.k8sExecutorConfigSpelling`. */
+  executorConfigSpelling?: ConfigSpelling;
   /** The keys of the block's `retry_config` that are set (merged over the project's: retry-config.ts). */
   retryConfig: Partial<RetryConfig>;
   /** Where the block sits in its pipeline file (`blocks[3]`), for messages. */

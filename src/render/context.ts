@@ -92,8 +92,10 @@ function readMageClusterUuid(env: Env, problems: ProblemList): string {
 }
 
 function readTemplate(file: string | undefined, problems: ProblemList): ConfigLayer | null {
-  const config = file ? readConfigFile(file, problems, (document, fileProblems) => parseExecutorConfig(document ?? {}, file, '', fileProblems)) : undefined;
-  return file && config ? { name: 'template', file, keyPath: '', config } : null;
+  if (!file) return null;
+  const parsed = readConfigFile(file, problems, (document, fileProblems) =>
+    parseExecutorConfig(document ?? {}, file, '', fileProblems));
+  return parsed ? { name: 'template', file, keyPath: '', ...parsed } : null;
 }
 
 function readPolicy(file: string | undefined, problems: ProblemList): Policy | null {

@@ -61,7 +61,10 @@ export function planBlockJob(
   const config = resolution.config;
   const blockConfigPath = `${block.keyPath}.executor_config`;
   const name = jobName({ clusterUuid: context.mageClusterUuid, prefix: config.jobNamePrefix ?? '', trigger: ids.trigger, blockRunId: ids.blockRunId, attempt: ids.attempt });
-  if (!name.ok) problems.push({ severity: 'error', ...locateSetting(resolution.layers, (c) => c.jobNamePrefix, 'job_name_prefix'), message: name.message });
+  if (!name.ok) {
+    const where = locateSetting(resolution.layers, (c) => c.jobNamePrefix, 'jobNamePrefix');
+    problems.push({ severity: 'error', ...where, message: name.message });
+  }
 
   const values: CommandValues = {
     project_path: context.projectPath ?? project.dir,

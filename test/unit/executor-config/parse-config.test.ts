@@ -5,7 +5,7 @@ import { parseYaml } from '../../../src/input/safe-yaml.ts';
 
 function parse(yaml: string) {
   const problems = new ProblemList();
-  const config = parseExecutorConfig(parseYaml(yaml, 'c.yaml'), 'c.yaml', 'k8s_executor_config', problems);
+  const config = parseExecutorConfig(parseYaml(yaml, 'c.yaml'), 'c.yaml', 'k8s_executor_config', problems)?.config;
   return { config, problems: problems.items.map((p) => `${p.severity} ${p.keyPath}: ${p.message}`) };
 }
 
@@ -215,6 +215,14 @@ container: {env: [], volume_mounts: []}
       config: {
         pod: { nodeSelector: { 'node-type': 'compute' }, tolerations: [], volumes: [], serviceAccountName: 'default' },
         container: { env: [], volumeMounts: [], resources: { limits: { cpu: '500m', memory: '1Gi' }, requests: { cpu: '250m', memory: '512Mi' } } },
+      },
+      spelling: {
+        'pod.nodeSelector.node-type': 'pod.node_selector.node-type',
+        'pod.serviceAccountName': 'service_account_name',
+        'container.resources.limits.cpu': 'resource_limits.cpu',
+        'container.resources.limits.memory': 'resource_limits.memory',
+        'container.resources.requests.cpu': 'resource_requests.cpu',
+        'container.resources.requests.memory': 'resource_requests.memory',
       },
     });
   });
