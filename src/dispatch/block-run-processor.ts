@@ -12,6 +12,7 @@ import { advanceAndEnqueue } from '../runs/advance-run.ts';
 import { CreationPausedError } from './api-gate.ts';
 import { attemptVerdict } from './attempt-verdict.ts';
 import type { BlockRenderer } from './block-renderer.ts';
+import type { RenderedJob } from '../render/render-block-job.ts';
 import { AttemptMovedOnError, type JobCreator } from './create-job.ts';
 import { dispatcherMetrics } from './metrics.ts';
 import type { NamespaceSlots } from './namespace-slots.ts';
@@ -171,7 +172,7 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
    * record says which Job ran it.
    */
   async function nameDecidedJob(job: Job<BlockRunJobData>, attempt: number): Promise<void> {
-    let rendered;
+    let rendered: RenderedJob;
     try {
       rendered = await renderer.render(job.data, attempt);
     } catch (thrown) {
@@ -193,7 +194,7 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
   async function dispatch(job: Job<BlockRunJobData>, token: string | undefined, key: AttemptKey, log: Logger): Promise<DispatchResult> {
     const { runId, blockUuid } = job.data;
     const { attempt } = key;
-    let rendered;
+    let rendered: RenderedJob;
     try {
       rendered = await renderer.render(job.data, attempt);
     } catch (thrown) {

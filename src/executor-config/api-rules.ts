@@ -228,7 +228,9 @@ function selectorValues(operators: { many: readonly string[]; none: readonly str
 }
 
 function all(...checks: ObjectCheck[]): ObjectCheck {
-  return (value, raw, path, where) => checks.forEach((check) => check(value, raw, path, where));
+  return (value, raw, path, where) => {
+    for (const check of checks) check(value, raw, path, where);
+  };
 }
 
 export const apiObjectChecks: Record<string, ObjectCheck> = {
@@ -258,7 +260,7 @@ export const apiObjectChecks: Record<string, ObjectCheck> = {
     }
   },
   // A volume without a source becomes an emptyDir (the API server's defaulting); two sources are refused.
-  V1Volume: (value, raw, path, where) => {
+  V1Volume: (value, _raw, path, where) => {
     const set = VOLUME_SOURCES.filter((key) => value[key] !== undefined);
     if (set.length > 1) where.problems.error(where.file, path, `sets ${set.join(' and ')}; expected at most one volume source (none: an emptyDir)`);
   },

@@ -118,7 +118,7 @@ export class WorkQueue {
   /** A handler that returns nothing finishes at once, so a slice can work through many keys. */
   #start(key: string): void {
     this.#running.add(key);
-    let pending: void | Promise<void> = undefined;
+    let pending: ReturnType<KeyHandler> | undefined;
     try {
       pending = this.#handler(key);
     } catch (thrown) {

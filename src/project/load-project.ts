@@ -76,7 +76,7 @@ export async function readProjectAsync(dir: string, onlyPipelines?: readonly str
   if (existsSync(files.metadataFile)) {
     const all = [files.metadataFile, ...files.pipelines.map(([, file]) => file)];
     const read = await Promise.all(all.map((file) => readYamlSourceAsync(file, files.root, templateOf(files, file, env)).catch((thrown: unknown) => sourceOf(() => { throw thrown; }))));
-    all.forEach((file, index) => sources.set(file, read[index]!));
+    for (const [index, file] of all.entries()) sources.set(file, read[index]!);
   }
   return buildProject(files, sources, env);
 }

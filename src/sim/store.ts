@@ -126,6 +126,7 @@ export class Store {
    * An object whose deletion was requested disappears once its finalizers are gone (and, for a pod,
    * once the kubelet confirmed with a zero grace period).
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a change that returns nothing means "changed", as most do
   mutate(type: ResourceType, namespace: string | undefined, name: string, change: (draft: KubeObject) => boolean | void): KubeObject {
     const current = this.mustGet(type, namespace, name);
     const draft: KubeObject = { ...current, metadata: { ...current.metadata } };

@@ -14,7 +14,7 @@ kc.loadFromFile(kubeconfigPath);
 const client = KubernetesObjectApi.makeApiClient(kc);
 for (const file of files) {
   for (const obj of loadAllYaml(readFileSync(file, 'utf8')).filter(Boolean)) {
-    const what = `${obj.kind} ${obj.metadata.namespace ? obj.metadata.namespace + '/' : ''}${obj.metadata.name}`;
+    const what = `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
     try {
       await client.create(obj);
       console.log(`created ${what}`);

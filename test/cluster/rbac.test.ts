@@ -82,7 +82,7 @@ const FORBIDDEN: Access[] = [
   { verb: 'get', group: '', resource: 'secrets', own: true },
 ];
 
-const label = (a: Access) => `${a.verb} ${a.group ? a.group + '/' : ''}${a.resource}${a.subresource ? '/' + a.subresource : ''}` +
+const label = (a: Access) => `${a.verb} ${a.group ? `${a.group}/` : ''}${a.resource}${a.subresource ? `/${a.subresource}` : ''}` +
   (a.own ? ' in its own namespace' : a.namespace === undefined ? '' : a.namespace === '' ? ' (cluster-wide)' : ` in ${a.namespace}`);
 
 /** The namespaces the manifests name, and the fresh ones that stand in for them. */

@@ -71,7 +71,7 @@ describe('Job create', () => {
 
   it('answers a container without image, and a Job without containers, with 422', async () => {
     const noImage = jobManifest({ name: 'no-image' });
-    delete (noImage.spec?.template.spec?.containers[0] as { image?: string }).image;
+    delete (noImage.spec!.template.spec!.containers[0] as { image?: string }).image;
     const status = await createError(noImage);
     expect(status.code).toBe(422);
     expect(status.details?.causes?.map((cause) => cause.field)).toContain('spec.template.spec.containers[0].image');
@@ -84,7 +84,7 @@ describe('Job create', () => {
 
   it('answers restartPolicy Always (the pod default) with 422', async () => {
     const body = jobManifest({ name: 'restart-always' });
-    delete (body.spec?.template.spec as { restartPolicy?: string }).restartPolicy;
+    delete (body.spec!.template.spec as { restartPolicy?: string }).restartPolicy;
     const status = await createError(body);
     expect(status.code).toBe(422);
     expect(status.details?.causes?.map((cause) => cause.field)).toContain('spec.template.spec.restartPolicy');

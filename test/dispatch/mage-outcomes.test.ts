@@ -64,7 +64,12 @@ describe('block outcomes Mage reports from inside the pod (--callback-url), on t
       }
     };
     void loop();
-    return { stop: () => void (stopped = true), reported };
+    return {
+      stop: () => {
+        stopped = true;
+      },
+      reported,
+    };
   }
 
   it('a conditional block reporting condition_failed: it and its downstream blocks end condition_failed, no Jobs for them, the run succeeds', async () => {

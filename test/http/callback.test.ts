@@ -18,7 +18,12 @@ describe("callback endpoint (Mage's block status PUT)", () => {
   // The API requires a token; the callback must not.
   const http = useHttpServer(project.dir, () => {
     logged = '';
-    const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => void ((logged += chunk.toString()), done()) });
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        logged += chunk.toString();
+        done();
+      },
+    });
     return { authToken: 'api-token-0123456789', logger: pino({ level: 'debug' }, sink) };
   });
   let secrets: AttemptSecrets;

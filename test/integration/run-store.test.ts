@@ -72,7 +72,7 @@ describe('RunStore', () => {
   });
 
   it("fills the run's id into its partition and keeps JSON inputs exact through every Lua transition", async () => {
-    const variables = { list: [], deep: { empty: [], pi: 3.141592653589793 } };
+    const variables = { list: [], deep: { empty: [], pi: Math.PI } };
     const id = await store.createRun(diamond({ variables, eventVariables: { e: [] }, schedule: { id: 4, scheduleType: 'api', scheduleInterval: null, variables: { t: [] } } }));
     await store.advanceRun(id);
     await store.cancelRun(id, 'test');

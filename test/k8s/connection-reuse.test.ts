@@ -16,7 +16,7 @@ let connections = 0;
 let kubeconfigPath: string;
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
+  server = createServer((_request, response) => {
     response.setHeader('content-type', 'application/json');
     response.end(JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'probe', namespace: 'default' } }));
   });

@@ -103,7 +103,7 @@ describe('the metrics listener of every process', () => {
         'current-context: gone',
       ].join('\n'),
     );
-    const { worker, base } = await spawn('watcher', { KUBECONFIG: unreachableApi });
+    const { base } = await spawn('watcher', { KUBECONFIG: unreachableApi });
     // Past start-up (`watcher is starting`), the watches are what it waits for.
     const notReady = await eventually('the watcher started', async () => {
       const answer = await readyz(base);

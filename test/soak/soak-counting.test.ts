@@ -157,7 +157,7 @@ describe('the plan and the verdict', () => {
 
   function ledgerWith(names: string[]): JobLedger {
     const ledger = new JobLedger();
-    names.forEach((name, index) => ledger.recordCreate('ns', JSON.stringify({ metadata: { name, labels: { 'kubedispatch.io/job': name } } }), 201, JSON.stringify({ metadata: { name, uid: `u${index}`, labels: { 'kubedispatch.io/job': name } } })));
+    for (const [index, name] of names.entries()) ledger.recordCreate('ns', JSON.stringify({ metadata: { name, labels: { 'kubedispatch.io/job': name } } }), 201, JSON.stringify({ metadata: { name, uid: `u${index}`, labels: { 'kubedispatch.io/job': name } } }));
     for (const name of names) ledger.recordDelete('ns', name, 200);
     return ledger;
   }

@@ -43,7 +43,9 @@ const pipelineFile = (dir: string) => join(dir, 'pipelines', 'etl', 'metadata.ya
 
 describe('reading user files', () => {
   const made: { remove(): void }[] = [];
-  afterAll(() => made.forEach((project) => project.remove()));
+  afterAll(() => {
+    for (const project of made) project.remove();
+  });
   const project = (replace: (dir: string) => void) => {
     const written = projectWith(replace);
     made.push(written);
