@@ -40,10 +40,14 @@ export function startRole(role: Role, env: Record<string, string>, options: Role
   // The watcher runs with the young-generation limit its deployments set (k8s/kubedispatch.yaml).
   const nodeFlags = role === 'watcher' ? ['--max-semi-space-size=2'] : [];
   const counts = new Map((options.countLines ?? []).map((text) => [text, 0]));
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, new URL(`../../workers/${role}.ts`, import.meta.url).pathname], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', counts.size > 0 ? 'pipe' : 'inherit', counts.size > 0 ? 'pipe' : 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeFlags, new URL(`../../workers/${role}.ts`, import.meta.url).pathname],
+    {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', counts.size > 0 ? 'pipe' : 'inherit', counts.size > 0 ? 'pipe' : 'inherit'],
+    },
+  );
   if (counts.size > 0) {
     countThrough(child.stdout as Readable, process.stdout, counts);
     countThrough(child.stderr as Readable, process.stderr, counts);

@@ -43,7 +43,9 @@ function infoFields(text: string): Map<string, string> {
 
 /** What the Redis server has spent so far: its own counters, so a delta is the load of a window. */
 export async function redisUsage(redis: Redis): Promise<RedisUsage> {
-  const [cpu, commandstats, server] = await Promise.all(['cpu', 'commandstats', 'server'].map((section) => redis.info(section)));
+  const [cpu, commandstats, server] = await Promise.all(
+    ['cpu', 'commandstats', 'server'].map((section) => redis.info(section)),
+  );
   const cpuFields = infoFields(cpu as string);
   let commands = 0;
   for (const [key, value] of infoFields(commandstats as string)) {

@@ -8,7 +8,8 @@ import { variablesFromAssignments } from '../runs/run-variables.ts';
 /** Ids and attempt numbers. */
 export function positiveInteger(text: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError('expected a positive integer');
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1)
+    throw new InvalidArgumentError('expected a positive integer');
   return value;
 }
 
@@ -29,7 +30,8 @@ export function duration(text: string): number {
 /** A listening port; 0 asks for any free port. */
 export function portNumber(text: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value > 65535) throw new InvalidArgumentError('expected a port number (0-65535, 0 for any free port)');
+  if (!/^\d+$/.test(text) || value > 65535)
+    throw new InvalidArgumentError('expected a port number (0-65535, 0 for any free port)');
   return value;
 }
 

@@ -22,11 +22,16 @@ export async function deleteLeftoverDemoJobs(cluster: Cluster, pipelineUuid: str
       .map((item) => (item as { metadata?: V1ObjectMeta }).metadata ?? {})
       .filter((metadata) => readJobIdentity(metadata.labels).instance?.startsWith(DEMO_PREFIX_START));
   const leftovers = await fromDemos();
-  await Promise.all(leftovers.map((metadata) => cluster.deleteJob(metadata.namespace ?? 'default', metadata.name ?? '')));
+  await Promise.all(
+    leftovers.map((metadata) => cluster.deleteJob(metadata.namespace ?? 'default', metadata.name ?? '')),
+  );
   // Background deletion removes the Job object promptly, but not synchronously.
   const deadline = Date.now() + DELETION_TIMEOUT_MS;
   while ((await fromDemos()).length > 0) {
-    if (Date.now() > deadline) throw new Error(`Jobs of earlier demos were not gone ${DELETION_TIMEOUT_MS / 1000} s after deleting them; delete them with: kubectl delete jobs -A -l ${labelSelector}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `Jobs of earlier demos were not gone ${DELETION_TIMEOUT_MS / 1000} s after deleting them; delete them with: kubectl delete jobs -A -l ${labelSelector}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return leftovers.length;

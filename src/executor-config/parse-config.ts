@@ -12,7 +12,10 @@ import type { ExecutorConfig, ParsedConfig, Policy } from './types.ts';
  * errors (they are in `problems`).
  */
 export function parseExecutorConfig(
-  value: unknown, file: string, path: string, problems: ProblemList,
+  value: unknown,
+  file: string,
+  path: string,
+  problems: ProblemList,
 ): ParsedConfig | undefined {
   if (value === null || value === undefined) return undefined;
   const before = problems.items.length;
@@ -30,7 +33,11 @@ export function parsePolicy(value: unknown, file: string, problems: ProblemList)
   if (!parsed) return undefined;
   // A policy file exists to be applied; overriding users is opt-in (`enforce: true`).
   return {
-    file, enabled: enabled !== false, enforce: enforce === true, strictConflicts: strictConflicts === true, ...parsed,
+    file,
+    enabled: enabled !== false,
+    enforce: enforce === true,
+    strictConflicts: strictConflicts === true,
+    ...parsed,
   };
 }
 
@@ -40,13 +47,21 @@ export function parsePolicy(value: unknown, file: string, problems: ProblemList)
  * winner's where two places set it.
  */
 function foldConfig(
-  normalised: Record<string, unknown>, raw: unknown, file: string, path: string, problems: ProblemList,
+  normalised: Record<string, unknown>,
+  raw: unknown,
+  file: string,
+  path: string,
+  problems: ProblemList,
 ): ParsedConfig | undefined {
   const namespace = valueAt(normalised, 'namespace');
   const metadataNamespace = valueAt(normalised, 'metadata.namespace');
   if (namespace !== undefined && metadataNamespace !== undefined && namespace !== metadataNamespace) {
-    problems.error(file, childPath(path, 'namespace'), `namespace "${String(namespace)}" and metadata.namespace `
-      + `"${String(metadataNamespace)}" are the same setting with different values; set one of them`);
+    problems.error(
+      file,
+      childPath(path, 'namespace'),
+      `namespace "${String(namespace)}" and metadata.namespace ` +
+        `"${String(metadataNamespace)}" are the same setting with different values; set one of them`,
+    );
     return undefined;
   }
   let config: unknown = {};
@@ -70,11 +85,14 @@ function valueAt(normalised: unknown, path: string): unknown {
 
 /** The written value at a dotted path of (normalised) schema keys, and that path as written. */
 function writtenValueAt(raw: unknown, path: string): { raw: unknown; path: string } {
-  return path.split('.').reduce<{ raw: unknown; path: string }>((at, key) => {
-    const node = isPlainObject(at.raw) ? at.raw : {};
-    const written = writtenKeyOf(node, key) ?? key;
-    return { raw: node[written], path: childPath(at.path, written) };
-  }, { raw, path: '' });
+  return path.split('.').reduce<{ raw: unknown; path: string }>(
+    (at, key) => {
+      const node = isPlainObject(at.raw) ? at.raw : {};
+      const written = writtenKeyOf(node, key) ?? key;
+      return { raw: node[written], path: childPath(at.path, written) };
+    },
+    { raw, path: '' },
+  );
 }
 
 function hasNewErrors(problems: ProblemList, before: number): boolean {

@@ -59,7 +59,10 @@ function presentedToken(request: Request): string | undefined {
 }
 
 function unauthorized(response: Response, challenge: string): void {
-  response.status(401).set('WWW-Authenticate', challenge).json({ error: 'unauthorized', message: 'send the auth token as "Authorization: Bearer <token>"' });
+  response
+    .status(401)
+    .set('WWW-Authenticate', challenge)
+    .json({ error: 'unauthorized', message: 'send the auth token as "Authorization: Bearer <token>"' });
 }
 
 /**
@@ -81,7 +84,12 @@ export function uiLogin(token: string, uiPath: string): RequestHandler {
     const given = typeof request.query['token'] === 'string' ? request.query['token'] : '';
     if (token && !tokenMatches(given, token)) return unauthorized(response, 'Bearer realm="kubedispatch"');
     if (token) {
-      response.cookie(TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: uiPath, secure: request.secure });
+      response.cookie(TOKEN_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        path: uiPath,
+        secure: request.secure,
+      });
     }
     response.redirect(303, `${uiPath}/`);
   };

@@ -18,7 +18,12 @@ export interface Cluster {
    * Watches from `resourceVersion` with bookmarks. `done` is called exactly once when the stream
    * ends: with no error for a normal close, with a `TimeoutError` after the idle timeout of silence.
    */
-  watch(selection: Selection, resourceVersion: string, onEvent: WatchEventHandler, done: (error: Error | undefined) => void): Promise<WatchHandle>;
+  watch(
+    selection: Selection,
+    resourceVersion: string,
+    onEvent: WatchEventHandler,
+    done: (error: Error | undefined) => void,
+  ): Promise<WatchHandle>;
   /** The last `lines` lines of a container's log. */
   podLogTail(namespace: string, pod: string, container: string, lines: number): Promise<string[]>;
   warningEvents(namespace: string, kind: 'Job' | 'Pod', name: string): Promise<WarningEvent[]>;

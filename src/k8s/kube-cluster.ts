@@ -1,7 +1,25 @@
-import { ApiException, createConfiguration, HttpMethod, RequestContext, Watch, type HttpLibrary, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import {
+  ApiException,
+  createConfiguration,
+  HttpMethod,
+  RequestContext,
+  Watch,
+  type HttpLibrary,
+  type KubeConfig,
+  type V1Job,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { createKubeClients, type KubeClients } from './api-clients.ts';
 import { classifyApiError } from './api-error.ts';
-import type { Cluster, JobWarning, ListPage, Selection, WarningEvent, WatchEventHandler, WatchHandle } from './cluster.ts';
+import type {
+  Cluster,
+  JobWarning,
+  ListPage,
+  Selection,
+  WarningEvent,
+  WatchEventHandler,
+  WatchHandle,
+} from './cluster.ts';
 
 export interface KubeClusterOptions {
   /** Timeout of one API request (not of a watch). */
@@ -60,15 +78,21 @@ export class KubeCluster implements Cluster {
   }
 
   createJob(namespace: string, job: V1Job): Promise<V1Job> {
-    return classified(`create Job ${namespace}/${job.metadata?.name ?? ''}`, () => this.#clients.batch.createNamespacedJob({ namespace, body: job }));
+    return classified(`create Job ${namespace}/${job.metadata?.name ?? ''}`, () =>
+      this.#clients.batch.createNamespacedJob({ namespace, body: job }),
+    );
   }
 
   readJob(namespace: string, name: string): Promise<V1Job | undefined> {
-    return unlessNotFound(`read Job ${namespace}/${name}`, () => this.#clients.batch.readNamespacedJob({ namespace, name }));
+    return unlessNotFound(`read Job ${namespace}/${name}`, () =>
+      this.#clients.batch.readNamespacedJob({ namespace, name }),
+    );
   }
 
   async deleteJob(namespace: string, name: string): Promise<void> {
-    await unlessNotFound(`delete Job ${namespace}/${name}`, () => this.#clients.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }));
+    await unlessNotFound(`delete Job ${namespace}/${name}`, () =>
+      this.#clients.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }),
+    );
   }
 
   readPod(namespace: string, name: string): Promise<V1Pod> {
@@ -92,19 +116,36 @@ export class KubeCluster implements Cluster {
       await this.#kubeConfig.applySecurityAuthentication(request);
       const response = await this.#http.send(request).toPromise();
       const text = await response.body.text();
-      if (response.httpStatusCode >= 300) throw new ApiException(response.httpStatusCode, operation, text, response.headers);
+      if (response.httpStatusCode >= 300)
+        throw new ApiException(response.httpStatusCode, operation, text, response.headers);
       return JSON.parse(text) as ListResult;
     });
-    return { items: result.items ?? [], resourceVersion: result.metadata?.resourceVersion ?? '', continueToken: result.metadata?.continue || undefined };
+    return {
+      items: result.items ?? [],
+      resourceVersion: result.metadata?.resourceVersion ?? '',
+      continueToken: result.metadata?.continue || undefined,
+    };
   }
 
-  async watch(selection: Selection, resourceVersion: string, onEvent: WatchEventHandler, done: (error: Error | undefined) => void): Promise<WatchHandle> {
+  async watch(
+    selection: Selection,
+    resourceVersion: string,
+    onEvent: WatchEventHandler,
+    done: (error: Error | undefined) => void,
+  ): Promise<WatchHandle> {
     const watch = new Watch(this.#kubeConfig);
     // Watch's (private, 30 s) timeout covers the connect and then every gap between chunks: it is
     // our idle timeout, and must be longer than the API server's bookmark interval (~1 min).
     (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = this.#options.watchIdleTimeoutMs;
-    const query = { labelSelector: selection.labelSelector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SERVER_TIMEOUT_SECONDS };
-    const controller = await watch.watch(collectionPath(selection), query, onEvent, (error: unknown) => done(error ? (error as Error) : undefined));
+    const query = {
+      labelSelector: selection.labelSelector,
+      resourceVersion,
+      allowWatchBookmarks: true,
+      timeoutSeconds: WATCH_SERVER_TIMEOUT_SECONDS,
+    };
+    const controller = await watch.watch(collectionPath(selection), query, onEvent, (error: unknown) =>
+      done(error ? (error as Error) : undefined),
+    );
     return { abort: () => controller.abort() };
   }
 
@@ -119,18 +160,31 @@ export class KubeCluster implements Cluster {
 
   async warningEvents(namespace: string, kind: 'Job' | 'Pod', name: string): Promise<WarningEvent[]> {
     const fieldSelector = `involvedObject.kind=${kind},involvedObject.name=${name},type=Warning`;
-    const { items } = await classified(`list events of ${kind} ${namespace}/${name}`, () => this.#clients.core.listNamespacedEvent({ namespace, fieldSelector }));
-    return items.map((event) => ({ object: `${kind}/${name}`, reason: event.reason || 'Unknown', message: event.message || '' }));
+    const { items } = await classified(`list events of ${kind} ${namespace}/${name}`, () =>
+      this.#clients.core.listNamespacedEvent({ namespace, fieldSelector }),
+    );
+    return items.map((event) => ({
+      object: `${kind}/${name}`,
+      reason: event.reason || 'Unknown',
+      message: event.message || '',
+    }));
   }
 
-  async warnOnJob(namespace: string, job: { name: string; uid: string }, { reason, message, component }: JobWarning): Promise<void> {
+  async warnOnJob(
+    namespace: string,
+    job: { name: string; uid: string },
+    { reason, message, component }: JobWarning,
+  ): Promise<void> {
     const now = new Date();
     await classified(`create an event on Job ${namespace}/${job.name}`, () =>
       this.#clients.core.createNamespacedEvent({
         namespace,
         body: {
           // Like client-go's recorder: the object's name and a unique suffix.
-          metadata: { name: `${job.name}.${(BigInt(now.getTime()) * 1_000_000n + process.hrtime.bigint() % 1_000_000n).toString(16)}`, namespace },
+          metadata: {
+            name: `${job.name}.${(BigInt(now.getTime()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n)).toString(16)}`,
+            namespace,
+          },
           involvedObject: { kind: 'Job', apiVersion: 'batch/v1', namespace, name: job.name, uid: job.uid },
           reason,
           message,

@@ -18,6 +18,10 @@ export interface ClusterOverrides {
  * request and watch timeouts. Throws NO_CLUSTER_MESSAGE when none is configured.
  */
 export function openCluster(settings: Settings, env: Env, overrides: ClusterOverrides = {}): Cluster {
-  const kubeConfig = overrides.kubeConfig ?? createKubeConfig(overrides.kubeconfigPath || settings.kube.kubeconfig || undefined, env);
-  return new KubeCluster(kubeConfig, { requestTimeoutMs: settings.kube.requestTimeoutMs, watchIdleTimeoutMs: settings.watcher.watchIdleTimeoutMs });
+  const kubeConfig =
+    overrides.kubeConfig ?? createKubeConfig(overrides.kubeconfigPath || settings.kube.kubeconfig || undefined, env);
+  return new KubeCluster(kubeConfig, {
+    requestTimeoutMs: settings.kube.requestTimeoutMs,
+    watchIdleTimeoutMs: settings.watcher.watchIdleTimeoutMs,
+  });
 }

@@ -58,10 +58,13 @@ export class WorkQueue {
     const existing = this.#timers.get(key);
     if (existing && existing.at <= at) return;
     if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
-      this.#timers.delete(key);
-      this.add(key);
-    }, Math.max(0, at - now));
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(key);
+        this.add(key);
+      },
+      Math.max(0, at - now),
+    );
     timer.unref();
     this.#timers.set(key, { at, timer });
   }
@@ -139,7 +142,8 @@ export class WorkQueue {
 
   #failed(key: string, thrown: unknown): void {
     this.#onError(toError(thrown), key);
-    if (this.#retryDelayMs !== undefined && !this.#stopped) this.addAt(key, Date.now() + this.#retryDelayMs, Date.now());
+    if (this.#retryDelayMs !== undefined && !this.#stopped)
+      this.addAt(key, Date.now() + this.#retryDelayMs, Date.now());
   }
 
   #finish(key: string): void {

@@ -9,20 +9,29 @@ export type ScheduleInterval =
 
 const PRESETS = ['@hourly', '@daily', '@weekly', '@monthly'] as const;
 /** Aliases Mage hands to croniter, which knows them. */
-const CRON_ALIASES: Readonly<Record<string, string>> = { '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *', '@midnight': '0 0 * * *' };
-const EXPECTED = '@once, @hourly, @daily, @weekly, @monthly, @always_on or a 5-field cron expression such as "*/15 * * * *" (UTC)';
+const CRON_ALIASES: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@midnight': '0 0 * * *',
+};
+const EXPECTED =
+  '@once, @hourly, @daily, @weekly, @monthly, @always_on or a 5-field cron expression such as "*/15 * * * *" (UTC)';
 
 /** Parses an interval as Mage accepts it; a string is the message saying why it is not one. */
 export function parseInterval(text: string): ScheduleInterval | string {
   const value = text.trim();
   if (value === '@once') return { kind: 'once', text: value };
   if (value === '@always_on') return { kind: 'always_on', text: value };
-  if ((PRESETS as readonly string[]).includes(value)) return { kind: 'preset', text: value as (typeof PRESETS)[number] };
+  if ((PRESETS as readonly string[]).includes(value))
+    return { kind: 'preset', text: value as (typeof PRESETS)[number] };
   const alias = CRON_ALIASES[value];
   if (alias) return { kind: 'cron', text: value, pattern: alias };
   const fields = value.split(/\s+/);
   if (value.startsWith('@') || fields.length !== 5) {
-    const six = fields.length === 6 || fields.length === 7 ? ' (6- and 7-field crons are read differently by croniter and other cron libraries, so they are refused)' : '';
+    const six =
+      fields.length === 6 || fields.length === 7
+        ? ' (6- and 7-field crons are read differently by croniter and other cron libraries, so they are refused)'
+        : '';
     return `${JSON.stringify(text)} is not a schedule${six}; expected ${EXPECTED}`;
   }
   try {
@@ -57,8 +66,23 @@ function landAt(start: number, interval: ScheduleInterval, startTime: number): n
   const at = new Date(start);
   const land = new Date(startTime);
   if (interval.kind !== 'preset') return start;
-  if (interval.text === '@hourly') return Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate(), at.getUTCHours(), land.getUTCMinutes(), land.getUTCSeconds());
-  const sameDay = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate(), land.getUTCHours(), land.getUTCMinutes(), land.getUTCSeconds());
+  if (interval.text === '@hourly')
+    return Date.UTC(
+      at.getUTCFullYear(),
+      at.getUTCMonth(),
+      at.getUTCDate(),
+      at.getUTCHours(),
+      land.getUTCMinutes(),
+      land.getUTCSeconds(),
+    );
+  const sameDay = Date.UTC(
+    at.getUTCFullYear(),
+    at.getUTCMonth(),
+    at.getUTCDate(),
+    land.getUTCHours(),
+    land.getUTCMinutes(),
+    land.getUTCSeconds(),
+  );
   if (interval.text === '@daily') return sameDay;
   if (interval.text === '@weekly') return sameDay + ((land.getUTCDay() + 6) % 7) * DAY;
   return sameDay + (land.getUTCDate() - 1) * DAY;

@@ -24,15 +24,24 @@ function microseconds(date: Date): number {
 export function strftime(date: Date, format: string): string {
   return format.replace(/%(.)/g, (_whole, directive: string) => {
     switch (directive) {
-      case 'Y': return pad(date.getUTCFullYear(), 4);
-      case 'm': return pad(date.getUTCMonth() + 1);
-      case 'd': return pad(date.getUTCDate());
-      case 'H': return pad(date.getUTCHours());
-      case 'M': return pad(date.getUTCMinutes());
-      case 'S': return pad(date.getUTCSeconds());
-      case 'f': return pad(microseconds(date), 6);
-      case '%': return '%';
-      default: throw new RangeError(`strftime: unsupported directive %${directive}`);
+      case 'Y':
+        return pad(date.getUTCFullYear(), 4);
+      case 'm':
+        return pad(date.getUTCMonth() + 1);
+      case 'd':
+        return pad(date.getUTCDate());
+      case 'H':
+        return pad(date.getUTCHours());
+      case 'M':
+        return pad(date.getUTCMinutes());
+      case 'S':
+        return pad(date.getUTCSeconds());
+      case 'f':
+        return pad(microseconds(date), 6);
+      case '%':
+        return '%';
+      default:
+        throw new RangeError(`strftime: unsupported directive %${directive}`);
     }
   });
 }
@@ -43,7 +52,8 @@ export function pythonDatetimeText(value: MageDatetime): string {
   return `${strftime(value.date, '%Y-%m-%d %H:%M:%S')}${fraction}${value.naive ? '' : '+00:00'}`;
 }
 
-const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
+const ISO_LIKE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
  * What `str(dateutil.parser.parse(text))` prints for the ISO forms (date, date and time, fraction,
@@ -60,7 +70,8 @@ export function reprintParsedDatetime(text: string): string | undefined {
 }
 
 /** What a datetime field of Mage's takes, for messages refusing a value. */
-export const DATETIME_EXPECTED = 'an ISO 8601 date and time such as "2026-01-01 00:00:00" or "2026-01-01T00:00:00Z" (UTC when no zone is given)';
+export const DATETIME_EXPECTED =
+  'an ISO 8601 date and time such as "2026-01-01 00:00:00" or "2026-01-01T00:00:00Z" (UTC when no zone is given)';
 
 /**
  * The instant (ms since epoch) of a date, or date and time, in the ISO forms; Mage reads one without
@@ -74,6 +85,7 @@ export function parseUtcDatetime(text: string): number | undefined {
   const millis = Date.parse(`${wallClock}Z`);
   // Date.parse rolls Feb 30 over into March; Python refuses it, and so does this.
   if (Number.isNaN(millis) || new Date(millis).toISOString().slice(0, 19) !== wallClock) return undefined;
-  const offsetMinutes = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
+  const offsetMinutes =
+    zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
   return millis + Number(fraction.padEnd(3, '0').slice(0, 3)) - offsetMinutes * 60_000;
 }

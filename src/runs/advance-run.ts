@@ -8,15 +8,27 @@ import type { RunStore } from './run-store.ts';
  * this again with `repair` (the sweep) after a crash anywhere in between repairs the run instead of
  * duplicating work.
  */
-export async function advanceAndEnqueue(store: RunStore, queue: Queue<BlockRunJobData>, runId: number, options: { repair?: boolean } = {}): Promise<void> {
+export async function advanceAndEnqueue(
+  store: RunStore,
+  queue: Queue<BlockRunJobData>,
+  runId: number,
+  options: { repair?: boolean } = {},
+): Promise<void> {
   const result = await store.advanceRun(runId, options);
   await enqueueBlockRuns(queue, runId, result.pipelineUuid, result.enqueue);
-  await store.confirmEnqueued(runId, result.enqueue.map((block) => block.blockUuid));
+  await store.confirmEnqueued(
+    runId,
+    result.enqueue.map((block) => block.blockUuid),
+  );
   if (result.finished) await promoteAndStart(store, queue, result.pipelineUuid);
 }
 
 /** Starts waiting runs of a pipeline that its limit allows, and enqueues their first blocks. */
-export async function promoteAndStart(store: RunStore, queue: Queue<BlockRunJobData>, pipelineUuid: string): Promise<number[]> {
+export async function promoteAndStart(
+  store: RunStore,
+  queue: Queue<BlockRunJobData>,
+  pipelineUuid: string,
+): Promise<number[]> {
   const started = await store.promoteWaitingRuns(pipelineUuid);
   for (const runId of started) await advanceAndEnqueue(store, queue, runId);
   return started;

@@ -40,21 +40,37 @@ function lazyJobDeleter(settings: Settings, env: Env, kubeconfig: string | undef
   };
 }
 
-export async function openRunContext(settings: Settings, env: Env, options: RunContextOptions = {}): Promise<RunContext> {
-  const render = loadRenderContext(env, { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces });
+export async function openRunContext(
+  settings: Settings,
+  env: Env,
+  options: RunContextOptions = {},
+): Promise<RunContext> {
+  const render = loadRenderContext(env, {
+    queuePrefix: settings.queue.prefix,
+    watchedNamespaces: settings.kube.namespaces,
+  });
   const services = await openRunServices(settings, options.logger ?? createLogger('silent', 'run-context'));
   const projectDir = options.projectDir ?? settings.project.dir;
   return {
     services,
     creator: { store: services.store, blockQueue: services.blockQueue, plan: { projectDir, render } },
-    canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: lazyJobDeleter(settings, env, options.kubeconfig) },
+    canceller: {
+      store: services.store,
+      blockQueue: services.blockQueue,
+      deleteJob: lazyJobDeleter(settings, env, options.kubeconfig),
+    },
     mageEnv: mageEnv(env['ENV']),
     close: () => services.close(),
   };
 }
 
 /** Opens a run context for one piece of work (a CLI command) and always closes it. */
-export async function withRunContext<T>(settings: Settings, env: Env, options: RunContextOptions, work: (context: RunContext) => Promise<T>): Promise<T> {
+export async function withRunContext<T>(
+  settings: Settings,
+  env: Env,
+  options: RunContextOptions,
+  work: (context: RunContext) => Promise<T>,
+): Promise<T> {
   const context = await openRunContext(settings, env, options);
   try {
     return await work(context);

@@ -115,7 +115,11 @@ export function createWatcher(options: WatcherOptions): Watcher {
   const scoped = (['jobs', 'pods'] as const).flatMap((kind) =>
     scopes.map((namespace) => ({
       namespace,
-      listWatch: new ListWatch(cluster, handlersFor(kind, namespace), { selection: { kind, namespace, labelSelector }, retryBaseMs: WATCH_RETRY_BASE_MS, retryMaxMs: WATCH_RETRY_MAX_MS }),
+      listWatch: new ListWatch(cluster, handlersFor(kind, namespace), {
+        selection: { kind, namespace, labelSelector },
+        retryBaseMs: WATCH_RETRY_BASE_MS,
+        retryMaxMs: WATCH_RETRY_MAX_MS,
+      }),
     })),
   );
   const listWatches = scoped.map(({ listWatch }) => listWatch);
@@ -143,7 +147,9 @@ export function createWatcher(options: WatcherOptions): Watcher {
   }
 
   const watchersOf = (namespace: string): ListWatch[] =>
-    scoped.filter((scope) => scope.namespace === undefined || scope.namespace === namespace).map(({ listWatch }) => listWatch);
+    scoped
+      .filter((scope) => scope.namespace === undefined || scope.namespace === namespace)
+      .map(({ listWatch }) => listWatch);
   const sweep = new Sweep({
     runStore,
     cache,
@@ -173,7 +179,8 @@ export function createWatcher(options: WatcherOptions): Watcher {
   async function runSweep(): Promise<void> {
     // One sweep at a time; a tick that comes while one runs joins it.
     const failed = (what: string) => (thrown: unknown) => {
-      if (!outages.absorb(toError(thrown))) logger.warn({ err: toError(thrown) }, `${what} failed; next one in an interval`);
+      if (!outages.absorb(toError(thrown)))
+        logger.warn({ err: toError(thrown) }, `${what} failed; next one in an interval`);
     };
     // The orphan check runs even when the sweep failed: neither holds up the other.
     sweeping ??= sweep

@@ -8,7 +8,11 @@ import { eventually } from '../support/eventually.ts';
 describe('runs cancelled while dispatching', () => {
   let h: DispatchHarness;
   let proxy: ChaosProxy;
-  const cancel = (runId: number) => cancelPipelineRun({ store: h.store, blockQueue: h.queue, deleteJob: (namespace, name) => h.cluster.deleteJob(namespace, name) }, runId);
+  const cancel = (runId: number) =>
+    cancelPipelineRun(
+      { store: h.store, blockQueue: h.queue, deleteJob: (namespace, name) => h.cluster.deleteJob(namespace, name) },
+      runId,
+    );
 
   beforeEach(async () => {
     h = await dispatchHarness();
@@ -35,7 +39,9 @@ describe('runs cancelled while dispatching', () => {
       return create(namespace, job);
     };
     const dispatcher = await h.startDispatcher({ KUBECONFIG: proxy.kubeconfigPath }, { cluster });
-    const failed = new Promise<string>((resolve) => dispatcher.worker.on('failed', (_job, error) => resolve(error.message)));
+    const failed = new Promise<string>((resolve) =>
+      dispatcher.worker.on('failed', (_job, error) => resolve(error.message)),
+    );
     const runId = await h.createRun(h.project([{ uuid: 'a', annotations: { 'sim.kubedispatch.io/duration': '5s' } }]));
     await createInFlight;
     // The scheduler's cancel cannot know this Job yet (it is not recorded as running).
@@ -50,7 +56,9 @@ describe('runs cancelled while dispatching', () => {
 
   it('a dispatcher waiting on a cancelled run lets go and the queue job fails as cancelled', async () => {
     const dispatcher = await h.startDispatcher();
-    const failed = new Promise<string>((resolve) => dispatcher.worker.on('failed', (_job, error) => resolve(error.message)));
+    const failed = new Promise<string>((resolve) =>
+      dispatcher.worker.on('failed', (_job, error) => resolve(error.message)),
+    );
     const runId = await h.createRun(h.project([{ uuid: 'a', annotations: { 'sim.kubedispatch.io/duration': '5s' } }]));
     await eventually('the block to run', async () => (await h.store.getRun(runId))?.blocks[0]?.state === 'running');
     expect((await cancel(runId)).deletedJobs).toHaveLength(1);

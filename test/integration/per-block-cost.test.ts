@@ -28,7 +28,10 @@ const TOLERANCE = 1.15;
 
 /** Half the blocks are roots, each other block waits for the root before it: queueing, and advancing downstream. */
 function blocks(count: number): TestBlock[] {
-  return Array.from({ length: count }, (_, index) => ({ uuid: `b${index}`, ...(index % 2 === 1 ? { upstream: [`b${index - 1}`] } : {}) }));
+  return Array.from({ length: count }, (_, index) => ({
+    uuid: `b${index}`,
+    ...(index % 2 === 1 ? { upstream: [`b${index - 1}`] } : {}),
+  }));
 }
 
 interface Cost {
@@ -79,13 +82,25 @@ describe('per-block cost', () => {
         async create(_namespace: string, job: V1Job) {
           const labels = job.metadata?.labels ?? {};
           const key = { blockRunId: Number(labels[BLOCK_RUN_ID_LABEL]), attempt: Number(labels[ATTEMPT_LABEL]) };
-          await store.recordOutcome(key, { succeeded: true, reason: 'Complete', message: 'Job completed', finishedAt: Date.now() });
+          await store.recordOutcome(key, {
+            succeeded: true,
+            reason: 'Complete',
+            message: 'Job completed',
+            finishedAt: Date.now(),
+          });
           return { adopted: false };
         },
         async delete() {},
       } as unknown as JobCreator;
       const processor = createBlockRunProcessor({
-        store, queue, waiter, renderer: new BlockRenderer(store, render), creator, slots: undefined, logger, stopping: stopping.signal,
+        store,
+        queue,
+        waiter,
+        renderer: new BlockRenderer(store, render),
+        creator,
+        slots: undefined,
+        logger,
+        stopping: stopping.signal,
       });
 
       // The prefix holds this one run.
@@ -97,20 +112,35 @@ describe('per-block cost', () => {
         if (['hgetall', 'hvals', 'hkeys'].includes(command) && blocksKey.test(key)) wholeRunReads.push(command);
         if (command === 'get' && projectKey.test(key)) wholeRunReads.push(command);
       });
-      const before = { commands: commandCalls(await admin.info('commandstats')), bytes: statField(await admin.info('stats'), 'total_net_input_bytes') };
+      const before = {
+        commands: commandCalls(await admin.info('commandstats')),
+        bytes: statField(await admin.info('stats'), 'total_net_input_bytes'),
+      };
 
-      const worker = new Worker<BlockRunJobData, string>(BLOCK_RUN_QUEUE, processor, { connection: workerConnection, prefix, concurrency: 50 });
+      const worker = new Worker<BlockRunJobData, string>(BLOCK_RUN_QUEUE, processor, {
+        connection: workerConnection,
+        prefix,
+        concurrency: 50,
+      });
       let completed = 0;
       const allCompleted = new Promise<void>((resolve, reject) => {
         worker.on('completed', () => ++completed === count && resolve());
-        worker.on('failed', (job, error) => reject(new Error(`block run ${job?.data.blockUuid} failed: ${error.message}`)));
+        worker.on('failed', (job, error) =>
+          reject(new Error(`block run ${job?.data.blockUuid} failed: ${error.message}`)),
+        );
       });
-      const runId = await createPipelineRun({ store, blockQueue: queue, plan: { projectDir: project.dir, render } }, { pipelineUuid: 'pipeline', trigger: 'manual', variables: {} });
+      const runId = await createPipelineRun(
+        { store, blockQueue: queue, plan: { projectDir: project.dir, render } },
+        { pipelineUuid: 'pipeline', trigger: 'manual', variables: {} },
+      );
       await allCompleted;
       await worker.close();
       expect((await store.getRunRecord(runId))?.state).toBe('succeeded');
 
-      const after = { commands: commandCalls(await admin.info('commandstats')), bytes: statField(await admin.info('stats'), 'total_net_input_bytes') };
+      const after = {
+        commands: commandCalls(await admin.info('commandstats')),
+        bytes: statField(await admin.info('stats'), 'total_net_input_bytes'),
+      };
       await queue.close();
       await waiter.stop();
       return {

@@ -25,5 +25,10 @@ export function countLogged(worker: ChildWorker, msg: string): number {
 
 /** Resolves once the process logged `msg` `times` times; a timeout shows the end of its output. */
 export async function untilLogged(worker: ChildWorker, msg: string, times = 1, timeoutMs = START_MS): Promise<void> {
-  await eventually(() => `${msg} (x${times}); output: ${worker.output().slice(-2000)}`, () => countLogged(worker, msg) >= times, timeoutMs, 100);
+  await eventually(
+    () => `${msg} (x${times}); output: ${worker.output().slice(-2000)}`,
+    () => countLogged(worker, msg) >= times,
+    timeoutMs,
+    100,
+  );
 }

@@ -10,7 +10,12 @@ export type Probe<T> = () => Promise<T | undefined | false> | T | undefined | fa
  * output) and the last failure: the last error thrown, else the last value returned. Tests
  * synchronise on observable state with this, never on elapsed time.
  */
-export async function eventually<T>(what: string | (() => string), probe: Probe<T>, timeoutMs = 15_000, intervalMs = 20): Promise<T> {
+export async function eventually<T>(
+  what: string | (() => string),
+  probe: Probe<T>,
+  timeoutMs = 15_000,
+  intervalMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let last: string;

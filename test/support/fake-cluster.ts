@@ -1,6 +1,14 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { KubeApiError } from '../../src/k8s/api-error.ts';
-import type { Cluster, JobWarning, ListPage, Selection, WarningEvent, WatchEventHandler, WatchHandle } from '../../src/k8s/cluster.ts';
+import type {
+  Cluster,
+  JobWarning,
+  ListPage,
+  Selection,
+  WarningEvent,
+  WatchEventHandler,
+  WatchHandle,
+} from '../../src/k8s/cluster.ts';
 
 /**
  * A Cluster in memory for unit tests: records every call in `calls`, answers from what the test
@@ -18,7 +26,8 @@ export class FakeCluster implements Cluster {
   async createJob(namespace: string, job: V1Job): Promise<V1Job> {
     const key = `${namespace}/${job.metadata?.name ?? ''}`;
     this.calls.push(`create ${key}`);
-    if (this.jobs.has(key)) throw new KubeApiError('conflict', `create Job ${key}: already exists`, { status: 409, reason: 'AlreadyExists' });
+    if (this.jobs.has(key))
+      throw new KubeApiError('conflict', `create Job ${key}: already exists`, { status: 409, reason: 'AlreadyExists' });
     this.jobs.set(key, job);
     return job;
   }
@@ -34,14 +43,22 @@ export class FakeCluster implements Cluster {
   }
 
   async readPod(namespace: string, name: string): Promise<V1Pod> {
-    throw new KubeApiError('permanent', `read Pod ${namespace}/${name}: not found`, { status: 404, reason: 'NotFound' });
+    throw new KubeApiError('permanent', `read Pod ${namespace}/${name}: not found`, {
+      status: 404,
+      reason: 'NotFound',
+    });
   }
 
   async list(selection: Selection, _continueToken: string | undefined): Promise<ListPage> {
     throw new Error(`FakeCluster: list of ${selection.kind} not scripted`);
   }
 
-  async watch(selection: Selection, _resourceVersion: string, _onEvent: WatchEventHandler, _done: (error: Error | undefined) => void): Promise<WatchHandle> {
+  async watch(
+    selection: Selection,
+    _resourceVersion: string,
+    _onEvent: WatchEventHandler,
+    _done: (error: Error | undefined) => void,
+  ): Promise<WatchHandle> {
     throw new Error(`FakeCluster: watch of ${selection.kind} not scripted`);
   }
 

@@ -3,7 +3,11 @@ import { loadSettings, type Settings } from '../../../src/config/settings.ts';
 import type { Env } from '../../../src/config/env.ts';
 import type { Cluster } from '../../../src/k8s/cluster.ts';
 import { openCluster } from '../../../src/k8s/open-cluster.ts';
-import { startDispatcher, type DispatcherOptions, type RunningDispatcher } from '../../../src/processes/dispatcher-process.ts';
+import {
+  startDispatcher,
+  type DispatcherOptions,
+  type RunningDispatcher,
+} from '../../../src/processes/dispatcher-process.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createBlockRunQueue, type BlockRunJobData } from '../../../src/runs/block-run-queue.ts';
 import { loadRenderContext } from '../../../src/render/context.ts';
@@ -39,7 +43,9 @@ export interface DispatchHarness {
 }
 
 /** Real Redis (unique prefix), the simulated cluster over HTTP, and dispatchers built like production. */
-export async function dispatchHarness(simOptions: Parameters<typeof startSimCluster>[0] = {}): Promise<DispatchHarness> {
+export async function dispatchHarness(
+  simOptions: Parameters<typeof startSimCluster>[0] = {},
+): Promise<DispatchHarness> {
   const redis = testRedis();
   const sim = await startSimCluster({ podFailureBackoffMs: 10, ...simOptions });
   const store = new RunStore(redis.redis, redis.prefix);
@@ -86,7 +92,12 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
     },
     startWatcher(overrides) {
       const watcherSettings = settings(overrides);
-      const watcher = createWatcher({ settings: watcherSettings, cluster: clusterOf(watcherSettings), redis: redis.connect(), logger });
+      const watcher = createWatcher({
+        settings: watcherSettings,
+        cluster: clusterOf(watcherSettings),
+        redis: redis.connect(),
+        logger,
+      });
       watcher.start();
       watchers.push(watcher);
       return watcher;
@@ -97,7 +108,14 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
       return written.dir;
     },
     createRun: (projectDir, variables = {}) =>
-      createPipelineRun({ store, blockQueue: queue, plan: { projectDir, render: loadRenderContext({}, { queuePrefix: redis.prefix }) } }, { pipelineUuid: 'pipeline', trigger: '', variables }),
+      createPipelineRun(
+        {
+          store,
+          blockQueue: queue,
+          plan: { projectDir, render: loadRenderContext({}, { queuePrefix: redis.prefix }) },
+        },
+        { pipelineUuid: 'pipeline', trigger: '', variables },
+      ),
     waitForRun: (runId, timeoutMs) => runFinished(store, runId, timeoutMs),
     async cleanup() {
       jobs.stop();

@@ -2,7 +2,11 @@ import { BatchV1Api, Watch, type V1Job } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RunStore } from '../../../src/runs/run-store.ts';
 import { toError } from '../../../src/errors/to-error.ts';
-import { ATTEMPT_LABEL as ATTEMPT, BLOCK_RUN_ID_LABEL as BLOCK_RUN_ID, MANAGED_SELECTOR } from '../../../src/render/identity.ts';
+import {
+  ATTEMPT_LABEL as ATTEMPT,
+  BLOCK_RUN_ID_LABEL as BLOCK_RUN_ID,
+  MANAGED_SELECTOR,
+} from '../../../src/render/identity.ts';
 
 export function attemptOf(job: V1Job): string {
   return `${job.metadata?.labels?.[BLOCK_RUN_ID]}:${job.metadata?.labels?.[ATTEMPT]}`;
@@ -72,14 +76,25 @@ export class SimJobs {
   playWatcher(store: RunStore, onError: (error: Error) => void = () => undefined): void {
     const tick = async () => {
       try {
-        const active = new Set((await store.activeAttempts()).map((attempt) => `${attempt.namespace}/${attempt.jobName}:${attempt.blockRunId}:${attempt.attempt}`));
+        const active = new Set(
+          (await store.activeAttempts()).map(
+            (attempt) => `${attempt.namespace}/${attempt.jobName}:${attempt.blockRunId}:${attempt.attempt}`,
+          ),
+        );
         for (const job of await this.jobs()) {
-          const finished = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+          const finished = job.status?.conditions?.find(
+            (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+          );
           if (!finished || !active.has(`${job.metadata?.namespace}/${job.metadata?.name}:${attemptOf(job)}`)) continue;
           const labels = job.metadata?.labels ?? {};
           await store.recordOutcome(
             { blockRunId: Number(labels[BLOCK_RUN_ID]), attempt: Number(labels[ATTEMPT]) },
-            { succeeded: finished.type === 'Complete', reason: finished.reason ?? finished.type, message: finished.message ?? '', finishedAt: Date.now() },
+            {
+              succeeded: finished.type === 'Complete',
+              reason: finished.reason ?? finished.type,
+              message: finished.message ?? '',
+              finishedAt: Date.now(),
+            },
           );
         }
       } catch (thrown) {

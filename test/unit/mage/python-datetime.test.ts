@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseUtcDatetime, pythonDatetimeText, reprintParsedDatetime, strftime } from '../../../src/mage/python-datetime.ts';
+import {
+  parseUtcDatetime,
+  pythonDatetimeText,
+  reprintParsedDatetime,
+  strftime,
+} from '../../../src/mage/python-datetime.ts';
 
 describe('str(datetime) forms', () => {
   it.each([

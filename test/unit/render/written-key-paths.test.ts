@@ -42,13 +42,20 @@ const BAD_SETTINGS: BadSetting[] = [
     name: 'a mount of no volume',
     config: {
       pod: { volumes: [{ name: 'data', empty_dir: {} }] },
-      container: { volume_mounts: [{ name: 'data', mount_path: '/d' }, { name: 'ghost', mount_path: '/g' }] },
+      container: {
+        volume_mounts: [
+          { name: 'data', mount_path: '/d' },
+          { name: 'ghost', mount_path: '/g' },
+        ],
+      },
     },
     at: 'container.volume_mounts[1]',
   },
   { name: 'a namespace not watched', config: { metadata: { namespace: 'elsewhere' } }, at: 'metadata.namespace' },
   {
-    name: 'a value the enforced policy forbids', config: { service_account_name: 'mine' }, at: 'service_account_name',
+    name: 'a value the enforced policy forbids',
+    config: { service_account_name: 'mine' },
+    at: 'service_account_name',
     policy: { enforce: true, strict_conflicts: true, service_account_name: 'enforced' },
   },
 ];
@@ -71,20 +78,27 @@ function inCamelCase(value: unknown): unknown {
 
 function projectWith(layer: Layer, config: unknown): string {
   const block = (uuid: string, own?: unknown) => ({
-    uuid, type: 'data_loader', executor_type: 'k8s', upstream_blocks: [], downstream_blocks: [],
+    uuid,
+    type: 'data_loader',
+    executor_type: 'k8s',
+    upstream_blocks: [],
+    downstream_blocks: [],
     ...(own !== undefined && { executor_config: own }),
   });
   return writeTree({
     'metadata.yaml': { project_uuid: 'x', ...(layer === 'project' && { k8s_executor_config: config }) },
     'pipelines/etl/metadata.yaml': {
-      uuid: 'etl', ...(layer === 'pipeline' && { executor_config: config }),
+      uuid: 'etl',
+      ...(layer === 'pipeline' && { executor_config: config }),
       blocks: [block('first'), block('bad', layer === 'block' ? config : undefined)],
     },
   });
 }
 
 function validateErrors(dir: string, env: Env): string[] {
-  return validateProject(dir, env, OPTIONS).filter((problem) => problem.severity === 'error').map(formatProblem);
+  return validateProject(dir, env, OPTIONS)
+    .filter((problem) => problem.severity === 'error')
+    .map(formatProblem);
 }
 
 /** Why a dispatcher fails block `bad` (InvalidConfig: the ConfigError's message), rendering from the snapshot. */
@@ -93,25 +107,36 @@ async function dispatcherErrors(dir: string, env: Env): Promise<string[]> {
   // As the run store hands the snapshot to a dispatcher: JSON text parsed again.
   const store: Pick<RunStore, 'getProjectSnapshot' | 'getRunRecord' | 'epoch'> = {
     getProjectSnapshot: async <T>() => JSON.parse(JSON.stringify(project)) as T,
-    getRunRecord: async () => ({
-      id: 1, pipelineUuid: 'etl', projectDir: dir,
-      trigger: '', variables: {}, createdAt: 0,
-    }) as RunRecord,
+    getRunRecord: async () =>
+      ({
+        id: 1,
+        pipelineUuid: 'etl',
+        projectDir: dir,
+        trigger: '',
+        variables: {},
+        createdAt: 0,
+      }) as RunRecord,
     epoch: async () => 'e1',
   };
   const renderer = new BlockRenderer(store as RunStore, loadRenderContext(env, OPTIONS));
   const retry = { retries: 0, delaySeconds: 0, exponentialBackoff: false, maxDelaySeconds: 0 };
-  const thrown = await renderer.render({ runId: 1, pipelineUuid: 'etl', blockUuid: 'bad', blockRunId: 2, retry }, 1)
-    .then(() => undefined, (error: unknown) => error);
+  const thrown = await renderer
+    .render({ runId: 1, pipelineUuid: 'etl', blockUuid: 'bad', blockRunId: 2, retry }, 1)
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    );
   expect(thrown).toBeInstanceOf(ConfigError);
   return (thrown as ConfigError).message.split('\n');
 }
 
 describe('the key path of a problem with a user layer', () => {
-  const cases = BAD_SETTINGS.flatMap((bad) => (Object.keys(LAYERS) as Layer[]).flatMap((layer) => [
-    { ...bad, layer, spelling: 'snake_case', written: bad.config, at: bad.at },
-    { ...bad, layer, spelling: 'camelCase', written: inCamelCase(bad.config), at: camel(bad.at) },
-  ]));
+  const cases = BAD_SETTINGS.flatMap((bad) =>
+    (Object.keys(LAYERS) as Layer[]).flatMap((layer) => [
+      { ...bad, layer, spelling: 'snake_case', written: bad.config, at: bad.at },
+      { ...bad, layer, spelling: 'camelCase', written: inCamelCase(bad.config), at: camel(bad.at) },
+    ]),
+  );
 
   const title = 'is the key written for $name in the $layer config in $spelling, for validate and the dispatcher';
   it.each(cases)(title, async ({ layer, written, at, policy }) => {
@@ -126,15 +151,22 @@ describe('the key path of a problem with a user layer', () => {
 
   it('is the normalised key for a snapshot taken before spellings were recorded, whose configs still apply', () => {
     const dir = projectWith('block', { resource_limits: { memory: '8Gi' }, container_config: { image: 'block:1' } });
-    const snapshot = JSON.parse(JSON.stringify(readProject(dir, ['etl'], ENV).project, (key, value: unknown) =>
-      (key.endsWith('Spelling') ? undefined : value))) as Project;
+    const snapshot = JSON.parse(
+      JSON.stringify(readProject(dir, ['etl'], ENV).project, (key, value: unknown) =>
+        key.endsWith('Spelling') ? undefined : value,
+      ),
+    ) as Project;
     const { problems, rendered } = planBlockJob(loadRenderContext(ENV, OPTIONS), snapshot, 'etl', 'bad', {
-      pipelineRunId: 1, blockRunId: 2, attempt: 1, executionPartition: 'p', runtimeVariables: {},
+      pipelineRunId: 1,
+      blockRunId: 2,
+      attempt: 1,
+      executionPartition: 'p',
+      runtimeVariables: {},
     });
     expect(rendered).toBeUndefined();
     expect(problems.map(formatProblem)).toEqual([
-      `error: ${join(dir, LAYERS.block.file)}: blocks[1].executor_config.container.resources.limits.memory: `
-      + 'memory limits "8Gi" is above the maximum "4Gi" set by K8S_EXECUTOR_MAX_RESOURCE_LIMITS_MEMORY',
+      `error: ${join(dir, LAYERS.block.file)}: blocks[1].executor_config.container.resources.limits.memory: ` +
+        'memory limits "8Gi" is above the maximum "4Gi" set by K8S_EXECUTOR_MAX_RESOURCE_LIMITS_MEMORY',
     ]);
   });
 });
