@@ -128,11 +128,11 @@ export class Store {
    * An object whose deletion was requested disappears once its finalizers are gone (and, for a pod,
    * once the kubelet confirmed with a zero grace period).
    */
-  // biome-ignore lint/suspicious/noConfusingVoidType: a change that returns nothing means "changed", as most do
   mutate(
     type: ResourceType,
     namespace: string | undefined,
     name: string,
+    // biome-ignore lint/suspicious/noConfusingVoidType: a change that returns nothing means "changed", as most do
     change: (draft: KubeObject) => boolean | void,
   ): KubeObject {
     const current = this.mustGet(type, namespace, name);
