@@ -20,7 +20,8 @@ function isReplay(previous: Versioned | undefined, next: Versioned): boolean {
 export class ObjectCache {
   readonly #jobs = new Map<string, SlimJob>();
   readonly #pods = new Map<string, SlimPod>();
-  readonly #podsByJob = new Map<string, Set<string>>();
+  /** A Job's pod keys: most Jobs have one pod, kept as a plain key; a Set only for more. */
+  readonly #podsByJob = new Map<string, string | Set<string>>();
   /**
    * Finished Jobs deleted before their reconcile ran (a TTL of 0, a fast cleanup): their last
    * state still decides the outcome, so they stay here until the reconciler settles them.
@@ -49,8 +50,10 @@ export class ObjectCache {
 
   podsOf(key: string): SlimPod[] {
     const names = this.#podsByJob.get(key);
-    if (!names) return [];
-    return [...names].map((name) => this.#pods.get(name)).filter((pod): pod is SlimPod => pod !== undefined);
+    if (names === undefined) return [];
+    return (typeof names === 'string' ? [names] : [...names])
+      .map((name) => this.#pods.get(name))
+      .filter((pod): pod is SlimPod => pod !== undefined);
   }
 
   jobKeys(): IterableIterator<string> {
@@ -113,11 +116,14 @@ export class ObjectCache {
       pod.fatalSince = before ?? this.#now();
     }
     if (previous && previous.jobName !== pod.jobName) this.#unlinkPod(key, previous);
-    this.#pods.set(key, pod);
     const owner = jobKey(pod.namespace, pod.jobName);
-    const names = this.#podsByJob.get(owner) ?? new Set<string>();
-    this.#podsByJob.set(owner, names);
-    names.add(key);
+    // The Job's own name string, not the copy every pod event parses again.
+    pod.jobName = this.#jobs.get(owner)?.name ?? pod.jobName;
+    this.#pods.set(key, pod);
+    const names = this.#podsByJob.get(owner);
+    if (names === undefined || names === key) this.#podsByJob.set(owner, key);
+    else if (typeof names === 'string') this.#podsByJob.set(owner, new Set([names, key]));
+    else names.add(key);
     return owner;
   }
 
@@ -140,8 +146,11 @@ export class ObjectCache {
   #unlinkPod(key: string, pod: SlimPod): string {
     const owner = jobKey(pod.namespace, pod.jobName);
     const names = this.#podsByJob.get(owner);
-    names?.delete(key);
-    if (names?.size === 0) this.#podsByJob.delete(owner);
+    if (names === key) this.#podsByJob.delete(owner);
+    else if (typeof names !== 'string' && names !== undefined) {
+      names.delete(key);
+      if (names.size === 0) this.#podsByJob.delete(owner);
+    }
     return owner;
   }
 }

@@ -1,5 +1,6 @@
 import { readJobIdentity, type JobIdentity } from '../render/identity.ts';
 import type { AttemptKey } from '../runs/types.ts';
+import { intern } from './intern.ts';
 import { rawArray, rawNumber, rawObject, rawPath, rawString, rawTime, type Raw } from './raw-fields.ts';
 
 /**
@@ -106,12 +107,12 @@ export function slimJob(value: unknown): SlimJob | undefined {
   if (!metadata || !name || !namespace) return undefined;
   const identity = readJobIdentity(rawObject(metadata['labels']));
   return {
-    namespace,
+    namespace: intern(namespace),
     name,
     uid: rawString(metadata['uid']) ?? '',
     resourceVersion: rawString(metadata['resourceVersion']) ?? '',
     attempt: attemptOf(identity),
-    epoch: identity.epoch,
+    epoch: intern(identity.epoch),
     runId: identity.pipelineRunId,
     createdAt: rawTime(metadata['creationTimestamp']) ?? 0,
     ttlSecondsAfterFinished: rawNumber(rawPath(value, 'spec', 'ttlSecondsAfterFinished')),
@@ -136,7 +137,7 @@ function termination(state: unknown): ContainerTermination | undefined {
   if (!terminated) return undefined;
   const exitCode = rawNumber(terminated['exitCode']) ?? 0;
   return {
-    reason: rawString(terminated['reason']) ?? (exitCode === 0 ? 'Completed' : 'Error'),
+    reason: intern(rawString(terminated['reason'])) ?? (exitCode === 0 ? 'Completed' : 'Error'),
     message: rawString(terminated['message']) ?? '',
     exitCode,
     finishedAt: rawTime(terminated['finishedAt']),
@@ -148,9 +149,9 @@ function slimContainers(statuses: unknown, init: boolean): SlimContainer[] {
     const waiting = rawObject(rawPath(status, 'state', 'waiting'));
     const waitingReason = rawString(waiting?.['reason']);
     return {
-      name: rawString(status['name']) ?? '',
+      name: intern(rawString(status['name'])) ?? '',
       init,
-      waiting: waitingReason ? { reason: waitingReason, message: rawString(waiting?.['message']) ?? '' } : undefined,
+      waiting: waitingReason ? { reason: intern(waitingReason), message: rawString(waiting?.['message']) ?? '' } : undefined,
       terminated: termination(status['state']) ?? termination(status['lastState']),
     };
   });
@@ -171,14 +172,14 @@ export function slimPod(value: unknown): SlimPod | undefined {
   if (!metadata || !name || !namespace || !jobName) return undefined;
   const status = rawPath(value, 'status');
   return {
-    namespace,
+    namespace: intern(namespace),
     name,
     uid: rawString(metadata['uid']) ?? '',
     resourceVersion: rawString(metadata['resourceVersion']) ?? '',
     jobName,
     createdAt: rawTime(metadata['creationTimestamp']) ?? 0,
-    phase: rawString(rawPath(status, 'phase')) ?? 'Pending',
-    reason: rawString(rawPath(status, 'reason')),
+    phase: intern(rawString(rawPath(status, 'phase'))) ?? 'Pending',
+    reason: intern(rawString(rawPath(status, 'reason'))),
     message: rawString(rawPath(status, 'message')),
     unschedulable: unschedulableOf(status),
     containers: [
