@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import convict from 'convict';
 import { urlSecrets } from '../errors/redact.ts';
 import type { Env } from './env.ts';
-import { hostList, naturalInt, nonNegativeNumber, optionalHttpUrl, positiveInt, redisUrl, strictBoolean } from './formats.ts';
+import { authToken, hostList, naturalInt, nonNegativeNumber, optionalHttpUrl, positiveInt, redisUrl, strictBoolean } from './formats.ts';
 import { lineOfKeyPath, readSettingsFile } from './settings-file.ts';
 
 /**
@@ -246,8 +246,8 @@ const schema = {
       env: 'KUBEDISPATCH_HTTP_PORT',
     },
     authToken: {
-      doc: 'Bearer token the HTTP API and dashboard require; mandatory when listening beyond loopback',
-      format: String,
+      doc: 'Bearer token the HTTP API and dashboard require; mandatory when listening beyond loopback; at least 32 characters (openssl rand -hex 32)',
+      format: authToken,
       default: '',
       env: 'KUBEDISPATCH_AUTH_TOKEN',
       sensitive: true,

@@ -30,7 +30,7 @@ describe('block outcomes Mage reports from inside the pod (--callback-url), on t
     services = testServices(h.redis);
     // The dashboard process: it serves the callback endpoint (the API behind a token, the callback without).
     server = await startHttpServer({
-      host: '127.0.0.1', port: 0, authToken: 'api-token-0123456789', uiWritable: false, services,
+      host: '127.0.0.1', port: 0, authToken: 'api-token-0123456789abcdef0123456789', uiWritable: false, services,
       creator: testCreator(services, '/nonexistent'),
       canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: async () => undefined },
       logger: silentLogger,

@@ -7,7 +7,7 @@ import type { RunServices } from '../../src/runs/run-services.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 import { silentLogger, testCreator, testServices, writeProject } from '../scheduler/support.ts';
 
-const TOKEN = 'test-token-0123456789';
+const TOKEN = 'test-token-0123456789abcdef0123456789';
 const project = writeProject({
   etl: { blocks: [{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }, { uuid: 'e' }] },
   broken: { blocks: [{ uuid: 'x', executor_type: 'local_python_force' }, { uuid: 'y', executor_config: { resource_limits: { memory: 'much' } } }] },

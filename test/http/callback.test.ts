@@ -31,7 +31,7 @@ describe("callback endpoint (Mage's block status PUT)", () => {
       host: '127.0.0.1',
       port: 0,
       // The API requires a token; the callback must not.
-      authToken: 'api-token-0123456789',
+      authToken: 'api-token-0123456789abcdef0123456789',
       uiWritable: false,
       services,
       creator: testCreator(services, project.dir),

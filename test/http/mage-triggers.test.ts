@@ -10,7 +10,7 @@ import { readProjectTriggers } from '../../src/project/trigger-file.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 import { silentLogger, testCreator, testServices, writeProject } from '../scheduler/support.ts';
 
-const API_TOKEN = 'api-token-0123456789';
+const API_TOKEN = 'api-token-0123456789abcdef0123456789';
 const project = writeProject({
   etl: {
     blocks: [{ uuid: 'a' }],

@@ -15,7 +15,7 @@ import { rawRequest, type RawResponse } from '../support/raw-http.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 import { silentLogger, testCreator, testServices, writeProject } from '../scheduler/support.ts';
 
-const TOKEN = 'web-safety-token-0123456789';
+const TOKEN = 'web-safety-token-0123456789abcdef01234';
 const project = writeProject({ etl: { blocks: [{ uuid: 'a' }] }, other: { blocks: [{ uuid: 'b' }] } });
 afterAll(() => project.remove());
 

@@ -16,7 +16,7 @@ import { spawnWorker, type ChildWorker, type WorkerName } from '../support/worke
 import { eventually } from '../watch/support/eventually.ts';
 
 const PROJECT = fileURLToPath(new URL('../../examples/project', import.meta.url));
-const TOKEN = 'metrics-test-token';
+const TOKEN = 'metrics-test-token-0123456789abcdef';
 /** A fresh Node process loading the Kubernetes client takes seconds on a busy machine. */
 const START_MS = 45_000;
 

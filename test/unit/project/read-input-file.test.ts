@@ -192,7 +192,7 @@ describe('HTTP API over a project with a symlink out of it', () => {
     t = testRedis();
     services = testServices(t);
     server = await startHttpServer({
-      host: '127.0.0.1', port: 0, authToken: 'tok-0123456789abcdef', uiWritable: false, services, creator: testCreator(services, written.dir),
+      host: '127.0.0.1', port: 0, authToken: 'tok-0123456789abcdef0123456789abcdef', uiWritable: false, services, creator: testCreator(services, written.dir),
       canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: async () => undefined }, logger: silentLogger,
     });
   });
@@ -204,7 +204,7 @@ describe('HTTP API over a project with a symlink out of it', () => {
 
   it('answers 422 naming the file, without its content', async () => {
     const response = await fetch(`${server.url}/api/v1/pipelines/etl/runs`, {
-      method: 'POST', headers: { authorization: 'Bearer tok-0123456789abcdef', 'content-type': 'application/json' }, body: '{}',
+      method: 'POST', headers: { authorization: 'Bearer tok-0123456789abcdef0123456789abcdef', 'content-type': 'application/json' }, body: '{}',
     });
     expect(response.status).toBe(422);
     const body = await response.text();
