@@ -12,7 +12,7 @@
  * spec: their kind, group, version and scope are checked, not their fields.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +123,20 @@ describe.skipIf(!kubeconfigPath)('charts/kubedispatch on a real API server', () 
     bad(['--set', 'redis.url=redis://r:6379', '--set', 'replicas=3'], /additional properties 'replicas' not allowed/);
     bad(['--set', 'redis.url=redis://r:6379', '--namespace', 'kubedispatch-jobs'], /jobNamespaces: kubedispatch-jobs is the release namespace/);
     bad(['--set', 'redis.url=redis://r:6379', '--set', 'settings.queue.prefix=x'], /settings\.queue\.prefix: set queuePrefix instead/);
+  });
+
+  it('renders the values example of docs/deploying.md, and its settings load', () => {
+    const doc = readFileSync(join(ROOT, 'docs/deploying.md'), 'utf8');
+    const example = /^## Helm$[\s\S]*?^```yaml\n([\s\S]*?)^```$/m.exec(doc)?.[1];
+    expect(example, 'a ```yaml block under "## Helm"').toBeDefined();
+    const file = join(work, 'deploying-example.yaml');
+    writeFileSync(file, example!);
+    expect(helm('lint', '--strict', CHART, '--values', file).status).toBe(0);
+    const objects = render('kubedispatch', 'kubedispatch', '--values', file);
+    const settingsFile = join(work, 'deploying-example.settings.yaml');
+    writeFileSync(settingsFile, objects.find((o) => o.metadata?.name === 'kubedispatch-settings')!.data!['kubedispatch.yaml']!);
+    expect(loadSettings({}, settingsFile).kube.namespaces).toEqual(['mage-jobs']);
+    expect(objects.find((o) => o.metadata?.name === 'kubedispatch-executor')!.data!['k8s-default-config.yaml']).toContain('enforce: true');
   });
 
   it('renders k8s/ exactly (scripts/render-k8s.mjs --check)', () => {
