@@ -144,35 +144,53 @@ describe.skipIf(!kubeconfigPath)('charts/kubedispatch on a real API server', () 
     expect(result.status, result.stderr).toBe(0);
   });
 
-  it('writes settings and executor files that kubedispatch itself reads without a problem', () => {
+  it('gives every process env and files that kubedispatch itself reads without a problem', () => {
+    // Stand-ins for what the pods take from Secrets.
+    const fromSecrets: Record<string, string> = { REDIS_URL: 'redis://127.0.0.1:6379', KUBEDISPATCH_AUTH_TOKEN: 'k'.repeat(64) };
     for (const file of valuesFiles) {
       const objects = render('kd', 'kubedispatch', '--values', join(VALUES_DIR, file));
       const configMap = (name: string) => objects.find((object) => object.kind === 'ConfigMap' && object.metadata?.name === name);
       const settingsFile = join(work, `${file}.settings.yaml`);
       writeFileSync(settingsFile, configMap('kd-kubedispatch-settings')!.data!['kubedispatch.yaml']!);
-      const settings = loadSettings({}, settingsFile);
-      const dispatcher = objects.find((object) => object.kind === 'Deployment' && object.metadata?.name === 'kd-kubedispatch-dispatcher') as V1Deployment;
-      const env: Record<string, string> = {};
-      for (const variable of dispatcher.spec!.template.spec!.containers[0]!.env as V1EnvVar[]) if (variable.value !== undefined) env[variable.name] = variable.value;
-      // The executor files where the Deployment mounts them, here in a folder of the test's own.
+      // The executor files where the Deployments mount them, here in a folder of the test's own.
+      const executorFiles = new Map<string, string>();
       for (const [key, text] of Object.entries(configMap('kd-kubedispatch-executor')?.data ?? {})) {
-        const path = join(work, `${file}.${key}`);
-        writeFileSync(path, text);
-        for (const name of ['K8S_CONFIG_FILE', 'K8S_DEFAULT_CONFIG_PATH']) if (env[name]?.endsWith(`/${key}`)) env[name] = path;
+        executorFiles.set(key, join(work, `${file}.${key}`));
+        writeFileSync(executorFiles.get(key)!, text);
       }
-      const context = loadRenderContext(env, { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces });
-      expect(settings.kube.namespaces, file).toContain(env['KUBE_NAMESPACE']);
-      if (file === 'multi-namespace-values.yaml') {
-        expect(settings.limits.maxActiveJobs).toBe(200);
-        expect(context.policy, 'policy read from K8S_DEFAULT_CONFIG_PATH').not.toBeNull();
-        // Every K8S_EXECUTOR_DEFAULT_* and K8S_EXECUTOR_MAX_* the chart sets is a name kubedispatch reads.
-        expect(context.envDefaults.config).toEqual({
-          namespace: 'team-a-jobs',
-          pod: { serviceAccountName: 'mage-jobs' },
-          container: { resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } } },
-        });
-        expect(context.maximums.map((maximum) => maximum.text).sort()).toEqual(['2', '4', '4Gi', '8Gi']);
-        expect(JSON.stringify(context.template)).toContain('"mountPath":"/home/src/mage_data"');
+      for (const deployment of objects.filter((object) => object.kind === 'Deployment') as V1Deployment[]) {
+        const component = deployment.metadata!.labels!['app.kubernetes.io/component']!;
+        const env: Record<string, string> = {};
+        for (const variable of deployment.spec!.template.spec!.containers[0]!.env as V1EnvVar[]) {
+          env[variable.name] = variable.value ?? fromSecrets[variable.name]!;
+        }
+        expect(env['KUBEDISPATCH_CONFIG'], `${file} ${component}`).toBe('/etc/kubedispatch/kubedispatch.yaml');
+        env['KUBEDISPATCH_CONFIG'] = settingsFile;
+        for (const name of ['K8S_CONFIG_FILE', 'K8S_DEFAULT_CONFIG_PATH']) {
+          if (env[name] !== undefined) env[name] = executorFiles.get(env[name]!.split('/').at(-1)!)!;
+        }
+        // As the process loads them: defaults < the settings file < its env (strict: an unknown key fails).
+        const settings = loadSettings(env);
+        if (component === 'scheduler' || component === 'dashboard') expect(settings.project.dir, `${file} ${component}`).toMatch(/^\/home\/src\//);
+        if (component === 'dashboard') {
+          expect(settings.http.host).toBe('0.0.0.0');
+          expect(settings.http.allowedHosts).toContain('kd-kubedispatch-dashboard.kubedispatch.svc');
+        }
+        if (component === 'watcher') continue;
+        const context = loadRenderContext(env, { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces });
+        expect(settings.kube.namespaces, `${file} ${component}`).toContain(env['KUBE_NAMESPACE']);
+        if (file === 'multi-namespace-values.yaml') {
+          expect(settings.limits.maxActiveJobs).toBe(200);
+          expect(context.policy, 'policy read from K8S_DEFAULT_CONFIG_PATH').not.toBeNull();
+          // Every K8S_EXECUTOR_DEFAULT_* and K8S_EXECUTOR_MAX_* the chart sets is a name kubedispatch reads.
+          expect(context.envDefaults.config).toEqual({
+            namespace: 'team-a-jobs',
+            pod: { serviceAccountName: 'mage-jobs' },
+            container: { resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } } },
+          });
+          expect(context.maximums.map((maximum) => maximum.text).sort()).toEqual(['2', '4', '4Gi', '8Gi']);
+          expect(JSON.stringify(context.template)).toContain('"mountPath":"/home/src/mage_data"');
+        }
       }
     }
   });
