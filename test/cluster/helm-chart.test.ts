@@ -3,8 +3,10 @@
  * builds: lint and template for every values file in charts/kubedispatch/ci/, k8s/ equal to a fresh render,
  * the rendered settings and executor files read by kubedispatch's own loaders, a server-side dry run of
  * every rendered object, then `helm install` and `helm upgrade`: the Deployments become available on
- * kwok's nodes, the generated token survives the upgrade, and the service account may do exactly what
- * the processes need in each Job namespace and nothing in its own.
+ * kwok's nodes, the generated token survives the upgrade, the service account may do exactly what
+ * the processes need in each Job namespace and nothing in its own, and a pipeline runs through the
+ * installed objects: a dispatcher and a watcher from this repository, with the release's settings, job
+ * template, env and service account (and the tests' own Redis), create Jobs that mount the project claim.
  *
  * Not proven here (kwok runs no containers): that the processes start in the image, that the probes
  * answer, that the bundled Redis, git-sync or KEDA work, that NetworkPolicies are enforced (no CNI).
@@ -20,6 +22,7 @@ import {
   ApiextensionsV1Api,
   AppsV1Api,
   AuthorizationV1Api,
+  BatchV1Api,
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
@@ -30,7 +33,10 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSettings } from '../../src/config/settings.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { loadRenderContext } from '../../src/render/context.ts';
+import { createWatcher } from '../../src/watch/watcher.ts';
+import { dispatchHarness } from '../dispatch/support/harness.ts';
 
 const kubeconfigPath = process.env['KUBEDISPATCH_CONTRACT_KUBECONFIG'];
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -95,7 +101,7 @@ describe.skipIf(!kubeconfigPath)('charts/kubedispatch on a real API server', () 
     helm('uninstall', 'kubedispatch', '--namespace', `kdh-${id}`, '--kubeconfig', kubeconfigPath, '--wait', '--timeout', '60s');
     const core = admin.makeApiClient(CoreV1Api);
     for (const name of createdNamespaces) await core.deleteNamespace({ name }).catch(() => undefined);
-    await core.deletePersistentVolume({ name: `kdh-${id}-project` }).catch(() => undefined);
+    for (const name of [`kdh-${id}-project`, `kdh-${id}-a-project`]) await core.deletePersistentVolume({ name }).catch(() => undefined);
     const crds = admin.makeApiClient(ApiextensionsV1Api);
     for (const crd of CRDS) await crds.deleteCustomResourceDefinition({ name: `${crd.plural}.${crd.group}` }).catch(() => undefined);
     rmSync(work, { recursive: true, force: true });
@@ -284,15 +290,22 @@ describe.skipIf(!kubeconfigPath)('charts/kubedispatch on a real API server', () 
       expect(await token()).toBe(before);
     });
 
-    it('lets the chart\'s service account do what the processes do in each Job namespace, and nothing in its own', async () => {
-      const core = admin.makeApiClient(CoreV1Api);
-      const issued = await core.createNamespacedServiceAccountToken({ name: 'kubedispatch', namespace, body: { spec: { audiences: [], expirationSeconds: 600 } } });
+    /** A kubeconfig of the chart's service account, with a token from the TokenRequest API. */
+    const serviceAccountConfig = async (): Promise<KubeConfig> => {
+      const issued = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
+        name: 'kubedispatch', namespace, body: { spec: { audiences: [], expirationSeconds: 600 } },
+      });
       const cluster = admin.getCurrentCluster()!;
-      const asServiceAccount = new KubeConfig();
-      asServiceAccount.loadFromOptions({
+      const config = new KubeConfig();
+      config.loadFromOptions({
         clusters: [cluster], users: [{ name: 'sa', token: issued.status!.token }],
         contexts: [{ name: 'sa', cluster: cluster.name, user: 'sa' }], currentContext: 'sa',
       });
+      return config;
+    };
+
+    it('lets the chart\'s service account do what the processes do in each Job namespace, and nothing in its own', async () => {
+      const asServiceAccount = await serviceAccountConfig();
       const authz = asServiceAccount.makeApiClient(AuthorizationV1Api);
       const can = async (verb: string, resource: string, inNamespace: string, group = '', subresource = '') =>
         (await authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { verb, resource, namespace: inNamespace, group, subresource } } } })).status!.allowed;
@@ -311,6 +324,71 @@ describe.skipIf(!kubeconfigPath)('charts/kubedispatch on a real API server', () 
       for (const [verb, resource, group, subresource] of [...granted, ...refused]) {
         expect(await can(verb, resource, namespace, group, subresource), `${verb} ${resource} in its own namespace`).toBe(false);
         expect(await can(verb, resource, '', group, subresource), `${verb} ${resource} cluster-wide`).toBe(false);
+      }
+    });
+
+    it('runs a pipeline through the installed objects: settings, job template and service account of the release', async () => {
+      const core = admin.makeApiClient(CoreV1Api);
+      // The Jobs mount the project claim through the chart's job template: it must exist in their namespace.
+      await core.createPersistentVolume({
+        body: {
+          metadata: { name: `${jobNamespaces[0]}-project` },
+          spec: {
+            capacity: { storage: '1Gi' }, accessModes: ['ReadOnlyMany'], storageClassName: '', hostPath: { path: '/tmp/kd-project' },
+            claimRef: { namespace: jobNamespaces[0], name: 'mage-project' },
+          },
+        },
+      });
+      await core.createNamespacedPersistentVolumeClaim({
+        namespace: jobNamespaces[0]!,
+        body: { metadata: { name: 'mage-project' }, spec: { accessModes: ['ReadOnlyMany'], storageClassName: '', volumeName: `${jobNamespaces[0]}-project`, resources: { requests: { storage: '1Gi' } } } },
+      });
+      // What the installed dispatcher reads: its ConfigMaps (as files here) and its Deployment's env.
+      const settingsFile = join(work, 'installed-settings.yaml');
+      writeFileSync(settingsFile, (await core.readNamespacedConfigMap({ name: 'kubedispatch-settings', namespace })).data!['kubedispatch.yaml']!);
+      const templateFile = join(work, 'installed-job-template.yaml');
+      writeFileSync(templateFile, (await core.readNamespacedConfigMap({ name: 'kubedispatch-executor', namespace })).data!['k8s-job-template.yaml']!);
+      const deployment = await admin.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'kubedispatch-dispatcher', namespace });
+      const executorEnv: Record<string, string> = {};
+      for (const variable of deployment.spec!.template.spec!.containers[0]!.env!) {
+        if (variable.value !== undefined && variable.name !== 'KUBEDISPATCH_CONFIG') executorEnv[variable.name] = variable.value;
+      }
+      expect(executorEnv['K8S_CONFIG_FILE']).toBeDefined();
+      executorEnv['K8S_CONFIG_FILE'] = templateFile;
+      const saKubeconfig = join(work, 'sa.kubeconfig');
+      writeFileSync(saKubeconfig, (await serviceAccountConfig()).exportConfig(), { mode: 0o600 });
+      // Redis is the tests' own (the installed pods run nowhere); finished Jobs are kept to be looked at.
+      const processEnv = { KUBEDISPATCH_CONFIG: settingsFile, KUBECONFIG: saKubeconfig, KUBEDISPATCH_DELETE_FINISHED_JOBS: 'false' };
+      const h = await dispatchHarness();
+      try {
+        const settings = loadSettings(h.env(processEnv));
+        expect(settings.kube.namespaces).toEqual(jobNamespaces);
+        const serviceAccount = new KubeConfig();
+        serviceAccount.loadFromFile(saKubeconfig);
+        // The real watcher on the real cluster (the harness's own watcher would watch its simulation).
+        const realWatcher = createWatcher({
+          settings, kubeConfig: serviceAccount, redis: h.redis.connect(),
+          logger: createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent', 'helm-e2e'),
+        });
+        realWatcher.start();
+        try {
+          await h.startDispatcher(processEnv, { env: executorEnv });
+          const runId = await h.createRun(h.project([{ uuid: 'extract' }, { uuid: 'load', upstream: ['extract'] }], 'helm'));
+          const run = await h.waitForRun(runId, 120_000);
+          expect(run.blocks.map((block) => [block.blockUuid, block.state])).toEqual([['extract', 'succeeded'], ['load', 'succeeded']]);
+          const jobs = (await admin.makeApiClient(BatchV1Api).listNamespacedJob({ namespace: jobNamespaces[0]! })).items;
+          expect(jobs.map((job) => job.metadata!.name).sort()).toEqual(run.blocks.map((block) => `mage-helm-block-${block.blockRunId}`).sort());
+          for (const job of jobs) {
+            const pod = job.spec!.template.spec!;
+            expect(pod.volumes).toContainEqual({ name: 'kubedispatch-project', persistentVolumeClaim: { claimName: 'mage-project', readOnly: true } });
+            expect(pod.containers[0]!.volumeMounts).toContainEqual({ name: 'kubedispatch-project', mountPath: '/home/src/project', readOnly: true });
+            expect([...(pod.containers[0]!.command ?? []), ...(pod.containers[0]!.args ?? [])]).toContain('/home/src/project');
+          }
+        } finally {
+          await realWatcher.stop();
+        }
+      } finally {
+        await h.cleanup();
       }
     });
   });
