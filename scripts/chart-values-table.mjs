@@ -36,7 +36,11 @@ export function valuesTable() {
   const chart = join(ROOT, 'charts/kubedispatch');
   const schema = JSON.parse(readFileSync(join(chart, 'values.schema.json'), 'utf8'));
   const defaults = load(readFileSync(join(chart, 'values.yaml'), 'utf8'));
-  return ['| value | default | meaning |', '|---|---|---|', ...rows(schema, defaults).filter((row) => !row.startsWith('| `global`'))].join('\n');
+  return [
+    '| value | default | meaning |',
+    '|---|---|---|',
+    ...rows(schema, defaults).filter((row) => !row.startsWith('| `global`')),
+  ].join('\n');
 }
 
 export function withTable(doc, table) {
@@ -51,7 +55,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const updated = withTable(doc, valuesTable());
   if (!process.argv.includes('--check')) writeFileSync(DOC, updated);
   else if (updated !== doc) {
-    console.error('docs/deploying.md: the values table differs from the chart; run `node scripts/chart-values-table.mjs`');
+    console.error(
+      'docs/deploying.md: the values table differs from the chart; run `node scripts/chart-values-table.mjs`',
+    );
     process.exit(1);
   }
 }

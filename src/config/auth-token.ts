@@ -16,11 +16,7 @@ export const MAKE_TOKEN_ADVICE = 'make one with `openssl rand -hex 32`';
  * placeholder keeps being refused if the length rule changes. test/unit/auth-token.test.ts checks
  * that every token written in the repository's docs, examples and manifests is refused.
  */
-export const PLACEHOLDER_TOKENS: readonly string[] = [
-  'change-me',
-  'changeme',
-  '<output of: openssl rand -hex 32>',
-];
+export const PLACEHOLDER_TOKENS: readonly string[] = ['change-me', 'changeme', '<output of: openssl rand -hex 32>'];
 
 /** Why a configured token is refused, or undefined when it is acceptable. Never quotes the token. */
 export function authTokenProblem(token: string): string | undefined {
@@ -29,7 +25,8 @@ export function authTokenProblem(token: string): string | undefined {
     return `is a placeholder from kubedispatch's examples, known to anyone; ${MAKE_TOKEN_ADVICE}`;
   }
   if (token.length < MIN_TOKEN_LENGTH) {
-    return `is ${token.length} characters long, shorter than ${MIN_TOKEN_LENGTH}: too easy to guess; ${MAKE_TOKEN_ADVICE}`;
+    const length = `is ${token.length} characters long, shorter than ${MIN_TOKEN_LENGTH}`;
+    return `${length}: too easy to guess; ${MAKE_TOKEN_ADVICE}`;
   }
   return undefined;
 }

@@ -33,10 +33,12 @@ describe('authTokenProblem', () => {
 });
 
 describe('the token rule at start', () => {
-  it('stops settings loading (so every process) on a weak token from the env, naming the variable, not the value', () => {
+  it('stops settings loading (every process) on a weak env token, naming the variable, not the value', () => {
     const attempt = () => loadSettings({ KUBEDISPATCH_AUTH_TOKEN: 'change-me' });
     expect(attempt).toThrow(SettingsError);
-    expect(attempt).toThrow(/http\.authToken: the token is a placeholder.*openssl rand -hex 32`? \(env KUBEDISPATCH_AUTH_TOKEN\)/);
+    expect(attempt).toThrow(
+      /http\.authToken: the token is a placeholder.*openssl rand -hex 32`? \(env KUBEDISPATCH_AUTH_TOKEN\)/,
+    );
     expect(() => loadSettings({ KUBEDISPATCH_AUTH_TOKEN: 'short-s3cr3t' })).toThrow(/is 12 characters long/);
     try {
       loadSettings({ KUBEDISPATCH_AUTH_TOKEN: 'short-s3cr3t' });
@@ -66,10 +68,12 @@ function shippedFiles(): string[] {
   const files: string[] = [];
   const walk = (path: string): void => {
     if (!existsSync(path)) return;
-    if (statSync(path).isDirectory()) return readdirSync(path).forEach((name) => walk(join(path, name)));
-    if (/\.(md|ya?ml|json|tpl|txt|env)$/.test(path)) files.push(path);
+    if (statSync(path).isDirectory()) {
+      for (const name of readdirSync(path)) walk(join(path, name));
+    } else if (/\.(md|ya?ml|json|tpl|txt|env)$/.test(path)) files.push(path);
   };
-  for (const entry of ['README.md', 'docker-compose.yml', 'docs', 'examples', 'config', 'k8s', 'charts']) walk(join(ROOT, entry));
+  for (const entry of ['README.md', 'docker-compose.yml', 'docs', 'examples', 'config', 'k8s', 'charts'])
+    walk(join(ROOT, entry));
   return files;
 }
 
@@ -82,7 +86,8 @@ function writtenTokens(text: string): string[] {
 describe('tokens written in the repository', () => {
   it('are all refused: a token in a doc, an example or a manifest is public', () => {
     const found = shippedFiles().flatMap((file) =>
-      writtenTokens(readFileSync(file, 'utf8')).map((token) => ({ file: relative(ROOT, file), token })));
+      writtenTokens(readFileSync(file, 'utf8')).map((token) => ({ file: relative(ROOT, file), token })),
+    );
     // The sample settings file shows one (commented out); if none were found the scan itself is broken.
     expect(found.map((entry) => entry.file)).toContain('config/kubedispatch.yaml');
     for (const { file, token } of found) expect(authTokenProblem(token), `${file}: ${token}`).toBeDefined();

@@ -6,13 +6,19 @@ import { valuesTable, withTable } from '../../scripts/chart-values-table.mjs';
 const doc = readFileSync(new URL('../../docs/deploying.md', import.meta.url), 'utf8');
 
 describe('the values table of docs/deploying.md', () => {
-  it('is the one generated from the chart\'s schema and defaults (node scripts/chart-values-table.mjs)', () => {
+  it("is the one generated from the chart's schema and defaults (node scripts/chart-values-table.mjs)", () => {
     expect(withTable(doc, valuesTable())).toBe(doc);
   });
 
-  it('has a row for every value the chart\'s defaults set', () => {
+  it("has a row for every value the chart's defaults set", () => {
     const table: string = valuesTable();
-    for (const key of ['image.repository', 'dispatcher.replicas', 'watcher.maxSemiSpaceSizeMb', 'executor.k8sExecutorConfig', 'keda.listLength']) {
+    for (const key of [
+      'image.repository',
+      'dispatcher.replicas',
+      'watcher.maxSemiSpaceSizeMb',
+      'executor.k8sExecutorConfig',
+      'keda.listLength',
+    ]) {
       expect(table).toContain(`| \`${key}\` |`);
     }
   });

@@ -12,8 +12,10 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const instructions = dockerfile.split('\n').filter((line) => /^[A-Z]+ /.test(line));
-const allowed = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')
-  .filter((line) => line.startsWith('!')).map((line) => line.slice(1).replace(/\/$/, ''));
+const allowed = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+  .split('\n')
+  .filter((line) => line.startsWith('!'))
+  .map((line) => line.slice(1).replace(/\/$/, ''));
 
 describe('Dockerfile', () => {
   it('starts from a Node 24 release pinned by its full version', () => {
@@ -21,7 +23,9 @@ describe('Dockerfile', () => {
   });
 
   it('copies only paths that exist and that the build context keeps', () => {
-    const sources = instructions.filter((line) => line.startsWith('COPY ')).flatMap((line) => line.split(/\s+/).slice(1, -1));
+    const sources = instructions
+      .filter((line) => line.startsWith('COPY '))
+      .flatMap((line) => line.split(/\s+/).slice(1, -1));
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) {
       expect(existsSync(join(ROOT, source)), source).toBe(true);
