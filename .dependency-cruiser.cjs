@@ -12,7 +12,10 @@ const layers = [
 
 const upward = layers.slice(1).map((layer, index) => ({
   name: `no-upward-from-${layer.name.replace(/ /g, '-')}`,
-  comment: `${layer.name} must not import ${layers.slice(0, index + 1).map((l) => l.name).join(' or ')}`,
+  comment: `${layer.name} must not import ${layers
+    .slice(0, index + 1)
+    .map((l) => l.name)
+    .join(' or ')}`,
   severity: 'error',
   from: { path: layer.path },
   to: { path: layers.slice(0, index + 1).map((l) => l.path) },
@@ -47,7 +50,8 @@ module.exports = {
     ...siblings,
     {
       name: 'simulation-stays-a-tool',
-      comment: 'The simulated cluster and the chaos proxy stand in for Kubernetes; only entry points and the demo start them',
+      comment:
+        'The simulated cluster and the chaos proxy stand in for Kubernetes; only entry points and the demo start them',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/(sim|chaos|cli|demo)/' },
       to: { path: '^src/(sim|chaos)/' },

@@ -20,7 +20,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       ...Object.entries(tiers).map(([name, include]) => ({ extends: true as const, test: { name, include } })),
-      { extends: true as const, test: { name: 'integration', include: integration, exclude: [...notIntegration, 'node_modules/**'] } },
+      {
+        extends: true as const,
+        test: { name: 'integration', include: integration, exclude: [...notIntegration, 'node_modules/**'] },
+      },
     ],
   },
 });

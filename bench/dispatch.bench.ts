@@ -46,7 +46,12 @@ const projectDir = writeBenchProject([
 ]);
 
 /** Settings env of one scenario: its own key prefix, limits out of the way unless measured. */
-function scenarioEnv(redisUrl: string, kubeconfig: string, namespace: string, extra: Record<string, string> = {}): Record<string, string> {
+function scenarioEnv(
+  redisUrl: string,
+  kubeconfig: string,
+  namespace: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     REDIS_URL: redisUrl,
     KUBECONFIG: kubeconfig,
@@ -81,7 +86,11 @@ async function createNamespace(kubeConfig: KubeConfig, name: string): Promise<vo
 }
 
 /** Calls `onEvent` for every Job or Pod event in `namespace` until the returned stop is called. */
-async function watchNamespace<T>(kubeConfig: KubeConfig, path: string, onEvent: (type: string, object: T) => void): Promise<() => void> {
+async function watchNamespace<T>(
+  kubeConfig: KubeConfig,
+  path: string,
+  onEvent: (type: string, object: T) => void,
+): Promise<() => void> {
   const request = await new Watch(kubeConfig).watch(path, { labelSelector: MANAGED }, onEvent, () => undefined);
   return () => request.abort();
 }
@@ -98,23 +107,39 @@ async function throughput(sim: SimProcess, redisUrl: string, dispatchers: number
   const namespace = `tp-${dispatchers}-${latencyMs}`;
   await createNamespace(sim.kubeConfig, namespace);
   // Added latency comes from the chaos proxy; without it the dispatchers talk to the simulation directly.
-  const proxy = latencyMs > 0 ? await startChaosProxy({ targetKubeconfig: sim.kubeconfigPath, faults: { rules: [{ fault: 'latency', ms: latencyMs }] } }) : undefined;
+  const proxy =
+    latencyMs > 0
+      ? await startChaosProxy({
+          targetKubeconfig: sim.kubeconfigPath,
+          faults: { rules: [{ fault: 'latency', ms: latencyMs }] },
+        })
+      : undefined;
   // At 20 ms each dispatcher keeps few creates in flight, so that one is bound by the API's latency
   // rather than by this machine's two cores, which every process here shares: the scaling figure
   // then shows whether dispatchers share a bottleneck of their own (a lock, a Redis hot spot).
   const createConcurrency = latencyMs > 0 ? LATENCY_BOUND_CREATE_CONCURRENCY : 16;
-  const env = scenarioEnv(redisUrl, proxy?.kubeconfigPath ?? sim.kubeconfigPath, namespace, { KUBEDISPATCH_CREATE_CONCURRENCY: String(createConcurrency) });
-  const created: number[] = [];
-  const stopWatch = await watchNamespace<V1Job>(sim.kubeConfig, `/apis/batch/v1/namespaces/${namespace}/jobs`, (type) => {
-    if (type === 'ADDED') created.push(Date.now());
+  const env = scenarioEnv(redisUrl, proxy?.kubeconfigPath ?? sim.kubeconfigPath, namespace, {
+    KUBEDISPATCH_CREATE_CONCURRENCY: String(createConcurrency),
   });
+  const created: number[] = [];
+  const stopWatch = await watchNamespace<V1Job>(
+    sim.kubeConfig,
+    `/apis/batch/v1/namespaces/${namespace}/jobs`,
+    (type) => {
+      if (type === 'ADDED') created.push(Date.now());
+    },
+  );
   const processes = Array.from({ length: dispatchers }, () => startRole('dispatcher', env));
   try {
     let enqueuedAt = 0;
     await withRunContext(env, async (context) => {
       // Every dispatcher must be taking work before the blocks arrive: the first one up would
       // otherwise take them all (each holds as many block runs as its concurrency allows).
-      await waitFor(`${dispatchers} dispatchers connected`, async () => (await context.services.blockQueue.getWorkersCount()) >= dispatchers, 60_000);
+      await waitFor(
+        `${dispatchers} dispatchers connected`,
+        async () => (await context.services.blockQueue.getWorkersCount()) >= dispatchers,
+        60_000,
+      );
       enqueuedAt = Date.now();
       await createPipelineRun(context.creator, { pipelineUuid: 'wide', trigger: 'bench', variables: {} });
     });
@@ -122,7 +147,15 @@ async function throughput(sim: SimProcess, redisUrl: string, dispatchers: number
     const first = created[0] as number;
     const last = created[created.length - 1] as number;
     const jobsPerSecond = round((THROUGHPUT_BLOCKS - 1) / ((last - first) / 1000), 0);
-    report({ scenario: 'jobs created per second', dispatchers, addedLatencyMs: latencyMs, createConcurrency, jobs: THROUGHPUT_BLOCKS, jobsPerSecond, firstJobAfterMs: first - enqueuedAt });
+    report({
+      scenario: 'jobs created per second',
+      dispatchers,
+      addedLatencyMs: latencyMs,
+      createConcurrency,
+      jobs: THROUGHPUT_BLOCKS,
+      jobsPerSecond,
+      firstJobAfterMs: first - enqueuedAt,
+    });
     return jobsPerSecond;
   } finally {
     stopWatch();
@@ -134,7 +167,10 @@ async function throughput(sim: SimProcess, redisUrl: string, dispatchers: number
 async function latencies(sim: SimProcess, redisUrl: string): Promise<void> {
   const namespace = 'latency';
   await createNamespace(sim.kubeConfig, namespace);
-  const env = scenarioEnv(redisUrl, sim.kubeconfigPath, namespace, { KUBEDISPATCH_API_QPS: '20', KUBEDISPATCH_API_BURST: '30' });
+  const env = scenarioEnv(redisUrl, sim.kubeconfigPath, namespace, {
+    KUBEDISPATCH_API_QPS: '20',
+    KUBEDISPATCH_API_BURST: '30',
+  });
   const jobCreatedAt = new Map<string, number>();
   const podFinishedAt = new Map<string, number>();
   const runLabel = 'kubedispatch.io/pipeline-run-id';
@@ -152,8 +188,10 @@ async function latencies(sim: SimProcess, redisUrl: string): Promise<void> {
   try {
     await withRunContext(env, async (context) => {
       const store = context.services.store;
-      const runOnce = () => createPipelineRun(context.creator, { pipelineUuid: 'single', trigger: 'bench', variables: {} });
-      const finished = async (ids: number[]) => (await Promise.all(ids.map((id) => store.getRunRecord(id)))).every((run) => run?.state === 'succeeded');
+      const runOnce = () =>
+        createPipelineRun(context.creator, { pipelineUuid: 'single', trigger: 'bench', variables: {} });
+      const finished = async (ids: number[]) =>
+        (await Promise.all(ids.map((id) => store.getRunRecord(id)))).every((run) => run?.state === 'succeeded');
       // Warm up: processes started, scripts loaded, watches established.
       const warmup = await Promise.all(Array.from({ length: 5 }, runOnce));
       await waitFor('warm-up runs', () => finished(warmup), 60_000);
@@ -212,22 +250,51 @@ async function requestsPerBlockRun(sim: SimProcess, redisUrl: string): Promise<v
     const before = (await sim.usage()).requests;
     const [ours, baseline] = await Promise.all([
       withRunContext(env, async (context) => {
-        const ids = await Promise.all(Array.from({ length: MINUTE_RUNS }, () => createPipelineRun(context.creator, { pipelineUuid: 'minute', trigger: 'bench', variables: {} })));
-        await waitFor('60 s runs', async () => (await Promise.all(ids.map((id) => context.services.store.getRunRecord(id)))).every((run) => run?.state === 'succeeded'), 180_000);
+        const ids = await Promise.all(
+          Array.from({ length: MINUTE_RUNS }, () =>
+            createPipelineRun(context.creator, { pipelineUuid: 'minute', trigger: 'bench', variables: {} }),
+          ),
+        );
+        await waitFor(
+          '60 s runs',
+          async () =>
+            (await Promise.all(ids.map((id) => context.services.store.getRunRecord(id)))).every(
+              (run) => run?.state === 'succeeded',
+            ),
+          180_000,
+        );
         return ids.length;
       }),
-      Promise.all(Array.from({ length: MINUTE_RUNS }, (_, index) => runLikeMage(batch, namespace, baselineJob(`mage-baseline-${index}`, '60s')))),
+      Promise.all(
+        Array.from({ length: MINUTE_RUNS }, (_, index) =>
+          runLikeMage(batch, namespace, baselineJob(`mage-baseline-${index}`, '60s')),
+        ),
+      ),
     ]);
     // Let the watcher's clean-up deletes land before reading the counters.
-    await waitFor('Jobs cleaned up', async () => (await batch.listNamespacedJob({ namespace })).items.length === 0, 30_000);
+    await waitFor(
+      'Jobs cleaned up',
+      async () => (await batch.listNamespacedJob({ namespace })).items.length === 0,
+      30_000,
+    );
     const after = (await sim.usage()).requests;
     const baselineRequests = baseline.reduce((sum, result) => sum + result.requests, 0);
     // Everything the sim served in this window, minus Mage's loop and the clean-up check above.
     const ourRequests = after.total - before.total - baselineRequests - 1;
     const perRun = round(ourRequests / ours);
     const mage = round(baselineRequests / MINUTE_RUNS);
-    const byKind = Object.fromEntries(Object.entries(after.byVerbResource).map(([key, count]) => [key, count - (before.byVerbResource[key] ?? 0)]));
-    report({ scenario: 'API requests per block run (60 s blocks)', blockRuns: ours, kubedispatch: perRun, mageExecutor: mage, ratio: round(mage / perRun, 1), target: '≤ 3', servedByKind: JSON.stringify(byKind) });
+    const byKind = Object.fromEntries(
+      Object.entries(after.byVerbResource).map(([key, count]) => [key, count - (before.byVerbResource[key] ?? 0)]),
+    );
+    report({
+      scenario: 'API requests per block run (60 s blocks)',
+      blockRuns: ours,
+      kubedispatch: perRun,
+      mageExecutor: mage,
+      ratio: round(mage / perRun, 1),
+      target: '≤ 3',
+      servedByKind: JSON.stringify(byKind),
+    });
   } finally {
     await Promise.all(processes.map((child) => child.stop()));
   }
@@ -239,10 +306,15 @@ async function mageCompletionLatency(sim: SimProcess): Promise<void> {
   await createNamespace(sim.kubeConfig, namespace);
   const batch = sim.kubeConfig.makeApiClient(BatchV1Api);
   const podFinishedAt = new Map<string, number>();
-  const stop = await new Watch(sim.kubeConfig).watch(`/api/v1/namespaces/${namespace}/pods`, {}, (_type: string, pod: V1Pod) => {
-    const job = pod.metadata?.labels?.['job-name'];
-    if (job && pod.status?.phase === 'Succeeded' && !podFinishedAt.has(job)) podFinishedAt.set(job, Date.now());
-  }, () => undefined);
+  const stop = await new Watch(sim.kubeConfig).watch(
+    `/api/v1/namespaces/${namespace}/pods`,
+    {},
+    (_type: string, pod: V1Pod) => {
+      const job = pod.metadata?.labels?.['job-name'];
+      if (job && pod.status?.phase === 'Succeeded' && !podFinishedAt.has(job)) podFinishedAt.set(job, Date.now());
+    },
+    () => undefined,
+  );
   try {
     const results = await Promise.all(
       Array.from({ length: 50 }, async (_, index) => {
@@ -252,7 +324,9 @@ async function mageCompletionLatency(sim: SimProcess): Promise<void> {
         return { name, result: await runLikeMage(batch, namespace, baselineJob(name, '100ms')) };
       }),
     );
-    const samples = results.flatMap(({ name, result }) => (podFinishedAt.has(name) ? [result.doneAt - (podFinishedAt.get(name) as number)] : []));
+    const samples = results.flatMap(({ name, result }) =>
+      podFinishedAt.has(name) ? [result.doneAt - (podFinishedAt.get(name) as number)] : [],
+    );
     report({ scenario: "pod finished → block run completed (Mage's 5 s poll)", ...distribution(samples) });
   } finally {
     stop.abort();
@@ -271,9 +345,16 @@ async function watcherMemory(sim: SimProcess, redisUrl: string): Promise<void> {
   const epoch = await store.epoch();
   const retry = { retries: 0, delaySeconds: 0, exponentialBackoff: false, maxDelaySeconds: 0 };
   const runId = await store.createRun({
-    pipelineUuid: 'bench', projectDir: projectDir, trigger: '', variables: {}, executionDate: new Date().toISOString(),
-    executionPartition: 'manual/bench_{pipeline_run_id}', blockRunLimit: 0, pipelineRunLimit: 0,
-    blocks: [{ blockUuid: 'b', upstream: [], maxAttempts: 1, retry }], project: {},
+    pipelineUuid: 'bench',
+    projectDir: projectDir,
+    trigger: '',
+    variables: {},
+    executionDate: new Date().toISOString(),
+    executionPartition: 'manual/bench_{pipeline_run_id}',
+    blockRunLimit: 0,
+    pipelineRunLimit: 0,
+    blocks: [{ blockUuid: 'b', upstream: [], maxAttempts: 1, retry }],
+    project: {},
   });
   const watcher = startRole('watcher', env);
   const batch = sim.kubeConfig.makeApiClient(BatchV1Api);
@@ -285,7 +366,12 @@ async function watcherMemory(sim: SimProcess, redisUrl: string): Promise<void> {
         while (next < WATCHER_JOBS) {
           const index = next++;
           const job = baselineJob(`tracked-${index}`, '3600s');
-          job.metadata!.labels = identityLabels(queuePrefix, 'bench', `b${index}`, { pipelineRunId: runId, blockRunId: index + 1, attempt: 1, epoch });
+          job.metadata!.labels = identityLabels(queuePrefix, 'bench', `b${index}`, {
+            pipelineRunId: runId,
+            blockRunId: index + 1,
+            attempt: 1,
+            epoch,
+          });
           job.spec!.template.metadata!.labels = { ...job.metadata!.labels };
           await batch.createNamespacedJob({ namespace, body: job });
         }
@@ -293,7 +379,15 @@ async function watcherMemory(sim: SimProcess, redisUrl: string): Promise<void> {
     );
     const peakMB = await settledPeak(watcher);
     const usage = await sim.usage();
-    report({ scenario: 'watcher peak RSS tracking active Jobs', jobs: WATCHER_JOBS, pods: WATCHER_JOBS, idleMB: baselineMB, peakMB, target: '≤ 200 MB', simRssMB: usage.rssMB });
+    report({
+      scenario: 'watcher peak RSS tracking active Jobs',
+      jobs: WATCHER_JOBS,
+      pods: WATCHER_JOBS,
+      idleMB: baselineMB,
+      peakMB,
+      target: '≤ 200 MB',
+      simRssMB: usage.rssMB,
+    });
   } finally {
     await watcher.stop();
     redis.disconnect();
@@ -324,7 +418,12 @@ try {
     const two0 = await throughput(sim, redisUrl, 2, 0);
     const one20 = await throughput(sim, redisUrl, 1, 20);
     const two20 = await throughput(sim, redisUrl, 2, 20);
-    report({ scenario: 'scaling: 2 dispatchers / 1', at0ms: round(two0 / one0), at20ms: round(two20 / one20), target: '≥ 1.7 when latency-bound (20 ms)' });
+    report({
+      scenario: 'scaling: 2 dispatchers / 1',
+      at0ms: round(two0 / one0),
+      at20ms: round(two20 / one20),
+      target: '≥ 1.7 when latency-bound (20 ms)',
+    });
   }
   if (selected('latency')) await latencies(sim, redisUrl);
   if (selected('mage-latency')) await mageCompletionLatency(sim);
@@ -336,4 +435,6 @@ try {
 }
 console.log('');
 printTable(table.map(({ servedByKind: _omitted, ...row }) => row));
-console.log('targets: ≥ 500 Jobs/s at 0 ms; 2 dispatchers ≥ 1.7× one at 20 ms; completion p99 ≤ 100 ms; ≤ 3 API requests per block run; watcher ≤ 200 MB at 10,000 Jobs');
+console.log(
+  'targets: ≥ 500 Jobs/s at 0 ms; 2 dispatchers ≥ 1.7× one at 20 ms; completion p99 ≤ 100 ms; ≤ 3 API requests per block run; watcher ≤ 200 MB at 10,000 Jobs',
+);

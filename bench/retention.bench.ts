@@ -34,7 +34,12 @@ const newRun = (index: number): NewRun => ({
   blockRunLimit: 0,
   pipelineRunLimit: 0,
   // A chain, so the run advances block by block as a real one does.
-  blocks: BLOCKS.map((blockUuid, i) => ({ blockUuid, upstream: i === 0 ? [] : [BLOCKS[i - 1]!], maxAttempts: 1, retry })),
+  blocks: BLOCKS.map((blockUuid, i) => ({
+    blockUuid,
+    upstream: i === 0 ? [] : [BLOCKS[i - 1]!],
+    maxAttempts: 1,
+    retry,
+  })),
   project: { note: 'x'.repeat(2_000) },
   idempotencyKey: `bench:${index}`,
 });
@@ -91,7 +96,8 @@ try {
       await driveRun(store, index);
       // Taken before awaiting: other workers count on meanwhile.
       const count = ++created;
-      if (count % PRUNE_EVERY_RUNS === 0) pruned += (await pruneFinishedRuns(store, { olderThanMs: RETENTION_MS, now: clock })).deleted;
+      if (count % PRUNE_EVERY_RUNS === 0)
+        pruned += (await pruneFinishedRuns(store, { olderThanMs: RETENTION_MS, now: clock })).deleted;
       if (count % SAMPLE_EVERY === 0) await sample(count);
     }
   });

@@ -43,7 +43,14 @@ function jobBody(name: string): string {
 function post(agent: http.Agent, url: URL, path: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { agent, hostname: url.hostname, port: url.port, path, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
+      {
+        agent,
+        hostname: url.hostname,
+        port: url.port,
+        path,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      },
       (response) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));
@@ -96,12 +103,24 @@ async function clientCreates(sim: SimProcess): Promise<void> {
     await batch.createNamespacedJob({ namespace: 'default', body: JSON.parse(jobBody(`client-${index}`)) });
   });
   const seconds = (performance.now() - started) / 1000;
-  report({ scenario: 'job creates, @kubernetes/client-node', concurrency: CONCURRENCY, creates: CLIENT_CREATES, seconds: round(seconds), perSecond: Math.round(CLIENT_CREATES / seconds) });
+  report({
+    scenario: 'job creates, @kubernetes/client-node',
+    concurrency: CONCURRENCY,
+    creates: CLIENT_CREATES,
+    seconds: round(seconds),
+    perSecond: Math.round(CLIENT_CREATES / seconds),
+  });
 }
 
 /** Opens raw watches on Jobs from the current version; each calls `onAdded(name, receivedAt)`. */
-async function openWatches(sim: SimProcess, count: number, onAdded: (name: string, at: number) => void): Promise<http.ClientRequest[]> {
-  const list = (await (await fetch(`${sim.url}/apis/batch/v1/namespaces/default/jobs?limit=1`)).json()) as { metadata: { resourceVersion: string } };
+async function openWatches(
+  sim: SimProcess,
+  count: number,
+  onAdded: (name: string, at: number) => void,
+): Promise<http.ClientRequest[]> {
+  const list = (await (await fetch(`${sim.url}/apis/batch/v1/namespaces/default/jobs?limit=1`)).json()) as {
+    metadata: { resourceVersion: string };
+  };
   const url = new URL(sim.url);
   return Promise.all(
     Array.from(
@@ -176,7 +195,12 @@ try {
   await clientCreates(sim);
   await watchLatency(sim, 'latency-busy');
   const usage = await sim.usage();
-  report({ scenario: 'server footprint', requests: usage.requests.total, heapUsedMB: usage.heapUsedMB, rssMB: usage.rssMB });
+  report({
+    scenario: 'server footprint',
+    requests: usage.requests.total,
+    heapUsedMB: usage.heapUsedMB,
+    rssMB: usage.rssMB,
+  });
 } finally {
   await sim.stop();
 }

@@ -18,7 +18,17 @@ import { freePort } from '../src/redis/local-redis-server.ts';
 import { leaseKey } from '../src/watch/watcher.ts';
 import { printTable } from './support/figures.ts';
 import { Children, type Child } from './soak/children.ts';
-import { AofRedis, holdsLease, isReady, spawnDispatcher, spawnWatcher, startChaos, startScheduler, startSim, waitUntil } from './soak/cluster-of-processes.ts';
+import {
+  AofRedis,
+  holdsLease,
+  isReady,
+  spawnDispatcher,
+  spawnWatcher,
+  startChaos,
+  startScheduler,
+  startSim,
+  waitUntil,
+} from './soak/cluster-of-processes.ts';
 import { JobLedger } from './soak/job-ledger.ts';
 import { makePlan, type RunPlan } from './soak/plan.ts';
 import { startRecordingProxy, type RecordingProxy } from './soak/recording-proxy.ts';
@@ -92,7 +102,14 @@ function emit(event: string, fields: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ soak: event, t: elapsed(), ...fields }));
 }
 
-const plan = makePlan({ seed, runs, blocks, watcherKills, submitSpreadMs: Math.min(30_000, runs * 1500), failingRunShare: 0.25 });
+const plan = makePlan({
+  seed,
+  runs,
+  blocks,
+  watcherKills,
+  submitSpreadMs: Math.min(30_000, runs * 1500),
+  failingRunShare: 0.25,
+});
 const dir = mkdtempSync(join(tmpdir(), 'kubedispatch-soak-'));
 for (const sub of ['logs', 'redis', 'project']) mkdirSync(join(dir, sub));
 const children = new Children(join(dir, 'logs'));
@@ -138,7 +155,12 @@ async function submit(apiUrl: string, run: SoakRun): Promise<void> {
       });
       if (answer.status === 201) {
         run.id = String(((await answer.json()) as RunRecord).id);
-        emit('run submitted', { run: run.plan.index, id: run.id, pipeline: run.plan.pipelineUuid, blocks: run.plan.blocks.length });
+        emit('run submitted', {
+          run: run.plan.index,
+          id: run.id,
+          pipeline: run.plan.pipelineUuid,
+          blocks: run.plan.blocks.length,
+        });
         return;
       }
       lastError = `HTTP ${answer.status}: ${(await answer.text()).slice(0, 300)}`;
@@ -179,18 +201,35 @@ async function finalRecord(apiUrl: string, id: string): Promise<RunWithBlocks | 
   return undefined;
 }
 
-const isTerminal = (state: string | undefined): boolean => state === 'succeeded' || state === 'failed' || state === 'cancelled';
+const isTerminal = (state: string | undefined): boolean =>
+  state === 'succeeded' || state === 'failed' || state === 'cancelled';
 
 async function main(): Promise<number> {
-  emit('start', { seed, runs: plan.runs.length, blocks, expectedJobs: plan.expectedJobs, maxMinutes, dispatcherKillMs, watcherKillsAt: plan.watcherKillAt.map((f) => Math.round(f * 100) / 100), redisRestartAt: Math.round(plan.redisRestartAt * 100) / 100, dir, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) });
+  emit('start', {
+    seed,
+    runs: plan.runs.length,
+    blocks,
+    expectedJobs: plan.expectedJobs,
+    maxMinutes,
+    dispatcherKillMs,
+    watcherKillsAt: plan.watcherKillAt.map((f) => Math.round(f * 100) / 100),
+    redisRestartAt: Math.round(plan.redisRestartAt * 100) / 100,
+    dir,
+    loadavg: loadavg().map((l) => Math.round(l * 100) / 100),
+  });
   writeSoakProject(join(dir, 'project'), plan.runs);
   const redis = await AofRedis.start(children, join(dir, 'redis'));
   monitor = new Redis(redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
   monitor.on('error', () => undefined);
   await monitor.connect();
   const sim = await startSim(children, join(dir, 'sim.kubeconfig'));
-  const created = await fetch(`${sim.url}/api/v1/namespaces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } }) });
-  if (created.status !== 201) throw new Error(`cannot create namespace ${NAMESPACE} in the simulation: HTTP ${created.status}`);
+  const created = await fetch(`${sim.url}/api/v1/namespaces`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } }),
+  });
+  if (created.status !== 201)
+    throw new Error(`cannot create namespace ${NAMESPACE} in the simulation: HTTP ${created.status}`);
   const behind = await startRecordingProxy(sim.url, back, { kubeconfigOut: join(dir, 'recorded.kubeconfig') });
   proxies.push(behind);
   const chaos = await startChaos(children, behind.kubeconfigPath, join(dir, 'chaos.kubeconfig'), seed, FAULTS);
@@ -212,9 +251,22 @@ async function main(): Promise<number> {
   const dispatchers: Child[] = Array.from({ length: DISPATCHERS }, (_, slot) => spawnDispatcher(children, slot, env));
   const watcherPorts = await Promise.all(Array.from({ length: WATCHERS }, () => freePort()));
   const watchers: Child[] = watcherPorts.map((port, slot) => spawnWatcher(children, slot, env, port));
-  await waitUntil('a watcher to act', async () => (await Promise.all(watcherPorts.map(holdsLease))).includes(true), 90_000);
-  await waitUntil('the dispatchers to start', () => dispatchers.every((child) => child.log().includes('"msg":"dispatcher started"')), 90_000);
-  emit('processes ready', { scheduler: scheduler.child.pid, dispatchers: dispatchers.map((c) => c.pid), watchers: watchers.map((c) => c.pid), redis: redis.url });
+  await waitUntil(
+    'a watcher to act',
+    async () => (await Promise.all(watcherPorts.map(holdsLease))).includes(true),
+    90_000,
+  );
+  await waitUntil(
+    'the dispatchers to start',
+    () => dispatchers.every((child) => child.log().includes('"msg":"dispatcher started"')),
+    90_000,
+  );
+  emit('processes ready', {
+    scheduler: scheduler.child.pid,
+    dispatchers: dispatchers.map((c) => c.pid),
+    watchers: watchers.map((c) => c.pid),
+    redis: redis.url,
+  });
 
   const soakStart = Date.now();
   const submissions = plan.runs.map(async (runPlan: RunPlan, index) => {
@@ -260,7 +312,11 @@ async function main(): Promise<number> {
     kills.watchers++;
     emit('watcher killed', { slot, pid: victim.pid, leaseToken: `${token.slice(0, 8)}…` });
     watchers[slot] = spawnWatcher(children, slot, env, watcherPorts[slot] as number);
-    void waitUntil('a watcher to take over', async () => (await Promise.all(watcherPorts.map(holdsLease))).includes(true), 60_000)
+    void waitUntil(
+      'a watcher to take over',
+      async () => (await Promise.all(watcherPorts.map(holdsLease))).includes(true),
+      60_000,
+    )
       .then(() => {
         takeoversMs.push(Date.now() - killedAt);
         emit('watcher took over', { afterMs: Date.now() - killedAt });
@@ -295,7 +351,15 @@ async function main(): Promise<number> {
     const settled = runsState.every((run) => run.id !== undefined || run.submitError !== undefined);
     if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
       lastProgress = Date.now();
-      emit('progress', { runsSubmitted: submitted.length, runsFinished: done.length, jobsCreated: back.creations().length, jobsExpected: plan.expectedJobs, jobsLive: back.remaining().length, ...kills, load1: Math.round(loadavg()[0]! * 100) / 100 });
+      emit('progress', {
+        runsSubmitted: submitted.length,
+        runsFinished: done.length,
+        jobsCreated: back.creations().length,
+        jobsExpected: plan.expectedJobs,
+        jobsLive: back.remaining().length,
+        ...kills,
+        load1: Math.round(loadavg()[0]! * 100) / 100,
+      });
     }
     if (settled && done.length === submitted.length) {
       finishedAt = Date.now();
@@ -311,37 +375,120 @@ async function main(): Promise<number> {
   const runTimeMs = (finishedAt ?? Date.now()) - soakStart;
   if (finishedAt) emit('all runs finished', { afterMs: runTimeMs });
   // Finished Jobs are deleted by the watcher after it stored their outcome; give the last ones time.
-  await waitUntil('the watcher to delete the last Jobs', () => back.remaining().length === 0, CLEANUP_GRACE_MS).catch(() => emit('Jobs still in the cluster', { count: back.remaining().length }));
-  for (const run of runsState) if (run.id !== undefined) run.record = (await finalRecord(scheduler.apiUrl, run.id)) ?? undefined;
+  await waitUntil('the watcher to delete the last Jobs', () => back.remaining().length === 0, CLEANUP_GRACE_MS).catch(
+    () => emit('Jobs still in the cluster', { count: back.remaining().length }),
+  );
+  for (const run of runsState)
+    if (run.id !== undefined) run.record = (await finalRecord(scheduler.apiUrl, run.id)) ?? undefined;
 
-  writeFileSync(join(dir, 'records.json'), JSON.stringify({ seed, runs: runsState, creations: back.creations(), refused: back.refused(), tally: back.tally() }, null, 1));
+  writeFileSync(
+    join(dir, 'records.json'),
+    JSON.stringify(
+      { seed, runs: runsState, creations: back.creations(), refused: back.refused(), tally: back.tally() },
+      null,
+      1,
+    ),
+  );
   const verdict = judge(runsState, back, prefix);
   const f = verdict.figures;
   const injected = injectedFaults();
   const rows: Record<string, string | number>[] = [
-    { figure: 'runs finished as expected', value: `${f.runsAsExpected}/${f.runsPlanned}`, means: 'run state and every block state as the plan says (failing blocks failed, their descendants upstream_failed)' },
+    {
+      figure: 'runs finished as expected',
+      value: `${f.runsAsExpected}/${f.runsPlanned}`,
+      means:
+        'run state and every block state as the plan says (failing blocks failed, their descendants upstream_failed)',
+    },
     { figure: 'runs lost', value: f.runsLost, means: 'not created, gone (404) or not finished at the end' },
-    { figure: 'runs finished wrong', value: f.runsNotAsExpected, means: 'finished, but the run or a block state differs from the plan' },
-    { figure: 'block runs as expected', value: `${f.blockRunsAsExpected}/${f.blockRunsPlanned}`, means: 'terminal and in the planned state' },
+    {
+      figure: 'runs finished wrong',
+      value: f.runsNotAsExpected,
+      means: 'finished, but the run or a block state differs from the plan',
+    },
+    {
+      figure: 'block runs as expected',
+      value: `${f.blockRunsAsExpected}/${f.blockRunsPlanned}`,
+      means: 'terminal and in the planned state',
+    },
     { figure: 'block runs lost', value: f.blockRunsLost, means: 'missing or not terminal at the end' },
     { figure: 'block runs ended wrong', value: f.blockRunsWrong, means: 'terminal in another state than planned' },
-    { figure: 'Jobs created (recorded)', value: `${f.jobsCreated} (plan: ${f.jobsExpected})`, means: '201 answers to Job creates seen between the chaos proxy and the cluster' },
-    { figure: 'Jobs created twice (name)', value: f.duplicateJobsByName, means: 'two successful creates of one Job name' },
-    { figure: 'Jobs created twice (attempt)', value: f.duplicateJobsByAttempt, means: 'two Jobs with the identity labels of one block run and attempt' },
-    { figure: 'Jobs of no known attempt', value: f.jobsOfNoKnownAttempt, means: 'created, but no attempt of any run names them' },
-    { figure: 'outcomes without a Job', value: f.outcomesWithoutJob, means: 'an attempt with an outcome whose Job was never created (a false result)' },
-    { figure: 'attempts without a Job name', value: f.attemptsWithoutJobName, means: "decided attempts whose record does not name their Job (matched to it by its labels instead)" },
-    { figure: 'Jobs left in the cluster', value: f.jobsLeftInCluster, means: `created and not deleted ${CLEANUP_GRACE_MS / 1000} s after the last run ended` },
-    { figure: '409 answers to creates', value: back.refused().filter((r) => r.status === 409).length, means: 'a create repeated after a kill, answered AlreadyExists (then adopted)' },
-    { figure: 'faults injected', value: `${injected.errors} errors (${injected.share}% of ${injected.requests} non-watch requests), ${injected.watches} watches refused/410`, means: 'answers the workers got that never reached the cluster' },
-    { figure: 'dispatcher SIGKILLs', value: `${kills.dispatchers} (${kills.dispatcherTicksSkipped} ticks skipped)`, means: `every ${dispatcherKillMs} ms one of the dispatchers up, restarted at once; skipped while fewer than 2 were up` },
-    { figure: 'acting watcher SIGKILLs', value: `${kills.watchers} (takeover ${takeoversMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ') || '—'})`, means: 'the lease holder killed; takeover: until a watcher acts again' },
-    { figure: 'Redis SIGKILL + restart', value: `${kills.redisRestarts} (keys ${redisKeys ? `${redisKeys.before} → ${redisKeys.after}` : '—'})`, means: `AOF, appendfsync always, down ${REDIS_DOWN_MS / 1000} s; keys without a TTL before the kill → after the restart` },
-    { figure: 'time taken', value: `${(runTimeMs / 1000).toFixed(1)} s`, means: 'first submission to the last run finished' },
-    { figure: 'load average (1/5/15 min)', value: loadavg().map((l) => l.toFixed(2)).join(' / '), means: `${cpus().length} cores, shared with other work` },
+    {
+      figure: 'Jobs created (recorded)',
+      value: `${f.jobsCreated} (plan: ${f.jobsExpected})`,
+      means: '201 answers to Job creates seen between the chaos proxy and the cluster',
+    },
+    {
+      figure: 'Jobs created twice (name)',
+      value: f.duplicateJobsByName,
+      means: 'two successful creates of one Job name',
+    },
+    {
+      figure: 'Jobs created twice (attempt)',
+      value: f.duplicateJobsByAttempt,
+      means: 'two Jobs with the identity labels of one block run and attempt',
+    },
+    {
+      figure: 'Jobs of no known attempt',
+      value: f.jobsOfNoKnownAttempt,
+      means: 'created, but no attempt of any run names them',
+    },
+    {
+      figure: 'outcomes without a Job',
+      value: f.outcomesWithoutJob,
+      means: 'an attempt with an outcome whose Job was never created (a false result)',
+    },
+    {
+      figure: 'attempts without a Job name',
+      value: f.attemptsWithoutJobName,
+      means: 'decided attempts whose record does not name their Job (matched to it by its labels instead)',
+    },
+    {
+      figure: 'Jobs left in the cluster',
+      value: f.jobsLeftInCluster,
+      means: `created and not deleted ${CLEANUP_GRACE_MS / 1000} s after the last run ended`,
+    },
+    {
+      figure: '409 answers to creates',
+      value: back.refused().filter((r) => r.status === 409).length,
+      means: 'a create repeated after a kill, answered AlreadyExists (then adopted)',
+    },
+    {
+      figure: 'faults injected',
+      value: `${injected.errors} errors (${injected.share}% of ${injected.requests} non-watch requests), ${injected.watches} watches refused/410`,
+      means: 'answers the workers got that never reached the cluster',
+    },
+    {
+      figure: 'dispatcher SIGKILLs',
+      value: `${kills.dispatchers} (${kills.dispatcherTicksSkipped} ticks skipped)`,
+      means: `every ${dispatcherKillMs} ms one of the dispatchers up, restarted at once; skipped while fewer than 2 were up`,
+    },
+    {
+      figure: 'acting watcher SIGKILLs',
+      value: `${kills.watchers} (takeover ${takeoversMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ') || '—'})`,
+      means: 'the lease holder killed; takeover: until a watcher acts again',
+    },
+    {
+      figure: 'Redis SIGKILL + restart',
+      value: `${kills.redisRestarts} (keys ${redisKeys ? `${redisKeys.before} → ${redisKeys.after}` : '—'})`,
+      means: `AOF, appendfsync always, down ${REDIS_DOWN_MS / 1000} s; keys without a TTL before the kill → after the restart`,
+    },
+    {
+      figure: 'time taken',
+      value: `${(runTimeMs / 1000).toFixed(1)} s`,
+      means: 'first submission to the last run finished',
+    },
+    {
+      figure: 'load average (1/5/15 min)',
+      value: loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' / '),
+      means: `${cpus().length} cores, shared with other work`,
+    },
   ];
   console.log('');
-  console.log(`soak seed ${seed}: ${plan.runs.length} runs, ${f.blockRunsPlanned} block runs, ${DISPATCHERS} dispatchers, ${WATCHERS} watchers, 1 scheduler`);
+  console.log(
+    `soak seed ${seed}: ${plan.runs.length} runs, ${f.blockRunsPlanned} block runs, ${DISPATCHERS} dispatchers, ${WATCHERS} watchers, 1 scheduler`,
+  );
   printTable(rows);
   emit('figures', { seed, ...f, ...kills, takeoversMs, redisKeys, runTimeMs, injected, loadavg: loadavg() });
   if (verdict.failures.length > 0) {
@@ -367,7 +514,8 @@ function injectedFaults(): { errors: number; requests: number; share: number; wa
       const [verb, , status] = key.split(' ') as [string, string, string];
       return match(verb, status) ? total + count : total;
     }, 0);
-  const failing = (verb: string, status: string): boolean => verb !== 'watch' && ['429', '500', '503', '504'].includes(status);
+  const failing = (verb: string, status: string): boolean =>
+    verb !== 'watch' && ['429', '500', '503', '504'].includes(status);
   const errors = sum(front, failing) - sum(back, failing);
   const requests = sum(front, (verb) => verb !== 'watch');
   const watches = sum(front, (verb) => verb === 'watch') - sum(back, (verb) => verb === 'watch');

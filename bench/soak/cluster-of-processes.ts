@@ -12,11 +12,22 @@ import type { Child, Children } from './children.ts';
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const worker = (name: string): string => fileURLToPath(new URL(`../../workers/${name}.ts`, import.meta.url));
 
-export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number, child?: Child): Promise<void> {
+export async function waitUntil(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  child?: Child,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (child && !child.alive()) throw new Error(`${child.name} exited while waiting for ${what}; its log (${child.logPath}):\n${child.log().slice(-2000)}`);
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${child ? `; ${child.name}'s log: ${child.logPath}` : ''}`);
+    if (child && !child.alive())
+      throw new Error(
+        `${child.name} exited while waiting for ${what}; its log (${child.logPath}):\n${child.log().slice(-2000)}`,
+      );
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${child ? `; ${child.name}'s log: ${child.logPath}` : ''}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -39,7 +50,22 @@ export class AofRedis {
   private constructor(children: Children, port: number, dir: string) {
     this.#children = children;
     this.url = `redis://127.0.0.1:${port}`;
-    this.#args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'];
+    this.#args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+    ];
   }
 
   static async start(children: Children, dir: string): Promise<AofRedis> {
@@ -69,23 +95,58 @@ export interface Endpoint {
 
 export async function startSim(children: Children, kubeconfigPath: string): Promise<Endpoint & { url: string }> {
   const port = await freePort();
-  const child = children.spawn('sim', process.execPath, [CLI, 'sim', '--port', String(port), '--kubeconfig-out', kubeconfigPath], { PATH: process.env['PATH'] });
-  await waitUntil('the simulated cluster', () => child.log().includes('simulated cluster listening'), START_TIMEOUT_MS, child);
+  const child = children.spawn(
+    'sim',
+    process.execPath,
+    [CLI, 'sim', '--port', String(port), '--kubeconfig-out', kubeconfigPath],
+    { PATH: process.env['PATH'] },
+  );
+  await waitUntil(
+    'the simulated cluster',
+    () => child.log().includes('simulated cluster listening'),
+    START_TIMEOUT_MS,
+    child,
+  );
   return { child, kubeconfigPath, url: `http://127.0.0.1:${port}` };
 }
 
-export async function startChaos(children: Children, targetKubeconfig: string, kubeconfigPath: string, seed: number, faults: string[]): Promise<Endpoint & { url: string }> {
+export async function startChaos(
+  children: Children,
+  targetKubeconfig: string,
+  kubeconfigPath: string,
+  seed: number,
+  faults: string[],
+): Promise<Endpoint & { url: string }> {
   const port = await freePort();
-  const args = [CLI, 'chaos', '--target-kubeconfig', targetKubeconfig, '--port', String(port), '--kubeconfig-out', kubeconfigPath, '--seed', String(seed)];
+  const args = [
+    CLI,
+    'chaos',
+    '--target-kubeconfig',
+    targetKubeconfig,
+    '--port',
+    String(port),
+    '--kubeconfig-out',
+    kubeconfigPath,
+    '--seed',
+    String(seed),
+  ];
   for (const fault of faults) args.push('--fault', fault);
   const child = children.spawn('chaos', process.execPath, args, { PATH: process.env['PATH'] });
   await waitUntil('the chaos proxy', () => child.log().includes('chaos proxy listening'), START_TIMEOUT_MS, child);
   return { child, kubeconfigPath, url: `http://127.0.0.1:${port}` };
 }
 
-export async function startScheduler(children: Children, env: Record<string, string>): Promise<{ child: Child; apiUrl: string }> {
+export async function startScheduler(
+  children: Children,
+  env: Record<string, string>,
+): Promise<{ child: Child; apiUrl: string }> {
   const port = await freePort();
-  const child = children.spawn('scheduler', process.execPath, [CLI, 'scheduler', '--http', '--port', String(port)], env);
+  const child = children.spawn(
+    'scheduler',
+    process.execPath,
+    [CLI, 'scheduler', '--http', '--port', String(port)],
+    env,
+  );
   const apiUrl = `http://127.0.0.1:${port}`;
   const ready = async () => (await fetch(`${apiUrl}/readyz`).catch(() => undefined))?.ok === true;
   await waitUntil('the scheduler and its HTTP API', ready, START_TIMEOUT_MS, child);
@@ -97,9 +158,17 @@ export function spawnDispatcher(children: Children, slot: number, env: Record<st
 }
 
 /** A watcher with a metrics listener of its own, where its lease gauge says whether it acts. */
-export function spawnWatcher(children: Children, slot: number, env: Record<string, string>, metricsPort: number): Child {
+export function spawnWatcher(
+  children: Children,
+  slot: number,
+  env: Record<string, string>,
+  metricsPort: number,
+): Child {
   // The young-generation limit its deployments set (k8s/kubedispatch.yaml).
-  return children.spawn(`watcher-${slot}`, process.execPath, ['--max-semi-space-size=2', worker('watcher')], { ...env, KUBEDISPATCH_METRICS_PORT: String(metricsPort) });
+  return children.spawn(`watcher-${slot}`, process.execPath, ['--max-semi-space-size=2', worker('watcher')], {
+    ...env,
+    KUBEDISPATCH_METRICS_PORT: String(metricsPort),
+  });
 }
 
 /** Whether the watcher behind `metricsPort` says it holds the lease; undefined when it does not answer. */

@@ -27,15 +27,22 @@ const jobKey = (namespace: string, name: string): string => `${namespace}/${name
 function parseJson(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
-function metadataOf(object: Record<string, unknown> | undefined): { name?: string; uid?: string; labels: Record<string, string> } {
+function metadataOf(object: Record<string, unknown> | undefined): {
+  name?: string;
+  uid?: string;
+  labels: Record<string, string>;
+} {
   const metadata = (object?.['metadata'] ?? {}) as { name?: unknown; uid?: unknown; labels?: unknown };
-  const labels = metadata.labels !== null && typeof metadata.labels === 'object' ? (metadata.labels as Record<string, string>) : {};
+  const labels =
+    metadata.labels !== null && typeof metadata.labels === 'object' ? (metadata.labels as Record<string, string>) : {};
   return {
     ...(typeof metadata.name === 'string' ? { name: metadata.name } : {}),
     ...(typeof metadata.uid === 'string' ? { uid: metadata.uid } : {}),
@@ -80,7 +87,14 @@ export class JobLedger {
       return;
     }
     const labels = Object.keys(answered.labels).length > 0 ? answered.labels : requested.labels;
-    const creation = { namespace, name, uid: answered.uid ?? `unknown-${this.#creations.length}`, identity: identityKey(labels), labels, at: this.#now() };
+    const creation = {
+      namespace,
+      name,
+      uid: answered.uid ?? `unknown-${this.#creations.length}`,
+      identity: identityKey(labels),
+      labels,
+      at: this.#now(),
+    };
     this.#creations.push(creation);
     this.#live.set(jobKey(namespace, name), creation);
   }
@@ -111,8 +125,10 @@ export class JobLedger {
       return groups;
     };
     const found: Duplicate[] = [];
-    for (const [key, uids] of group((c) => jobKey(c.namespace, c.name))) if (uids.length > 1) found.push({ kind: 'name', key, uids });
-    for (const [key, uids] of group((c) => `${c.namespace} ${c.identity}`)) if (uids.length > 1) found.push({ kind: 'identity', key, uids });
+    for (const [key, uids] of group((c) => jobKey(c.namespace, c.name)))
+      if (uids.length > 1) found.push({ kind: 'name', key, uids });
+    for (const [key, uids] of group((c) => `${c.namespace} ${c.identity}`))
+      if (uids.length > 1) found.push({ kind: 'identity', key, uids });
     return found;
   }
 

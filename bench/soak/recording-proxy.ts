@@ -16,9 +16,14 @@ export interface RecordingProxy {
   stop(): Promise<void>;
 }
 
-const isJobWrite = (info: RequestInfo | undefined): boolean => info?.resource === 'jobs' && info.subresource === undefined && (info.verb === 'create' || info.verb === 'delete');
+const isJobWrite = (info: RequestInfo | undefined): boolean =>
+  info?.resource === 'jobs' && info.subresource === undefined && (info.verb === 'create' || info.verb === 'delete');
 
-export async function startRecordingProxy(targetUrl: string, ledger: JobLedger, options: EndpointOptions = {}): Promise<RecordingProxy> {
+export async function startRecordingProxy(
+  targetUrl: string,
+  ledger: JobLedger,
+  options: EndpointOptions = {},
+): Promise<RecordingProxy> {
   const target = new URL(targetUrl);
   const agent = new http.Agent({ keepAlive: true });
 
@@ -27,7 +32,14 @@ export async function startRecordingProxy(targetUrl: string, ledger: JobLedger, 
     const info = parseRequestInfo(request.method ?? 'GET', url.pathname, url.searchParams);
     const recorded = isJobWrite(info);
     const requestChunks: Buffer[] = [];
-    const upstream = http.request({ agent, hostname: target.hostname, port: target.port, method: request.method, path: request.url, headers: { ...request.headers, host: target.host } });
+    const upstream = http.request({
+      agent,
+      hostname: target.hostname,
+      port: target.port,
+      method: request.method,
+      path: request.url,
+      headers: { ...request.headers, host: target.host },
+    });
     request.on('data', (chunk: Buffer) => {
       if (recorded) requestChunks.push(chunk);
     });
@@ -43,7 +55,15 @@ export async function startRecordingProxy(targetUrl: string, ledger: JobLedger, 
     upstream.on('error', (error) => {
       if (!response.headersSent && !response.destroyed) {
         response.writeHead(502, { 'Content-Type': 'application/json' });
-        response.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 502, message: `recording proxy: ${error.message}` }));
+        response.end(
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            code: 502,
+            message: `recording proxy: ${error.message}`,
+          }),
+        );
       } else {
         response.destroy();
       }
@@ -56,7 +76,13 @@ export async function startRecordingProxy(targetUrl: string, ledger: JobLedger, 
       if (info && !recorded) ledger.count(info.verb, info.resource, status);
       answer.on('end', () => {
         if (!info || !recorded) return;
-        if (info.verb === 'create') ledger.recordCreate(info.namespace ?? '', Buffer.concat(requestChunks).toString('utf8'), status, Buffer.concat(responseChunks).toString('utf8'));
+        if (info.verb === 'create')
+          ledger.recordCreate(
+            info.namespace ?? '',
+            Buffer.concat(requestChunks).toString('utf8'),
+            status,
+            Buffer.concat(responseChunks).toString('utf8'),
+          );
         else ledger.recordDelete(info.namespace ?? '', info.name ?? '', status);
       });
       if (response.destroyed) {

@@ -12,7 +12,11 @@ export function writeSoakProject(root: string, runs: readonly RunPlan[]): void {
     join(root, 'metadata.yaml'),
     dump({
       project_uuid: 'soak',
-      k8s_executor_config: { job_name_prefix: SOAK_JOB_NAME_PREFIX, container_config: { image: 'busybox:1.36' }, job: { backoff_limit: 0 } },
+      k8s_executor_config: {
+        job_name_prefix: SOAK_JOB_NAME_PREFIX,
+        container_config: { image: 'busybox:1.36' },
+        job: { backoff_limit: 0 },
+      },
     }),
   );
   for (const run of runs) {
@@ -34,6 +38,9 @@ export function writeSoakProject(root: string, runs: readonly RunPlan[]): void {
         },
       },
     }));
-    writeFileSync(join(dir, 'metadata.yaml'), dump({ uuid: run.pipelineUuid, name: run.pipelineUuid, type: 'python', executor_type: 'k8s', blocks }));
+    writeFileSync(
+      join(dir, 'metadata.yaml'),
+      dump({ uuid: run.pipelineUuid, name: run.pipelineUuid, type: 'python', executor_type: 'k8s', blocks }),
+    );
   }
 }

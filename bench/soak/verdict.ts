@@ -48,7 +48,9 @@ const TERMINAL_BLOCK = new Set(['succeeded', 'failed', 'upstream_failed', 'cance
 const MAX_LISTED = 10;
 
 function listed(items: string[]): string {
-  return items.length <= MAX_LISTED ? items.join('; ') : `${items.slice(0, MAX_LISTED).join('; ')}; … (${items.length - MAX_LISTED} more)`;
+  return items.length <= MAX_LISTED
+    ? items.join('; ')
+    : `${items.slice(0, MAX_LISTED).join('; ')}; … (${items.length - MAX_LISTED} more)`;
 }
 
 /**
@@ -79,27 +81,41 @@ export function judge(runs: readonly SoakRun[], ledger: JobLedger, queuePrefix: 
       const actual = byUuid.get(block.uuid);
       for (const attempt of actual?.attempts ?? []) {
         const identity = identityKey(
-          identityLabels(queuePrefix, record?.pipelineUuid ?? '', block.uuid, { pipelineRunId: record?.id ?? 0, blockRunId: actual?.blockRunId ?? 0, attempt: attempt.attempt, trigger: record?.trigger ?? '' }),
+          identityLabels(queuePrefix, record?.pipelineUuid ?? '', block.uuid, {
+            pipelineRunId: record?.id ?? 0,
+            blockRunId: actual?.blockRunId ?? 0,
+            attempt: attempt.attempt,
+            trigger: record?.trigger ?? '',
+          }),
         );
         const name = attempt.jobName ? `${attempt.namespace ?? ''}/${attempt.jobName}` : undefined;
         const creation = name ? byName.get(name) : byIdentity.get(identity);
         if (!name && attempt.outcome) unnamed.push(`${label} ${block.uuid} attempt ${attempt.attempt}`);
         if (creation) knownAttempts.add(`${creation.namespace}/${creation.name}`);
         // An outcome the watcher decided from a Job nobody created would be a false result.
-        if (attempt.outcome && attempt.outcome.reason !== 'Cancelled' && !creation) withoutJob.push(`${label} ${block.uuid} attempt ${attempt.attempt} (${attempt.outcome.reason}, Job ${name ?? 'not named'})`);
+        if (attempt.outcome && attempt.outcome.reason !== 'Cancelled' && !creation)
+          withoutJob.push(
+            `${label} ${block.uuid} attempt ${attempt.attempt} (${attempt.outcome.reason}, Job ${name ?? 'not named'})`,
+          );
       }
       if (!actual || !TERMINAL_BLOCK.has(actual.state)) {
         blocksOk = false;
-        lostBlocks.push(`${label} ${block.uuid}: ${actual ? `still ${actual.state} (attempt ${actual.attempt})` : 'missing'}`);
+        lostBlocks.push(
+          `${label} ${block.uuid}: ${actual ? `still ${actual.state} (attempt ${actual.attempt})` : 'missing'}`,
+        );
       } else if (actual.state !== expected.get(block.uuid)) {
         blocksOk = false;
-        wrongBlocks.push(`${label} ${block.uuid}: ${actual.state} (${actual.reason ?? 'no reason'}), expected ${expected.get(block.uuid)}`);
+        wrongBlocks.push(
+          `${label} ${block.uuid}: ${actual.state} (${actual.reason ?? 'no reason'}), expected ${expected.get(block.uuid)}`,
+        );
       } else {
         blockRunsAsExpected++;
       }
     }
     if (!record || !TERMINAL_RUN.has(record.state)) {
-      lostRuns.push(`${label}: ${run.submitError ? `not created (${run.submitError})` : record === undefined && run.record === null ? 'gone (404)' : record ? `still ${record.state}` : 'never read'}`);
+      lostRuns.push(
+        `${label}: ${run.submitError ? `not created (${run.submitError})` : record === undefined && run.record === null ? 'gone (404)' : record ? `still ${record.state}` : 'never read'}`,
+      );
     } else if (record.state !== expectedRunState(run.plan.blocks) || !blocksOk) {
       wrongRuns.push(`${label}: ${record.state}, expected ${expectedRunState(run.plan.blocks)}`);
     } else {
@@ -131,14 +147,27 @@ export function judge(runs: readonly SoakRun[], ledger: JobLedger, queuePrefix: 
 
   if (lostRuns.length > 0) failures.push(`${lostRuns.length} run(s) lost or unfinished: ${listed(lostRuns)}`);
   if (wrongRuns.length > 0) failures.push(`${wrongRuns.length} run(s) did not end as expected: ${listed(wrongRuns)}`);
-  if (lostBlocks.length > 0) failures.push(`${lostBlocks.length} block run(s) lost or unfinished: ${listed(lostBlocks)}`);
+  if (lostBlocks.length > 0)
+    failures.push(`${lostBlocks.length} block run(s) lost or unfinished: ${listed(lostBlocks)}`);
   if (wrongBlocks.length > 0) failures.push(`${wrongBlocks.length} block run(s) ended wrong: ${listed(wrongBlocks)}`);
-  if (duplicates.length > 0) failures.push(`${duplicates.length} Job(s) created twice: ${listed(duplicates.map((d) => `${d.kind} ${d.key} (uids ${d.uids.join(', ')})`))}`);
-  if (orphans.length > 0) failures.push(`${orphans.length} Job(s) created for no attempt of any run: ${listed(orphans.map((o) => `${o.namespace}/${o.name}`))}`);
-  if (withoutJob.length > 0) failures.push(`${withoutJob.length} outcome(s) recorded for a Job never created: ${listed(withoutJob)}`);
+  if (duplicates.length > 0)
+    failures.push(
+      `${duplicates.length} Job(s) created twice: ${listed(duplicates.map((d) => `${d.kind} ${d.key} (uids ${d.uids.join(', ')})`))}`,
+    );
+  if (orphans.length > 0)
+    failures.push(
+      `${orphans.length} Job(s) created for no attempt of any run: ${listed(orphans.map((o) => `${o.namespace}/${o.name}`))}`,
+    );
+  if (withoutJob.length > 0)
+    failures.push(`${withoutJob.length} outcome(s) recorded for a Job never created: ${listed(withoutJob)}`);
   if (figures.jobsCreated !== figures.jobsExpected && failures.length === 0) {
-    failures.push(`${figures.jobsCreated} Jobs created where the plan needs ${figures.jobsExpected}, with no duplicate or orphan to explain it`);
+    failures.push(
+      `${figures.jobsCreated} Jobs created where the plan needs ${figures.jobsExpected}, with no duplicate or orphan to explain it`,
+    );
   }
-  if (figures.jobsLeftInCluster > 0) failures.push(`${figures.jobsLeftInCluster} Job(s) never deleted: ${listed(ledger.remaining().map((job) => `${job.namespace}/${job.name}`))}`);
+  if (figures.jobsLeftInCluster > 0)
+    failures.push(
+      `${figures.jobsLeftInCluster} Job(s) never deleted: ${listed(ledger.remaining().map((job) => `${job.namespace}/${job.name}`))}`,
+    );
   return { figures, failures };
 }

@@ -15,10 +15,14 @@ export interface RoleProcess {
 export function startRole(role: Role, env: Record<string, string>): RoleProcess {
   // The watcher runs with the young-generation limit its deployments set (k8s/kubedispatch.yaml).
   const nodeFlags = role === 'watcher' ? ['--max-semi-space-size=2'] : [];
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, new URL(`../../workers/${role}.ts`, import.meta.url).pathname], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeFlags, new URL(`../../workers/${role}.ts`, import.meta.url).pathname],
+    {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   const pid = child.pid as number;
   return {
     pid,

@@ -15,7 +15,9 @@ export interface SimProcess {
 
 /** Starts the simulated cluster in a child process, so a benchmark's load never shares its event loop. */
 export async function startSimProcess(): Promise<SimProcess> {
-  const child: ChildProcess = fork(new URL('./sim-server.ts', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(new URL('./sim-server.ts', import.meta.url), {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const [ready] = (await once(child, 'message')) as [{ url: string; kubeconfigPath: string }];
   // Pooled connections, as kubedispatch's own processes use them.
   const kubeConfig = reuseConnections(new KubeConfig());
@@ -26,7 +28,9 @@ export async function startSimProcess(): Promise<SimProcess> {
     kubeConfig,
     async usage() {
       child.send('usage');
-      const [answer] = (await once(child, 'message')) as [{ cpu: NodeJS.CpuUsage; memory: NodeJS.MemoryUsage; requests: RequestStats }];
+      const [answer] = (await once(child, 'message')) as [
+        { cpu: NodeJS.CpuUsage; memory: NodeJS.MemoryUsage; requests: RequestStats },
+      ];
       return {
         cpuMs: (answer.cpu.user + answer.cpu.system) / 1000,
         heapUsedMB: Math.round(answer.memory.heapUsed / 2 ** 20),

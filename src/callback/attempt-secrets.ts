@@ -21,7 +21,9 @@ export class AttemptSecrets {
 
   /** The attempt's secret: 64 hex characters, URL-safe. */
   async secretFor(attempt: AttemptKey): Promise<string> {
-    return createHmac('sha256', await this.installationKey()).update(`${attempt.blockRunId}:${attempt.attempt}`).digest('hex');
+    return createHmac('sha256', await this.installationKey())
+      .update(`${attempt.blockRunId}:${attempt.attempt}`)
+      .digest('hex');
   }
 
   private installationKey(): Promise<Buffer> {

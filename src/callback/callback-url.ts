@@ -29,7 +29,11 @@ export function callbackUrl(base: string, key: AttemptKey, secret: string): stri
 const POSITIVE_INT = /^[1-9]\d{0,15}$/;
 
 /** The attempt a callback path names, when its segments are well-formed and its callback id fits the block run. */
-export function attemptFromPath(params: { blockRunId?: string; attempt?: string; callbackId?: string }): AttemptKey | undefined {
+export function attemptFromPath(params: {
+  blockRunId?: string;
+  attempt?: string;
+  callbackId?: string;
+}): AttemptKey | undefined {
   const { blockRunId, attempt, callbackId: id } = params;
   if (!blockRunId || !attempt || !id || !POSITIVE_INT.test(blockRunId) || !POSITIVE_INT.test(attempt)) return undefined;
   const key = { blockRunId: Number(blockRunId), attempt: Number(attempt) };

@@ -71,7 +71,8 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
     upstream.on('error', (error) => {
       // Also raised when the client went away first and the upstream request was torn down.
       if (response.destroyed) return;
-      if (!response.headersSent) sendJson(response, 502, failure(502, 'InternalError', `chaos proxy: upstream failed: ${error.message}`));
+      if (!response.headersSent)
+        sendJson(response, 502, failure(502, 'InternalError', `chaos proxy: upstream failed: ${error.message}`));
       else response.destroy();
     });
     response.once('close', () => upstream.destroy());
@@ -114,7 +115,8 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
     handle(request, response).catch((thrown: unknown) => {
       const message = thrown instanceof Error ? thrown.message : String(thrown);
       const code = thrown instanceof FaultRulesError || thrown instanceof SyntaxError ? 400 : 500;
-      if (!response.headersSent) sendJson(response, code, failure(code, code === 400 ? 'BadRequest' : 'InternalError', message));
+      if (!response.headersSent)
+        sendJson(response, code, failure(code, code === 400 ? 'BadRequest' : 'InternalError', message));
     });
   });
   const endpoint = await listenWithKubeconfig(server, options, 'kubedispatch-chaos');

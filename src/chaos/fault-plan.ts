@@ -44,7 +44,12 @@ export class FaultPlan {
       if (rule.resources && !rule.resources.includes(resource)) return;
       if ((rule.fault === 'gone' || rule.fault === 'cut-watch') && verb !== 'watch') return;
       const count = ++this.#counters[index]!;
-      const fires = rule.every !== undefined ? count % rule.every === 0 : rule.rate !== undefined ? this.#random() < rule.rate : true;
+      const fires =
+        rule.every !== undefined
+          ? count % rule.every === 0
+          : rule.rate !== undefined
+            ? this.#random() < rule.rate
+            : true;
       if (!fires) return;
       if (rule.fault === 'latency') decision.latencyMs += rule.ms;
       else if (rule.fault === 'cut-watch') decision.cut ??= rule;

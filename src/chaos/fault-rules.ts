@@ -38,19 +38,22 @@ export class FaultRulesError extends Error {
 
 function positiveInteger(value: unknown, what: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || (value as number) < 1) throw new FaultRulesError(`${what} must be a positive integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(value) || (value as number) < 1)
+    throw new FaultRulesError(`${what} must be a positive integer, got ${JSON.stringify(value)}`);
   return value as number;
 }
 
 function nonNegative(value: unknown, what: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !(value >= 0)) throw new FaultRulesError(`${what} must be a number ≥ 0, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !(value >= 0))
+    throw new FaultRulesError(`${what} must be a number ≥ 0, got ${JSON.stringify(value)}`);
   return value;
 }
 
 function stringList(value: unknown, what: string): string[] | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new FaultRulesError(`${what} must be a list of strings`);
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+    throw new FaultRulesError(`${what} must be a list of strings`);
   return value as string[];
 }
 
@@ -78,9 +81,15 @@ export function validateFaultRules(input: unknown): FaultRules {
         return { ...match, fault: 'latency', ms: nonNegative(rule['ms'], `${at}.ms`) ?? 0 };
       case 'error': {
         const code = rule['code'];
-        if (!ERROR_CODES.includes(code as (typeof ERROR_CODES)[number])) throw new FaultRulesError(`${at}.code must be one of ${ERROR_CODES.join(', ')}`);
+        if (!ERROR_CODES.includes(code as (typeof ERROR_CODES)[number]))
+          throw new FaultRulesError(`${at}.code must be one of ${ERROR_CODES.join(', ')}`);
         const retryAfterSeconds = positiveInteger(rule['retryAfterSeconds'], `${at}.retryAfterSeconds`);
-        return { ...match, fault: 'error', code: code as (typeof ERROR_CODES)[number], ...(retryAfterSeconds ? { retryAfterSeconds } : {}) };
+        return {
+          ...match,
+          fault: 'error',
+          code: code as (typeof ERROR_CODES)[number],
+          ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
+        };
       }
       case 'reset':
         return { ...match, fault: 'reset' };
@@ -89,8 +98,14 @@ export function validateFaultRules(input: unknown): FaultRules {
       case 'cut-watch': {
         const afterMs = nonNegative(rule['afterMs'], `${at}.afterMs`);
         const afterEvents = positiveInteger(rule['afterEvents'], `${at}.afterEvents`);
-        if (afterMs === undefined && afterEvents === undefined) throw new FaultRulesError(`${at}: cut-watch needs afterMs or afterEvents`);
-        return { ...match, fault: 'cut-watch', ...(afterMs !== undefined ? { afterMs } : {}), ...(afterEvents !== undefined ? { afterEvents } : {}) };
+        if (afterMs === undefined && afterEvents === undefined)
+          throw new FaultRulesError(`${at}: cut-watch needs afterMs or afterEvents`);
+        return {
+          ...match,
+          fault: 'cut-watch',
+          ...(afterMs !== undefined ? { afterMs } : {}),
+          ...(afterEvents !== undefined ? { afterEvents } : {}),
+        };
       }
       default:
         throw new FaultRulesError(`${at}.fault must be one of latency, error, reset, cut-watch, gone`);

@@ -21,6 +21,10 @@ export function parseFaultSpec(spec: string): Record<string, unknown> {
   return rule;
 }
 
-export function faultRulesFromSpecs(specs: string[], seed: number | undefined, base: FaultRules = { rules: [] }): FaultRules {
+export function faultRulesFromSpecs(
+  specs: string[],
+  seed: number | undefined,
+  base: FaultRules = { rules: [] },
+): FaultRules {
   return validateFaultRules({ seed: seed ?? base.seed, rules: [...base.rules, ...specs.map(parseFaultSpec)] });
 }

@@ -20,19 +20,31 @@ export interface OptionalDashboardFlags extends DashboardFlags {
 export function dashboardOptions(command: Command): Command {
   return command
     .option('--project <dir>', 'Mage project runs are created from (default: project.dir / KUBEDISPATCH_PROJECT_DIR)')
-    .option('--kubeconfig <file>', 'kubeconfig used to delete the Jobs of cancelled runs (default: KUBECONFIG, in-cluster, ~/.kube/config)')
-    .option('--host <address>', 'listen address (default: http.host / KUBEDISPATCH_HTTP_HOST, 127.0.0.1); beyond loopback a token is required')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig used to delete the Jobs of cancelled runs (default: KUBECONFIG, in-cluster, ~/.kube/config)',
+    )
+    .option(
+      '--host <address>',
+      'listen address (default: http.host / KUBEDISPATCH_HTTP_HOST, 127.0.0.1); beyond loopback a token is required',
+    )
     .option('--port <port>', 'listen port (default: http.port / KUBEDISPATCH_HTTP_PORT, 8080)', portNumber)
     .option('--ui-writable', 'let Bull Board retry and remove queue jobs (default: read-only)')
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)');
 }
 
 export function optionalDashboardOptions(command: Command): Command {
-  return dashboardOptions(command.option('--http', 'also serve the HTTP API, Bull Board and /metrics (see `kubedispatch dashboard`)'));
+  return dashboardOptions(
+    command.option('--http', 'also serve the HTTP API, Bull Board and /metrics (see `kubedispatch dashboard`)'),
+  );
 }
 
 export function dashboardOverrides(flags: DashboardFlags): DashboardOverrides {
-  return { ...(flags.host ? { host: flags.host } : {}), ...(flags.port !== undefined ? { port: flags.port } : {}), ...(flags.uiWritable ? { uiWritable: true } : {}) };
+  return {
+    ...(flags.host ? { host: flags.host } : {}),
+    ...(flags.port !== undefined ? { port: flags.port } : {}),
+    ...(flags.uiWritable ? { uiWritable: true } : {}),
+  };
 }
 
 /** `false` (serve no dashboard) without `--http`. */

@@ -29,7 +29,12 @@ async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (thrown) {
     if (thrown instanceof CommanderError) {
-      if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version' || thrown.code === 'commander.help') return 0;
+      if (
+        thrown.code === 'commander.helpDisplayed' ||
+        thrown.code === 'commander.version' ||
+        thrown.code === 'commander.help'
+      )
+        return 0;
       return EXIT_USAGE;
     }
     if (thrown instanceof ConfigError) {

@@ -6,7 +6,8 @@ import { variablesFromAssignments } from '../runs/run-variables.ts';
 /** Ids and attempt numbers. */
 export function positiveInteger(text: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError('expected a positive integer');
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1)
+    throw new InvalidArgumentError('expected a positive integer');
   return value;
 }
 
@@ -31,7 +32,8 @@ export function duration(text: string): number {
 /** A listening port; 0 asks for any free port. */
 export function portNumber(text: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value > 65535) throw new InvalidArgumentError('expected a port number (0-65535, 0 for any free port)');
+  if (!/^\d+$/.test(text) || value > 65535)
+    throw new InvalidArgumentError('expected a port number (0-65535, 0 for any free port)');
   return value;
 }
 
@@ -39,7 +41,8 @@ export function portNumber(text: string): number {
 export function isoDate(text: string): Date {
   const withZone = /^\d{4}-\d{2}-\d{2}$/.test(text) || /[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`;
   const date = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(withZone) : new Date(Number.NaN);
-  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('expected an ISO 8601 date, e.g. 2026-01-01T00:00:00Z');
+  if (Number.isNaN(date.getTime()))
+    throw new InvalidArgumentError('expected an ISO 8601 date, e.g. 2026-01-01T00:00:00Z');
   return date;
 }
 

@@ -43,7 +43,13 @@ export const optionalHttpUrl = 'optional-http-url';
 function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.search === '' &&
+      url.hash === '' &&
+      url.username === '' &&
+      url.password === ''
+    );
   } catch {
     return false;
   }
@@ -76,7 +82,11 @@ convict.addFormats({
   },
   [optionalHttpUrl]: {
     validate(value: unknown, item?: SchemaItem) {
-      check(typeof value === 'string' && (value === '' || isHttpUrl(value)), 'must be empty or an http:// or https:// URL without credentials, query or fragment', item);
+      check(
+        typeof value === 'string' && (value === '' || isHttpUrl(value)),
+        'must be empty or an http:// or https:// URL without credentials, query or fragment',
+        item,
+      );
     },
   },
   [nonNegativeNumber]: {
@@ -86,11 +96,23 @@ convict.addFormats({
     },
   },
   [hostList]: {
-    coerce: (text: string) => text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
+    coerce: (text: string) =>
+      text
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ''),
     validate(value: unknown, item?: SchemaItem) {
       const entries = Array.isArray(value) ? (value as unknown[]) : [value];
-      const bad = entries.find((entry) => typeof entry !== 'string' || !/^(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(entry));
-      check(bad === undefined, `must be host names such as kd.example.com or [::1] (no scheme, path or wildcard); ${JSON.stringify(bad)} is not one`, item);
+      const bad = entries.find(
+        (entry) =>
+          typeof entry !== 'string' ||
+          !/^(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(entry),
+      );
+      check(
+        bad === undefined,
+        `must be host names such as kd.example.com or [::1] (no scheme, path or wildcard); ${JSON.stringify(bad)} is not one`,
+        item,
+      );
     },
   },
   [authToken]: {

@@ -62,8 +62,13 @@ export function readSettingsFile(file: string): { document: unknown; text: strin
     // The one reading primitive: a regular file of bounded size in UTF-8 (a FIFO or /dev/zero would hang or exhaust memory).
     text = readInputFileSync(file, { maxBytes: MAX_SETTINGS_BYTES });
   } catch (thrown) {
-    if (thrown instanceof ConfigError) throw new SettingsFileError(`${thrown.message.replace(/^error: /, '')}; set KUBEDISPATCH_CONFIG or --config to a readable YAML settings file`);
-    throw new SettingsFileError(`${file}: cannot read the settings file; set KUBEDISPATCH_CONFIG or --config to a readable YAML file`);
+    if (thrown instanceof ConfigError)
+      throw new SettingsFileError(
+        `${thrown.message.replace(/^error: /, '')}; set KUBEDISPATCH_CONFIG or --config to a readable YAML settings file`,
+      );
+    throw new SettingsFileError(
+      `${file}: cannot read the settings file; set KUBEDISPATCH_CONFIG or --config to a readable YAML file`,
+    );
   }
   try {
     return { document: load(text, { filename: file }), text };
@@ -72,6 +77,8 @@ export function readSettingsFile(file: string): { document: unknown; text: strin
     const line = thrown.mark?.line ?? 0;
     const keyPath = keyPathAtLine(text, line);
     const where = `${keyPath ? `${keyPath}: ` : ''}line ${line + 1}, column ${(thrown.mark?.column ?? 0) + 1}`;
-    throw new SettingsFileError(`${file}: ${where}: invalid YAML: ${reasonWithoutQuotes(thrown.reason ?? 'syntax error')} (the line is not shown: a settings file may hold secrets)`);
+    throw new SettingsFileError(
+      `${file}: ${where}: invalid YAML: ${reasonWithoutQuotes(thrown.reason ?? 'syntax error')} (the line is not shown: a settings file may hold secrets)`,
+    );
   }
 }

@@ -2,7 +2,16 @@ import { existsSync } from 'node:fs';
 import convict from 'convict';
 import { urlSecrets } from '../errors/redact.ts';
 import type { Env } from './env.ts';
-import { authToken, hostList, naturalInt, nonNegativeNumber, optionalHttpUrl, positiveInt, redisUrl, strictBoolean } from './formats.ts';
+import {
+  authToken,
+  hostList,
+  naturalInt,
+  nonNegativeNumber,
+  optionalHttpUrl,
+  positiveInt,
+  redisUrl,
+  strictBoolean,
+} from './formats.ts';
 import { lineOfKeyPath, readSettingsFile } from './settings-file.ts';
 
 /**
@@ -109,8 +118,7 @@ const schema = {
   },
   mage: {
     callbackUrl: {
-      doc:
-        "Base URL at which Jobs' pods reach kubedispatch's HTTP API (e.g. http://kubedispatch-api.kubedispatch.svc:8080); when set, Mage's command gets --callback-url, so a block whose condition fails ends condition_failed instead of succeeded. Empty: no callback",
+      doc: "Base URL at which Jobs' pods reach kubedispatch's HTTP API (e.g. http://kubedispatch-api.kubedispatch.svc:8080); when set, Mage's command gets --callback-url, so a block whose condition fails ends condition_failed instead of succeeded. Empty: no callback",
       format: optionalHttpUrl,
       default: '',
       env: 'KUBEDISPATCH_CALLBACK_URL',
@@ -190,7 +198,7 @@ const schema = {
       env: 'KUBEDISPATCH_WATCH_IDLE_TIMEOUT_MS',
     },
     podStartTimeoutMs: {
-      doc: 'A pod still unschedulable after this long fails its block run with the scheduler\'s message',
+      doc: "A pod still unschedulable after this long fails its block run with the scheduler's message",
       format: positiveInt,
       default: 300_000,
       env: 'KUBEDISPATCH_POD_START_TIMEOUT_MS',
@@ -295,7 +303,13 @@ const schema = {
 export type Settings = {
   [Group in keyof typeof schema]: {
     [Key in keyof (typeof schema)[Group]]: (typeof schema)[Group][Key] extends { default: infer D }
-      ? D extends readonly unknown[] ? string[] : D extends number ? number : D extends boolean ? boolean : string
+      ? D extends readonly unknown[]
+        ? string[]
+        : D extends number
+          ? number
+          : D extends boolean
+            ? boolean
+            : string
       : never;
   };
 };
@@ -306,7 +320,8 @@ export class SettingsError extends Error {
 
 /** Env vars of the sensitive settings (REDIS_URL, KUBEDISPATCH_AUTH_TOKEN), read from the schema. */
 const SENSITIVE_ENV_VARS: ReadonlySet<string> = new Set(
-  Object.values(schema).flatMap((group) => Object.values(group as Record<string, { env?: string; sensitive?: boolean }>))
+  Object.values(schema)
+    .flatMap((group) => Object.values(group as Record<string, { env?: string; sensitive?: boolean }>))
     .filter((item) => item.sensitive === true && item.env !== undefined)
     .map((item) => item.env as string),
 );
@@ -339,20 +354,28 @@ export function settingsSecrets(settings: Settings): string[] {
  * the key may be a mistyped secret (`authTokn`).
  */
 function undeclaredAsKeyPath(message: string): string {
-  return message.split('\n').map((line) => {
-    const key = /^configuration param '([^']+)' not declared in the schema/.exec(line)?.[1];
-    return key === undefined ? line : `${key}: not a known setting (check its spelling against config/kubedispatch.yaml)`;
-  }).join('\n');
+  return message
+    .split('\n')
+    .map((line) => {
+      const key = /^configuration param '([^']+)' not declared in the schema/.exec(line)?.[1];
+      return key === undefined
+        ? line
+        : `${key}: not a known setting (check its spelling against config/kubedispatch.yaml)`;
+    })
+    .join('\n');
 }
 
 /** Adds "(line N)" to each "key.path: message" line of convict's message whose key the file writes. */
 function withLines(message: string, text: string | undefined): string {
   if (text === undefined) return message;
-  return message.split('\n').map((line) => {
-    const keyPath = /^([A-Za-z0-9_.-]+): /.exec(line)?.[1];
-    const at = keyPath === undefined ? undefined : lineOfKeyPath(text, keyPath);
-    return at === undefined ? line : `${line} (line ${at})`;
-  }).join('\n');
+  return message
+    .split('\n')
+    .map((line) => {
+      const keyPath = /^([A-Za-z0-9_.-]+): /.exec(line)?.[1];
+      const at = keyPath === undefined ? undefined : lineOfKeyPath(text, keyPath);
+      return at === undefined ? line : `${line} (line ${at})`;
+    })
+    .join('\n');
 }
 
 /**
@@ -364,7 +387,10 @@ export function loadSettings(env: Env, file?: string): Settings {
   const path = file ?? env['KUBEDISPATCH_CONFIG'];
   let text: string | undefined;
   if (path) {
-    if (!existsSync(path)) throw new SettingsError(`${path}: settings file not found (set KUBEDISPATCH_CONFIG or --config to an existing YAML file)`);
+    if (!existsSync(path))
+      throw new SettingsError(
+        `${path}: settings file not found (set KUBEDISPATCH_CONFIG or --config to an existing YAML file)`,
+      );
     // Read here rather than by convict, whose parsers' errors quote the text around a mistake.
     let document: unknown;
     try {

@@ -41,9 +41,12 @@ export function outcomeDifferences(run: RunWithBlocks, expected: ExpectedOutcome
       continue;
     }
     if (block.state !== want.state) differences.push(`block ${uuid} ended ${block.state}, expected ${want.state}`);
-    else if (want.reason && block.reason !== want.reason) differences.push(`block ${uuid} failed with ${block.reason ?? 'no reason'}, expected ${want.reason}`);
+    else if (want.reason && block.reason !== want.reason)
+      differences.push(`block ${uuid} failed with ${block.reason ?? 'no reason'}, expected ${want.reason}`);
     else if (want.failedPods !== undefined && (block.failedPods ?? 0) !== want.failedPods) {
-      differences.push(`block ${uuid} had ${block.failedPods ?? 0} failed pods retried by Kubernetes, expected ${want.failedPods}`);
+      differences.push(
+        `block ${uuid} had ${block.failedPods ?? 0} failed pods retried by Kubernetes, expected ${want.failedPods}`,
+      );
     }
   }
   return differences;

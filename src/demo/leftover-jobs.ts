@@ -17,13 +17,20 @@ const POLL_MS = 500;
 export async function deleteLeftoverDemoJobs(batch: BatchV1Api, pipelineUuid: string): Promise<number> {
   const labelSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${LABEL_PREFIX}/pipeline=${pipelineUuid}`;
   const fromDemos = async () =>
-    (await batch.listJobForAllNamespaces({ labelSelector })).items.filter((job) => job.metadata?.labels?.[INSTANCE_LABEL]?.startsWith(DEMO_PREFIX_START));
+    (await batch.listJobForAllNamespaces({ labelSelector })).items.filter((job) =>
+      job.metadata?.labels?.[INSTANCE_LABEL]?.startsWith(DEMO_PREFIX_START),
+    );
   const leftovers = await fromDemos();
-  await Promise.all(leftovers.map((job) => deleteJob(batch, job.metadata?.namespace ?? 'default', job.metadata?.name ?? '')));
+  await Promise.all(
+    leftovers.map((job) => deleteJob(batch, job.metadata?.namespace ?? 'default', job.metadata?.name ?? '')),
+  );
   // Background deletion removes the Job object promptly, but not synchronously.
   const deadline = Date.now() + DELETION_TIMEOUT_MS;
   while ((await fromDemos()).length > 0) {
-    if (Date.now() > deadline) throw new Error(`Jobs of earlier demos were not gone ${DELETION_TIMEOUT_MS / 1000} s after deleting them; delete them with: kubectl delete jobs -A -l ${labelSelector}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `Jobs of earlier demos were not gone ${DELETION_TIMEOUT_MS / 1000} s after deleting them; delete them with: kubectl delete jobs -A -l ${labelSelector}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return leftovers.length;

@@ -97,10 +97,16 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       print(`kubernetes: the cluster of ${kubeconfig}`);
       const { batch } = createKubeClients(createKubeConfig(kubeconfig, options.env), KUBE_REQUEST_TIMEOUT_MS);
       const deleted = await unlessInterrupted(interrupted, deleteLeftoverDemoJobs(batch, DEMO_PIPELINE));
-      if (deleted > 0) print(`            deleted ${deleted} Job${deleted === 1 ? '' : 's'} left by earlier demos (their names would collide)`);
+      if (deleted > 0)
+        print(
+          `            deleted ${deleted} Job${deleted === 1 ? '' : 's'} left by earlier demos (their names would collide)`,
+        );
     } else {
       // A short pod replacement backoff keeps the demo brisk; Kubernetes itself waits 10 s.
-      const sim = await startSimCluster({ podFailureBackoffMs: 1000, behaviourRules: readBehaviourRules(DEMO_BEHAVIOURS_FILE) });
+      const sim = await startSimCluster({
+        podFailureBackoffMs: 1000,
+        behaviourRules: readBehaviourRules(DEMO_BEHAVIOURS_FILE),
+      });
       cleanups.push(() => sim.stop());
       stopIfInterrupted();
       kubeconfig = sim.kubeconfigPath;
@@ -123,18 +129,30 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     };
     const settings = loadSettings(env);
     const logger = createLogger(settings.log.level, 'demo');
-    const all = await startAllInOne({ settings, env, logger, kubeconfigPath: kubeconfig, http: options.keep ? {} : false });
+    const all = await startAllInOne({
+      settings,
+      env,
+      logger,
+      kubeconfigPath: kubeconfig,
+      http: options.keep ? {} : false,
+    });
     cleanups.push(() => all.stop());
     stopIfInterrupted();
     print(`processes:  scheduler, dispatcher, watcher (Redis key prefix ${prefix})`);
-    if (options.keep) print(`dashboard:  http://${settings.http.host}:${settings.http.port}/ui   API: http://${settings.http.host}:${settings.http.port}/api/v1/runs`);
+    if (options.keep)
+      print(
+        `dashboard:  http://${settings.http.host}:${settings.http.port}/ui   API: http://${settings.http.host}:${settings.http.port}/api/v1/runs`,
+      );
     print('');
 
     let runId = 0;
     const run = await withRunContext(settings, env, {}, async (context) => {
       runId = await createPipelineRun(context.creator, { pipelineUuid: DEMO_PIPELINE, trigger: 'demo', variables: {} });
       print(`${elapsed()}  run ${runId} of ${DEMO_PIPELINE} created`);
-      return unlessInterrupted(interrupted, followRun(context.services.store, runId, (line) => print(`${elapsed()}  ${line}`)));
+      return unlessInterrupted(
+        interrupted,
+        followRun(context.services.store, runId, (line) => print(`${elapsed()}  ${line}`)),
+      );
     });
     print('');
     print(runSummary(run));
@@ -149,7 +167,9 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
 
     if (options.keep) {
       print('demo: still running for exploration (Ctrl-C to stop). To use the CLI against it:');
-      print(`  REDIS_URL=${redisUrlToShow} KUBEDISPATCH_QUEUE_PREFIX=${prefix} KUBECONFIG=${kubeconfig} kubedispatch status ${runId}`);
+      print(
+        `  REDIS_URL=${redisUrlToShow} KUBEDISPATCH_QUEUE_PREFIX=${prefix} KUBECONFIG=${kubeconfig} kubedispatch status ${runId}`,
+      );
       if (!interrupted.aborted) await once(interrupted, 'abort');
     }
     return differences.length === 0;

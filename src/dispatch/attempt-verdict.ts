@@ -50,12 +50,17 @@ export interface AttemptVerdict {
  * what Mage reported from inside the pod (`--callback-url`), and the retry rule of design.md
  * "Reasons a block run ends with". A report proves the pod ran the block (and its retry loop).
  */
-export function attemptVerdict(watched: AttemptOutcome, report: PodReport | undefined, budget: AttemptBudget): AttemptVerdict {
+export function attemptVerdict(
+  watched: AttemptOutcome,
+  report: PodReport | undefined,
+  budget: AttemptBudget,
+): AttemptVerdict {
   if (watched.cancelled) return { state: 'cancelled', outcome: watched };
   const outcome: AttemptOutcome = report ? { ...watched, reported: report.status } : watched;
   if (outcome.succeeded) {
     if (report?.status === 'condition_failed') {
-      const message = 'Mage reported condition_failed: a condition of this block returned False, so it and its downstream blocks do not run';
+      const message =
+        'Mage reported condition_failed: a condition of this block returned False, so it and its downstream blocks do not run';
       return { state: 'condition_failed', outcome: { ...outcome, reason: 'ConditionFailed', message } };
     }
     if (report?.status === 'failed') {
@@ -64,6 +69,7 @@ export function attemptVerdict(watched: AttemptOutcome, report: PodReport | unde
     }
     return { state: 'succeeded', outcome };
   }
-  const retry = budget.retryable && !report && RETRIED_BY_KUBEDISPATCH.has(outcome.reason) && budget.attempt < budget.maxAttempts;
+  const retry =
+    budget.retryable && !report && RETRIED_BY_KUBEDISPATCH.has(outcome.reason) && budget.attempt < budget.maxAttempts;
   return { state: retry ? 'retrying' : 'failed', outcome };
 }

@@ -50,7 +50,9 @@ export class BlockRenderer {
       trigger: run.trigger,
       executionPartition: run.executionPartition,
       runtimeVariables: run.runtimeVariables,
-      ...(callbacks ? { callbackUrl: callbackUrl(callbacks.baseUrl, key, await callbacks.secrets.secretFor(key)) } : {}),
+      ...(callbacks
+        ? { callbackUrl: callbackUrl(callbacks.baseUrl, key, await callbacks.secrets.secretFor(key)) }
+        : {}),
       epoch,
     });
   }
@@ -68,7 +70,10 @@ export class BlockRenderer {
   }
 
   private async load(runId: number): Promise<RunInputs> {
-    const [project, record] = await Promise.all([this.store.getProjectSnapshot<Project>(runId), this.store.getRunRecord(runId)]);
+    const [project, record] = await Promise.all([
+      this.store.getProjectSnapshot<Project>(runId),
+      this.store.getRunRecord(runId),
+    ]);
     if (!project || !record) throw new Error(`run ${runId}: its record or project snapshot is missing from Redis`);
     const pipeline = findPipeline(project, record.pipelineUuid);
     // Snapshots taken before pipeline variables were read have none.

@@ -73,7 +73,12 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
   return async function processBlockRun(job: Job<BlockRunJobData>, token?: string): Promise<string> {
     const attempt = job.attemptsMade + 1;
     const key: AttemptKey = { blockRunId: job.data.blockRunId, attempt };
-    const log = logger.child({ runId: job.data.runId, blockUuid: job.data.blockUuid, blockRunId: job.data.blockRunId, attempt });
+    const log = logger.child({
+      runId: job.data.runId,
+      blockUuid: job.data.blockUuid,
+      blockRunId: job.data.blockRunId,
+      attempt,
+    });
     let permit: DispatchPermit;
     try {
       permit = await runAttempt(job, token, key, log);
@@ -82,12 +87,16 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
       if (thrown instanceof EpochLostError) {
         // Redis lost its data: this run is gone with it, and its queue job too. Said once per block
         // run in hand; the process then stops (src/processes/redis-guard.ts).
-        log.error({ lostRunId: job.data.runId }, `run ${job.data.runId} was lost with Redis's data; this block run is dropped: ${thrown.message}`);
+        log.error(
+          { lostRunId: job.data.runId },
+          `run ${job.data.runId} was lost with Redis's data; this block run is dropped: ${thrown.message}`,
+        );
         throw new UnrecoverableError(thrown.message);
       }
       // The Job may exist: keep its slot (the same attempt takes it again) and retry the attempt.
       slots?.forget(key);
-      if (!stopping.aborted) log.error({ err: toError(thrown) }, 'dispatching failed unexpectedly; the same attempt is tried again');
+      if (!stopping.aborted)
+        log.error({ err: toError(thrown) }, 'dispatching failed unexpectedly; the same attempt is tried again');
       await job.moveToDelayed(Date.now() + (stopping.aborted ? 0 : UNEXPECTED_ERROR_DELAY_MS), token);
       throw new DelayedError();
     }
@@ -95,7 +104,12 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
   };
 
   /** Steps 1–4; returns the permit to settle the block run by ('ok' once its outcome is applied). */
-  async function runAttempt(job: Job<BlockRunJobData>, token: string | undefined, key: AttemptKey, log: Logger): Promise<DispatchPermit> {
+  async function runAttempt(
+    job: Job<BlockRunJobData>,
+    token: string | undefined,
+    key: AttemptKey,
+    log: Logger,
+  ): Promise<DispatchPermit> {
     const { runId, blockUuid } = job.data;
     const { attempt } = key;
     if (stopping.aborted) throw new StoppingError('dispatcher stopping');
@@ -139,7 +153,10 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
   async function settle(job: Job<BlockRunJobData>, attempt: number, permit: DispatchPermit): Promise<string> {
     const { runId, blockUuid, blockRunId } = job.data;
     if (permit === 'missing') {
-      logger.warn({ runId, blockRunId, lostRunId: runId }, `run ${runId} no longer exists in Redis (Redis lost its data, or the run was pruned): its block run ${blockRunId} is dropped`);
+      logger.warn(
+        { runId, blockRunId, lostRunId: runId },
+        `run ${runId} no longer exists in Redis (Redis lost its data, or the run was pruned): its block run ${blockRunId} is dropped`,
+      );
       throw new UnrecoverableError(`block run ${blockRunId} of run ${runId} no longer exists`);
     }
     if (permit === 'cancelled') throw new UnrecoverableError(`run ${runId} was cancelled`);
@@ -190,7 +207,12 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
   }
 
   /** Render, pass the limits, create (or adopt) the Job and record it as running. */
-  async function dispatch(job: Job<BlockRunJobData>, token: string | undefined, key: AttemptKey, log: Logger): Promise<DispatchResult> {
+  async function dispatch(
+    job: Job<BlockRunJobData>,
+    token: string | undefined,
+    key: AttemptKey,
+    log: Logger,
+  ): Promise<DispatchResult> {
     const { runId, blockUuid } = job.data;
     const { attempt } = key;
     let rendered;
@@ -205,7 +227,10 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
 
     if (slots && !(await slots.acquire(namespace, key))) {
       dispatcherMetrics.rateLimitWaits.inc({ limit: 'namespace_slots' });
-      await job.moveToDelayed(Date.now() + NAMESPACE_FULL_DELAY_MS + Math.floor(Math.random() * NAMESPACE_FULL_DELAY_MS), token);
+      await job.moveToDelayed(
+        Date.now() + NAMESPACE_FULL_DELAY_MS + Math.floor(Math.random() * NAMESPACE_FULL_DELAY_MS),
+        token,
+      );
       throw new DelayedError();
     }
 
@@ -221,7 +246,10 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
     } catch (thrown) {
       if (thrown instanceof AttemptMovedOnError) {
         const current = await store.getBlock(runId, blockUuid);
-        log.info({ namespace, job: name, state: current?.state }, 'attempt moved on before its Job was created here; creating nothing');
+        log.info(
+          { namespace, job: name, state: current?.state },
+          'attempt moved on before its Job was created here; creating nothing',
+        );
         if (current?.state === 'running' && current.attempt === attempt) return 'running';
         await slots?.release(key);
         return 'moved-on';

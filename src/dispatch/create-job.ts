@@ -62,10 +62,16 @@ export class JobCreator {
       try {
         const operation = `create Job ${namespace}/${name}`;
         // Asked once this process's create slot is ours, right before the request goes out.
-        await this.withRetry(operation, () => this.inFlight.run(async () => {
-          if (stillWanted && !(await stillWanted())) throw new AttemptMovedOnError(`${operation}: the attempt moved on; not creating its Job`);
-          return batch.createNamespacedJob({ namespace, body: job });
-        }), true);
+        await this.withRetry(
+          operation,
+          () =>
+            this.inFlight.run(async () => {
+              if (stillWanted && !(await stillWanted()))
+                throw new AttemptMovedOnError(`${operation}: the attempt moved on; not creating its Job`);
+              return batch.createNamespacedJob({ namespace, body: job });
+            }),
+          true,
+        );
         dispatcherMetrics.jobsCreated.inc();
         dispatcherMetrics.createSeconds.observe((Date.now() - started) / 1000);
         return { adopted: false };
@@ -81,14 +87,18 @@ export class JobCreator {
           { status: 409, reason: 'JobNameCollision' },
         );
       }
-      this.options.logger.info({ namespace, job: name }, 'Job already existed with this attempt\'s identity; adopted');
+      this.options.logger.info({ namespace, job: name }, "Job already existed with this attempt's identity; adopted");
       dispatcherMetrics.jobsAdopted.inc();
       dispatcherMetrics.createSeconds.observe((Date.now() - started) / 1000);
       return { adopted: true };
     }
-    throw new KubeApiError('transient', `create Job ${namespace}/${name}: the Job kept appearing and disappearing (409, then 404 on read)`, {
-      status: 409,
-    });
+    throw new KubeApiError(
+      'transient',
+      `create Job ${namespace}/${name}: the Job kept appearing and disappearing (409, then 404 on read)`,
+      {
+        status: 409,
+      },
+    );
   }
 
   /** Deletes a Job and its pods, retrying transient errors; a Job already gone is fine. */
@@ -98,7 +108,9 @@ export class JobCreator {
 
   private async read(namespace: string, name: string): Promise<V1Job | undefined> {
     try {
-      return await this.withRetry(`read Job ${namespace}/${name}`, () => this.options.batch.readNamespacedJob({ name, namespace }));
+      return await this.withRetry(`read Job ${namespace}/${name}`, () =>
+        this.options.batch.readNamespacedJob({ name, namespace }),
+      );
     } catch (thrown) {
       if (thrown instanceof KubeApiError && thrown.status === 404) return undefined;
       throw thrown;

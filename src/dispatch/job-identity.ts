@@ -1,5 +1,11 @@
 import type { V1Job } from '@kubernetes/client-node';
-import { ATTEMPT_LABEL, BLOCK_RUN_ID_LABEL, EPOCH_LABEL, INSTANCE_LABEL, PIPELINE_RUN_ID_LABEL } from '../render/identity.ts';
+import {
+  ATTEMPT_LABEL,
+  BLOCK_RUN_ID_LABEL,
+  EPOCH_LABEL,
+  INSTANCE_LABEL,
+  PIPELINE_RUN_ID_LABEL,
+} from '../render/identity.ts';
 
 /** The labels that say which attempt of which block run of which installation a Job belongs to. */
 const IDENTITY = [

@@ -6,10 +6,13 @@ import { Counter, Histogram } from 'prom-client';
  * Created once per process: registering the same name twice throws.
  */
 export const dispatcherMetrics = {
-  jobsCreated: new Counter({ name: 'kubedispatch_dispatcher_jobs_created_total', help: 'Jobs created by this dispatcher' }),
+  jobsCreated: new Counter({
+    name: 'kubedispatch_dispatcher_jobs_created_total',
+    help: 'Jobs created by this dispatcher',
+  }),
   jobsAdopted: new Counter({
     name: 'kubedispatch_dispatcher_jobs_adopted_total',
-    help: 'Jobs that already existed (409) with this attempt\'s identity labels and were adopted',
+    help: "Jobs that already existed (409) with this attempt's identity labels and were adopted",
   }),
   apiErrors: new Counter({
     name: 'kubedispatch_dispatcher_api_errors_total',

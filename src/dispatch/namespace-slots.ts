@@ -72,7 +72,9 @@ export class NamespaceSlots {
   private async refresh(): Promise<void> {
     try {
       // The same script as acquire: a held slot is extended (on the Redis clock, like acquire).
-      await Promise.all([...this.held].map(([holder, namespace]) => this.take(this.key(namespace), holder, this.max, this.leaseMs)));
+      await Promise.all(
+        [...this.held].map(([holder, namespace]) => this.take(this.key(namespace), holder, this.max, this.leaseMs)),
+      );
     } catch (thrown) {
       this.logger.warn({ err: toError(thrown) }, 'refreshing namespace slots failed; the next refresh retries');
     }

@@ -10,7 +10,10 @@ type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
 export function defineScript(redis: Redis, name: string, numberOfKeys: number): ScriptCall {
   const command = `kd_dispatch_${name.replaceAll('-', '_')}`;
   if (!(command in redis)) {
-    redis.defineCommand(command, { numberOfKeys, lua: readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8') });
+    redis.defineCommand(command, {
+      numberOfKeys,
+      lua: readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8'),
+    });
   }
   const call = (redis as unknown as Record<string, ScriptCall>)[command]!;
   return call.bind(redis);

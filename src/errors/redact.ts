@@ -91,7 +91,8 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
   const spans: [number, number][] = [];
   for (const secret of new Set(secrets)) {
     if (secret === '') continue;
-    for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1)) spans.push([at, at + secret.length]);
+    for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1))
+      spans.push([at, at + secret.length]);
   }
   spans.sort((a, b) => a[0] - b[0]);
   let result = '';

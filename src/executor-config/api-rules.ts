@@ -50,7 +50,14 @@ export function isConfigMapKey(key: string): boolean {
 
 /** IANA service names, the form of a named port: at most 15 lower-case letters, digits and single dashes, with a letter. */
 export function isPortName(name: string): boolean {
-  return name.length <= 15 && /^[-a-z0-9]+$/.test(name) && /[a-z]/.test(name) && !name.startsWith('-') && !name.endsWith('-') && !name.includes('--');
+  return (
+    name.length <= 15 &&
+    /^[-a-z0-9]+$/.test(name) &&
+    /[a-z]/.test(name) &&
+    !name.startsWith('-') &&
+    !name.endsWith('-') &&
+    !name.includes('--')
+  );
 }
 
 /** A relative path that does not climb out with "..", as volume sub-paths and projected item paths must be. */
@@ -59,7 +66,10 @@ export function isDescendingPath(path: string): boolean {
 }
 
 const nonEmpty = text((value) => value !== '', 'a non-empty string');
-const dnsSubdomain = text(isDnsSubdomain, 'a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)');
+const dnsSubdomain = text(
+  isDnsSubdomain,
+  'a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)',
+);
 const STANDARD_CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
 
 /** Container resources: cpu, memory, ephemeral-storage, hugepages-<size>, or an extended resource with a domain prefix. */
@@ -69,7 +79,9 @@ export function isContainerResourceName(name: string): boolean {
   const slash = name.indexOf('/');
   if (slash < 0 || !isQualifiedName(name)) return false;
   const domain = name.slice(0, slash);
-  return domain !== 'kubernetes.io' && !domain.endsWith('.kubernetes.io') && !name.slice(slash + 1).startsWith('requests.');
+  return (
+    domain !== 'kubernetes.io' && !domain.endsWith('.kubernetes.io') && !name.slice(slash + 1).startsWith('requests.')
+  );
 }
 
 export const apiCustomTypes: Record<string, CustomType> = {
@@ -84,17 +96,32 @@ export const apiCustomTypes: Record<string, CustomType> = {
   NonEmpty: nonEmpty,
   DnsSubdomainName: dnsSubdomain,
   // Empty means the namespace's default service account, as the API server reads it.
-  ServiceAccountName: text((value) => value === '' || isDnsSubdomain(value), 'a service account name: a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)'),
+  ServiceAccountName: text(
+    (value) => value === '' || isDnsSubdomain(value),
+    'a service account name: a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)',
+  ),
   // An empty name is reported by the env list itself (items merge by name).
-  EnvVarName: text((value) => value === '' || isEnvVarName(value), 'an environment variable name (printable ASCII characters other than "=")'),
-  EnvPrefix: text((value) => value === '' || isEnvVarName(value), 'an environment variable name prefix (printable ASCII characters other than "=")'),
+  EnvVarName: text(
+    (value) => value === '' || isEnvVarName(value),
+    'an environment variable name (printable ASCII characters other than "=")',
+  ),
+  EnvPrefix: text(
+    (value) => value === '' || isEnvVarName(value),
+    'an environment variable name prefix (printable ASCII characters other than "=")',
+  ),
   ConfigMapKey: text(isConfigMapKey, 'a key of letters, digits, "-", "_" and "." (at most 253 characters)'),
   PortName: text(isPortName, 'a port name (at most 15 lower-case letters, digits and "-", with at least one letter)'),
-  DescendingPath: text((value) => value === '' || isDescendingPath(value), 'a relative path without ".." (e.g. data/config)'),
+  DescendingPath: text(
+    (value) => value === '' || isDescendingPath(value),
+    'a relative path without ".." (e.g. data/config)',
+  ),
   ItemPath: text(isDescendingPath, 'a relative path without ".." (e.g. data/config)'),
   QualifiedKey: text((value) => value === '' || isQualifiedName(value), 'a key like "app" or "example.com/app"'),
   RequiredQualifiedKey: text(isQualifiedName, 'a key like "app" or "example.com/app"'),
-  OptionalLabelValue: text(isLabelValue, 'a label value (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)'),
+  OptionalLabelValue: text(
+    isLabelValue,
+    'a label value (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)',
+  ),
   Protocol: oneOf(['TCP', 'UDP', 'SCTP']),
   DnsPolicy: oneOf(['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None']),
   PreemptionPolicy: oneOf(['PreemptLowerPriority', 'Never']),
@@ -105,7 +132,10 @@ export const apiCustomTypes: Record<string, CustomType> = {
   RecursiveReadOnly: oneOf(['Disabled', 'IfPossible', 'Enabled']),
   CompletionMode: oneOf(['NonIndexed', 'Indexed']),
   PodReplacementPolicy: oneOf(['TerminatingOrFailed', 'Failed']),
-  HostPathType: oneOf(['DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'], true),
+  HostPathType: oneOf(
+    ['DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'],
+    true,
+  ),
   NodeSelectorOperator: oneOf(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']),
   LabelSelectorOperator: oneOf(['In', 'NotIn', 'Exists', 'DoesNotExist']),
 };
@@ -192,20 +222,52 @@ function exactlyOne(keys: readonly string[], what: string): ObjectCheck {
   return (value, _raw, path, where) => {
     const set = keys.filter((key) => has(value, key));
     if (set.length === 1) return;
-    const problem = set.length === 0 ? `expected one of ${keys.join(', ')}` : `sets ${set.join(' and ')}; expected exactly one ${what}`;
+    const problem =
+      set.length === 0
+        ? `expected one of ${keys.join(', ')}`
+        : `sets ${set.join(' and ')}; expected exactly one ${what}`;
     where.problems.error(where.file, path, problem);
   };
 }
 
 const VOLUME_SOURCES = [
-  'awsElasticBlockStore', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'fc',
-  'flexVolume', 'flocker', 'gcePersistentDisk', 'gitRepo', 'glusterfs', 'hostPath', 'image', 'iscsi', 'nfs', 'persistentVolumeClaim',
-  'photonPersistentDisk', 'portworxVolume', 'projected', 'quobyte', 'rbd', 'scaleIO', 'secret', 'storageos', 'vsphereVolume',
+  'awsElasticBlockStore',
+  'azureDisk',
+  'azureFile',
+  'cephfs',
+  'cinder',
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'fc',
+  'flexVolume',
+  'flocker',
+  'gcePersistentDisk',
+  'gitRepo',
+  'glusterfs',
+  'hostPath',
+  'image',
+  'iscsi',
+  'nfs',
+  'persistentVolumeClaim',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'projected',
+  'quobyte',
+  'rbd',
+  'scaleIO',
+  'secret',
+  'storageos',
+  'vsphereVolume',
 ];
 
 function required(keys: readonly string[]): ObjectCheck {
   return (value, raw, path, where) => {
-    for (const key of keys) if (!has(value, key) && !reportedUnder(where, pathOf(raw, path, key))) where.problems.error(where.file, pathOf(raw, path, key), 'required: expected a value');
+    for (const key of keys)
+      if (!has(value, key) && !reportedUnder(where, pathOf(raw, path, key)))
+        where.problems.error(where.file, pathOf(raw, path, key), 'required: expected a value');
   };
 }
 
@@ -214,16 +276,23 @@ function reportedUnder(where: Where, path: string): boolean {
   return where.problems.items.some((problem) => problem.file === where.file && problem.keyPath === path);
 }
 
-function selectorValues(operators: { many: readonly string[]; none: readonly string[]; one?: readonly string[] }): ObjectCheck {
+function selectorValues(operators: {
+  many: readonly string[];
+  none: readonly string[];
+  one?: readonly string[];
+}): ObjectCheck {
   return (value, raw, path, where) => {
     const operator = value['operator'];
     const values = Array.isArray(value['values']) ? value['values'] : [];
     const at = pathOf(raw, path, 'values');
     if (typeof operator !== 'string') return;
-    if (operators.many.includes(operator) && values.length === 0) where.problems.error(where.file, at, `operator ${operator} needs at least one value`);
-    if (operators.none.includes(operator) && values.length > 0) where.problems.error(where.file, at, `operator ${operator} takes no values`);
+    if (operators.many.includes(operator) && values.length === 0)
+      where.problems.error(where.file, at, `operator ${operator} needs at least one value`);
+    if (operators.none.includes(operator) && values.length > 0)
+      where.problems.error(where.file, at, `operator ${operator} takes no values`);
     // The API server checks the count only; a value that is not a number fails at scheduling.
-    if (operators.one?.includes(operator) && values.length !== 1) where.problems.error(where.file, at, `operator ${operator} needs exactly one value`);
+    if (operators.one?.includes(operator) && values.length !== 1)
+      where.problems.error(where.file, at, `operator ${operator} needs exactly one value`);
   };
 }
 
@@ -234,15 +303,30 @@ function all(...checks: ObjectCheck[]): ObjectCheck {
 export const apiObjectChecks: Record<string, ObjectCheck> = {
   V1Toleration: (value, raw, path, where) => {
     const operator = value['operator'] || 'Equal';
-    if (operator === 'Exists' && has(value, 'value')) where.problems.error(where.file, pathOf(raw, path, 'value'), 'must be empty when operator is Exists');
+    if (operator === 'Exists' && has(value, 'value'))
+      where.problems.error(where.file, pathOf(raw, path, 'value'), 'must be empty when operator is Exists');
     const keyWritten = Object.keys(raw).some((key) => keyMatchForm(key) === 'key');
-    if (!keyWritten && operator !== 'Exists') where.problems.error(where.file, pathOf(raw, path, 'operator'), 'must be Exists when key is empty (a toleration of every taint)');
-    if (value['tolerationSeconds'] !== undefined && value['effect'] !== 'NoExecute') where.problems.error(where.file, pathOf(raw, path, 'effect'), 'must be NoExecute when toleration_seconds is set');
+    if (!keyWritten && operator !== 'Exists')
+      where.problems.error(
+        where.file,
+        pathOf(raw, path, 'operator'),
+        'must be Exists when key is empty (a toleration of every taint)',
+      );
+    if (value['tolerationSeconds'] !== undefined && value['effect'] !== 'NoExecute')
+      where.problems.error(where.file, pathOf(raw, path, 'effect'), 'must be NoExecute when toleration_seconds is set');
   },
   V1EnvVar: (value, raw, path, where) => {
-    if (has(value, 'value') && value['valueFrom'] !== undefined) where.problems.error(where.file, pathOf(raw, path, 'valueFrom'), 'may not be set together with value; expected one of them');
+    if (has(value, 'value') && value['valueFrom'] !== undefined)
+      where.problems.error(
+        where.file,
+        pathOf(raw, path, 'valueFrom'),
+        'may not be set together with value; expected one of them',
+      );
   },
-  V1EnvVarSource: exactlyOne(['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'], 'source'),
+  V1EnvVarSource: exactlyOne(
+    ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'],
+    'source',
+  ),
   V1EnvFromSource: exactlyOne(['configMapRef', 'secretRef'], 'source'),
   V1SecretKeySelector: required(['name', 'key']),
   V1ConfigMapKeySelector: required(['name', 'key']),
@@ -252,15 +336,29 @@ export const apiObjectChecks: Record<string, ObjectCheck> = {
   V1VolumeMount: (value, raw, path, where) => {
     // A missing name is reported by the volume_mounts list itself (items merge by name).
     required(['mountPath'])(value, raw, path, where);
-    if (has(value, 'subPath') && has(value, 'subPathExpr')) where.problems.error(where.file, pathOf(raw, path, 'subPathExpr'), 'may not be set together with sub_path; expected one of them');
-    if (value['recursiveReadOnly'] !== undefined && value['recursiveReadOnly'] !== 'Disabled' && value['readOnly'] !== true) {
+    if (has(value, 'subPath') && has(value, 'subPathExpr'))
+      where.problems.error(
+        where.file,
+        pathOf(raw, path, 'subPathExpr'),
+        'may not be set together with sub_path; expected one of them',
+      );
+    if (
+      value['recursiveReadOnly'] !== undefined &&
+      value['recursiveReadOnly'] !== 'Disabled' &&
+      value['readOnly'] !== true
+    ) {
       where.problems.error(where.file, pathOf(raw, path, 'recursiveReadOnly'), 'needs read_only: true');
     }
   },
   // A volume without a source becomes an emptyDir (the API server's defaulting); two sources are refused.
   V1Volume: (value, raw, path, where) => {
     const set = VOLUME_SOURCES.filter((key) => value[key] !== undefined);
-    if (set.length > 1) where.problems.error(where.file, path, `sets ${set.join(' and ')}; expected at most one volume source (none: an emptyDir)`);
+    if (set.length > 1)
+      where.problems.error(
+        where.file,
+        path,
+        `sets ${set.join(' and ')}; expected at most one volume source (none: an emptyDir)`,
+      );
   },
   V1ConfigMapVolumeSource: required(['name']),
   V1SecretVolumeSource: required(['secretName']),
@@ -269,10 +367,21 @@ export const apiObjectChecks: Record<string, ObjectCheck> = {
   V1PersistentVolumeClaimVolumeSource: required(['claimName']),
   V1NodeSelector: (value, raw, path, where) => {
     const terms = value['nodeSelectorTerms'];
-    if (!Array.isArray(terms) || terms.length === 0) where.problems.error(where.file, pathOf(raw, path, 'nodeSelectorTerms'), 'expected at least one node selector term');
+    if (!Array.isArray(terms) || terms.length === 0)
+      where.problems.error(
+        where.file,
+        pathOf(raw, path, 'nodeSelectorTerms'),
+        'expected at least one node selector term',
+      );
   },
-  V1NodeSelectorRequirement: all(required(['key', 'operator']), selectorValues({ many: ['In', 'NotIn'], none: ['Exists', 'DoesNotExist'], one: ['Gt', 'Lt'] })),
-  V1LabelSelectorRequirement: all(required(['key', 'operator']), selectorValues({ many: ['In', 'NotIn'], none: ['Exists', 'DoesNotExist'] })),
+  V1NodeSelectorRequirement: all(
+    required(['key', 'operator']),
+    selectorValues({ many: ['In', 'NotIn'], none: ['Exists', 'DoesNotExist'], one: ['Gt', 'Lt'] }),
+  ),
+  V1LabelSelectorRequirement: all(
+    required(['key', 'operator']),
+    selectorValues({ many: ['In', 'NotIn'], none: ['Exists', 'DoesNotExist'] }),
+  ),
   V1PodAffinityTerm: required(['topologyKey']),
   V1PreferredSchedulingTerm: required(['weight', 'preference']),
   V1WeightedPodAffinityTerm: required(['weight', 'podAffinityTerm']),
@@ -280,12 +389,22 @@ export const apiObjectChecks: Record<string, ObjectCheck> = {
     const indexed = value['completionMode'] === 'Indexed';
     // Kubernetes sets completions and parallelism to 1 when both are unset, before validating.
     if (indexed && value['completions'] === undefined && value['parallelism'] !== undefined) {
-      where.problems.error(where.file, pathOf(raw, path, 'completions'), 'required when completion_mode is Indexed and parallelism is set');
+      where.problems.error(
+        where.file,
+        pathOf(raw, path, 'completions'),
+        'required when completion_mode is Indexed and parallelism is set',
+      );
     }
-    if (value['backoffLimitPerIndex'] !== undefined && !indexed) where.problems.error(where.file, pathOf(raw, path, 'backoffLimitPerIndex'), 'needs completion_mode: Indexed');
-    if (value['maxFailedIndexes'] !== undefined && value['backoffLimitPerIndex'] === undefined) where.problems.error(where.file, pathOf(raw, path, 'maxFailedIndexes'), 'needs backoff_limit_per_index');
+    if (value['backoffLimitPerIndex'] !== undefined && !indexed)
+      where.problems.error(where.file, pathOf(raw, path, 'backoffLimitPerIndex'), 'needs completion_mode: Indexed');
+    if (value['maxFailedIndexes'] !== undefined && value['backoffLimitPerIndex'] === undefined)
+      where.problems.error(where.file, pathOf(raw, path, 'maxFailedIndexes'), 'needs backoff_limit_per_index');
     if (value['selector'] !== undefined || value['manualSelector'] === true) {
-      where.problems.error(where.file, pathOf(raw, path, value['selector'] !== undefined ? 'selector' : 'manualSelector'), 'kubedispatch lets Kubernetes generate the selector of its Jobs; expected no selector and no manual_selector: true');
+      where.problems.error(
+        where.file,
+        pathOf(raw, path, value['selector'] !== undefined ? 'selector' : 'manualSelector'),
+        'kubedispatch lets Kubernetes generate the selector of its Jobs; expected no selector and no manual_selector: true',
+      );
     }
   },
 };
@@ -298,11 +417,19 @@ export function checkAnnotations(value: PlainObject, path: string, where: Where)
   for (const [key, annotation] of Object.entries(value)) {
     bytes += Buffer.byteLength(key) + Buffer.byteLength(String(annotation));
     if (!isQualifiedName(key.toLowerCase())) {
-      where.problems.error(where.file, path, 'an annotation key is not valid: expected keys like "note" or "example.com/note" (letters, digits, "-", "_" and "." and at most 63 characters after an optional DNS prefix)');
+      where.problems.error(
+        where.file,
+        path,
+        'an annotation key is not valid: expected keys like "note" or "example.com/note" (letters, digits, "-", "_" and "." and at most 63 characters after an optional DNS prefix)',
+      );
       delete value[key];
     }
   }
-  if (bytes > MAX_ANNOTATIONS_BYTES) where.problems.error(where.file, path, `annotations total ${bytes} bytes; expected at most ${MAX_ANNOTATIONS_BYTES}`);
+  if (bytes > MAX_ANNOTATIONS_BYTES)
+    where.problems.error(
+      where.file,
+      path,
+      `annotations total ${bytes} bytes; expected at most ${MAX_ANNOTATIONS_BYTES}`,
+    );
   return value;
 }
-

@@ -63,7 +63,11 @@ export function readResourceMaximums(env: Env, problems: ProblemList): ResourceM
   });
 }
 
-function readQuantityVar(env: Env, variable: string, problems: ProblemList): { text: string; amount: bigint } | undefined {
+function readQuantityVar(
+  env: Env,
+  variable: string,
+  problems: ProblemList,
+): { text: string; amount: bigint } | undefined {
   const text = env[variable]?.trim();
   if (!text) return undefined;
   const amount = parseQuantity(text);
@@ -72,7 +76,13 @@ function readQuantityVar(env: Env, variable: string, problems: ProblemList): { t
   return undefined;
 }
 
-function readVar(env: Env, variable: string, check: (value: string) => boolean, expected: string, problems: ProblemList): string | undefined {
+function readVar(
+  env: Env,
+  variable: string,
+  check: (value: string) => boolean,
+  expected: string,
+  problems: ProblemList,
+): string | undefined {
   const value = env[variable]?.trim();
   if (!value) return undefined;
   if (check(value)) return value;

@@ -16,6 +16,7 @@ export function leavesOf(value: unknown, path = ''): Leaf[] {
   if (Array.isArray(value) && isNamedListPath(path)) {
     return value.map((item) => ({ path: `${path}[${isPlainObject(item) ? String(item['name']) : '?'}]`, value: item }));
   }
-  if (isPlainObject(value)) return Object.entries(value).flatMap(([key, child]) => leavesOf(child, path ? `${path}.${key}` : key));
+  if (isPlainObject(value))
+    return Object.entries(value).flatMap(([key, child]) => leavesOf(child, path ? `${path}.${key}` : key));
   return value === undefined ? [] : [{ path, value }];
 }

@@ -17,7 +17,9 @@ export function settingKeyPath(layer: ConfigLayer, path: string): string {
  * a merged value point there, since that is the line to change.
  */
 export function locateSetting(
-  layers: readonly ConfigLayer[], pick: (config: ExecutorConfig) => unknown, path: string,
+  layers: readonly ConfigLayer[],
+  pick: (config: ExecutorConfig) => unknown,
+  path: string,
 ): { file: string; keyPath: string } {
   const layer = layers.find((candidate) => pick(candidate.config) !== undefined);
   return layer ? { file: layer.file, keyPath: settingKeyPath(layer, path) } : { file: 'configuration', keyPath: path };

@@ -2,7 +2,12 @@ import { isPlainObject } from '../input/input-shape.ts';
 import type { ExecutorConfig } from './types.ts';
 
 /** Lists whose items are identified by `name`: a higher layer replaces same-named items and adds new ones. */
-const NAMED_LISTS: ReadonlySet<string> = new Set(['pod.volumes', 'pod.imagePullSecrets', 'container.env', 'container.volumeMounts']);
+const NAMED_LISTS: ReadonlySet<string> = new Set([
+  'pod.volumes',
+  'pod.imagePullSecrets',
+  'container.env',
+  'container.volumeMounts',
+]);
 
 export function isNamedListPath(path: string): boolean {
   return NAMED_LISTS.has(path);
@@ -19,7 +24,8 @@ export function mergeAt(higher: unknown, lower: unknown, path: string): unknown 
   if (Array.isArray(higher) && Array.isArray(lower)) return isNamedListPath(path) ? mergeByName(higher, lower) : higher;
   if (isPlainObject(higher) && isPlainObject(lower)) {
     const merged: Record<string, unknown> = { ...lower };
-    for (const [key, value] of Object.entries(higher)) merged[key] = mergeAt(value, lower[key], path ? `${path}.${key}` : key);
+    for (const [key, value] of Object.entries(higher))
+      merged[key] = mergeAt(value, lower[key], path ? `${path}.${key}` : key);
     return merged;
   }
   return higher;

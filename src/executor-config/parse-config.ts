@@ -26,7 +26,12 @@ interface RawConfig {
  * top-level resources over `container.resources` per resource, `metadata.namespace` = `namespace`.
  * Returns undefined when the mapping has errors (they are in `problems`).
  */
-export function parseExecutorConfig(value: unknown, file: string, path: string, problems: ProblemList): ExecutorConfig | undefined {
+export function parseExecutorConfig(
+  value: unknown,
+  file: string,
+  path: string,
+  problems: ProblemList,
+): ExecutorConfig | undefined {
   if (value === null || value === undefined) return undefined;
   const before = problems.items.length;
   const raw = normaliseRawConfig(value, 'ExecutorConfig', path, { file, problems }) as RawConfig | undefined;
@@ -45,14 +50,23 @@ export function parsePolicy(value: unknown, file: string, problems: ProblemList)
   if (!config) return undefined;
   rememberWritten(config, value);
   // A policy file exists to be applied; overriding users is opt-in (`enforce: true`).
-  return { file, enabled: enabled !== false, enforce: enforce === true, strictConflicts: strictConflicts === true, config };
+  return {
+    file,
+    enabled: enabled !== false,
+    enforce: enforce === true,
+    strictConflicts: strictConflicts === true,
+    config,
+  };
 }
 
 function foldRawConfig(raw: RawConfig, file: string, path: string, problems: ProblemList): ExecutorConfig | undefined {
   const { namespace, jobNamePrefix, serviceAccountName, resourceLimits, resourceRequests, metadata, pod, job } = raw;
   if (namespace !== undefined && metadata?.namespace !== undefined && namespace !== metadata.namespace) {
-    problems.error(file, childPath(path, 'namespace'),
-      `namespace "${namespace}" and metadata.namespace "${metadata.namespace}" are the same setting with different values; set one of them`);
+    problems.error(
+      file,
+      childPath(path, 'namespace'),
+      `namespace "${namespace}" and metadata.namespace "${metadata.namespace}" are the same setting with different values; set one of them`,
+    );
     return undefined;
   }
   const config: ExecutorConfig = {};
@@ -73,10 +87,13 @@ function foldRawConfig(raw: RawConfig, file: string, path: string, problems: Pro
 }
 
 function foldContainer(
-  container: ContainerConfig | undefined, containerConfig: ContainerConfig | undefined,
-  limits: Resources | undefined, requests: Resources | undefined,
+  container: ContainerConfig | undefined,
+  containerConfig: ContainerConfig | undefined,
+  limits: Resources | undefined,
+  requests: Resources | undefined,
 ): ContainerConfig | undefined {
-  const topLevelResources = limits || requests ? { resources: { ...(limits && { limits }), ...(requests && { requests }) } } : undefined;
+  const topLevelResources =
+    limits || requests ? { resources: { ...(limits && { limits }), ...(requests && { requests }) } } : undefined;
   const overlaid = mergeAt(containerConfig, container, 'container');
   return mergeAt(topLevelResources, overlaid, 'container') as ContainerConfig | undefined;
 }

@@ -20,9 +20,21 @@ export function policyConflicts(policy: Policy, userLayers: readonly ConfigLayer
       const userValue = userValues.get(path);
       if (sameSetting(path, userValue, value)) return [];
       const both = `${JSON.stringify(userValue)} here, ${JSON.stringify(value)} in the policy ${policy.file}`;
-      return [policy.strictConflicts
-        ? { severity: 'error', file: layer.file, keyPath: settingKeyPath(layer, path), message: `conflicts with the enforced policy (${both}); remove it or use the policy's value (strict_conflicts is on)` }
-        : { severity: 'warning', file: layer.file, keyPath: settingKeyPath(layer, path), message: `overridden by the enforced policy (${both}); the policy's value is used` }];
+      return [
+        policy.strictConflicts
+          ? {
+              severity: 'error',
+              file: layer.file,
+              keyPath: settingKeyPath(layer, path),
+              message: `conflicts with the enforced policy (${both}); remove it or use the policy's value (strict_conflicts is on)`,
+            }
+          : {
+              severity: 'warning',
+              file: layer.file,
+              keyPath: settingKeyPath(layer, path),
+              message: `overridden by the enforced policy (${both}); the policy's value is used`,
+            },
+      ];
     });
   });
 }

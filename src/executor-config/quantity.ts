@@ -11,7 +11,18 @@ const MAX_NANO_UNITS = (2n ** 63n - 1n) * 10n ** BigInt(NANO_DIGITS);
 /** 10^41 nano-units is above the cap whatever the mantissa (at least 1), so larger powers are not computed. */
 const POWER_ABOVE_CAP = 41;
 
-const DECIMAL_SUFFIX_POWERS: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const DECIMAL_SUFFIX_POWERS: Readonly<Record<string, number>> = {
+  n: -9,
+  u: -6,
+  m: -3,
+  '': 0,
+  k: 3,
+  M: 6,
+  G: 9,
+  T: 12,
+  P: 15,
+  E: 18,
+};
 const BINARY_SUFFIX_POWERS: Readonly<Record<string, number>> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
 
 // The exponent form is tried first: `1E3` is a thousand, while `1E` alone is an exa.
@@ -24,8 +35,13 @@ export function parseQuantity(text: string | number): bigint | undefined {
   const [, sign, whole = '', wholeFraction, bareFraction, exponent, suffix = ''] = match;
   const fraction = wholeFraction ?? bareFraction ?? '';
   const digits = BigInt(`${whole}${fraction}` || '0');
-  const power10 = NANO_DIGITS - fraction.length + (exponent !== undefined ? Number(exponent) : DECIMAL_SUFFIX_POWERS[suffix] ?? 0);
-  const magnitude = scaleUp(digits * 2n ** BigInt(BINARY_SUFFIX_POWERS[suffix] ?? 0), power10, fraction.length + whole.length);
+  const power10 =
+    NANO_DIGITS - fraction.length + (exponent !== undefined ? Number(exponent) : (DECIMAL_SUFFIX_POWERS[suffix] ?? 0));
+  const magnitude = scaleUp(
+    digits * 2n ** BigInt(BINARY_SUFFIX_POWERS[suffix] ?? 0),
+    power10,
+    fraction.length + whole.length,
+  );
   const capped = magnitude > MAX_NANO_UNITS ? MAX_NANO_UNITS : magnitude;
   return sign === '-' ? -capped : capped;
 }
@@ -43,7 +59,8 @@ function scaleUp(value: bigint, power: number, digitCount: number): bigint {
 
 /** Whether two texts are the same quantity in any notation (`1Gi` and `1024Mi`, `0.5` and `500m`). */
 export function sameQuantity(a: unknown, b: unknown): boolean {
-  if ((typeof a !== 'string' && typeof a !== 'number') || (typeof b !== 'string' && typeof b !== 'number')) return false;
+  if ((typeof a !== 'string' && typeof a !== 'number') || (typeof b !== 'string' && typeof b !== 'number'))
+    return false;
   const left = parseQuantity(a);
   return left !== undefined && left === parseQuantity(b);
 }

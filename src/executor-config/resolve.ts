@@ -29,7 +29,9 @@ export interface Resolution {
  */
 export function orderLayers(user: readonly ConfigLayer[], sources: ConfigSources): ConfigLayer[] {
   const { policy, template, envDefaults } = sources;
-  const policyLayer: ConfigLayer | null = policy?.enabled ? { name: 'policy', file: policy.file, keyPath: '', config: policy.config } : null;
+  const policyLayer: ConfigLayer | null = policy?.enabled
+    ? { name: 'policy', file: policy.file, keyPath: '', config: policy.config }
+    : null;
   const ordered = policy?.enforce
     ? [policyLayer, ...user, template, envDefaults, HARDCODED_DEFAULTS]
     : [...user, policyLayer, template, envDefaults, HARDCODED_DEFAULTS];

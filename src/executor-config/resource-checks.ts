@@ -10,8 +10,16 @@ function resourceOf(config: ExecutorConfig, kind: ResourceKind, resource: string
   return config.container?.resources?.[kind]?.[resource];
 }
 
-function locate(layers: readonly ConfigLayer[], kind: ResourceKind, resource: string): { file: string; keyPath: string } {
-  return locateSetting(layers, (config) => resourceOf(config, kind, resource), `container.resources.${kind}.${resource}`);
+function locate(
+  layers: readonly ConfigLayer[],
+  kind: ResourceKind,
+  resource: string,
+): { file: string; keyPath: string } {
+  return locateSetting(
+    layers,
+    (config) => resourceOf(config, kind, resource),
+    `container.resources.${kind}.${resource}`,
+  );
 }
 
 /** Extended resources (with a domain other than kubernetes.io) and huge pages need limit = request, as the API server says. */
@@ -26,14 +34,19 @@ function isOvercommitable(resource: string): boolean {
  * Guardrails and consistency of the merged resources, checked before any Job exists: every value
  * at most its `K8S_EXECUTOR_MAX_RESOURCE_*`, and no request above its limit (the API would refuse it).
  */
-export function checkResources(merged: ExecutorConfig, layers: readonly ConfigLayer[], maximums: readonly ResourceMaximum[]): ConfigProblem[] {
+export function checkResources(
+  merged: ExecutorConfig,
+  layers: readonly ConfigLayer[],
+  maximums: readonly ResourceMaximum[],
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const maximum of maximums) {
     const value = resourceOf(merged, maximum.kind, maximum.resource);
     const amount = value === undefined ? undefined : parseQuantity(value);
     if (amount === undefined || amount <= maximum.amount) continue;
     problems.push({
-      severity: 'error', ...locate(layers, maximum.kind, maximum.resource),
+      severity: 'error',
+      ...locate(layers, maximum.kind, maximum.resource),
       message: `${maximum.resource} ${maximum.kind} "${value}" is above the maximum "${maximum.text}" set by ${maximum.variable}`,
     });
   }
@@ -41,7 +54,8 @@ export function checkResources(merged: ExecutorConfig, layers: readonly ConfigLa
     const limit = resourceOf(merged, 'limits', resource);
     if (!isOvercommitable(resource) && (limit === undefined || parseQuantity(limit) !== parseQuantity(request))) {
       problems.push({
-        severity: 'error', ...locate(layers, 'requests', resource),
+        severity: 'error',
+        ...locate(layers, 'requests', resource),
         message: `${resource} cannot be overcommitted: expected a limit equal to its request`,
       });
       continue;
@@ -50,7 +64,8 @@ export function checkResources(merged: ExecutorConfig, layers: readonly ConfigLa
     const limited = limit === undefined ? undefined : parseQuantity(limit);
     if (requested === undefined || limited === undefined || requested <= limited) continue;
     problems.push({
-      severity: 'error', ...locate(layers, 'requests', resource),
+      severity: 'error',
+      ...locate(layers, 'requests', resource),
       message: `${resource} request "${request}" is above its limit "${limit}"; expected a request at most the limit`,
     });
   }

@@ -1,6 +1,14 @@
 import { hasTemplateSyntax } from '../mage/mage-templates.ts';
 import { childPath, isPlainObject, itemPath } from '../input/input-shape.ts';
-import { apiAttributeOverrides, apiCustomTypes, apiObjectChecks, checkAnnotations, isContainerResourceName, oneOf, text } from './api-rules.ts';
+import {
+  apiAttributeOverrides,
+  apiCustomTypes,
+  apiObjectChecks,
+  checkAnnotations,
+  isContainerResourceName,
+  oneOf,
+  text,
+} from './api-rules.ts';
 import { isDnsLabel, isDnsSubdomain, isLabelValue, isQualifiedName } from './k8s-names.ts';
 import { parseQuantity, QUANTITY_EXPECTATION } from './quantity.ts';
 import { attributesOf, normaliseAs, normaliseMap, normaliseObject, normaliseString, reportType } from './shape.ts';
@@ -23,10 +31,15 @@ const quantity: CustomType = (value, path, where) => {
   return undefined;
 };
 
-const qualifiedKey = 'a key like "app" or "example.com/app" (letters, digits, "-", "_", "." and at most 63 characters after an optional DNS prefix)';
+const qualifiedKey =
+  'a key like "app" or "example.com/app" (letters, digits, "-", "_", "." and at most 63 characters after an optional DNS prefix)';
 
 /** A map keyed by data whose keys must pass `validKey` (labels: qualified names; resources: resource names). */
-function keyedMap(valueType: string, validKey: (key: string) => boolean = isQualifiedName, expected = qualifiedKey): CustomType {
+function keyedMap(
+  valueType: string,
+  validKey: (key: string) => boolean = isQualifiedName,
+  expected = qualifiedKey,
+): CustomType {
   return (value, path, where, registry) => {
     const result = normaliseMap(value, valueType, path, where, registry);
     if (!result) return undefined;
@@ -43,7 +56,9 @@ const resourceName = 'cpu, memory, ephemeral-storage, hugepages-<size> or an ext
 
 /** Container resources: known names, and extended resources (those with a domain) in whole units, as the API server wants. */
 const containerResources: CustomType = (value, path, where, registry) => {
-  const result = keyedMap('Quantity', isContainerResourceName, resourceName)(value, path, where, registry) as Record<string, string> | undefined;
+  const result = keyedMap('Quantity', isContainerResourceName, resourceName)(value, path, where, registry) as
+    | Record<string, string>
+    | undefined;
   for (const [key, amount] of Object.entries(result ?? {})) {
     if (!key.includes('/') || (parseQuantity(amount) ?? 0n) % 1_000_000_000n === 0n) continue;
     where.problems.error(where.file, childPath(path, key), 'an extended resource must be a whole number');
@@ -73,7 +88,11 @@ function namedList(key: string, item: CustomType): CustomType {
       if (typeof name !== 'string' || name === '') {
         where.problems.error(where.file, at, `${anItem} needs a name (items of ${key} merge by name)`);
       } else if (first !== undefined) {
-        where.problems.error(where.file, at, `the name ${JSON.stringify(name)} is also used by ${key}[${first}]; expected each ${key} item to have its own name (items of ${key} merge by name)`);
+        where.problems.error(
+          where.file,
+          at,
+          `the name ${JSON.stringify(name)} is also used by ${key}[${first}]; expected each ${key} item to have its own name (items of ${key} merge by name)`,
+        );
       } else {
         firstIndexOf.set(name, index);
         items.push(normalised);
@@ -83,7 +102,10 @@ function namedList(key: string, item: CustomType): CustomType {
   };
 }
 
-const ofType = (type: string): CustomType => (value, path, where, registry) => normaliseAs(value, type, path, where, registry);
+const ofType =
+  (type: string): CustomType =>
+  (value, path, where, registry) =>
+    normaliseAs(value, type, path, where, registry);
 
 const secretName: CustomType = (item, path, where) => {
   const name = isPlainObject(item) && Object.keys(item).length === 1 ? item['name'] : item;
@@ -108,11 +130,23 @@ const custom: Record<string, CustomType> = {
     const result = normaliseMap(value, 'string', path, where, registry);
     return result && checkAnnotations(result, path, where);
   },
-  LabelValue: text(isLabelValue, 'a label value (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)'),
-  DnsLabel: text(isDnsLabel, 'a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit)'),
+  LabelValue: text(
+    isLabelValue,
+    'a label value (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)',
+  ),
+  DnsLabel: text(
+    isDnsLabel,
+    'a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit)',
+  ),
   // Mage renders the namespace with Jinja (variables(), env_var()); a template is checked once rendered.
-  Namespace: text((value) => isDnsLabel(value) || hasTemplateSyntax(value), 'a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit), or a Jinja template that renders to one'),
-  DnsSubdomain: text(isDnsSubdomain, 'a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)'),
+  Namespace: text(
+    (value) => isDnsLabel(value) || hasTemplateSyntax(value),
+    'a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit), or a Jinja template that renders to one',
+  ),
+  DnsSubdomain: text(
+    isDnsSubdomain,
+    'a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)',
+  ),
   ImagePullSecrets: imagePullSecrets,
   EnvList: namedList('env', ofType('V1EnvVar')),
   VolumeList: namedList('volumes', ofType('V1Volume')),
@@ -146,8 +180,21 @@ function modelFieldsExcept(registry: TypeRegistry, model: string, ...excluded: s
 const NAMED_CONTAINER_LISTS: Readonly<Record<string, string>> = { env: 'EnvList', volumeMounts: 'VolumeMountList' };
 
 // The executor's job, pod and container types are the API's minus what the renderer owns: the same rules apply.
-const objectChecks = { ...apiObjectChecks, ExecutorJob: apiObjectChecks['V1JobSpec']!, ExecutorPod: apiObjectChecks['V1PodSpec'], ExecutorContainer: apiObjectChecks['V1Container'] };
-const base: TypeRegistry = { objects: {}, custom, attributeOverrides, objectChecks: Object.fromEntries(Object.entries(objectChecks).filter(([, check]) => check)) as Record<string, ObjectCheck> };
+const objectChecks = {
+  ...apiObjectChecks,
+  ExecutorJob: apiObjectChecks['V1JobSpec']!,
+  ExecutorPod: apiObjectChecks['V1PodSpec'],
+  ExecutorContainer: apiObjectChecks['V1Container'],
+};
+const base: TypeRegistry = {
+  objects: {},
+  custom,
+  attributeOverrides,
+  objectChecks: Object.fromEntries(Object.entries(objectChecks).filter(([, check]) => check)) as Record<
+    string,
+    ObjectCheck
+  >,
+};
 
 const executorConfigFields: Attribute[] = [
   field('namespace', 'Namespace'),
@@ -170,14 +217,27 @@ export const executorConfigRegistry: TypeRegistry = {
     ExecutorMetadata: [field('labels', 'Labels'), field('annotations', 'Annotations'), field('namespace', 'Namespace')],
     ExecutorPod: modelFieldsExcept(base, 'V1PodSpec', 'containers'),
     // Only the job's own container merges env and volume_mounts by name; init containers' lists are plain.
-    ExecutorContainer: modelFieldsExcept(base, 'V1Container').map((attribute) => ({ ...attribute, type: NAMED_CONTAINER_LISTS[attribute.name] ?? attribute.type })),
+    ExecutorContainer: modelFieldsExcept(base, 'V1Container').map((attribute) => ({
+      ...attribute,
+      type: NAMED_CONTAINER_LISTS[attribute.name] ?? attribute.type,
+    })),
     ExecutorJob: modelFieldsExcept(base, 'V1JobSpec', 'template'),
-    Policy: [field('enabled', 'boolean'), field('enforce', 'boolean'), field('strictConflicts', 'boolean'), ...executorConfigFields],
+    Policy: [
+      field('enabled', 'boolean'),
+      field('enforce', 'boolean'),
+      field('strictConflicts', 'boolean'),
+      ...executorConfigFields,
+    ],
   },
 };
 
 /** Checks a raw executor config (or policy) mapping and returns it with API camelCase keys. */
-export function normaliseRawConfig(value: unknown, type: 'ExecutorConfig' | 'Policy', path: string, where: Where): Record<string, unknown> | undefined {
+export function normaliseRawConfig(
+  value: unknown,
+  type: 'ExecutorConfig' | 'Policy',
+  path: string,
+  where: Where,
+): Record<string, unknown> | undefined {
   const attributes = executorConfigRegistry.objects[type] ?? [];
   return normaliseObject(value, attributes, path, where, executorConfigRegistry);
 }

@@ -21,7 +21,12 @@ export interface Where {
 export type CustomType = (value: unknown, path: string, where: Where, registry: TypeRegistry) => unknown;
 
 /** A rule tying fields of one object together (the normalised object, the object as written, its path). */
-export type ObjectCheck = (value: Record<string, unknown>, raw: Record<string, unknown>, path: string, where: Where) => void;
+export type ObjectCheck = (
+  value: Record<string, unknown>,
+  raw: Record<string, unknown>,
+  path: string,
+  where: Where,
+) => void;
 
 /**
  * Types beyond the client's models: object types made of attributes, custom checks, and
@@ -77,11 +82,23 @@ export function normaliseAs(value: unknown, type: string, path: string, where: W
     case 'integer':
       return expect(Number.isSafeInteger(value), value, 'a whole number', path, where);
     case 'int32':
-      return expect(Number.isSafeInteger(value) && Math.abs(value as number) <= INT32_MAX, value, `a whole number from -${INT32_MAX + 1} to ${INT32_MAX}`, path, where);
+      return expect(
+        Number.isSafeInteger(value) && Math.abs(value as number) <= INT32_MAX,
+        value,
+        `a whole number from -${INT32_MAX + 1} to ${INT32_MAX}`,
+        path,
+        where,
+      );
     case 'boolean':
       return expect(typeof value === 'boolean', value, 'true or false', path, where);
     case 'IntOrString':
-      return expect(Number.isSafeInteger(value) || typeof value === 'string', value, 'a whole number or a string', path, where);
+      return expect(
+        Number.isSafeInteger(value) || typeof value === 'string',
+        value,
+        'a whole number or a string',
+        path,
+        where,
+      );
   }
   const attributes = attributesOf(type, registry);
   if (!attributes) throw new Error(`no schema for type ${type}`);
@@ -92,7 +109,11 @@ export function normaliseAs(value: unknown, type: string, path: string, where: W
 }
 
 export function normaliseObject(
-  value: unknown, attributes: readonly Attribute[], path: string, where: Where, registry: TypeRegistry,
+  value: unknown,
+  attributes: readonly Attribute[],
+  path: string,
+  where: Where,
+  registry: TypeRegistry,
 ): Record<string, unknown> | undefined {
   if (!isPlainObject(value)) return reportType(value, 'a mapping', path, where);
   const byForm = new Map(attributes.map((attribute) => [keyMatchForm(attribute.name), attribute]));
@@ -103,7 +124,11 @@ export function normaliseObject(
     const attribute = byForm.get(keyMatchForm(key));
     if (!attribute) {
       const allowed = attributes.map((a) => snakeCase(a.name)).join(', ');
-      where.problems.error(where.file, keyPath, `unknown key "${key}"; expected one of (snake_case or camelCase): ${allowed}`);
+      where.problems.error(
+        where.file,
+        keyPath,
+        `unknown key "${key}"; expected one of (snake_case or camelCase): ${allowed}`,
+      );
       continue;
     }
     const earlier = writtenAs.get(attribute.baseName);
@@ -112,14 +137,25 @@ export function normaliseObject(
       continue;
     }
     writtenAs.set(attribute.baseName, key);
-    const type = attribute.type === 'number' && attribute.format === 'int32' ? 'int32' : attribute.type === 'number' && attribute.format?.startsWith('int') ? 'integer' : attribute.type;
+    const type =
+      attribute.type === 'number' && attribute.format === 'int32'
+        ? 'int32'
+        : attribute.type === 'number' && attribute.format?.startsWith('int')
+          ? 'integer'
+          : attribute.type;
     const normalised = normaliseAs(child, type, keyPath, where, registry);
     if (normalised !== undefined) result[attribute.baseName] = normalised;
   }
   return result;
 }
 
-function normaliseList(value: unknown, itemType: string, path: string, where: Where, registry: TypeRegistry): unknown[] | undefined {
+function normaliseList(
+  value: unknown,
+  itemType: string,
+  path: string,
+  where: Where,
+  registry: TypeRegistry,
+): unknown[] | undefined {
   if (!Array.isArray(value)) return reportType(value, 'a list', path, where);
   const items: unknown[] = [];
   value.forEach((item, index) => {
@@ -130,7 +166,13 @@ function normaliseList(value: unknown, itemType: string, path: string, where: Wh
 }
 
 /** Maps keyed by data (label names, resource names…): keys are kept exactly as written. */
-export function normaliseMap(value: unknown, valueType: string, path: string, where: Where, registry: TypeRegistry): Record<string, unknown> | undefined {
+export function normaliseMap(
+  value: unknown,
+  valueType: string,
+  path: string,
+  where: Where,
+  registry: TypeRegistry,
+): Record<string, unknown> | undefined {
   if (!isPlainObject(value)) return reportType(value, 'a mapping', path, where);
   const result: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {

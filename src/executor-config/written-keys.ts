@@ -21,7 +21,12 @@ export function rememberWritten(config: ExecutorConfig, raw: unknown): void {
  */
 function spellings(path: string): string[] {
   const resources = /^container\.resources\.(limits|requests)\.(.+)$/.exec(path);
-  if (resources) return [`resource${resources[1] === 'limits' ? 'Limits' : 'Requests'}.${resources[2]}`, `containerConfig.${path.slice('container.'.length)}`, path];
+  if (resources)
+    return [
+      `resource${resources[1] === 'limits' ? 'Limits' : 'Requests'}.${resources[2]}`,
+      `containerConfig.${path.slice('container.'.length)}`,
+      path,
+    ];
   if (path.startsWith('container.')) return [`containerConfig.${path.slice('container.'.length)}`, path];
   if (path === 'pod.serviceAccountName') return ['serviceAccountName', path];
   if (path === 'namespace') return [path, 'metadata.namespace'];

@@ -33,7 +33,12 @@ export function normaliseHost(host: string): string | undefined {
  */
 export function allowedHosts(settings: Settings, listenHost: string = settings.http.host): string[] {
   // Jobs' pods send Mage's status PUT to mage.callbackUrl, under its host.
-  return hostList([listenHost, ...LOOPBACK_NAMES, ...settings.http.allowedHosts, ...hostOfUrl(settings.mage.callbackUrl)]);
+  return hostList([
+    listenHost,
+    ...LOOPBACK_NAMES,
+    ...settings.http.allowedHosts,
+    ...hostOfUrl(settings.mage.callbackUrl),
+  ]);
 }
 
 /** The hosts a dashboard listening on `listenHost` serves with no `http.allowedHosts` (for tests and embedders). */

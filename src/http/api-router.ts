@@ -31,10 +31,17 @@ function runIdParam(request: Request): number | undefined {
 const CREATE_BODY_KEYS = ['trigger', 'variables'];
 
 /** One problem per key of `object` that is not in `known`, naming it and what is expected. */
-export function unknownKeyProblems(object: Record<string, unknown>, known: readonly string[], where = 'body'): string[] {
+export function unknownKeyProblems(
+  object: Record<string, unknown>,
+  known: readonly string[],
+  where = 'body',
+): string[] {
   return Object.keys(object)
     .filter((key) => !known.includes(key))
-    .map((key) => `${where}.${key.length > 100 ? `${key.slice(0, 100)}…` : key}: unknown key (expected ${known.join(', ')})`);
+    .map(
+      (key) =>
+        `${where}.${key.length > 100 ? `${key.slice(0, 100)}…` : key}: unknown key (expected ${known.join(', ')})`,
+    );
 }
 
 /** Keys sorted at every level, so that one request always hashes the same however its keys were ordered. */
@@ -49,18 +56,25 @@ function canonicalJson(value: unknown): string {
 
 /** What an Idempotency-Key stands for: the pipeline and the body, stored with the run it created. */
 function requestHash(pipelineUuid: string, body: unknown): string {
-  return createHash('sha256').update(canonicalJson({ pipelineUuid, body: body ?? {} })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ pipelineUuid, body: body ?? {} }))
+    .digest('hex');
 }
 
 function readCreateBody(body: unknown): { trigger: string; variables: Record<string, unknown>; problems: string[] } {
   // No body at all (jsonBody leaves it undefined) means defaults; null, arrays and scalars are refused.
   const object = (body === undefined ? {} : body) as Record<string, unknown>;
-  if (typeof object !== 'object' || object === null || Array.isArray(object)) return { trigger: '', variables: {}, problems: ['body: expected a JSON object { "trigger"?, "variables"? }'] };
+  if (typeof object !== 'object' || object === null || Array.isArray(object))
+    return { trigger: '', variables: {}, problems: ['body: expected a JSON object { "trigger"?, "variables"? }'] };
   const problems = unknownKeyProblems(object, CREATE_BODY_KEYS);
   const trigger = object['trigger'] ?? '';
   if (typeof trigger !== 'string') problems.push('trigger: expected a string');
   const reading = variablesFromObject(object['variables'], 'variables');
-  return { trigger: typeof trigger === 'string' ? trigger : '', variables: reading.variables, problems: [...problems, ...reading.problems] };
+  return {
+    trigger: typeof trigger === 'string' ? trigger : '',
+    variables: reading.variables,
+    problems: [...problems, ...reading.problems],
+  };
 }
 
 /** The JSON API under /api/v1: create, list, show and cancel runs. */
@@ -70,7 +84,8 @@ export function apiRouter(deps: ApiDependencies): Router {
   router.post('/pipelines/:uuid/runs', async (request, response) => {
     const { trigger, variables, problems } = readCreateBody(request.body);
     const key = request.get('Idempotency-Key')?.trim();
-    if (key !== undefined && (key === '' || key.length > 200)) problems.push('Idempotency-Key: expected 1 to 200 characters');
+    if (key !== undefined && (key === '' || key.length > 200))
+      problems.push('Idempotency-Key: expected 1 to 200 characters');
     if (problems.length > 0) return badRequest(response, problems);
     const pipelineUuid = String(request.params['uuid']);
     const hash = key ? requestHash(pipelineUuid, request.body) : undefined;
@@ -101,7 +116,8 @@ export function apiRouter(deps: ApiDependencies): Router {
 
   router.get('/runs', async (request, response) => {
     const limit = Number(request.query['limit'] ?? DEFAULT_LIST_LIMIT);
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) return badRequest(response, [`limit: expected 1 to ${MAX_LIST_LIMIT}`]);
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
+      return badRequest(response, [`limit: expected 1 to ${MAX_LIST_LIMIT}`]);
     const ids = await deps.store.recentRunIds(limit);
     const runs = await Promise.all(ids.map((id) => deps.store.getRunRecord(id)));
     response.json({ runs: runs.filter((run) => run !== undefined) });
@@ -110,14 +126,16 @@ export function apiRouter(deps: ApiDependencies): Router {
   router.get('/runs/:id', async (request, response) => {
     const runId = runIdParam(request);
     const run = runId === undefined ? undefined : await deps.store.getRun(runId);
-    if (!run) return void response.status(404).json({ error: 'not_found', message: `no run ${String(request.params['id'])}` });
+    if (!run)
+      return void response.status(404).json({ error: 'not_found', message: `no run ${String(request.params['id'])}` });
     response.json(run);
   });
 
   router.post('/runs/:id/cancel', async (request, response) => {
     const runId = runIdParam(request);
     const report = runId === undefined ? undefined : await cancelPipelineRun(deps.canceller, runId);
-    if (!report?.found || runId === undefined) return void response.status(404).json({ error: 'not_found', message: `no run ${String(request.params['id'])}` });
+    if (!report?.found || runId === undefined)
+      return void response.status(404).json({ error: 'not_found', message: `no run ${String(request.params['id'])}` });
     response.json({ ...report, run: await deps.store.getRun(runId) });
   });
 

@@ -24,7 +24,9 @@ export function isLoopbackHost(host: string): boolean {
 export function checkListenSecurity(host: string, token: string): void {
   const problem = authTokenProblem(token);
   if (problem !== undefined) {
-    throw new InsecureListenError(`refusing to start: the auth token (KUBEDISPATCH_AUTH_TOKEN / http.authToken) ${problem}`);
+    throw new InsecureListenError(
+      `refusing to start: the auth token (KUBEDISPATCH_AUTH_TOKEN / http.authToken) ${problem}`,
+    );
   }
   if (token || isLoopbackHost(host)) return;
   throw new InsecureListenError(
@@ -67,7 +69,10 @@ function presentedToken(request: Request): string | undefined {
 }
 
 function unauthorized(response: Response, challenge: string): void {
-  response.status(401).set('WWW-Authenticate', challenge).json({ error: 'unauthorized', message: 'send the auth token as "Authorization: Bearer <token>"' });
+  response
+    .status(401)
+    .set('WWW-Authenticate', challenge)
+    .json({ error: 'unauthorized', message: 'send the auth token as "Authorization: Bearer <token>"' });
 }
 
 /**
@@ -89,7 +94,12 @@ export function uiLogin(token: string, uiPath: string): RequestHandler {
     const given = typeof request.query['token'] === 'string' ? request.query['token'] : '';
     if (token && !tokenMatches(given, token)) return unauthorized(response, 'Bearer realm="kubedispatch"');
     if (token) {
-      response.cookie(TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: uiPath, secure: request.secure });
+      response.cookie(TOKEN_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        path: uiPath,
+        secure: request.secure,
+      });
     }
     response.redirect(303, `${uiPath}/`);
   };

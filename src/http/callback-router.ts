@@ -16,7 +16,6 @@ export interface CallbackDependencies {
   now?: () => number;
 }
 
-
 function refuse(response: Response, status: number, error: string, message: string): void {
   response.status(status).json({ error, message });
 }
@@ -27,7 +26,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** `{"block_run": {"status": S, "error_details"?: …}}`, as Mage's BlockExecutor sends it; other keys are ignored. */
 function readReport(body: unknown, now: number): PodReport | string {
-  if (!isObject(body) || !isObject(body['block_run'])) return 'body: expected a JSON object {"block_run": {"status": …}}';
+  if (!isObject(body) || !isObject(body['block_run']))
+    return 'body: expected a JSON object {"block_run": {"status": …}}';
   const { status, error_details: errorDetails } = body['block_run'];
   if (typeof status !== 'string' || !(REPORTED_STATUSES as readonly string[]).includes(status)) {
     return `block_run.status: expected one of ${REPORTED_STATUSES.join(', ')}`;
@@ -59,14 +59,18 @@ export function callbackRouter(deps: CallbackDependencies): Router {
     if (stored.status !== report.status) {
       return refuse(response, 409, 'conflict', `this attempt already reported ${stored.status}`);
     }
-    logger.info({ blockRunId: attempt.blockRunId, attempt: attempt.attempt, status: report.status }, 'Mage reported the block status');
+    logger.info(
+      { blockRunId: attempt.blockRunId, attempt: attempt.attempt, status: report.status },
+      'Mage reported the block status',
+    );
     response.json({ block_run: { status: stored.status } });
   });
 
   // Errors of this router (bad JSON, a body too large, Redis down) are answered here, never with the path.
   const errors: ErrorRequestHandler = (thrown, _request, response, _next) => {
     const status = (thrown as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) return refuse(response, status, 'bad_request', toError(thrown).message);
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return refuse(response, status, 'bad_request', toError(thrown).message);
     logger.error({ err: toError(thrown).message }, 'callback failed');
     refuse(response, 500, 'internal', 'the report could not be recorded');
   };

@@ -18,7 +18,12 @@ export function checkDashboardSecurity(settings: Settings, overrides: DashboardO
 }
 
 /** The HTTP API, Bull Board and /metrics over a process's run context, configured from `http.*`. */
-export function startDashboard(context: RunContext, settings: Settings, logger: Logger, overrides: DashboardOverrides = {}): Promise<RunningHttpServer> {
+export function startDashboard(
+  context: RunContext,
+  settings: Settings,
+  logger: Logger,
+  overrides: DashboardOverrides = {},
+): Promise<RunningHttpServer> {
   const host = overrides.host ?? settings.http.host;
   return startHttpServer({
     host,

@@ -21,8 +21,10 @@ export function jsonValueProblem(value: unknown): string | undefined {
   const pending: { value: unknown; path: string; depth: number }[] = [{ value, path: 'body', depth: 0 }];
   while (pending.length > 0) {
     const { value: current, path, depth } = pending.pop()!;
-    if (typeof current === 'string' && !current.isWellFormed()) return `${path}: contains a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair); expected well-formed Unicode text`;
-    if (typeof current === 'number' && !Number.isFinite(current)) return `${path}: number out of range (expected a finite number)`;
+    if (typeof current === 'string' && !current.isWellFormed())
+      return `${path}: contains a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair); expected well-formed Unicode text`;
+    if (typeof current === 'number' && !Number.isFinite(current))
+      return `${path}: number out of range (expected a finite number)`;
     if (typeof current !== 'object' || current === null) continue;
     if (depth >= MAX_DEPTH) return `${path}: nested deeper than ${MAX_DEPTH} levels`;
     if (Array.isArray(current)) {
@@ -31,7 +33,8 @@ export function jsonValueProblem(value: unknown): string | undefined {
     }
     for (const [key, item] of Object.entries(current)) {
       const child = `${path}.${key.length > 100 ? `${key.slice(0, 100)}…` : key}`;
-      if (!key.isWellFormed()) return `${path}: a key contains a lone UTF-16 surrogate; expected well-formed Unicode text`;
+      if (!key.isWellFormed())
+        return `${path}: a key contains a lone UTF-16 surrogate; expected well-formed Unicode text`;
       pending.push({ value: item, path: child, depth: depth + 1 });
     }
   }
@@ -69,7 +72,8 @@ export function jsonBody(): RequestHandler[] {
     (request, response, next) => {
       const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const parsed = parseJsonBody(bytes);
-      if ('problem' in parsed) return void response.status(parsed.status).json({ error: 'bad_request', problems: [parsed.problem] });
+      if ('problem' in parsed)
+        return void response.status(parsed.status).json({ error: 'bad_request', problems: [parsed.problem] });
       request.body = parsed.value;
       next();
     },

@@ -16,7 +16,10 @@ export interface RunningHttpServer {
 export async function listen(app: Express, host: string, port: number, settings: string): Promise<RunningHttpServer> {
   const server = app.listen(port, host);
   try {
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(toError(error)))]);
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([error]) => Promise.reject(toError(error))),
+    ]);
   } catch (thrown) {
     throw new Error(`cannot listen on ${host}:${port} (${toError(thrown).message}); change ${settings}`);
   }

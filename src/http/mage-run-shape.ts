@@ -29,7 +29,10 @@ export interface MageRunExtras {
 }
 
 /** A run as Mage's `PipelineRun.to_dict()`: every column, Mage's names and status values. */
-export function magePipelineRun(run: RunWithBlocks | RunRecord & { blocks: RunWithBlocks['blocks'] }, extras: MageRunExtras): Record<string, unknown> {
+export function magePipelineRun(
+  run: RunWithBlocks | (RunRecord & { blocks: RunWithBlocks['blocks'] }),
+  extras: MageRunExtras,
+): Record<string, unknown> {
   return {
     id: run.id,
     created_at: pythonUtcText(run.createdAt),

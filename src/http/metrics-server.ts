@@ -23,7 +23,15 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   app.disable('x-powered-by');
   app.use(healthRouter(options.ready));
   app.use(metricsRouter(options.authToken));
-  const server = await listen(app, options.host, options.port, 'metrics.host / metrics.port (KUBEDISPATCH_METRICS_HOST / KUBEDISPATCH_METRICS_PORT)');
-  options.logger.info({ host: options.host, port: server.port, auth: options.authToken ? 'token' : 'none' }, 'metrics and health listening');
+  const server = await listen(
+    app,
+    options.host,
+    options.port,
+    'metrics.host / metrics.port (KUBEDISPATCH_METRICS_HOST / KUBEDISPATCH_METRICS_PORT)',
+  );
+  options.logger.info(
+    { host: options.host, port: server.port, auth: options.authToken ? 'token' : 'none' },
+    'metrics and health listening',
+  );
   return server;
 }

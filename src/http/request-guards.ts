@@ -30,7 +30,11 @@ export function sameSiteOnly(hosts: readonly string[], proxiedHosts: readonly st
     const hostHeader = request.headers.host ?? '';
     const host = normaliseHost(hostHeader);
     if (host === undefined || !allowed.has(host)) {
-      return forbidden(response, 'forbidden_host', `Host is not a name of this dashboard (DNS rebinding protection); ${hint}`);
+      return forbidden(
+        response,
+        'forbidden_host',
+        `Host is not a name of this dashboard (DNS rebinding protection); ${hint}`,
+      );
     }
     const origin = request.headers.origin;
     if (origin === undefined) return next();
@@ -40,9 +44,16 @@ export function sameSiteOnly(hosts: readonly string[], proxiedHosts: readonly st
     } catch {
       originUrl = undefined;
     }
-    const sameOrigin = originUrl !== undefined && (originUrl.protocol === 'http:' || originUrl.protocol === 'https:') &&
+    const sameOrigin =
+      originUrl !== undefined &&
+      (originUrl.protocol === 'http:' || originUrl.protocol === 'https:') &&
       (originUrl.host === hostAndPort(hostHeader, originUrl.protocol) || proxied.has(originUrl.hostname));
-    if (!sameOrigin) return forbidden(response, 'forbidden_origin', `Origin is not this dashboard (cross-site request refused); open the dashboard by its own address, or ${hint}`);
+    if (!sameOrigin)
+      return forbidden(
+        response,
+        'forbidden_origin',
+        `Origin is not this dashboard (cross-site request refused); open the dashboard by its own address, or ${hint}`,
+      );
     next();
   };
 }
@@ -87,6 +98,10 @@ export function jsonWritesOnly(): RequestHandler {
 export function originRequiredForWrites(): RequestHandler {
   return (request, response, next) => {
     if (!isWrite(request) || request.headers.origin !== undefined) return next();
-    forbidden(response, 'origin_required', `${request.method} on the dashboard UI needs the Origin header a browser sends; use the HTTP API under /api/v1 from scripts`);
+    forbidden(
+      response,
+      'origin_required',
+      `${request.method} on the dashboard UI needs the Origin header a browser sends; use the HTTP API under /api/v1 from scripts`,
+    );
   };
 }

@@ -72,12 +72,35 @@ export function buildApp(options: HttpServerOptions): Express {
   app.use(sameSiteOnly(options.allowedHosts ?? defaultAllowedHosts(options.host), options.proxiedHosts ?? []));
   app.use(metricsRouter(authToken));
   // Mage's status PUT carries no token: the per-attempt secret in its path authenticates it.
-  app.use(callbackRouter({ store: services.store, secrets: new AttemptSecrets(services.redis, services.store.keys), logger: options.logger }));
-  app.use('/api/v1', requireToken(authToken), jsonWritesOnly(), jsonBody(), apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }));
+  app.use(
+    callbackRouter({
+      store: services.store,
+      secrets: new AttemptSecrets(services.redis, services.store.keys),
+      logger: options.logger,
+    }),
+  );
+  app.use(
+    '/api/v1',
+    requireToken(authToken),
+    jsonWritesOnly(),
+    jsonBody(),
+    apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }),
+  );
   const environment = options.mageEnv ?? mageEnv(undefined);
-  app.use('/api/v1', requireToken(authToken), triggersRouter({ projectDir: options.creator.plan.projectDir, mageEnv: environment }));
+  app.use(
+    '/api/v1',
+    requireToken(authToken),
+    triggersRouter({ projectDir: options.creator.plan.projectDir, mageEnv: environment }),
+  );
   // Mage's API-trigger URLs: authenticated by each trigger's own token, not by the API token.
-  app.use(MAGE_TRIGGER_PATH, mageTriggerRouter({ creator: options.creator, state: new TriggerState(services.redis, services.prefix), mageEnv: environment }));
+  app.use(
+    MAGE_TRIGGER_PATH,
+    mageTriggerRouter({
+      creator: options.creator,
+      state: new TriggerState(services.redis, services.prefix),
+      mageEnv: environment,
+    }),
+  );
   app.get(`${UI_PATH}/login`, uiLogin(authToken, UI_PATH));
   app.use(
     UI_PATH,
@@ -85,7 +108,12 @@ export function buildApp(options: HttpServerOptions): Express {
     originRequiredForWrites(),
     bullBoardRouter([services.blockQueue, services.triggerQueue], UI_PATH, options.uiWritable),
   );
-  app.use((request, response) => void response.status(404).json({ error: 'not_found', message: `no ${request.method} ${request.path.slice(0, 200)}` }));
+  app.use(
+    (request, response) =>
+      void response
+        .status(404)
+        .json({ error: 'not_found', message: `no ${request.method} ${request.path.slice(0, 200)}` }),
+  );
   app.use(errorHandler(options.logger));
   return app;
 }
@@ -93,9 +121,17 @@ export function buildApp(options: HttpServerOptions): Express {
 /** Starts the HTTP API, Bull Board and /metrics; refuses a non-loopback address without a token. */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   checkListenSecurity(options.host, options.authToken);
-  const server = await listen(buildApp(options), options.host, options.port, 'http.host / http.port (KUBEDISPATCH_HTTP_HOST / KUBEDISPATCH_HTTP_PORT, --host / --port)');
+  const server = await listen(
+    buildApp(options),
+    options.host,
+    options.port,
+    'http.host / http.port (KUBEDISPATCH_HTTP_HOST / KUBEDISPATCH_HTTP_PORT, --host / --port)',
+  );
   const stopObserving = observeQueues([options.services.blockQueue, options.services.triggerQueue]);
-  options.logger.info({ host: options.host, port: server.port, auth: options.authToken ? 'token' : 'none (loopback)' }, 'HTTP API listening');
+  options.logger.info(
+    { host: options.host, port: server.port, auth: options.authToken ? 'token' : 'none (loopback)' },
+    'HTTP API listening',
+  );
   return {
     ...server,
     async close() {

@@ -7,7 +7,11 @@ export function triggersRouter(deps: { projectDir: string; mageEnv: string; now?
   const router = Router();
   router.get('/triggers', (_request, response) => {
     const { triggers, problems } = readProjectTriggers(deps.projectDir);
-    response.json({ env: deps.mageEnv, triggers: listTriggers(triggers, deps.mageEnv, (deps.now ?? Date.now)()), problems });
+    response.json({
+      env: deps.mageEnv,
+      triggers: listTriggers(triggers, deps.mageEnv, (deps.now ?? Date.now)()),
+      problems,
+    });
   });
   return router;
 }

@@ -16,7 +16,8 @@ export function describeType(value: unknown): string {
   if (value instanceof Date) return 'a date';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return 'a string';
-  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number that is not finite (too large, .inf or .nan)';
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return 'a number that is not finite (too large, .inf or .nan)';
   return `the ${typeof value} ${String(value)}`;
 }
 

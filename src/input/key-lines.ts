@@ -74,9 +74,14 @@ function parentPath(path: string): string {
 
 function startOf(event: Event | undefined): number {
   if (!event) return 0;
-  const starts = 'valueStart' in event ? [event.anchorStart, event.tagStart, event.valueStart]
-    : 'start' in event ? [event.anchorStart, event.tagStart, event.start]
-    : 'anchorStart' in event ? [event.anchorStart] : [];
+  const starts =
+    'valueStart' in event
+      ? [event.anchorStart, event.tagStart, event.valueStart]
+      : 'start' in event
+        ? [event.anchorStart, event.tagStart, event.start]
+        : 'anchorStart' in event
+          ? [event.anchorStart]
+          : [];
   return Math.min(...starts.filter((offset) => offset >= 0), Number.MAX_SAFE_INTEGER);
 }
 

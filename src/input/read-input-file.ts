@@ -110,14 +110,26 @@ async function inside(file: string, root: string): Promise<string> {
 function checkInside(file: string, real: string, realRoot: string): string {
   const path = relative(realRoot, real);
   if (path === '' || path === '..' || path.startsWith(`..${sep}`) || isAbsolute(path)) {
-    throw ConfigError.single(file, '', 'is a symlink (or lies under one) that leads outside the project directory; expected a file inside the project');
+    throw ConfigError.single(
+      file,
+      '',
+      'is a symlink (or lies under one) that leads outside the project directory; expected a file inside the project',
+    );
   }
   return real;
 }
 
 function checkRegular(file: string, stats: Stats): void {
   if (stats.isFile()) return;
-  const kind = stats.isDirectory() ? 'a directory' : stats.isFIFO() ? 'a FIFO (named pipe)' : stats.isCharacterDevice() || stats.isBlockDevice() ? 'a device' : stats.isSocket() ? 'a socket' : 'not a regular file';
+  const kind = stats.isDirectory()
+    ? 'a directory'
+    : stats.isFIFO()
+      ? 'a FIFO (named pipe)'
+      : stats.isCharacterDevice() || stats.isBlockDevice()
+        ? 'a device'
+        : stats.isSocket()
+          ? 'a socket'
+          : 'not a regular file';
   throw ConfigError.single(file, '', `is ${kind}; expected a regular file`);
 }
 
@@ -133,7 +145,11 @@ function decode(file: string, bytes: Buffer): string {
     line += 1;
     start = end + 1;
   }
-  throw ConfigError.single(file, '', `is not valid UTF-8 (first invalid bytes on line ${line}); expected a UTF-8 text file`);
+  throw ConfigError.single(
+    file,
+    '',
+    `is not valid UTF-8 (first invalid bytes on line ${line}); expected a UTF-8 text file`,
+  );
 }
 
 function tooLarge(file: string, maxBytes: number): ConfigError {
@@ -142,9 +158,16 @@ function tooLarge(file: string, maxBytes: number): ConfigError {
 
 function openFailure(file: string, thrown: unknown): ConfigError {
   const code = (thrown as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return ConfigError.single(file, '', 'file not found (expected a readable file)');
-  if (code === 'ELOOP') return ConfigError.single(file, '', 'is a symlink where none is allowed (or a symlink loop); expected a regular file');
-  if (code === 'EACCES' || code === 'EPERM') return ConfigError.single(file, '', 'permission denied (expected a file kubedispatch may read)');
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    return ConfigError.single(file, '', 'file not found (expected a readable file)');
+  if (code === 'ELOOP')
+    return ConfigError.single(
+      file,
+      '',
+      'is a symlink where none is allowed (or a symlink loop); expected a regular file',
+    );
+  if (code === 'EACCES' || code === 'EPERM')
+    return ConfigError.single(file, '', 'permission denied (expected a file kubedispatch may read)');
   return readFailure(file, thrown);
 }
 

@@ -30,7 +30,11 @@ export function parseYaml(text: string, file: string): unknown {
     throw ConfigError.single(file, '', `cannot parse YAML: ${(thrown as Error).message}`);
   }
   if (!fitsExpanded(document, MAX_YAML_EXPANDED_NODES)) {
-    throw ConfigError.single(file, '', `the document expands to more than ${MAX_YAML_EXPANDED_NODES} values through aliases (*name); write the values out or use fewer aliases`);
+    throw ConfigError.single(
+      file,
+      '',
+      `the document expands to more than ${MAX_YAML_EXPANDED_NODES} values through aliases (*name); write the values out or use fewer aliases`,
+    );
   }
   return document;
 }
@@ -43,7 +47,11 @@ function fitsExpanded(document: unknown, budget: number): boolean {
     const value = pending.pop();
     remaining -= 1;
     if (remaining < 0) return false;
-    const children = Array.isArray(value) ? value : typeof value === 'object' && value !== null ? Object.values(value) : [];
+    const children = Array.isArray(value)
+      ? value
+      : typeof value === 'object' && value !== null
+        ? Object.values(value)
+        : [];
     for (const child of children) pending.push(child);
   }
   return true;
@@ -58,14 +66,22 @@ export function readYamlFile(file: string, within?: string): unknown {
 export type TextTransform = (text: string) => string;
 
 /** Like readYamlFile, also returning the text so that later problems can be given line numbers. */
-export function readYamlSource(file: string, within?: string, transform?: TextTransform): { text: string; document: unknown } {
+export function readYamlSource(
+  file: string,
+  within?: string,
+  transform?: TextTransform,
+): { text: string; document: unknown } {
   const read = readInputFileSync(file, yamlRules(within));
   const text = transform ? transform(read) : read;
   return { text, document: parseYaml(text, file) };
 }
 
 /** readYamlSource without blocking the event loop, for long-running processes. */
-export async function readYamlSourceAsync(file: string, within?: string, transform?: TextTransform): Promise<{ text: string; document: unknown }> {
+export async function readYamlSourceAsync(
+  file: string,
+  within?: string,
+  transform?: TextTransform,
+): Promise<{ text: string; document: unknown }> {
   const read = await readInputFile(file, yamlRules(within));
   const text = transform ? transform(read) : read;
   return { text, document: parseYaml(text, file) };
@@ -76,5 +92,9 @@ export function yamlRules(within?: string): InputFileRules {
 }
 
 function tooLarge(file: string, bytes: number): ConfigError {
-  return ConfigError.single(file, '', `file is ${bytes} bytes, larger than the ${MAX_YAML_BYTES}-byte limit for YAML input`);
+  return ConfigError.single(
+    file,
+    '',
+    `file is ${bytes} bytes, larger than the ${MAX_YAML_BYTES}-byte limit for YAML input`,
+  );
 }

@@ -1,4 +1,11 @@
-import { BatchV1Api, CoreV1Api, ServerConfiguration, createConfiguration, type Configuration, type KubeConfig } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  ServerConfiguration,
+  createConfiguration,
+  type Configuration,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import { requestTimeout } from './request-timeout.ts';
 
 export interface KubeClients {

@@ -145,6 +145,11 @@ export function classifyApiError(thrown: unknown, operation: string): KubeApiErr
   }
   const code = networkCode(error);
   const text = describeChain(error);
-  const transient = (code !== undefined && TRANSIENT_NETWORK_CODES.has(code)) || TRANSIENT_MESSAGES.some((pattern) => pattern.test(text));
-  return new KubeApiError(transient ? 'transient' : 'permanent', `${operation}: ${text}`, { reason: code, cause: error });
+  const transient =
+    (code !== undefined && TRANSIENT_NETWORK_CODES.has(code)) ||
+    TRANSIENT_MESSAGES.some((pattern) => pattern.test(text));
+  return new KubeApiError(transient ? 'transient' : 'permanent', `${operation}: ${text}`, {
+    reason: code,
+    cause: error,
+  });
 }

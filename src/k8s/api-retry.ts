@@ -32,7 +32,12 @@ export function backoffDelayMs(policy: ApiRetryPolicy, failures: number, random:
  * Calls `call` until it succeeds, retrying transient API errors (honouring `Retry-After`) until
  * the deadline; permanent errors and conflicts are thrown at once, classified.
  */
-export async function retryTransient<T>(operation: string, call: () => Promise<T>, policy: ApiRetryPolicy, hooks: ApiRetryHooks = {}): Promise<T> {
+export async function retryTransient<T>(
+  operation: string,
+  call: () => Promise<T>,
+  policy: ApiRetryPolicy,
+  hooks: ApiRetryHooks = {},
+): Promise<T> {
   const now = hooks.now ?? Date.now;
   const started = now();
   for (let failures = 1; ; failures += 1) {
@@ -48,11 +53,15 @@ export async function retryTransient<T>(operation: string, call: () => Promise<T
     const delayMs = Math.max(error.retryAfterMs ?? 0, backoffDelayMs(policy, failures, hooks.random));
     const elapsed = now() - started;
     if (elapsed + delayMs > policy.deadlineMs) {
-      throw new KubeApiError('transient', `${error.message}; gave up after ${failures} tries in ${Math.round(elapsed / 1000)}s`, {
-        status: error.status,
-        reason: error.reason,
-        cause: error,
-      });
+      throw new KubeApiError(
+        'transient',
+        `${error.message}; gave up after ${failures} tries in ${Math.round(elapsed / 1000)}s`,
+        {
+          status: error.status,
+          reason: error.reason,
+          cause: error,
+        },
+      );
     }
     await hooks.onRetry?.(error, delayMs);
     await sleep(delayMs, undefined, { signal: hooks.signal });

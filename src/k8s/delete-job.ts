@@ -10,7 +10,12 @@ const sendOnce: SendRequest = (_operation, request) => request();
  * Deletes a Job and, through Background propagation, its pods. A Job already gone (404) is what
  * was wanted, so it is not an error; any other failure is thrown classified.
  */
-export async function deleteJob(batch: BatchV1Api, namespace: string, name: string, send: SendRequest = sendOnce): Promise<void> {
+export async function deleteJob(
+  batch: BatchV1Api,
+  namespace: string,
+  name: string,
+  send: SendRequest = sendOnce,
+): Promise<void> {
   const operation = `delete Job ${namespace}/${name}`;
   try {
     await send(operation, () => batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }));

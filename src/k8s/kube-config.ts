@@ -29,7 +29,8 @@ export function createKubeConfig(path: string | undefined, env: Env): KubeConfig
     if (!file) throw new Error(NO_CLUSTER_MESSAGE);
     kubeConfig.loadFromFile(file);
   }
-  if (!kubeConfig.getCurrentCluster()) throw new Error(`${NO_CLUSTER_MESSAGE} (the kubeconfig found has no current context with a cluster)`);
+  if (!kubeConfig.getCurrentCluster())
+    throw new Error(`${NO_CLUSTER_MESSAGE} (the kubeconfig found has no current context with a cluster)`);
   return reuseConnections(kubeConfig);
 }
 

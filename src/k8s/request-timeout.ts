@@ -1,4 +1,9 @@
-import { Observable, type ObservableMiddleware, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
+import {
+  Observable,
+  type ObservableMiddleware,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
 
 /**
  * The generated client has no timeout option, and a request to a hung API server would otherwise

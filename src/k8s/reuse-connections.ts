@@ -32,7 +32,9 @@ export function reuseConnections(kubeConfig: KubeConfig): KubeConfig {
   const target = kubeConfig as unknown as { createDispatcher?: DispatcherFactory };
   const original = target.createDispatcher;
   if (typeof original !== 'function') {
-    throw new Error('@kubernetes/client-node no longer has KubeConfig.createDispatcher: update src/k8s/reuse-connections.ts for the installed client');
+    throw new Error(
+      '@kubernetes/client-node no longer has KubeConfig.createDispatcher: update src/k8s/reuse-connections.ts for the installed client',
+    );
   }
   const pools = new Map<string, Closable | undefined>();
   target.createDispatcher = (cluster, agentOptions) => {

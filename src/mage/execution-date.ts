@@ -9,20 +9,29 @@ export type ScheduleInterval =
 
 const PRESETS = ['@hourly', '@daily', '@weekly', '@monthly'] as const;
 /** Aliases Mage hands to croniter, which knows them. */
-const CRON_ALIASES: Readonly<Record<string, string>> = { '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *', '@midnight': '0 0 * * *' };
-const EXPECTED = '@once, @hourly, @daily, @weekly, @monthly, @always_on or a 5-field cron expression such as "*/15 * * * *" (UTC)';
+const CRON_ALIASES: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@midnight': '0 0 * * *',
+};
+const EXPECTED =
+  '@once, @hourly, @daily, @weekly, @monthly, @always_on or a 5-field cron expression such as "*/15 * * * *" (UTC)';
 
 /** Parses an interval as Mage accepts it; a string is the message saying why it is not one. */
 export function parseInterval(text: string): ScheduleInterval | string {
   const value = text.trim();
   if (value === '@once') return { kind: 'once', text: value };
   if (value === '@always_on') return { kind: 'always_on', text: value };
-  if ((PRESETS as readonly string[]).includes(value)) return { kind: 'preset', text: value as (typeof PRESETS)[number] };
+  if ((PRESETS as readonly string[]).includes(value))
+    return { kind: 'preset', text: value as (typeof PRESETS)[number] };
   const alias = CRON_ALIASES[value];
   if (alias) return { kind: 'cron', text: value, pattern: alias };
   const fields = value.split(/\s+/);
   if (value.startsWith('@') || fields.length !== 5) {
-    const six = fields.length === 6 || fields.length === 7 ? ' (6- and 7-field crons are read differently by croniter and other cron libraries, so they are refused)' : '';
+    const six =
+      fields.length === 6 || fields.length === 7
+        ? ' (6- and 7-field crons are read differently by croniter and other cron libraries, so they are refused)'
+        : '';
     return `${JSON.stringify(text)} is not a schedule${six}; expected ${EXPECTED}`;
   }
   try {
@@ -41,8 +50,23 @@ function landAt(start: number, interval: ScheduleInterval, startTime: number): n
   const at = new Date(start);
   const land = new Date(startTime);
   if (interval.kind !== 'preset') return start;
-  if (interval.text === '@hourly') return Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate(), at.getUTCHours(), land.getUTCMinutes(), land.getUTCSeconds());
-  const sameDay = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate(), land.getUTCHours(), land.getUTCMinutes(), land.getUTCSeconds());
+  if (interval.text === '@hourly')
+    return Date.UTC(
+      at.getUTCFullYear(),
+      at.getUTCMonth(),
+      at.getUTCDate(),
+      at.getUTCHours(),
+      land.getUTCMinutes(),
+      land.getUTCSeconds(),
+    );
+  const sameDay = Date.UTC(
+    at.getUTCFullYear(),
+    at.getUTCMonth(),
+    at.getUTCDate(),
+    land.getUTCHours(),
+    land.getUTCMinutes(),
+    land.getUTCSeconds(),
+  );
   if (interval.text === '@daily') return sameDay;
   if (interval.text === '@weekly') return sameDay + ((land.getUTCDay() + 6) % 7) * DAY;
   return sameDay + (land.getUTCDate() - 1) * DAY;
@@ -61,7 +85,9 @@ export function currentExecutionDate(interval: ScheduleInterval, now: number, la
     case 'always_on':
       return now;
     case 'cron':
-      return CronExpressionParser.parse(interval.pattern, { currentDate: new Date(now), tz: 'UTC' }).prev().getTime();
+      return CronExpressionParser.parse(interval.pattern, { currentDate: new Date(now), tz: 'UTC' })
+        .prev()
+        .getTime();
     case 'preset': {
       const day = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate());
       if (interval.text === '@hourly') start = day + at.getUTCHours() * HOUR;
@@ -80,13 +106,22 @@ export function nextExecutionDate(interval: ScheduleInterval, current: number): 
     case 'always_on':
       return undefined;
     case 'cron':
-      return CronExpressionParser.parse(interval.pattern, { currentDate: new Date(current), tz: 'UTC' }).next().getTime();
+      return CronExpressionParser.parse(interval.pattern, { currentDate: new Date(current), tz: 'UTC' })
+        .next()
+        .getTime();
     case 'preset': {
       if (interval.text === '@hourly') return current + HOUR;
       if (interval.text === '@daily') return current + DAY;
       if (interval.text === '@weekly') return current + 7 * DAY;
       const at = new Date(current);
-      return Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, at.getUTCDate(), at.getUTCHours(), at.getUTCMinutes(), at.getUTCSeconds());
+      return Date.UTC(
+        at.getUTCFullYear(),
+        at.getUTCMonth() + 1,
+        at.getUTCDate(),
+        at.getUTCHours(),
+        at.getUTCMinutes(),
+        at.getUTCSeconds(),
+      );
     }
   }
 }

@@ -8,7 +8,11 @@ export interface Interval {
   startPrevious: Date | null;
 }
 
-const FIXED_SECONDS: ReadonlyMap<string, number> = new Map([['@hourly', 3600], ['@daily', 86400], ['@weekly', 604800]]);
+const FIXED_SECONDS: ReadonlyMap<string, number> = new Map([
+  ['@hourly', 3600],
+  ['@daily', 86400],
+  ['@weekly', 604800],
+]);
 const NO_INTERVAL = new Set(['@once', '@always_on']);
 
 /** `start + 1 month` as dateutil's relativedelta adds it: the day is clamped to the next month's length. */

@@ -86,7 +86,13 @@ export function stringValue(text: string): TemplateValue {
 
 /** The JavaScript value a template passed (strings stay strings; None is null). */
 export function plainArgument(value: TemplateValue | undefined): unknown {
-  if (value === undefined || value instanceof PythonNone || value.type === 'NullValue' || value.type === 'UndefinedValue') return null;
+  if (
+    value === undefined ||
+    value instanceof PythonNone ||
+    value.type === 'NullValue' ||
+    value.type === 'UndefinedValue'
+  )
+    return null;
   return value.value;
 }
 
@@ -120,7 +126,13 @@ export function renderJinja(text: string, functions: Readonly<Record<string, Tem
 
 function environment(functions: Readonly<Record<string, TemplateFunction>>, raw: readonly string[]): Environment {
   const env = new Environment();
-  for (const [name, value] of [['true', true], ['false', false], ['True', true], ['False', false]] as const) env.set(name, value);
+  for (const [name, value] of [
+    ['true', true],
+    ['false', false],
+    ['True', true],
+    ['False', false],
+  ] as const)
+    env.set(name, value);
   env.setVariable('none', new PythonNone());
   env.setVariable('None', new PythonNone());
   raw.forEach((content, index) => env.setVariable(`__raw_${index}__`, new StringValue(content)));
@@ -143,27 +155,39 @@ function syntaxError(source: string, thrown: unknown): TemplateError {
   return new TemplateError(reason, endsEarly(thrown) ? lineAt(source, source.trimEnd().length) : undefined);
 }
 
-function runtimeError(source: string, thrown: unknown, functions: Readonly<Record<string, TemplateFunction>>): TemplateError {
+function runtimeError(
+  source: string,
+  thrown: unknown,
+  functions: Readonly<Record<string, TemplateFunction>>,
+): TemplateError {
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   if (thrown instanceof RefusedCall) {
     const call = new RegExp(`\\b${thrown.functionName}\\s*\\(`);
     return new TemplateError(message, tags(source).find((tag) => call.test(tag.text))?.line);
   }
   // Otherwise the first expression that fails on its own, with the same functions, is the culprit.
-  const failing = tags(source).filter((tag) => tag.text.startsWith('{{')).find((tag) => {
-    try {
-      new Interpreter(environment(functions, [])).run(parse(tokenize(tag.text, {})));
-      return false;
-    } catch {
-      return !tag.text.includes('__raw_');
-    }
-  });
+  const failing = tags(source)
+    .filter((tag) => tag.text.startsWith('{{'))
+    .find((tag) => {
+      try {
+        new Interpreter(environment(functions, [])).run(parse(tokenize(tag.text, {})));
+        return false;
+      } catch {
+        return !tag.text.includes('__raw_');
+      }
+    });
   const unknownCall = /^Cannot call something that is not a function/.test(message);
-  return new TemplateError(unknownCall ? `calls a function that does not exist (${message}); the functions are: ${Object.keys(functions).join(', ')}` : message, failing?.line);
+  return new TemplateError(
+    unknownCall
+      ? `calls a function that does not exist (${message}); the functions are: ${Object.keys(functions).join(', ')}`
+      : message,
+    failing?.line,
+  );
 }
 
 function describeParseError(thrown: unknown): string {
-  if (endsEarly(thrown)) return 'the template ends inside a tag or an unclosed block ({% if %}, {% for %}, … without its {% end… %})';
+  if (endsEarly(thrown))
+    return 'the template ends inside a tag or an unclosed block ({% if %}, {% for %}, … without its {% end… %})';
   return `invalid Jinja syntax: ${thrown instanceof Error ? thrown.message : String(thrown)}`;
 }
 
@@ -173,11 +197,16 @@ function endsEarly(thrown: unknown): boolean {
 }
 
 function tags(source: string): { text: string; end: number; line: number }[] {
-  return [...source.matchAll(TAG)].map((match) => ({ text: match[0], end: match.index + match[0].length, line: lineAt(source, match.index) }));
+  return [...source.matchAll(TAG)].map((match) => ({
+    text: match[0],
+    end: match.index + match[0].length,
+    line: lineAt(source, match.index),
+  }));
 }
 
 function lineAt(source: string, offset: number): number {
   let line = 1;
-  for (let index = source.indexOf('\n'); index !== -1 && index < offset; index = source.indexOf('\n', index + 1)) line += 1;
+  for (let index = source.indexOf('\n'); index !== -1 && index < offset; index = source.indexOf('\n', index + 1))
+    line += 1;
   return line;
 }

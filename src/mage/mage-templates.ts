@@ -24,7 +24,11 @@ export function renderProjectMetadata(text: string, file: string, env: Env): str
   } catch (thrown) {
     if (!(thrown instanceof TemplateError)) throw thrown;
     const where = thrown.line === undefined ? '' : `line ${thrown.line}: `;
-    throw ConfigError.single(file, '', `Jinja template error: ${where}${thrown.message} (Mage renders this file with Jinja before reading it)`);
+    throw ConfigError.single(
+      file,
+      '',
+      `Jinja template error: ${where}${thrown.message} (Mage renders this file with Jinja before reading it)`,
+    );
   }
 }
 

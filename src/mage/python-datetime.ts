@@ -24,15 +24,24 @@ function microseconds(date: Date): number {
 export function strftime(date: Date, format: string): string {
   return format.replace(/%(.)/g, (_whole, directive: string) => {
     switch (directive) {
-      case 'Y': return pad(date.getUTCFullYear(), 4);
-      case 'm': return pad(date.getUTCMonth() + 1);
-      case 'd': return pad(date.getUTCDate());
-      case 'H': return pad(date.getUTCHours());
-      case 'M': return pad(date.getUTCMinutes());
-      case 'S': return pad(date.getUTCSeconds());
-      case 'f': return pad(microseconds(date), 6);
-      case '%': return '%';
-      default: throw new RangeError(`strftime: unsupported directive %${directive}`);
+      case 'Y':
+        return pad(date.getUTCFullYear(), 4);
+      case 'm':
+        return pad(date.getUTCMonth() + 1);
+      case 'd':
+        return pad(date.getUTCDate());
+      case 'H':
+        return pad(date.getUTCHours());
+      case 'M':
+        return pad(date.getUTCMinutes());
+      case 'S':
+        return pad(date.getUTCSeconds());
+      case 'f':
+        return pad(microseconds(date), 6);
+      case '%':
+        return '%';
+      default:
+        throw new RangeError(`strftime: unsupported directive %${directive}`);
     }
   });
 }
@@ -43,7 +52,8 @@ export function pythonDatetimeText(value: MageDatetime): string {
   return `${strftime(value.date, '%Y-%m-%d %H:%M:%S')}${fraction}${value.naive ? '' : '+00:00'}`;
 }
 
-const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
+const ISO_LIKE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
  * What `str(dateutil.parser.parse(text))` prints for the ISO forms (date, date and time, fraction,

@@ -24,11 +24,23 @@ export interface RunValues {
 /** A run's partition and Mage variables: a pure function of what the run stored, so every dispatcher renders the same. */
 export function runValues(run: StoredRunInputs, pipelineVariables: Readonly<Record<string, unknown>>): RunValues {
   const executionDate = new Date(run.executionDate ?? run.createdAt);
-  const partition = run.executionPartition
-    ?? executionPartition({ executionDate, variables: run.variables, runId: String(run.id), ...(run.schedule && { schedule: run.schedule }) });
+  const partition =
+    run.executionPartition ??
+    executionPartition({
+      executionDate,
+      variables: run.variables,
+      runId: String(run.id),
+      ...(run.schedule && { schedule: run.schedule }),
+    });
   const runtimeVariables = mageRunVariables({
-    pipelineVariables, variables: run.variables, executionDate, executionPartition: partition, pipelineRunId: run.id, triggerName: run.trigger,
-    ...(run.schedule && { schedule: run.schedule }), ...(run.eventVariables && { eventVariables: run.eventVariables }),
+    pipelineVariables,
+    variables: run.variables,
+    executionDate,
+    executionPartition: partition,
+    pipelineRunId: run.id,
+    triggerName: run.trigger,
+    ...(run.schedule && { schedule: run.schedule }),
+    ...(run.eventVariables && { eventVariables: run.eventVariables }),
   });
   return { executionPartition: partition, runtimeVariables };
 }

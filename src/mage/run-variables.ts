@@ -21,7 +21,11 @@ export interface RunVariablesInput {
   triggerName: string;
 }
 
-const INTERVAL_DATETIME_KEYS = ['interval_end_datetime', 'interval_start_datetime', 'interval_start_datetime_previous'] as const;
+const INTERVAL_DATETIME_KEYS = [
+  'interval_end_datetime',
+  'interval_start_datetime',
+  'interval_start_datetime_previous',
+] as const;
 const INTERVAL_KEYS = [...INTERVAL_DATETIME_KEYS, 'interval_seconds'] as const;
 
 /** Python truthiness of a JSON value: Mage tests `if interval_x or …`. */
@@ -46,8 +50,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function mageRunVariables(input: RunVariablesInput): Record<string, unknown> {
   const eventVariables = input.eventVariables ?? {};
   // Spread, not assignment: a `__proto__` key from YAML or JSON stays an ordinary key.
-  const merged: Record<string, unknown> = { ...input.pipelineVariables, ...input.schedule?.variables, ...input.variables };
-  const missingEventKeys = Object.fromEntries(Object.entries(eventVariables).filter(([key]) => !Object.hasOwn(merged, key)));
+  const merged: Record<string, unknown> = {
+    ...input.pipelineVariables,
+    ...input.schedule?.variables,
+    ...input.variables,
+  };
+  const missingEventKeys = Object.fromEntries(
+    Object.entries(eventVariables).filter(([key]) => !Object.hasOwn(merged, key)),
+  );
   const variables: Record<string, unknown> = { ...merged, ...missingEventKeys };
   const executionDate: MageDatetime = { date: input.executionDate, naive: hasNaiveExecutionDate(input.schedule) };
   const previousEvent = variables['event'];
@@ -66,7 +76,11 @@ export function mageRunVariables(input: RunVariablesInput): Record<string, unkno
 }
 
 /** Given interval keys are re-printed as Mage parses them (dateutil); otherwise time triggers get computed ones. */
-function intervalVariables(variables: Record<string, unknown>, input: RunVariablesInput, naive: boolean): Record<string, unknown> {
+function intervalVariables(
+  variables: Record<string, unknown>,
+  input: RunVariablesInput,
+  naive: boolean,
+): Record<string, unknown> {
   if (INTERVAL_KEYS.some((key) => truthy(variables[key]))) {
     const reparsed: Record<string, unknown> = {};
     for (const key of INTERVAL_DATETIME_KEYS) {

@@ -13,7 +13,10 @@ export const SECRET_FUNCTIONS = ['mage_secret_var', 'aws_secret_var', 'azure_sec
 
 export function mageTemplateFunctions(env: Env): Record<string, TemplateFunction> {
   const functions: Record<string, TemplateFunction> = { env_var: envVar(env), json_value: jsonValue };
-  for (const name of SECRET_FUNCTIONS) functions[name] = () => { throw refusedSecret(name); };
+  for (const name of SECRET_FUNCTIONS)
+    functions[name] = () => {
+      throw refusedSecret(name);
+    };
   return functions;
 }
 
@@ -21,23 +24,33 @@ export function mageTemplateFunctions(env: Env): Record<string, TemplateFunction
  * The functions plus `variables(name)`, which Mage offers where a run exists (the k8s namespace):
  * a run variable's value, None when the run has none of that name.
  */
-export function withRunVariables(functions: Record<string, TemplateFunction>, variables: Readonly<Record<string, unknown>>): Record<string, TemplateFunction> {
+export function withRunVariables(
+  functions: Record<string, TemplateFunction>,
+  variables: Readonly<Record<string, unknown>>,
+): Record<string, TemplateFunction> {
   return {
     ...functions,
     variables: ([name]) => {
       const key = plainArgument(name);
-      if (typeof key !== 'string') throw new RefusedCall('variables', 'variables() expects the name of a run variable (a string)');
+      if (typeof key !== 'string')
+        throw new RefusedCall('variables', 'variables() expects the name of a run variable (a string)');
       return Object.hasOwn(variables, key) ? toTemplateValue(variables[key]) : new PythonNone();
     },
   };
 }
 
 /** Where no run exists (project metadata, executor_type), `variables()` fails as in Mage, with what to do instead. */
-export function withoutRunVariables(functions: Record<string, TemplateFunction>, where: string): Record<string, TemplateFunction> {
+export function withoutRunVariables(
+  functions: Record<string, TemplateFunction>,
+  where: string,
+): Record<string, TemplateFunction> {
   return {
     ...functions,
     variables: () => {
-      throw new RefusedCall('variables', `variables() cannot be used in ${where}: Mage renders it before any run exists (and fails, leaving the project's config empty); keep it for the k8s namespace of a block or pipeline executor_config, or write {% raw %}{{ variables('…') }}{% endraw %} to keep it literal`);
+      throw new RefusedCall(
+        'variables',
+        `variables() cannot be used in ${where}: Mage renders it before any run exists (and fails, leaving the project's config empty); keep it for the k8s namespace of a block or pipeline executor_config, or write {% raw %}{{ variables('…') }}{% endraw %} to keep it literal`,
+      );
     },
   };
 }
@@ -46,7 +59,8 @@ export function withoutRunVariables(functions: Record<string, TemplateFunction>,
 function envVar(env: Env): TemplateFunction {
   return ([name, fallback]) => {
     const key = plainArgument(name);
-    if (typeof key !== 'string') throw new RefusedCall('env_var', 'env_var() expects the name of an environment variable (a string)');
+    if (typeof key !== 'string')
+      throw new RefusedCall('env_var', 'env_var() expects the name of an environment variable (a string)');
     const value = isOwnEnvVar(key) ? undefined : env[key];
     if (value !== undefined) return stringValue(value);
     return fallback ?? new PythonNone();
@@ -57,7 +71,8 @@ function envVar(env: Env): TemplateFunction {
 const jsonValue: TemplateFunction = ([text, path]) => {
   const source = plainArgument(text);
   if (!source) return text ?? new PythonNone();
-  if (typeof source !== 'string') throw new RefusedCall('json_value', 'json_value() expects a JSON string as its first argument');
+  if (typeof source !== 'string')
+    throw new RefusedCall('json_value', 'json_value() expects a JSON string as its first argument');
   let parsed: unknown;
   try {
     parsed = JSON.parse(source);
@@ -65,8 +80,14 @@ const jsonValue: TemplateFunction = ([text, path]) => {
     return stringValue(source);
   }
   const keys = plainArgument(path);
-  if (typeof keys !== 'string') throw new RefusedCall('json_value', 'json_value() expects a key path such as "a.b[0]" as its second argument');
-  return toTemplateValue(dig(parsed, keys.split('.').map((key) => key.trim())));
+  if (typeof keys !== 'string')
+    throw new RefusedCall('json_value', 'json_value() expects a key path such as "a.b[0]" as its second argument');
+  return toTemplateValue(
+    dig(
+      parsed,
+      keys.split('.').map((key) => key.trim()),
+    ),
+  );
 };
 
 function dig(value: unknown, keys: readonly string[]): unknown {
@@ -85,11 +106,20 @@ function dig(value: unknown, keys: readonly string[]): unknown {
 }
 
 function member(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, key)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
 }
 
 function refusedSecret(name: string): RefusedCall {
-  const store = name === 'mage_secret_var' ? "Mage's secret store (its database and key files)" : name === 'aws_secret_var' ? 'AWS Secrets Manager through Mage' : 'Azure Key Vault through Mage';
-  return new RefusedCall(name, `${name}() is not supported: kubedispatch renders this file outside Mage and cannot read ${store}; give the Job the value from a Kubernetes Secret (container env with valueFrom.secretKeyRef, or env_from), or use env_var('NAME') for a variable set in kubedispatch's environment`);
+  const store =
+    name === 'mage_secret_var'
+      ? "Mage's secret store (its database and key files)"
+      : name === 'aws_secret_var'
+        ? 'AWS Secrets Manager through Mage'
+        : 'Azure Key Vault through Mage';
+  return new RefusedCall(
+    name,
+    `${name}() is not supported: kubedispatch renders this file outside Mage and cannot read ${store}; give the Job the value from a Kubernetes Secret (container env with valueFrom.secretKeyRef, or env_from), or use env_var('NAME') for a variable set in kubedispatch's environment`,
+  );
 }
-

@@ -13,7 +13,15 @@ export function createLogger(level: string, name: string): Logger {
       level,
       base: { pid: process.pid },
       redact: {
-        paths: ['*.env[*].value', '*.token', '*.authToken', '*.password', 'headers.authorization', '*.headers.authorization', 'redisUrl'],
+        paths: [
+          '*.env[*].value',
+          '*.token',
+          '*.authToken',
+          '*.password',
+          'headers.authorization',
+          '*.headers.authorization',
+          'redisUrl',
+        ],
         censor: '[redacted]',
       },
     },

@@ -39,8 +39,22 @@ export async function startAllInOne(options: AllInOneOptions): Promise<Service> 
         http: options.http ?? false,
       }),
     );
-    started.push(await startDispatcher({ settings, env, logger: logger.child({ role: 'dispatcher' }), ...(options.kubeconfigPath ? { kubeconfigPath: options.kubeconfigPath } : {}) }));
-    started.push(await startWatcherProcess({ settings, env, logger: logger.child({ role: 'watcher' }), kubeconfigPath: options.kubeconfigPath }));
+    started.push(
+      await startDispatcher({
+        settings,
+        env,
+        logger: logger.child({ role: 'dispatcher' }),
+        ...(options.kubeconfigPath ? { kubeconfigPath: options.kubeconfigPath } : {}),
+      }),
+    );
+    started.push(
+      await startWatcherProcess({
+        settings,
+        env,
+        logger: logger.child({ role: 'watcher' }),
+        kubeconfigPath: options.kubeconfigPath,
+      }),
+    );
   } catch (thrown) {
     await stopAll();
     throw thrown;

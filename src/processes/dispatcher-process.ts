@@ -9,7 +9,13 @@ import type { ApiRetryPolicy } from '../k8s/api-retry.ts';
 import { createKubeConfig } from '../k8s/kube-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Service } from './run-service.ts';
-import { BLOCK_RETRY_BACKOFF, BLOCK_RUN_QUEUE, blockRetryDelayMs, createBlockRunQueue, type BlockRunJobData } from '../runs/block-run-queue.ts';
+import {
+  BLOCK_RETRY_BACKOFF,
+  BLOCK_RUN_QUEUE,
+  blockRetryDelayMs,
+  createBlockRunQueue,
+  type BlockRunJobData,
+} from '../runs/block-run-queue.ts';
 import { checkRedis, closeRedis, closeWorker, connectRedis, stopReconnecting } from '../redis/connection.ts';
 import { RedisOutageLog } from '../redis/outage-log.ts';
 import { loadRenderContext, renderOptionsOf } from '../render/context.ts';
@@ -75,17 +81,22 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
   const prefix = settings.queue.prefix;
   const concurrency = options.concurrency ?? settings.limits.dispatcherConcurrency;
   // BullMQ checks this only once its Worker has opened a connection, which it then never closes.
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`dispatcher concurrency must be an integer of at least 1, not ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new Error(`dispatcher concurrency must be an integer of at least 1, not ${concurrency}`);
   const retry: ApiRetryPolicy = {
     baseMs: settings.dispatcher.apiRetryBaseMs,
     maxMs: settings.dispatcher.apiRetryMaxMs,
     deadlineMs: settings.dispatcher.apiRetryDeadlineMs,
   };
   const clients =
-    options.kubeClients ?? createKubeClients(createKubeConfig(options.kubeconfigPath || settings.kube.kubeconfig || undefined, env), settings.kube.requestTimeoutMs);
+    options.kubeClients ??
+    createKubeClients(
+      createKubeConfig(options.kubeconfigPath || settings.kube.kubeconfig || undefined, env),
+      settings.kube.requestTimeoutMs,
+    );
   const serverPod = settings.dispatcher.ownPodDefaults
     ? await fetchServerPod(clients.core, env, retry).catch((thrown: unknown) => {
-        logger.warn({ err: toError(thrown) }, 'could not read the dispatcher\'s own pod; Jobs get no defaults from it');
+        logger.warn({ err: toError(thrown) }, "could not read the dispatcher's own pod; Jobs get no defaults from it");
         return undefined;
       })
     : undefined;
@@ -114,13 +125,25 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
     setMaxListeners(0, stopping.signal);
     const slots =
       settings.limits.maxActiveJobsPerNamespace > 0
-        ? new NamespaceSlots(redis, `${prefix}:dispatch:namespace-slots`, settings.limits.maxActiveJobsPerNamespace, logger)
+        ? new NamespaceSlots(
+            redis,
+            `${prefix}:dispatch:namespace-slots`,
+            settings.limits.maxActiveJobsPerNamespace,
+            logger,
+          )
         : undefined;
     const gate = new ApiGate(
       new TokenBucket(redis, `${prefix}:dispatch:token-bucket`, settings.limits.apiQps, settings.limits.apiBurst),
       new RetryAfterPause(redis, `${prefix}:dispatch:retry-after`),
     );
-    const creator = new JobCreator({ batch: clients.batch, gate, retry, createConcurrency: settings.dispatcher.createConcurrency, logger, signal: stopping.signal });
+    const creator = new JobCreator({
+      batch: clients.batch,
+      gate,
+      retry,
+      createConcurrency: settings.dispatcher.createConcurrency,
+      logger,
+      signal: stopping.signal,
+    });
 
     opened.push(() => waiter.stop());
     await waiter.start();
@@ -132,9 +155,20 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
     await queue.setGlobalConcurrency(settings.limits.maxActiveJobs);
 
     // Without mage.callbackUrl, Mage's command gets no --callback-url (docs/mage-compatibility.md says what is lost).
-    const callbacks = settings.mage.callbackUrl ? { baseUrl: settings.mage.callbackUrl, secrets: new AttemptSecrets(redis, store.keys) } : undefined;
+    const callbacks = settings.mage.callbackUrl
+      ? { baseUrl: settings.mage.callbackUrl, secrets: new AttemptSecrets(redis, store.keys) }
+      : undefined;
     const renderer = new BlockRenderer(store, renderContext, callbacks);
-    const processor = createBlockRunProcessor({ store, queue, waiter, renderer, creator, slots, logger, stopping: stopping.signal });
+    const processor = createBlockRunProcessor({
+      store,
+      queue,
+      waiter,
+      renderer,
+      creator,
+      slots,
+      logger,
+      stopping: stopping.signal,
+    });
     const worker = new Worker<BlockRunJobData, string>(BLOCK_RUN_QUEUE, processor, {
       connection: redis,
       prefix,
@@ -145,13 +179,16 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
       limiter: EFFECTIVELY_UNLIMITED,
       settings: {
         backoffStrategy: (attemptsMade, type, _error, job) =>
-          type === BLOCK_RETRY_BACKOFF && job ? blockRetryDelayMs((job.data as BlockRunJobData).retry, attemptsMade) : 0,
+          type === BLOCK_RETRY_BACKOFF && job
+            ? blockRetryDelayMs((job.data as BlockRunJobData).retry, attemptsMade)
+            : 0,
       },
     });
     opened.push(() => closeWorker(worker, redis));
     worker.on('error', (error) => {
       // BullMQ reports each lost lock both here and, all together, as 'lockRenewalFailed' below.
-      if (!LOCK_RENEWAL_ERROR.test(error.message) && !outages.absorb(error)) logger.error({ err: error }, 'dispatcher worker error; it keeps running');
+      if (!LOCK_RENEWAL_ERROR.test(error.message) && !outages.absorb(error))
+        logger.error({ err: error }, 'dispatcher worker error; it keeps running');
     });
     worker.on('lockRenewalFailed', (queueJobIds: string[]) => {
       // While stopping, block runs handed back to the queue race the lock renewal: expected, not news.
@@ -161,8 +198,16 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
         'lost the lock of block runs (this dispatcher stalled longer than dispatcher.lockDurationMs, or Redis lost the lock); another dispatcher takes them over and adopts their Jobs',
       );
     });
-    worker.on('failed', (job, error) => logger.info({ blockRunId: job?.data.blockRunId, attemptsMade: job?.attemptsMade, reason: error.message }, 'block run attempt failed'));
-    logger.info({ concurrency: worker.opts.concurrency, maxActiveJobs: settings.limits.maxActiveJobs }, 'dispatcher started');
+    worker.on('failed', (job, error) =>
+      logger.info(
+        { blockRunId: job?.data.blockRunId, attemptsMade: job?.attemptsMade, reason: error.message },
+        'block run attempt failed',
+      ),
+    );
+    logger.info(
+      { concurrency: worker.opts.concurrency, maxActiveJobs: settings.limits.maxActiveJobs },
+      'dispatcher started',
+    );
 
     let stopped: Promise<void> | undefined;
     const stop = async () => {
@@ -181,7 +226,9 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Runni
     };
   } catch (thrown) {
     stopping.abort();
-    await closeAll(opened).catch((error: unknown) => logger.warn({ err: toError(error) }, 'could not close everything after the dispatcher failed to start'));
+    await closeAll(opened).catch((error: unknown) =>
+      logger.warn({ err: toError(error) }, 'could not close everything after the dispatcher failed to start'),
+    );
     throw thrown;
   }
 }

@@ -15,13 +15,27 @@ export interface RedisGuard {
  * whether Redis keeps its data on disk (a warning saying what is at risk when it does not), and
  * then that Redis still holds the installation epoch the process started in (`onLost` otherwise).
  */
-export async function startRedisGuard(settings: Settings, logger: Logger, onLost: (error: EpochLostError) => void): Promise<RedisGuard> {
+export async function startRedisGuard(
+  settings: Settings,
+  logger: Logger,
+  onLost: (error: EpochLostError) => void,
+): Promise<RedisGuard> {
   const redis = await connectRedis(settings.redis.url, { maxRetriesPerRequest: 1 });
   try {
     const persistence = await readPersistence(redis);
     const warning = persistenceWarning(persistence);
-    if (warning) logger.warn({ aof: persistence.aof, snapshots: persistence.snapshots ?? 'unknown', source: persistence.source }, warning);
-    const guard = await startEpochGuard({ redis, prefix: settings.queue.prefix, intervalMs: settings.redis.epochCheckIntervalMs, logger, onLost });
+    if (warning)
+      logger.warn(
+        { aof: persistence.aof, snapshots: persistence.snapshots ?? 'unknown', source: persistence.source },
+        warning,
+      );
+    const guard = await startEpochGuard({
+      redis,
+      prefix: settings.queue.prefix,
+      intervalMs: settings.redis.epochCheckIntervalMs,
+      logger,
+      onLost,
+    });
     return {
       epoch: guard.epoch,
       async stop() {

@@ -51,7 +51,9 @@ async function startWithMetrics(name: string, basics: ServiceBasics, start: Star
   const { host, port } = basics.settings.metrics;
   let service: Service | undefined;
   const ready: Readiness = () => (service ? service.ready() : Promise.reject(new Error(`${name} is starting`)));
-  const metrics = port ? await startMetricsServer({ host, port, authToken: basics.settings.http.authToken, ready, logger: basics.logger }) : undefined;
+  const metrics = port
+    ? await startMetricsServer({ host, port, authToken: basics.settings.http.authToken, ready, logger: basics.logger })
+    : undefined;
   let guard;
   try {
     guard = await startRedisGuard(basics.settings, basics.logger, stopForLostEpoch);

@@ -28,7 +28,9 @@ const EXIT_AFTER_STOP_MS = 1000;
 export async function runUntilSignal(name: string, start: () => Promise<Stoppable>, logger: Logger): Promise<void> {
   const listening = new AbortController();
   // Listening before starting: a signal during start-up stops cleanly once start-up is done.
-  const signalled = Promise.race(SIGNALS.map((signal) => once(process, signal, { signal: listening.signal }).then(() => signal)));
+  const signalled = Promise.race(
+    SIGNALS.map((signal) => once(process, signal, { signal: listening.signal }).then(() => signal)),
+  );
   const forceExit = () => process.exit(1);
   let deadline: NodeJS.Timeout | undefined;
   // From the first signal on, even during start-up (which may be what hangs).
@@ -36,7 +38,10 @@ export async function runUntilSignal(name: string, start: () => Promise<Stoppabl
     (signal) => {
       for (const other of SIGNALS) process.once(other, forceExit);
       deadline = setTimeout(() => {
-        logger.error({ signal, timeoutMs: STOP_TIMEOUT_MS }, `${name} did not stop within ${STOP_TIMEOUT_MS / 1000} s; exiting without finishing the stop`);
+        logger.error(
+          { signal, timeoutMs: STOP_TIMEOUT_MS },
+          `${name} did not stop within ${STOP_TIMEOUT_MS / 1000} s; exiting without finishing the stop`,
+        );
         forceExit();
       }, STOP_TIMEOUT_MS).unref();
     },

@@ -22,8 +22,15 @@ export async function startSchedulerProcess(options: SchedulerProcessOptions): P
   const { settings, env, logger } = options;
   const projectDir = options.projectDir ?? settings.project.dir;
   if (options.http) checkDashboardSecurity(settings, options.http);
-  if (!projectDir) throw new Error('the scheduler needs a Mage project: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)');
-  const context = await openRunContext(settings, env, { projectDir, logger, ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) });
+  if (!projectDir)
+    throw new Error(
+      'the scheduler needs a Mage project: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)',
+    );
+  const context = await openRunContext(settings, env, {
+    projectDir,
+    logger,
+    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+  });
   try {
     const scheduler = startScheduler({
       services: context.services,

@@ -23,12 +23,24 @@ const WHAT_TO_DO_UNDER_MAGE = "run this pipeline with Mage's own scheduler";
 export function checkPipelineKind(reader: FieldReader, document: PlainObject, uuid: string): void {
   const type = document['type'];
   if (type === 'integration') {
-    reader.problems.error(reader.file, 'type', `pipeline "${uuid}" is a data-integration pipeline (type: integration), which kubedispatch cannot run: Mage's scheduler splits its blocks into one block run per stream (<block>:<stream>:<index>) with per-stream settings and state kept in Mage's database, which kubedispatch's Jobs do not have; ${WHAT_TO_DO_UNDER_MAGE}, or rebuild it as a standard (type: python) pipeline of data loader and exporter blocks`);
+    reader.problems.error(
+      reader.file,
+      'type',
+      `pipeline "${uuid}" is a data-integration pipeline (type: integration), which kubedispatch cannot run: Mage's scheduler splits its blocks into one block run per stream (<block>:<stream>:<index>) with per-stream settings and state kept in Mage's database, which kubedispatch's Jobs do not have; ${WHAT_TO_DO_UNDER_MAGE}, or rebuild it as a standard (type: python) pipeline of data loader and exporter blocks`,
+    );
   } else if (type === 'streaming') {
-    reader.problems.error(reader.file, 'type', `pipeline "${uuid}" is a streaming pipeline (type: streaming), which kubedispatch cannot run: Mage runs it as long-lived processes (executor_count of them), not as block runs that finish, and kubedispatch runs blocks as batch Jobs; ${WHAT_TO_DO_UNDER_MAGE} (its streaming executor)`);
+    reader.problems.error(
+      reader.file,
+      'type',
+      `pipeline "${uuid}" is a streaming pipeline (type: streaming), which kubedispatch cannot run: Mage runs it as long-lived processes (executor_count of them), not as block runs that finish, and kubedispatch runs blocks as batch Jobs; ${WHAT_TO_DO_UNDER_MAGE} (its streaming executor)`,
+    );
   }
   if (document['run_pipeline_in_one_process'] === true) {
-    reader.problems.error(reader.file, 'run_pipeline_in_one_process', `pipeline "${uuid}" sets run_pipeline_in_one_process: true, which kubedispatch cannot honour: Mage then runs the whole pipeline as one process that loops over the block runs in Mage's database (which the Job would not have), while kubedispatch runs every block as its own Job; remove the key (or set it to false) to run one Job per block, with outputs shared through the variables directory (docs/mage-compatibility.md), or ${WHAT_TO_DO_UNDER_MAGE}`);
+    reader.problems.error(
+      reader.file,
+      'run_pipeline_in_one_process',
+      `pipeline "${uuid}" sets run_pipeline_in_one_process: true, which kubedispatch cannot honour: Mage then runs the whole pipeline as one process that loops over the block runs in Mage's database (which the Job would not have), while kubedispatch runs every block as its own Job; remove the key (or set it to false) to run one Job per block, with outputs shared through the variables directory (docs/mage-compatibility.md), or ${WHAT_TO_DO_UNDER_MAGE}`,
+    );
   }
 }
 
@@ -37,10 +49,18 @@ export function checkBlockKind(reader: FieldReader, raw: PlainObject, uuid: stri
   const configuration = isPlainObject(raw['configuration']) ? raw['configuration'] : {};
   const dynamic = configuration['dynamic'];
   if (dynamic === true || (isPlainObject(dynamic) && Object.values(dynamic).some(Boolean))) {
-    reader.problems.error(reader.file, `${path}.configuration.dynamic`, `block "${uuid}" is a dynamic block, which kubedispatch cannot run: Mage creates one run of each downstream block per item it returns, and gives each its item, from block runs it records in Mage's database at run time (which kubedispatch's Jobs do not have), so its children would run once on the whole output instead; ${WHAT_TO_DO_UNDER_MAGE}, or remove configuration.dynamic and loop over the items inside the downstream block`);
+    reader.problems.error(
+      reader.file,
+      `${path}.configuration.dynamic`,
+      `block "${uuid}" is a dynamic block, which kubedispatch cannot run: Mage creates one run of each downstream block per item it returns, and gives each its item, from block runs it records in Mage's database at run time (which kubedispatch's Jobs do not have), so its children would run once on the whole output instead; ${WHAT_TO_DO_UNDER_MAGE}, or remove configuration.dynamic and loop over the items inside the downstream block`,
+    );
   }
   if (configuration['reduce_output'] === true) {
-    reader.problems.error(reader.file, `${path}.configuration.reduce_output`, `block "${uuid}" sets reduce_output, which kubedispatch cannot run: Mage gathers the outputs of the dynamic child runs it recorded in Mage's database into one list for the downstream blocks, and kubedispatch's Jobs have no such database; ${WHAT_TO_DO_UNDER_MAGE}, or remove reduce_output together with the dynamic block above it`);
+    reader.problems.error(
+      reader.file,
+      `${path}.configuration.reduce_output`,
+      `block "${uuid}" sets reduce_output, which kubedispatch cannot run: Mage gathers the outputs of the dynamic child runs it recorded in Mage's database into one list for the downstream blocks, and kubedispatch's Jobs have no such database; ${WHAT_TO_DO_UNDER_MAGE}, or remove reduce_output together with the dynamic block above it`,
+    );
   }
 }
 
@@ -58,7 +78,9 @@ export function inPodBlocks(reader: FieldReader, document: PlainObject): Map<str
     }
     for (const entry of list) {
       if (!isPlainObject(entry) || typeof entry['uuid'] !== 'string') continue;
-      const upstream = Array.isArray(entry['upstream_blocks']) ? entry['upstream_blocks'].filter((item): item is string => typeof item === 'string') : [];
+      const upstream = Array.isArray(entry['upstream_blocks'])
+        ? entry['upstream_blocks'].filter((item): item is string => typeof item === 'string')
+        : [];
       found.set(entry['uuid'], { upstreamBlocks: upstream });
     }
   };
@@ -76,7 +98,11 @@ export function inPodBlocks(reader: FieldReader, document: PlainObject): Map<str
  * A block's upstreams with in-pod blocks replaced by their own upstreams (so a block placed after a
  * callback still waits for the block the callback belongs to) and the block itself left out.
  */
-export function upstreamsThroughInPodBlocks(upstreams: readonly string[], self: string, inPod: ReadonlyMap<string, InPodBlock>): string[] {
+export function upstreamsThroughInPodBlocks(
+  upstreams: readonly string[],
+  self: string,
+  inPod: ReadonlyMap<string, InPodBlock>,
+): string[] {
   const result: string[] = [];
   const seen = new Set<string>();
   const visit = (uuid: string): void => {

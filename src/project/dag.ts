@@ -15,7 +15,8 @@ export function topologicalOrder(pipeline: Pipeline): string[] {
   const order: string[] = [];
   while (pending.size > 0) {
     const ready = [...pending.keys()].filter((uuid) => [...(pending.get(uuid) ?? [])].every((up) => !pending.has(up)));
-    if (ready.length === 0) throw new Error(`pipeline ${pipeline.uuid} has a cycle among ${[...pending.keys()].join(', ')}`);
+    if (ready.length === 0)
+      throw new Error(`pipeline ${pipeline.uuid} has a cycle among ${[...pending.keys()].join(', ')}`);
     for (const uuid of ready) {
       order.push(uuid);
       pending.delete(uuid);
@@ -32,25 +33,48 @@ export function checkDag(pipeline: Pipeline, problems: ProblemList): void {
   const file = pipeline.file;
   const seen = new Set<string>();
   for (const block of pipeline.blocks) {
-    if (seen.has(block.uuid)) problems.error(file, `${block.keyPath}.uuid`, `duplicate block uuid "${block.uuid}"; block uuids must be unique in a pipeline`);
+    if (seen.has(block.uuid))
+      problems.error(
+        file,
+        `${block.keyPath}.uuid`,
+        `duplicate block uuid "${block.uuid}"; block uuids must be unique in a pipeline`,
+      );
     seen.add(block.uuid);
   }
   const byUuid = new Map(pipeline.blocks.map((block) => [block.uuid, block]));
   for (const block of pipeline.blocks) {
     block.upstreamBlocks.forEach((upstream, index) => {
-      if (!byUuid.has(upstream)) problems.error(file, `${block.keyPath}.upstream_blocks[${index}]`, `unknown block "${upstream}"; expected the uuid of a block of this pipeline`);
+      if (!byUuid.has(upstream))
+        problems.error(
+          file,
+          `${block.keyPath}.upstream_blocks[${index}]`,
+          `unknown block "${upstream}"; expected the uuid of a block of this pipeline`,
+        );
     });
     block.downstreamBlocks.forEach((downstream, index) => {
       const target = byUuid.get(downstream);
-      if (!target) problems.warning(file, `${block.keyPath}.downstream_blocks[${index}]`, `unknown block "${downstream}" (ignored: upstream_blocks decide the order)`);
+      if (!target)
+        problems.warning(
+          file,
+          `${block.keyPath}.downstream_blocks[${index}]`,
+          `unknown block "${downstream}" (ignored: upstream_blocks decide the order)`,
+        );
       else if (!target.upstreamBlocks.includes(block.uuid)) {
-        problems.warning(file, `${block.keyPath}.downstream_blocks[${index}]`, `"${downstream}" is listed downstream of "${block.uuid}" but does not list it in upstream_blocks (upstream_blocks decide the order)`);
+        problems.warning(
+          file,
+          `${block.keyPath}.downstream_blocks[${index}]`,
+          `"${downstream}" is listed downstream of "${block.uuid}" but does not list it in upstream_blocks (upstream_blocks decide the order)`,
+        );
       }
     });
     for (const upstream of block.upstreamBlocks) {
       const source = byUuid.get(upstream);
       if (source && !source.downstreamBlocks.includes(block.uuid)) {
-        problems.warning(file, `${block.keyPath}.upstream_blocks`, `"${upstream}" is upstream of "${block.uuid}" but does not list it in downstream_blocks`);
+        problems.warning(
+          file,
+          `${block.keyPath}.upstream_blocks`,
+          `"${upstream}" is upstream of "${block.uuid}" but does not list it in downstream_blocks`,
+        );
       }
     }
   }

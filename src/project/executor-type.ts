@@ -24,11 +24,13 @@ export function blocksThatCannotRunHere(pipeline: Pipeline, env: Env): ConfigPro
   return pipeline.blocks.flatMap((block) => {
     const type = effectiveExecutorType(block, pipeline, env);
     if (type === KUBERNETES_EXECUTOR) return [];
-    return [{
-      severity: 'error' as const,
-      file: pipeline.file,
-      keyPath: `${block.keyPath}.executor_type`,
-      message: `block "${block.uuid}" runs with executor type "${type}", which kubedispatch cannot run; expected k8s (or empty/local_python with the pipeline or DEFAULT_EXECUTOR_TYPE giving k8s)`,
-    }];
+    return [
+      {
+        severity: 'error' as const,
+        file: pipeline.file,
+        keyPath: `${block.keyPath}.executor_type`,
+        message: `block "${block.uuid}" runs with executor type "${type}", which kubedispatch cannot run; expected k8s (or empty/local_python with the pipeline or DEFAULT_EXECUTOR_TYPE giving k8s)`,
+      },
+    ];
   });
 }

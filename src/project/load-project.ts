@@ -7,7 +7,13 @@ import type { ConfigProblem } from '../errors/config-problem.ts';
 import { parseExecutorConfig } from '../executor-config/parse-config.ts';
 import { pythonDatetimeText } from '../mage/python-datetime.ts';
 import { renderExecutorType, renderProjectMetadata } from '../mage/mage-templates.ts';
-import { checkBlockKind, checkPipelineKind, inPodBlocks, NON_EXECUTABLE_BLOCK_TYPES, upstreamsThroughInPodBlocks } from './block-kinds.ts';
+import {
+  checkBlockKind,
+  checkPipelineKind,
+  inPodBlocks,
+  NON_EXECUTABLE_BLOCK_TYPES,
+  upstreamsThroughInPodBlocks,
+} from './block-kinds.ts';
 import type { InPodBlock } from './block-kinds.ts';
 import { checkDag } from './dag.ts';
 import { childPath, describeType, isPlainObject, isReservedKey, itemPath } from '../input/input-shape.ts';
@@ -40,7 +46,11 @@ export function loadProject(dir: string, onlyPipelines?: readonly string[], env:
 
 /** A pipeline that is not in the project, naming those on disk (also those not read). */
 export function unknownPipeline(project: Project, uuid: string): ConfigError {
-  return ConfigError.single(project.metadataFile, 'pipelines', unknownPipelineMessage(uuid, pipelineUuids(project.dir)));
+  return ConfigError.single(
+    project.metadataFile,
+    'pipelines',
+    unknownPipelineMessage(uuid, pipelineUuids(project.dir)),
+  );
 }
 
 /** A file's text and parsed document, or why it could not be read or parsed. */
@@ -63,18 +73,34 @@ export function readProject(dir: string, onlyPipelines?: readonly string[], env:
   const files = projectFiles(dir, onlyPipelines);
   const sources = new Map<string, Source>();
   if (existsSync(files.metadataFile)) {
-    for (const file of [files.metadataFile, ...files.pipelines.map(([, file]) => file)]) sources.set(file, sourceOf(() => readYamlSource(file, files.root, templateOf(files, file, env))));
+    for (const file of [files.metadataFile, ...files.pipelines.map(([, file]) => file)])
+      sources.set(
+        file,
+        sourceOf(() => readYamlSource(file, files.root, templateOf(files, file, env))),
+      );
   }
   return buildProject(files, sources, env);
 }
 
 /** readProject without blocking the event loop while files are read (request paths of the API, the scheduler). */
-export async function readProjectAsync(dir: string, onlyPipelines?: readonly string[], env: Env = processEnv()): Promise<ProjectReading> {
+export async function readProjectAsync(
+  dir: string,
+  onlyPipelines?: readonly string[],
+  env: Env = processEnv(),
+): Promise<ProjectReading> {
   const files = projectFiles(dir, onlyPipelines);
   const sources = new Map<string, Source>();
   if (existsSync(files.metadataFile)) {
     const all = [files.metadataFile, ...files.pipelines.map(([, file]) => file)];
-    const read = await Promise.all(all.map((file) => readYamlSourceAsync(file, files.root, templateOf(files, file, env)).catch((thrown: unknown) => sourceOf(() => { throw thrown; }))));
+    const read = await Promise.all(
+      all.map((file) =>
+        readYamlSourceAsync(file, files.root, templateOf(files, file, env)).catch((thrown: unknown) =>
+          sourceOf(() => {
+            throw thrown;
+          }),
+        ),
+      ),
+    );
     all.forEach((file, index) => sources.set(file, read[index]!));
   }
   return buildProject(files, sources, env);
@@ -109,12 +135,17 @@ function buildProject(files: ProjectFiles, sources: ReadonlyMap<string, Source>,
   const texts = new Map<string, string>();
   const project: Project = { dir: root, metadataFile, k8sExecutorConfig: null, retryConfig: {}, pipelines: [] };
   if (!sources.has(metadataFile)) {
-    problems.error(metadataFile, '', 'not a Mage project: metadata.yaml not found (expected --project to name the project directory)');
+    problems.error(
+      metadataFile,
+      '',
+      'not a Mage project: metadata.yaml not found (expected --project to name the project directory)',
+    );
     return { project, problems: problems.items };
   }
   const metadata = readDocument(metadataFile, sources, problems, texts);
   if (metadata) {
-    project.k8sExecutorConfig = parseExecutorConfig(metadata['k8s_executor_config'], metadataFile, 'k8s_executor_config', problems) ?? null;
+    project.k8sExecutorConfig =
+      parseExecutorConfig(metadata['k8s_executor_config'], metadataFile, 'k8s_executor_config', problems) ?? null;
     project.retryConfig = readRetryConfig({ file: metadataFile, problems }, metadata, '');
     const remote = readString({ file: metadataFile, problems }, metadata, 'remote_variables_dir', '');
     if (remote && remote !== REMOTE_VARIABLES_DIR_PLACEHOLDER) project.remoteVariablesDir = remote;
@@ -138,7 +169,12 @@ export function pipelineUuids(dir: string): string[] {
 }
 
 /** A YAML file whose top level must be a mapping; an empty file counts as an empty mapping. */
-function readDocument(file: string, sources: ReadonlyMap<string, Source>, problems: ProblemList, texts: Map<string, string>): PlainObject | undefined {
+function readDocument(
+  file: string,
+  sources: ReadonlyMap<string, Source>,
+  problems: ProblemList,
+  texts: Map<string, string>,
+): PlainObject | undefined {
   const source = sources.get(file);
   if (!source || source instanceof ConfigError) {
     problems.addAll(source?.problems ?? []);
@@ -151,18 +187,30 @@ function readDocument(file: string, sources: ReadonlyMap<string, Source>, proble
   return undefined;
 }
 
-function readPipeline(uuid: string, file: string, sources: ReadonlyMap<string, Source>, problems: ProblemList, texts: Map<string, string>, env: Env): Pipeline | undefined {
+function readPipeline(
+  uuid: string,
+  file: string,
+  sources: ReadonlyMap<string, Source>,
+  problems: ProblemList,
+  texts: Map<string, string>,
+  env: Env,
+): Pipeline | undefined {
   const document = readDocument(file, sources, problems, texts);
   if (!document) return undefined;
   const reader = { file, problems, env };
   const declaredUuid = readString(reader, document, 'uuid', '');
   if (declaredUuid !== undefined && declaredUuid !== uuid) {
-    problems.warning(file, 'uuid', `uuid "${declaredUuid}" differs from the folder name "${uuid}"; the folder name is used, as in Mage`);
+    problems.warning(
+      file,
+      'uuid',
+      `uuid "${declaredUuid}" differs from the folder name "${uuid}"; the folder name is used, as in Mage`,
+    );
   }
   checkPipelineKind(reader, document, uuid);
   const concurrency = readMapping(reader, document, 'concurrency_config', '');
   const rawBlocks = document['blocks'] ?? [];
-  if (!Array.isArray(rawBlocks)) problems.error(file, 'blocks', `expected a list of blocks, got ${describeType(rawBlocks)}`);
+  if (!Array.isArray(rawBlocks))
+    problems.error(file, 'blocks', `expected a list of blocks, got ${describeType(rawBlocks)}`);
   const pipeline: Pipeline = {
     uuid,
     file,
@@ -173,7 +221,13 @@ function readPipeline(uuid: string, file: string, sources: ReadonlyMap<string, S
       pipelineRunLimit: readCount(reader, concurrency, 'pipeline_run_limit', 'concurrency_config') ?? null,
     },
     variables: jsonValues(readMapping(reader, document, 'variables', '')) as Record<string, unknown>,
-    blocks: runnableBlocks(reader, (Array.isArray(rawBlocks) ? rawBlocks : []).flatMap((raw, index) => readBlock(reader, raw, itemPath('blocks', index)) ?? []), inPodBlocks(reader, document)),
+    blocks: runnableBlocks(
+      reader,
+      (Array.isArray(rawBlocks) ? rawBlocks : []).flatMap(
+        (raw, index) => readBlock(reader, raw, itemPath('blocks', index)) ?? [],
+      ),
+      inPodBlocks(reader, document),
+    ),
   };
   checkDag(pipeline, problems);
   return pipeline;
@@ -190,7 +244,8 @@ function jsonValues(value: unknown): unknown {
     return text.endsWith(' 00:00:00') ? text.slice(0, 10) : text;
   }
   if (Array.isArray(value)) return value.map(jsonValues);
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, jsonValues(item)]));
+  if (isPlainObject(value))
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, jsonValues(item)]));
   return value;
 }
 
@@ -200,21 +255,39 @@ function jsonValues(value: unknown): unknown {
  * no edges of the DAG: an upstream through one of them becomes the upstreams it has. A runnable
  * block may not wait for a block Mage never runs: under Mage it would never start.
  */
-function runnableBlocks(reader: FieldReader, blocks: readonly Block[], inPod: ReadonlyMap<string, InPodBlock>): Block[] {
-  const neverRun = new Map(blocks.filter((block) => block.type !== null && NON_EXECUTABLE_BLOCK_TYPES.has(block.type)).map((block) => [block.uuid, block]));
-  return blocks.filter((block) => !neverRun.has(block.uuid)).map((block) => {
-    block.upstreamBlocks.forEach((upstream, index) => {
-      const skipped = neverRun.get(upstream);
-      if (skipped) {
-        reader.problems.error(reader.file, `${block.keyPath}.upstream_blocks[${index}]`, `block "${block.uuid}" waits for ${skipped.type} block "${upstream}", which Mage never runs (so under Mage "${block.uuid}" would never start); expected the uuid of a block that runs: remove "${upstream}" from upstream_blocks`);
-      }
+function runnableBlocks(
+  reader: FieldReader,
+  blocks: readonly Block[],
+  inPod: ReadonlyMap<string, InPodBlock>,
+): Block[] {
+  const neverRun = new Map(
+    blocks
+      .filter((block) => block.type !== null && NON_EXECUTABLE_BLOCK_TYPES.has(block.type))
+      .map((block) => [block.uuid, block]),
+  );
+  return blocks
+    .filter((block) => !neverRun.has(block.uuid))
+    .map((block) => {
+      block.upstreamBlocks.forEach((upstream, index) => {
+        const skipped = neverRun.get(upstream);
+        if (skipped) {
+          reader.problems.error(
+            reader.file,
+            `${block.keyPath}.upstream_blocks[${index}]`,
+            `block "${block.uuid}" waits for ${skipped.type} block "${upstream}", which Mage never runs (so under Mage "${block.uuid}" would never start); expected the uuid of a block that runs: remove "${upstream}" from upstream_blocks`,
+          );
+        }
+      });
+      return {
+        ...block,
+        upstreamBlocks: upstreamsThroughInPodBlocks(
+          block.upstreamBlocks.filter((uuid) => !neverRun.has(uuid)),
+          block.uuid,
+          inPod,
+        ),
+        downstreamBlocks: block.downstreamBlocks.filter((uuid) => !neverRun.has(uuid) && !inPod.has(uuid)),
+      };
     });
-    return {
-      ...block,
-      upstreamBlocks: upstreamsThroughInPodBlocks(block.upstreamBlocks.filter((uuid) => !neverRun.has(uuid)), block.uuid, inPod),
-      downstreamBlocks: block.downstreamBlocks.filter((uuid) => !neverRun.has(uuid) && !inPod.has(uuid)),
-    };
-  });
 }
 
 /** Every attempt is a Job: a thousand retries is already far beyond any sensible pipeline, and `1e12` would be a runaway. */
@@ -230,7 +303,12 @@ function readBlock(reader: FieldReader & { env: Env }, raw: unknown, path: strin
   const uuid = readString(reader, raw, 'uuid', path);
   if (!uuid || isReservedKey(uuid)) {
     const wrongTypeReported = raw['uuid'] !== undefined && raw['uuid'] !== null && typeof raw['uuid'] !== 'string';
-    if (!wrongTypeReported) reader.problems.error(reader.file, `${path}.uuid`, 'every block needs a uuid (a non-empty string that is not __proto__, constructor or prototype)');
+    if (!wrongTypeReported)
+      reader.problems.error(
+        reader.file,
+        `${path}.uuid`,
+        'every block needs a uuid (a non-empty string that is not __proto__, constructor or prototype)',
+      );
     return undefined;
   }
   checkBlockKind(reader, raw, uuid, path);
@@ -240,7 +318,8 @@ function readBlock(reader: FieldReader & { env: Env }, raw: unknown, path: strin
     upstreamBlocks: readStringList(reader, raw, 'upstream_blocks', path),
     downstreamBlocks: readStringList(reader, raw, 'downstream_blocks', path),
     executorType: readExecutorType(reader, raw, path),
-    executorConfig: parseExecutorConfig(raw['executor_config'], reader.file, `${path}.executor_config`, reader.problems) ?? null,
+    executorConfig:
+      parseExecutorConfig(raw['executor_config'], reader.file, `${path}.executor_config`, reader.problems) ?? null,
     retryConfig: readRetryConfig(reader, raw, path),
     keyPath: path,
   };

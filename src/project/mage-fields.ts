@@ -29,14 +29,26 @@ export function readStringList(reader: FieldReader, object: PlainObject, key: st
   const listPath = childPath(path, key);
   if (!Array.isArray(value)) return wrongType(reader, listPath, 'a list of strings', value) ?? [];
   return value.flatMap((item, index) =>
-    typeof item === 'string' ? [item] : (wrongType(reader, itemPath(listPath, index), 'a string', item) ?? []));
+    typeof item === 'string' ? [item] : (wrongType(reader, itemPath(listPath, index), 'a string', item) ?? []),
+  );
 }
 
-export function readCount(reader: FieldReader, object: PlainObject, key: string, path: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+export function readCount(
+  reader: FieldReader,
+  object: PlainObject,
+  key: string,
+  path: string,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   const value = object[key];
   if (value === null || value === undefined) return undefined;
   if (Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= max) return value as number;
-  return wrongType(reader, childPath(path, key), max === Number.MAX_SAFE_INTEGER ? 'a whole number ≥ 0' : `a whole number from 0 to ${max}`, value);
+  return wrongType(
+    reader,
+    childPath(path, key),
+    max === Number.MAX_SAFE_INTEGER ? 'a whole number ≥ 0' : `a whole number from 0 to ${max}`,
+    value,
+  );
 }
 
 export function readBoolean(reader: FieldReader, object: PlainObject, key: string, path: string): boolean | undefined {

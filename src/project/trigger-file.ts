@@ -1,7 +1,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, ProblemList, type ConfigProblem } from '../errors/config-problem.ts';
-import { childPath, describeType, isPlainObject, isReservedKey, itemPath, type PlainObject } from '../input/input-shape.ts';
+import {
+  childPath,
+  describeType,
+  isPlainObject,
+  isReservedKey,
+  itemPath,
+  type PlainObject,
+} from '../input/input-shape.ts';
 import { readYamlFile } from '../input/safe-yaml.ts';
 import { parseInterval, type ScheduleInterval } from '../mage/execution-date.ts';
 import { triggerId } from './trigger-id.ts';
@@ -58,13 +65,34 @@ export interface ProjectTriggers {
 }
 
 /** Mage's `Trigger` dataclass fields; `Trigger(**config)` raises on any other key. */
-const TRIGGER_KEYS = ['name', 'pipeline_uuid', 'schedule_type', 'start_time', 'schedule_interval', 'status', 'last_enabled_at',
-  'variables', 'sla', 'settings', 'envs', 'repo_path', 'description', 'token'] as const;
+const TRIGGER_KEYS = [
+  'name',
+  'pipeline_uuid',
+  'schedule_type',
+  'start_time',
+  'schedule_interval',
+  'status',
+  'last_enabled_at',
+  'variables',
+  'sla',
+  'settings',
+  'envs',
+  'repo_path',
+  'description',
+  'token',
+] as const;
 /** Fields without a default: Mage raises when one is missing (null is allowed). */
 const REQUIRED_KEYS = ['name', 'schedule_type', 'start_time', 'schedule_interval'] as const;
 /** Mage's `SettingsConfig` fields. */
-const SETTINGS_KEYS = ['skip_if_previous_running', 'allow_blocks_to_fail', 'create_initial_pipeline_run', 'landing_time_enabled',
-  'pipeline_run_limit', 'timeout', 'timeout_status'] as const;
+const SETTINGS_KEYS = [
+  'skip_if_previous_running',
+  'allow_blocks_to_fail',
+  'create_initial_pipeline_run',
+  'landing_time_enabled',
+  'pipeline_run_limit',
+  'timeout',
+  'timeout_status',
+] as const;
 const SCHEDULE_TYPES: readonly ScheduleType[] = ['time', 'api', 'event'];
 const TIMEOUT_STATUSES: readonly TimeoutStatus[] = ['failed', 'cancelled'];
 /** Mage's `VALID_ENVS`. */
@@ -142,18 +170,42 @@ function optionalPositive(reader: TriggerReader, object: PlainObject, key: strin
   return reader.wrong(where, 'a whole number ≥ 1', value);
 }
 
-function readSettings(reader: TriggerReader, scheduleType: ScheduleType | undefined, interval: ScheduleInterval | null): TriggerSettings {
-  const settings: TriggerSettings = { skipIfPreviousRunning: false, allowBlocksToFail: false, createInitialPipelineRun: false, landingTimeEnabled: false, timeoutStatus: 'failed' };
+function readSettings(
+  reader: TriggerReader,
+  scheduleType: ScheduleType | undefined,
+  interval: ScheduleInterval | null,
+): TriggerSettings {
+  const settings: TriggerSettings = {
+    skipIfPreviousRunning: false,
+    allowBlocksToFail: false,
+    createInitialPipelineRun: false,
+    landingTimeEnabled: false,
+    timeoutStatus: 'failed',
+  };
   const value = reader.raw['settings'];
   if (value === null || value === undefined) return settings;
   if (!isPlainObject(value)) return reader.wrong('settings', 'a mapping', value) ?? settings;
   for (const key of Object.keys(value)) {
-    if (!(SETTINGS_KEYS as readonly string[]).includes(key)) reader.error(childPath('settings', key), `unknown setting; Mage's trigger settings are ${SETTINGS_KEYS.join(', ')}`);
+    if (!(SETTINGS_KEYS as readonly string[]).includes(key))
+      reader.error(
+        childPath('settings', key),
+        `unknown setting; Mage's trigger settings are ${SETTINGS_KEYS.join(', ')}`,
+      );
   }
   const at = (key: string) => childPath('settings', key);
-  settings.skipIfPreviousRunning = optionalBoolean(reader, value, 'skip_if_previous_running', at('skip_if_previous_running'));
+  settings.skipIfPreviousRunning = optionalBoolean(
+    reader,
+    value,
+    'skip_if_previous_running',
+    at('skip_if_previous_running'),
+  );
   settings.allowBlocksToFail = optionalBoolean(reader, value, 'allow_blocks_to_fail', at('allow_blocks_to_fail'));
-  settings.createInitialPipelineRun = optionalBoolean(reader, value, 'create_initial_pipeline_run', at('create_initial_pipeline_run'));
+  settings.createInitialPipelineRun = optionalBoolean(
+    reader,
+    value,
+    'create_initial_pipeline_run',
+    at('create_initial_pipeline_run'),
+  );
   settings.landingTimeEnabled = optionalBoolean(reader, value, 'landing_time_enabled', at('landing_time_enabled'));
   const limit = optionalPositive(reader, value, 'pipeline_run_limit', at('pipeline_run_limit'));
   if (limit !== undefined) settings.pipelineRunLimit = limit;
@@ -166,7 +218,10 @@ function readSettings(reader: TriggerReader, scheduleType: ScheduleType | undefi
   }
   // Mage only applies landing time to these presets (PipelineSchedule.landing_time_enabled); elsewhere it would be ignored.
   if (settings.landingTimeEnabled && scheduleType === 'time' && interval && interval.kind !== 'preset') {
-    reader.error(at('landing_time_enabled'), `landing time needs @hourly, @daily, @weekly or @monthly (Mage ignores it for ${interval.text}); remove it or change schedule_interval`);
+    reader.error(
+      at('landing_time_enabled'),
+      `landing time needs @hourly, @daily, @weekly or @monthly (Mage ignores it for ${interval.text}); remove it or change schedule_interval`,
+    );
   }
   return settings;
 }
@@ -177,7 +232,10 @@ function readEnvs(reader: TriggerReader): string[] {
   if (!Array.isArray(value)) return reader.wrong('envs', `a list of ${MAGE_ENVS.join(', ')}`, value) ?? [];
   return value.flatMap((item, index) => {
     if (typeof item === 'string' && (MAGE_ENVS as readonly string[]).includes(item)) return [item];
-    reader.error(itemPath('envs', index), `expected one of ${MAGE_ENVS.join(', ')} (Mage's environments), got ${describeType(item)}`);
+    reader.error(
+      itemPath('envs', index),
+      `expected one of ${MAGE_ENVS.join(', ')} (Mage's environments), got ${describeType(item)}`,
+    );
     return [];
   });
 }
@@ -195,30 +253,52 @@ function readVariables(reader: TriggerReader): Record<string, unknown> {
   return variables;
 }
 
-function readInterval(reader: TriggerReader, scheduleType: ScheduleType | undefined): { text: string | null; interval: ScheduleInterval | null } {
+function readInterval(
+  reader: TriggerReader,
+  scheduleType: ScheduleType | undefined,
+): { text: string | null; interval: ScheduleInterval | null } {
   const value = reader.raw['schedule_interval'];
   if (value === null || value === undefined) {
-    if (scheduleType === 'time') reader.error('schedule_interval', 'a time trigger needs a schedule_interval: @once, @hourly, @daily, @weekly, @monthly, @always_on or a 5-field cron expression');
+    if (scheduleType === 'time')
+      reader.error(
+        'schedule_interval',
+        'a time trigger needs a schedule_interval: @once, @hourly, @daily, @weekly, @monthly, @always_on or a 5-field cron expression',
+      );
     return { text: null, interval: null };
   }
-  if (typeof value !== 'string') return { text: null, interval: reader.wrong('schedule_interval', 'a string', value) ?? null };
+  if (typeof value !== 'string')
+    return { text: null, interval: reader.wrong('schedule_interval', 'a string', value) ?? null };
   if (scheduleType !== 'time') return { text: value, interval: null };
   const parsed = parseInterval(value);
   if (typeof parsed === 'string') return { text: value, interval: reader.error('schedule_interval', parsed) ?? null };
   return { text: value, interval: parsed };
 }
 
-function readTrigger(file: string, pipelineUuid: string, raw: unknown, path: string, problems: ProblemList): Trigger | undefined {
+function readTrigger(
+  file: string,
+  pipelineUuid: string,
+  raw: unknown,
+  path: string,
+  problems: ProblemList,
+): Trigger | undefined {
   if (!isPlainObject(raw)) {
     problems.error(file, path, `expected a trigger mapping, got ${describeType(raw)}`);
     return undefined;
   }
   const reader = new TriggerReader(file, path, raw);
   for (const key of Object.keys(raw)) {
-    if (!(TRIGGER_KEYS as readonly string[]).includes(key)) reader.error(childPath('', key), `unknown key; a Mage trigger has ${TRIGGER_KEYS.join(', ')} (Mage skips a trigger with any other key)`);
+    if (!(TRIGGER_KEYS as readonly string[]).includes(key))
+      reader.error(
+        childPath('', key),
+        `unknown key; a Mage trigger has ${TRIGGER_KEYS.join(', ')} (Mage skips a trigger with any other key)`,
+      );
   }
   for (const key of REQUIRED_KEYS) {
-    if (!(key in raw)) reader.error(key, `missing; Mage requires ${REQUIRED_KEYS.join(', ')} on every trigger (null is allowed for start_time and schedule_interval of api triggers)`);
+    if (!(key in raw))
+      reader.error(
+        key,
+        `missing; Mage requires ${REQUIRED_KEYS.join(', ')} on every trigger (null is allowed for start_time and schedule_interval of api triggers)`,
+      );
   }
   const name = optionalString(reader, raw, 'name')?.trim();
   if ('name' in raw && !name) reader.error('name', 'every trigger needs a name (a non-empty string)');
@@ -229,27 +309,50 @@ function readTrigger(file: string, pipelineUuid: string, raw: unknown, path: str
     else reader.error('schedule_type', `expected time, api or event, got ${JSON.stringify(typeText)}`);
   } else if ('schedule_type' in raw) reader.error('schedule_type', 'expected time, api or event, got nothing (null)');
   if (scheduleType === 'event') {
-    reader.error('schedule_type', 'event triggers (Mage\'s deprecated cloud-event triggers) are not supported: kubedispatch receives no cloud events; use schedule_type: api and call its URL from the event source');
+    reader.error(
+      'schedule_type',
+      "event triggers (Mage's deprecated cloud-event triggers) are not supported: kubedispatch receives no cloud events; use schedule_type: api and call its URL from the event source",
+    );
   }
   const { text: scheduleInterval, interval } = readInterval(reader, scheduleType);
   const startTime = optionalTime(reader, 'start_time');
   const lastEnabledAt = optionalTime(reader, 'last_enabled_at');
   const statusText = optionalString(reader, raw, 'status') ?? 'inactive';
-  if (statusText !== 'active' && statusText !== 'inactive') reader.error('status', `expected active or inactive, got ${JSON.stringify(statusText)}`);
+  if (statusText !== 'active' && statusText !== 'inactive')
+    reader.error('status', `expected active or inactive, got ${JSON.stringify(statusText)}`);
   const sla = optionalPositive(reader, raw, 'sla', 'sla');
   const settings = readSettings(reader, scheduleType, interval);
   const envs = readEnvs(reader);
   const variables = readVariables(reader);
   const token = optionalString(reader, raw, 'token');
-  if (token !== undefined && scheduleType !== 'api') reader.error('token', 'only api triggers have a token; remove it or set schedule_type: api');
-  if (token !== undefined && !/^\w+$/.test(token)) reader.error('token', 'Mage\'s trigger URL only matches letters, digits and _ (the route pattern is \\w+); use such a token');
+  if (token !== undefined && scheduleType !== 'api')
+    reader.error('token', 'only api triggers have a token; remove it or set schedule_type: api');
+  if (token !== undefined && !/^\w+$/.test(token))
+    reader.error(
+      'token',
+      "Mage's trigger URL only matches letters, digits and _ (the route pattern is \\w+); use such a token",
+    );
   const description = optionalString(reader, raw, 'description');
   const declaredUuid = optionalString(reader, raw, 'pipeline_uuid');
-  if (declaredUuid !== undefined && declaredUuid !== pipelineUuid) reader.error('pipeline_uuid', `this file belongs to pipeline "${pipelineUuid}" (Mage overwrites pipeline_uuid with the folder name); remove the key or correct it`);
-  if (raw['repo_path'] !== null && raw['repo_path'] !== undefined) reader.error('repo_path', 'Mage\'s multi-project repo_path is not supported: kubedispatch runs the triggers of one project; remove the key');
+  if (declaredUuid !== undefined && declaredUuid !== pipelineUuid)
+    reader.error(
+      'pipeline_uuid',
+      `this file belongs to pipeline "${pipelineUuid}" (Mage overwrites pipeline_uuid with the folder name); remove the key or correct it`,
+    );
+  if (raw['repo_path'] !== null && raw['repo_path'] !== undefined)
+    reader.error(
+      'repo_path',
+      "Mage's multi-project repo_path is not supported: kubedispatch runs the triggers of one project; remove the key",
+    );
   // The scheduler's log and validate name the trigger, not only its position, and say it does not run.
-  const named = name ? ` (trigger "${name}" does not run until this is fixed; the others do)` : ' (this trigger does not run until this is fixed; the others do)';
-  problems.addAll(reader.problems.items.map((problem) => (problem.severity === 'error' ? { ...problem, message: `${problem.message}${named}` } : problem)));
+  const named = name
+    ? ` (trigger "${name}" does not run until this is fixed; the others do)`
+    : ' (this trigger does not run until this is fixed; the others do)';
+  problems.addAll(
+    reader.problems.items.map((problem) =>
+      problem.severity === 'error' ? { ...problem, message: `${problem.message}${named}` } : problem,
+    ),
+  );
   if (reader.problems.hasErrors || !name || !scheduleType) return undefined;
   return {
     id: triggerId(pipelineUuid, name),
@@ -275,7 +378,12 @@ function readTrigger(file: string, pipelineUuid: string, raw: unknown, path: str
  * Reads one triggers.yaml, reporting every problem to `problems`. Each trigger stands alone, as in
  * Mage (which skips a trigger whose `Trigger(**config)` raises): the valid ones are returned.
  */
-export function readTriggerFile(file: string, pipelineUuid: string, problems: ProblemList, projectDir?: string): Trigger[] {
+export function readTriggerFile(
+  file: string,
+  pipelineUuid: string,
+  problems: ProblemList,
+  projectDir?: string,
+): Trigger[] {
   let document: unknown;
   try {
     document = readYamlFile(file, projectDir) ?? {};
@@ -299,7 +407,11 @@ export function readTriggerFile(file: string, pipelineUuid: string, problems: Pr
     const trigger = readTrigger(file, pipelineUuid, raw, itemPath('triggers', index), problems);
     if (!trigger) return [];
     if (seen.has(trigger.name)) {
-      problems.error(file, itemPath('triggers', index), `duplicate trigger name "${trigger.name}"; names must be unique in a pipeline (this one is ignored)`);
+      problems.error(
+        file,
+        itemPath('triggers', index),
+        `duplicate trigger name "${trigger.name}"; names must be unique in a pipeline (this one is ignored)`,
+      );
       return [];
     }
     seen.add(trigger.name);
@@ -315,7 +427,12 @@ function refuseIdCollisions(result: ProjectTriggers): void {
     if (group.length < 2) continue;
     const names = group.map((trigger) => `${trigger.pipelineUuid}/${trigger.name}`).join(', ');
     for (const trigger of group) {
-      result.problems.push({ severity: 'error', file: trigger.file, keyPath: 'triggers', message: `trigger "${trigger.name}" has the same id ${trigger.id} as ${names}; rename one of them` });
+      result.problems.push({
+        severity: 'error',
+        file: trigger.file,
+        keyPath: 'triggers',
+        message: `trigger "${trigger.name}" has the same id ${trigger.id} as ${names}; rename one of them`,
+      });
     }
     result.triggers = result.triggers.filter((trigger) => !group.includes(trigger));
   }

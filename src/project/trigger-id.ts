@@ -10,5 +10,5 @@ import { createHash } from 'node:crypto';
  */
 export function triggerId(pipelineUuid: string, name: string): number {
   const digest = createHash('sha256').update(`${pipelineUuid}\0${name}`).digest();
-  return (digest.readUInt32BE(0) & 0x7fffffff) || 1;
+  return digest.readUInt32BE(0) & 0x7fffffff || 1;
 }

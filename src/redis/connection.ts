@@ -70,7 +70,10 @@ export async function connectRedis(url: string, options: ConnectRedisOptions = {
     givenUp.add(redis);
     redis.disconnect();
     // A library's message may quote the URL it was given (a socket path, a host it could not resolve).
-    throw new RedisUnreachableError(redactUrl(url), scrubSecrets((socketError ?? toError(thrown)).message, urlSecrets(url)));
+    throw new RedisUnreachableError(
+      redactUrl(url),
+      scrubSecrets((socketError ?? toError(thrown)).message, urlSecrets(url)),
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -95,7 +98,10 @@ async function checkDatabase(redis: Redis, url: string): Promise<void> {
   try {
     await redis.select(db);
   } catch (thrown) {
-    const count = await redis.config('GET', 'databases').then((reply) => (reply as string[])[1], () => undefined);
+    const count = await redis.config('GET', 'databases').then(
+      (reply) => (reply as string[])[1],
+      () => undefined,
+    );
     const has = count === undefined ? '' : ` (it has ${count}: 0 to ${Number(count) - 1})`;
     throw new RedisUrlError(
       `${REDIS_URL_SETTING} is ${redactUrl(url)}: the server has no database ${db}${has}: ${scrubSecrets(toError(thrown).message, urlSecrets(url))}; use a database number the server has`,

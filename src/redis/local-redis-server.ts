@@ -23,7 +23,12 @@ export async function freePort(): Promise<number> {
 
 /** Answers whether a Redis server responds at `url` within `timeoutMs`. */
 export async function redisAnswers(url: string, timeoutMs = 1000): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -57,16 +62,32 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   const appendonly = options.persistentDir ? 'yes' : 'no';
   const child: ChildProcess = spawn(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', appendonly, '--dir', dir, '--maxmemory-policy', 'noeviction'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      appendonly,
+      '--dir',
+      dir,
+      '--maxmemory-policy',
+      'noeviction',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const spawnError = once(child, 'error').then(([error]) => {
-    throw new Error(`cannot start ${binary}: ${(error as Error).message}. Install Redis (Debian: apt-get install redis-server) or set REDIS_URL.`);
+    throw new Error(
+      `cannot start ${binary}: ${(error as Error).message}. Install Redis (Debian: apt-get install redis-server) or set REDIS_URL.`,
+    );
   });
   const url = `redis://127.0.0.1:${port}`;
   const ready = (async () => {
     for (let attempt = 0; attempt < 100; attempt++) {
-      if (child.exitCode !== null) throw new Error(`${binary} exited with code ${child.exitCode} before accepting connections`);
+      if (child.exitCode !== null)
+        throw new Error(`${binary} exited with code ${child.exitCode} before accepting connections`);
       if (await redisAnswers(url, 200)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -3,7 +3,16 @@ import type { Logger } from '../observability/logger.ts';
 import { redactUrl } from '../errors/redact.ts';
 
 /** Node's codes for a connection that could not be made or broke. */
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /** True for errors that mean "Redis is not reachable" rather than "this command went wrong". */
 export function isRedisConnectionError(error: Error): boolean {
@@ -48,7 +57,8 @@ export class RedisOutageLog {
   absorb(error: Error): boolean {
     if (this.#since !== undefined) return true;
     // A connection error while every connection is up is some other connection's trouble (BullMQ's own): the caller's to report.
-    if (!isRedisConnectionError(error) || [...this.#connections].every((connection) => connection.status === 'ready')) return false;
+    if (!isRedisConnectionError(error) || [...this.#connections].every((connection) => connection.status === 'ready'))
+      return false;
     this.#begin(error);
     return true;
   }
@@ -56,7 +66,10 @@ export class RedisOutageLog {
   #begin(error: Error): void {
     if (this.#since !== undefined) return;
     this.#since = Date.now();
-    this.#logger.warn({ redis: this.#redis, cause: error.message }, 'Redis unreachable; retrying until it answers (logged once per outage)');
+    this.#logger.warn(
+      { redis: this.#redis, cause: error.message },
+      'Redis unreachable; retrying until it answers (logged once per outage)',
+    );
   }
 
   #endIfAllReady(): void {

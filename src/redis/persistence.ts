@@ -25,7 +25,9 @@ export async function readPersistence(redis: Redis): Promise<Persistence> {
     return { aof: appendonly === 'yes', snapshots: (save ?? '').trim() !== '', source: 'CONFIG' };
   } catch {
     const info = await redis.info('persistence');
-    const saved = Number(infoField(info, 'rdb_saves') ?? '0') > 0 || Number(infoField(info, 'rdb_last_bgsave_time_sec') ?? '-1') >= 0;
+    const saved =
+      Number(infoField(info, 'rdb_saves') ?? '0') > 0 ||
+      Number(infoField(info, 'rdb_last_bgsave_time_sec') ?? '-1') >= 0;
     return { aof: infoField(info, 'aof_enabled') === '1', snapshots: saved ? true : undefined, source: 'INFO' };
   }
 }

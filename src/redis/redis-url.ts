@@ -3,7 +3,8 @@ import { redactUrl } from '../errors/redact.ts';
 /** How messages name the setting, so that each says what to change. */
 export const REDIS_URL_SETTING = 'REDIS_URL (redis.url)';
 
-const EXPECTED = 'expected redis://[[user]:password@]host[:port][/db] or rediss://… (percent-encode @ : / ? # % in the password)';
+const EXPECTED =
+  'expected redis://[[user]:password@]host[:port][/db] or rediss://… (percent-encode @ : / ? # % in the password)';
 
 /** A Redis URL kubedispatch cannot use; the message shows the URL redacted only. */
 export class RedisUrlError extends Error {
@@ -39,8 +40,10 @@ export function checkRedisUrl(url: string): void {
     throw refuse(url, "an '@' is not where the credentials end");
   }
   const path = parsed.pathname;
-  if (scheme === undefined && path !== '' && path !== '/') throw refuse(url, 'a path without the redis:// scheme would be read as a socket path');
-  if (path !== '' && path !== '/' && !/^\/\d{1,5}$/.test(path)) throw refuse(url, 'the path must be a database number such as /0');
+  if (scheme === undefined && path !== '' && path !== '/')
+    throw refuse(url, 'a path without the redis:// scheme would be read as a socket path');
+  if (path !== '' && path !== '/' && !/^\/\d{1,5}$/.test(path))
+    throw refuse(url, 'the path must be a database number such as /0');
   const db = parsed.searchParams.get('db');
   if (db !== null && !/^\d{1,5}$/.test(db)) throw refuse(url, 'the database (?db=) must be a number such as 0');
   for (const part of [parsed.username, parsed.password]) {

@@ -28,11 +28,19 @@ const MAGE_ENTRYPOINT = '/app/run_app.sh';
  */
 export function defaultCommand(values: CommandValues, callbackUrl?: string): string[] {
   return [
-    MAGE_ENTRYPOINT, 'mage', 'run', values.project_path, values.pipeline_uuid,
-    '--block-uuid', values.block_uuid,
-    '--executor-type', 'local_python',
-    '--execution-partition', values.execution_partition,
-    '--runtime-vars', values.runtime_vars,
+    MAGE_ENTRYPOINT,
+    'mage',
+    'run',
+    values.project_path,
+    values.pipeline_uuid,
+    '--block-uuid',
+    values.block_uuid,
+    '--executor-type',
+    'local_python',
+    '--execution-partition',
+    values.execution_partition,
+    '--runtime-vars',
+    values.runtime_vars,
     ...(callbackUrl ? ['--callback-url', callbackUrl] : []),
   ];
 }
@@ -46,9 +54,14 @@ export interface ResolvedCommand {
  * The container's command and args with placeholders filled. Mage's command is the default only
  * when neither is set: `args` alone keep the image's entrypoint, as in Kubernetes.
  */
-export function resolveCommand(container: ContainerConfig, values: CommandValues, callbackUrl?: string): ResolvedCommand {
+export function resolveCommand(
+  container: ContainerConfig,
+  values: CommandValues,
+  callbackUrl?: string,
+): ResolvedCommand {
   // The default is built from the values, not substituted: a variable holding "{x}" is data, not a placeholder.
-  if (container.command === undefined && container.args === undefined) return { lists: { command: defaultCommand(values, callbackUrl) }, problems: [] };
+  if (container.command === undefined && container.args === undefined)
+    return { lists: { command: defaultCommand(values, callbackUrl) }, problems: [] };
   const resolved: ResolvedCommand = { lists: {}, problems: [] };
   for (const key of ['command', 'args'] as const) {
     const items = container[key];
@@ -62,8 +75,13 @@ export function resolveCommand(container: ContainerConfig, values: CommandValues
     });
     if (unknown.size === 0) resolved.lists[key] = filled;
     else {
-      const known = Object.keys(values).map((name) => `{${name}}`).join(', ');
-      resolved.problems.push({ key, message: `unknown placeholder ${[...unknown].join(', ')}; expected one of ${known} (write \${NAME} for shell variables)` });
+      const known = Object.keys(values)
+        .map((name) => `{${name}}`)
+        .join(', ');
+      resolved.problems.push({
+        key,
+        message: `unknown placeholder ${[...unknown].join(', ')}; expected one of ${known} (write \${NAME} for shell variables)`,
+      });
     }
   }
   return resolved;

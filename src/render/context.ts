@@ -63,7 +63,10 @@ export function loadRenderContext(env: Env, options: RenderContextOptions): Rend
 }
 
 /** Same as loadRenderContext but returns every problem instead of throwing. */
-export function readRenderContext(env: Env, options: RenderContextOptions): { context: RenderContext; problems: ConfigProblem[] } {
+export function readRenderContext(
+  env: Env,
+  options: RenderContextOptions,
+): { context: RenderContext; problems: ConfigProblem[] } {
   const problems = new ProblemList();
   const context: RenderContext = {
     env,
@@ -85,23 +88,38 @@ export function readRenderContext(env: Env, options: RenderContextOptions): { co
 function readMageClusterUuid(env: Env, problems: ProblemList): string {
   const value = env['MAGE_CLUSTER_UUID'] || DEFAULT_MAGE_CLUSTER_UUID;
   if (!/^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/.test(value)) {
-    problems.error(ENVIRONMENT, 'MAGE_CLUSTER_UUID', `"${value}" cannot start a Job name: expected at most 42 lower-case letters, digits and "-", starting and ending with a letter or digit`);
+    problems.error(
+      ENVIRONMENT,
+      'MAGE_CLUSTER_UUID',
+      `"${value}" cannot start a Job name: expected at most 42 lower-case letters, digits and "-", starting and ending with a letter or digit`,
+    );
     return DEFAULT_MAGE_CLUSTER_UUID;
   }
   return value;
 }
 
 function readTemplate(file: string | undefined, problems: ProblemList): ConfigLayer | null {
-  const config = file ? readConfigFile(file, problems, (document, fileProblems) => parseExecutorConfig(document ?? {}, file, '', fileProblems)) : undefined;
+  const config = file
+    ? readConfigFile(file, problems, (document, fileProblems) =>
+        parseExecutorConfig(document ?? {}, file, '', fileProblems),
+      )
+    : undefined;
   return file && config ? { name: 'template', file, keyPath: '', config } : null;
 }
 
 function readPolicy(file: string | undefined, problems: ProblemList): Policy | null {
-  return (file && readConfigFile(file, problems, (document, fileProblems) => parsePolicy(document, file, fileProblems))) || null;
+  return (
+    (file && readConfigFile(file, problems, (document, fileProblems) => parsePolicy(document, file, fileProblems))) ||
+    null
+  );
 }
 
 /** Reads and parses one config file, adding its problems (with line numbers) to `problems`. */
-function readConfigFile<T>(file: string, problems: ProblemList, parse: (document: unknown, fileProblems: ProblemList) => T | undefined): T | undefined {
+function readConfigFile<T>(
+  file: string,
+  problems: ProblemList,
+  parse: (document: unknown, fileProblems: ProblemList) => T | undefined,
+): T | undefined {
   const fileProblems = new ProblemList();
   try {
     const { text, document } = readYamlSource(file);
@@ -126,7 +144,8 @@ export function readServerPodFile(file: string): V1Pod {
   const document = readYamlFile(file);
   const spec = isPlainObject(document) ? document['spec'] : undefined;
   const pod = { spec: normaliseAs(spec, 'V1PodSpec', 'spec', { file, problems }, plainKubernetesTypes) } as V1Pod;
-  if (!pod.spec?.containers?.length) problems.error(file, 'spec.containers', 'expected a pod with at least one container');
+  if (!pod.spec?.containers?.length)
+    problems.error(file, 'spec.containers', 'expected a pod with at least one container');
   problems.throwIfErrors();
   return pod;
 }

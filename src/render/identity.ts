@@ -39,7 +39,10 @@ export const ATTEMPT_LABEL = `${LABEL_PREFIX}/attempt`;
 export function labelSafe(text: string): string {
   if (isLabelValue(text)) return text;
   const hash = shortHash(text);
-  const cleaned = text.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, MAX_LABEL_LENGTH - hash.length - 1).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  const cleaned = text
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, MAX_LABEL_LENGTH - hash.length - 1)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   return cleaned ? `${cleaned}-${hash}` : hash;
 }
 
@@ -54,7 +57,12 @@ export function instanceSelector(queuePrefix: string): string {
 }
 
 /** The labels docs/design.md fixes for every Job and its pod template; users cannot replace them. */
-export function identityLabels(queuePrefix: string, pipelineUuid: string, blockUuid: string, ids: RunIds): Record<string, string> {
+export function identityLabels(
+  queuePrefix: string,
+  pipelineUuid: string,
+  blockUuid: string,
+  ids: RunIds,
+): Record<string, string> {
   return {
     [MANAGED_BY_LABEL]: MANAGED_BY,
     [INSTANCE_LABEL]: instanceLabelValue(queuePrefix),

@@ -41,7 +41,10 @@ export function jobName(parts: JobNameParts): JobNameResult {
     return { ok: false, message: `unknown placeholder ${names} in "${prefix}"; only {trigger_name} is supported` };
   }
   if (!/^[a-z0-9-]*$/.test(substituted.text)) {
-    return { ok: false, message: `"${prefix}" cannot be part of a Job name: expected lower-case letters, digits, "-" and {trigger_name}` };
+    return {
+      ok: false,
+      message: `"${prefix}" cannot be part of a Job name: expected lower-case letters, digits, "-" and {trigger_name}`,
+    };
   }
   const head = `${clusterUuid}-${substituted.text}`;
   const tail = `-block-${parts.blockRunId}${parts.attempt >= 2 ? `-a${parts.attempt}` : ''}`;

@@ -36,7 +36,13 @@ export interface RenderOptions {
 }
 
 /** Renders the Job of one block run; throws a ConfigError carrying every problem when any is an error. */
-export function renderBlockJob(context: RenderContext, project: Project, pipelineUuid: string, blockUuid: string, ids: BlockRunIds): RenderedJob {
+export function renderBlockJob(
+  context: RenderContext,
+  project: Project,
+  pipelineUuid: string,
+  blockUuid: string,
+  ids: BlockRunIds,
+): RenderedJob {
   const { rendered, problems } = planBlockJob(context, project, pipelineUuid, blockUuid, ids);
   if (!rendered || problems.some((problem) => problem.severity === 'error')) throw new ConfigError(problems);
   return rendered;
@@ -44,24 +50,57 @@ export function renderBlockJob(context: RenderContext, project: Project, pipelin
 
 /** Renders the Job of one block run and reports every problem instead of throwing. */
 export function planBlockJob(
-  context: RenderContext, project: Project, pipelineUuid: string, blockUuid: string, ids: BlockRunIds, options: RenderOptions = {},
+  context: RenderContext,
+  project: Project,
+  pipelineUuid: string,
+  blockUuid: string,
+  ids: BlockRunIds,
+  options: RenderOptions = {},
 ): { rendered?: RenderedJob; problems: ConfigProblem[] } {
   checkIds(ids);
   const pipeline = findPipeline(project, pipelineUuid);
-  if (!pipeline) return fail(project.metadataFile, 'pipelines', unknownPipelineMessage(pipelineUuid, project.pipelines.map((p) => p.uuid)));
+  if (!pipeline)
+    return fail(
+      project.metadataFile,
+      'pipelines',
+      unknownPipelineMessage(
+        pipelineUuid,
+        project.pipelines.map((p) => p.uuid),
+      ),
+    );
   const block = findBlock(pipeline, blockUuid);
-  if (!block) return fail(pipeline.file, 'blocks', `unknown block "${blockUuid}"; expected one of: ${pipeline.blocks.map((b) => b.uuid).join(', ') || '(none)'}`);
+  if (!block)
+    return fail(
+      pipeline.file,
+      'blocks',
+      `unknown block "${blockUuid}"; expected one of: ${pipeline.blocks.map((b) => b.uuid).join(', ') || '(none)'}`,
+    );
   const executorType = effectiveExecutorType(block, pipeline, context.env);
   if (executorType !== KUBERNETES_EXECUTOR) {
-    return fail(pipeline.file, `${block.keyPath}.executor_type`, `block "${block.uuid}" runs with executor type "${executorType}", which kubedispatch cannot run; expected k8s`);
+    return fail(
+      pipeline.file,
+      `${block.keyPath}.executor_type`,
+      `block "${block.uuid}" runs with executor type "${executorType}", which kubedispatch cannot run; expected k8s`,
+    );
   }
 
   const resolution = resolveExecutorConfig(context, userLayers(project, pipeline, block));
   const problems = [...resolution.problems];
   const config = resolution.config;
   const blockConfigPath = `${block.keyPath}.executor_config`;
-  const name = jobName({ clusterUuid: context.mageClusterUuid, prefix: config.jobNamePrefix ?? '', trigger: ids.trigger, blockRunId: ids.blockRunId, attempt: ids.attempt });
-  if (!name.ok) problems.push({ severity: 'error', ...locateSetting(resolution.layers, (c) => c.jobNamePrefix, 'job_name_prefix'), message: name.message });
+  const name = jobName({
+    clusterUuid: context.mageClusterUuid,
+    prefix: config.jobNamePrefix ?? '',
+    trigger: ids.trigger,
+    blockRunId: ids.blockRunId,
+    attempt: ids.attempt,
+  });
+  if (!name.ok)
+    problems.push({
+      severity: 'error',
+      ...locateSetting(resolution.layers, (c) => c.jobNamePrefix, 'job_name_prefix'),
+      message: name.message,
+    });
 
   const values: CommandValues = {
     project_path: context.projectPath ?? project.dir,
@@ -79,36 +118,49 @@ export function planBlockJob(
     : { pod: config.pod ?? {}, container: config.container ?? {} };
   if (!container.image) {
     problems.push({
-      severity: options.missingImage ?? 'error', file: pipeline.file, keyPath: `${blockConfigPath}.container.image`,
+      severity: options.missingImage ?? 'error',
+      file: pipeline.file,
+      keyPath: `${blockConfigPath}.container.image`,
       message: `no image for block "${block.uuid}": set container.image (or container_config.image) in the block, pipeline or project config, or run where the dispatcher's own pod provides it (render --server-pod)`,
     });
   }
   problems.push(...checkMounts(pod, container, resolution.layers));
   const command = resolveCommand(container, values, ids.callbackUrl);
   for (const { key, message } of command.problems) {
-    problems.push({ severity: 'error', ...locateSetting(resolution.layers, (c) => c.container?.[key], `container.${key}`), message });
+    problems.push({
+      severity: 'error',
+      ...locateSetting(resolution.layers, (c) => c.container?.[key], `container.${key}`),
+      message,
+    });
   }
 
   const { labels, annotations, reserved } = jobMetadata(context.queuePrefix, config, pipeline, block, ids);
   for (const key of reserved) {
-    problems.push({ severity: 'warning', ...locateSetting(resolution.layers, (c) => c.metadata?.labels?.[key], `metadata.labels.${key}`), message: `label "${key}" is set by kubedispatch to identify the run; your value is ignored` });
+    problems.push({
+      severity: 'warning',
+      ...locateSetting(resolution.layers, (c) => c.metadata?.labels?.[key], `metadata.labels.${key}`),
+      message: `label "${key}" is set by kubedispatch to identify the run; your value is ignored`,
+    });
   }
   // Mage renders the namespace with Jinja, `variables()` reading the run's variables.
   const renderedNamespace = renderNamespace(config.namespace ?? DEFAULT_NAMESPACE, ids.runtimeVariables, context.env);
   const namespaceSetting = () => locateSetting(resolution.layers, (c) => c.namespace, 'namespace');
-  if (!renderedNamespace.ok) problems.push({ severity: 'error', ...namespaceSetting(), message: renderedNamespace.message });
+  if (!renderedNamespace.ok)
+    problems.push({ severity: 'error', ...namespaceSetting(), message: renderedNamespace.message });
   const namespace = renderedNamespace.ok ? renderedNamespace.value : DEFAULT_NAMESPACE;
   if (!isDnsLabel(namespace)) {
     // Without the run's own variables (validate) a template may not render to a name yet.
     problems.push({
-      severity: ids.dryRun ? 'warning' : 'error', ...namespaceSetting(),
-      message: `namespace "${config.namespace}" renders to "${namespace}"${ids.dryRun ? ' without run variables' : ' with the run\'s variables'}, which is not a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters)`,
+      severity: ids.dryRun ? 'warning' : 'error',
+      ...namespaceSetting(),
+      message: `namespace "${config.namespace}" renders to "${namespace}"${ids.dryRun ? ' without run variables' : " with the run's variables"}, which is not a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters)`,
     });
   }
   const watched = context.watchedNamespaces;
   if (watched.length > 0 && !watched.includes(namespace)) {
     problems.push({
-      severity: 'error', ...locateSetting(resolution.layers, (c) => c.namespace, 'namespace'),
+      severity: 'error',
+      ...locateSetting(resolution.layers, (c) => c.namespace, 'namespace'),
       message: `namespace "${namespace}" is not watched by this installation (kube.namespaces / KUBEDISPATCH_NAMESPACES: ${watched.join(', ')}), so the outcome of its Job could never be decided; expected one of those namespaces, or add it to kube.namespaces`,
     });
   }
@@ -135,7 +187,9 @@ function jobMetadata(queuePrefix: string, config: ExecutorConfig, pipeline: Pipe
   return {
     labels: { ...userLabels, ...identity },
     annotations: { ...config.metadata?.annotations, ...identityAnnotations(pipeline.uuid, block.uuid, ids) },
-    reserved: Object.keys(userLabels).filter((key) => Object.hasOwn(identity, key) && userLabels[key] !== identity[key]),
+    reserved: Object.keys(userLabels).filter(
+      (key) => Object.hasOwn(identity, key) && userLabels[key] !== identity[key],
+    ),
   };
 }
 
@@ -144,7 +198,12 @@ function fail(file: string, keyPath: string, message: string): { problems: Confi
 }
 
 function checkIds(ids: RunIds): void {
-  for (const [key, value] of [['pipelineRunId', ids.pipelineRunId], ['blockRunId', ids.blockRunId], ['attempt', ids.attempt]] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${key} must be a positive integer, got ${value}`);
+  for (const [key, value] of [
+    ['pipelineRunId', ids.pipelineRunId],
+    ['blockRunId', ids.blockRunId],
+    ['attempt', ids.attempt],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new RangeError(`${key} must be a positive integer, got ${value}`);
   }
 }

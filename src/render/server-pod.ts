@@ -21,14 +21,20 @@ export function serverContainer(serverPod: V1Pod, containerName: string | undefi
  * references whose keys are unknown here, so a secret holding them must not be the server's envFrom.
  */
 export function applyServerPodDefaults(
-  pod: PodConfig, container: ContainerConfig, serverPod: V1Pod, containerName: string | undefined,
+  pod: PodConfig,
+  container: ContainerConfig,
+  serverPod: V1Pod,
+  containerName: string | undefined,
 ): { pod: PodConfig; container: ContainerConfig } {
   const source = serverContainer(serverPod, containerName);
   const serverSpec = serverPod.spec;
   if (!source || !serverSpec) return { pod, container };
   const mounts = (source.volumeMounts ?? []).filter((mount) => !mount.mountPath.startsWith(SERVICE_ACCOUNT_TOKEN_PATH));
   const configuredMounts = new Set((container.volumeMounts ?? []).map((mount) => mount.name));
-  const inheritedVolumes = volumesFor(mounts.filter((mount) => !configuredMounts.has(mount.name)), serverSpec.volumes ?? []);
+  const inheritedVolumes = volumesFor(
+    mounts.filter((mount) => !configuredMounts.has(mount.name)),
+    serverSpec.volumes ?? [],
+  );
 
   const withDefaults: ContainerConfig = { ...container };
   const image = container.image ?? source.image;
@@ -38,7 +44,10 @@ export function applyServerPodDefaults(
   const env = mergeByName(container.env ?? [], inheritedEnv);
   if (env.length > 0) withDefaults.env = env as ContainerConfig['env'];
   const configuredEnvFrom = container.envFrom ?? [];
-  const envFrom = [...(source.envFrom ?? []).filter((entry) => !configuredEnvFrom.some((own) => sameValue(own, entry))), ...configuredEnvFrom];
+  const envFrom = [
+    ...(source.envFrom ?? []).filter((entry) => !configuredEnvFrom.some((own) => sameValue(own, entry))),
+    ...configuredEnvFrom,
+  ];
   if (envFrom.length > 0) withDefaults.envFrom = envFrom;
   const volumeMounts = mergeByName(container.volumeMounts ?? [], mounts) as V1VolumeMount[];
   if (volumeMounts.length > 0) withDefaults.volumeMounts = volumeMounts;

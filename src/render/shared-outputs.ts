@@ -38,16 +38,26 @@ function isPodLocal(volume: V1Volume): boolean {
  * One warning per pipeline whose blocks pass data (a block with upstreams) while its Jobs keep
  * outputs on pod-local disk: a downstream block's pod would not find its upstream's output.
  */
-export function sharedOutputsWarning(project: Project, pipeline: Pipeline, jobs: ReadonlyMap<string, V1Job>, projectPath: string): ConfigProblem | undefined {
+export function sharedOutputsWarning(
+  project: Project,
+  pipeline: Pipeline,
+  jobs: ReadonlyMap<string, V1Job>,
+  projectPath: string,
+): ConfigProblem | undefined {
   if (project.remoteVariablesDir) return undefined;
   const unshared = pipeline.blocks.filter((block) => {
     const job = jobs.get(block.uuid);
-    return block.upstreamBlocks.length > 0 && job !== undefined && !mountsSharedStorage(job, variablesRoot(job, projectPath));
+    return (
+      block.upstreamBlocks.length > 0 && job !== undefined && !mountsSharedStorage(job, variablesRoot(job, projectPath))
+    );
   });
   const first = unshared[0];
   if (!first) return undefined;
   const root = variablesRoot(jobs.get(first.uuid)!, projectPath);
-  const readers = unshared.slice(0, 3).map((block) => `"${block.uuid}" reads ${block.upstreamBlocks.map((uuid) => `"${uuid}"`).join(', ')}`).join('; ');
+  const readers = unshared
+    .slice(0, 3)
+    .map((block) => `"${block.uuid}" reads ${block.upstreamBlocks.map((uuid) => `"${uuid}"`).join(', ')}`)
+    .join('; ');
   return {
     severity: 'warning',
     file: pipeline.file,

@@ -24,13 +24,23 @@ export function validateProject(dir: string, env: Env, options: RenderContextOpt
   const { context, problems: contextProblems } = readRenderContext(env, options);
   const { project, problems: projectProblems } = readProject(dir, undefined, env);
   const problems = [...contextProblems, ...projectProblems, ...readProjectTriggers(dir).problems];
-  const brokenFiles = new Set(problems.filter((problem) => problem.severity === 'error').map((problem) => problem.file));
-  if (contextProblems.some((problem) => problem.severity === 'error') || brokenFiles.has(project.metadataFile)) return problems;
+  const brokenFiles = new Set(
+    problems.filter((problem) => problem.severity === 'error').map((problem) => problem.file),
+  );
+  if (contextProblems.some((problem) => problem.severity === 'error') || brokenFiles.has(project.metadataFile))
+    return problems;
   for (const pipeline of project.pipelines) {
     problems.push(...blocksThatCannotRunHere(pipeline, env));
     if (brokenFiles.has(pipeline.file)) continue;
     // A manual run without variables of its own, created now: the run's own variables are not known yet.
-    const ids = { ...DRY_RUN_IDS, ...runValues({ id: DRY_RUN_IDS.pipelineRunId, trigger: '', variables: {}, createdAt: Date.now() }, pipeline.variables), dryRun: true };
+    const ids = {
+      ...DRY_RUN_IDS,
+      ...runValues(
+        { id: DRY_RUN_IDS.pipelineRunId, trigger: '', variables: {}, createdAt: Date.now() },
+        pipeline.variables,
+      ),
+      dryRun: true,
+    };
     const jobs = new Map<string, V1Job>();
     for (const block of pipeline.blocks) {
       if (effectiveExecutorType(block, pipeline, env) !== KUBERNETES_EXECUTOR) continue;

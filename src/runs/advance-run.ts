@@ -14,7 +14,11 @@ export async function advanceAndEnqueue(store: RunStore, queue: Queue<BlockRunJo
 }
 
 /** Starts waiting runs of a pipeline that its limit allows, and enqueues their first blocks. */
-export async function promoteAndStart(store: RunStore, queue: Queue<BlockRunJobData>, pipelineUuid: string): Promise<number[]> {
+export async function promoteAndStart(
+  store: RunStore,
+  queue: Queue<BlockRunJobData>,
+  pipelineUuid: string,
+): Promise<number[]> {
   const started = await store.promoteWaitingRuns(pipelineUuid);
   for (const runId of started) await advanceAndEnqueue(store, queue, runId);
   return started;

@@ -64,7 +64,9 @@ export async function enqueueBlockRuns(
  * Mage's `max_delay` stops them (maxAttempts). Plugged into workers' `settings.backoffStrategy`.
  */
 export function blockRetryDelayMs(retry: RetryPolicy, attemptsMade: number): number {
-  return retryDelaySeconds({ delay: retry.delaySeconds, exponentialBackoff: retry.exponentialBackoff }, attemptsMade) * 1000;
+  return (
+    retryDelaySeconds({ delay: retry.delaySeconds, exponentialBackoff: retry.exponentialBackoff }, attemptsMade) * 1000
+  );
 }
 
 /** Queue states in which no dispatcher holds a job yet, so removing it cannot strand a Job. */
@@ -75,7 +77,10 @@ const UNCLAIMED_STATES: ReadonlySet<string> = new Set(['waiting', 'delayed', 'pr
  * cancelled). Jobs a dispatcher holds are left alone: it learns of the cancellation itself.
  * Returns how many were removed.
  */
-export async function removeUnclaimedBlockRuns(queue: Queue<BlockRunJobData>, blockRunIds: readonly number[]): Promise<number> {
+export async function removeUnclaimedBlockRuns(
+  queue: Queue<BlockRunJobData>,
+  blockRunIds: readonly number[],
+): Promise<number> {
   let removed = 0;
   for (const blockRunId of blockRunIds) {
     const job = await queue.getJob(blockRunJobId(blockRunId));

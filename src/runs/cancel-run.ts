@@ -29,7 +29,12 @@ export interface CancelReport {
  * cancelled run redoes the cleanup (Job deletion and outcomes are idempotent), which finishes a
  * cancel interrupted by a crash.
  */
-export async function cancelPipelineRun(canceller: RunCanceller, runId: number, reason = 'Cancelled by user', finalState: CancelledRunState = 'cancelled'): Promise<CancelReport> {
+export async function cancelPipelineRun(
+  canceller: RunCanceller,
+  runId: number,
+  reason = 'Cancelled by user',
+  finalState: CancelledRunState = 'cancelled',
+): Promise<CancelReport> {
   const { store, blockQueue, deleteJob } = canceller;
   const now = canceller.now ?? Date.now;
   const result = await store.cancelRun(runId, reason, finalState);
@@ -37,7 +42,8 @@ export async function cancelPipelineRun(canceller: RunCanceller, runId: number, 
   if (!run) return { found: false, cancelled: false, deletedJobs: [] };
   const report: CancelReport = { found: true, cancelled: result.cancelled, deletedJobs: [] };
   // A failed run's blocks were cancelled only when this call (or a replay of it) stopped it.
-  if (run.state !== finalState || (finalState === 'failed' && !result.cancelled && run.reason !== reason)) return report;
+  if (run.state !== finalState || (finalState === 'failed' && !result.cancelled && run.reason !== reason))
+    return report;
   const cancelledBlocks = run.blocks.filter((block) => block.state === 'cancelled');
   for (const block of cancelledBlocks) {
     if (block.attempt === 0) continue;
@@ -50,7 +56,10 @@ export async function cancelPipelineRun(canceller: RunCanceller, runId: number, 
       { succeeded: false, cancelled: true, reason: 'Cancelled', message: reason, finishedAt: now() },
     );
   }
-  await removeUnclaimedBlockRuns(blockQueue, cancelledBlocks.map((block) => block.blockRunId));
+  await removeUnclaimedBlockRuns(
+    blockQueue,
+    cancelledBlocks.map((block) => block.blockRunId),
+  );
   if (result.cancelled) await promoteAndStart(store, blockQueue, run.pipelineUuid);
   return report;
 }

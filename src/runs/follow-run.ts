@@ -7,7 +7,12 @@ import { blockLine, isFinished } from './run-report.ts';
  * returns the finished run. Polls the run store: reading one run is cheap and never misses a
  * change the way a dropped pub/sub message could.
  */
-export async function followRun(store: RunStore, runId: number, onLine: (line: string) => void, pollMs = 250): Promise<RunWithBlocks> {
+export async function followRun(
+  store: RunStore,
+  runId: number,
+  onLine: (line: string) => void,
+  pollMs = 250,
+): Promise<RunWithBlocks> {
   const seen = new Map<string, string>();
   for (;;) {
     const run = await store.getRun(runId);

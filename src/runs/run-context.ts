@@ -37,26 +37,45 @@ export interface RunContextOptions {
 function lazyJobDeleter(settings: Settings, env: Env, kubeconfig: string | undefined): JobDeleter {
   let batch: BatchV1Api | undefined;
   return (namespace, name) => {
-    batch ??= createKubeClients(createKubeConfig(kubeconfig || settings.kube.kubeconfig || undefined, env), settings.kube.requestTimeoutMs).batch;
+    batch ??= createKubeClients(
+      createKubeConfig(kubeconfig || settings.kube.kubeconfig || undefined, env),
+      settings.kube.requestTimeoutMs,
+    ).batch;
     return deleteJob(batch, namespace, name);
   };
 }
 
-export async function openRunContext(settings: Settings, env: Env, options: RunContextOptions = {}): Promise<RunContext> {
-  const render = loadRenderContext(env, { queuePrefix: settings.queue.prefix, watchedNamespaces: settings.kube.namespaces });
+export async function openRunContext(
+  settings: Settings,
+  env: Env,
+  options: RunContextOptions = {},
+): Promise<RunContext> {
+  const render = loadRenderContext(env, {
+    queuePrefix: settings.queue.prefix,
+    watchedNamespaces: settings.kube.namespaces,
+  });
   const services = await openRunServices(settings, options.logger ?? createLogger('silent', 'run-context'));
   const projectDir = options.projectDir ?? settings.project.dir;
   return {
     services,
     creator: { store: services.store, blockQueue: services.blockQueue, plan: { projectDir, render } },
-    canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: lazyJobDeleter(settings, env, options.kubeconfig) },
+    canceller: {
+      store: services.store,
+      blockQueue: services.blockQueue,
+      deleteJob: lazyJobDeleter(settings, env, options.kubeconfig),
+    },
     mageEnv: mageEnv(env['ENV']),
     close: () => services.close(),
   };
 }
 
 /** Opens a run context for one piece of work (a CLI command) and always closes it. */
-export async function withRunContext<T>(settings: Settings, env: Env, options: RunContextOptions, work: (context: RunContext) => Promise<T>): Promise<T> {
+export async function withRunContext<T>(
+  settings: Settings,
+  env: Env,
+  options: RunContextOptions,
+  work: (context: RunContext) => Promise<T>,
+): Promise<T> {
   const context = await openRunContext(settings, env, options);
   try {
     return await work(context);

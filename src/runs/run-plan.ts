@@ -46,7 +46,12 @@ const PLACEHOLDER_ID = 1;
 
 /** Mage's resolved `retry_config` as the run store's retry policy. */
 export function retryPolicy(config: RetryConfig): RetryPolicy {
-  return { retries: config.retries, delaySeconds: config.delay, exponentialBackoff: config.exponentialBackoff, maxDelaySeconds: config.maxDelay };
+  return {
+    retries: config.retries,
+    delaySeconds: config.delay,
+    exponentialBackoff: config.exponentialBackoff,
+    maxDelaySeconds: config.maxDelay,
+  };
 }
 
 /**
@@ -54,16 +59,36 @@ export function retryPolicy(config: RetryConfig): RetryPolicy {
  * and by rendering, so a run is refused whole before anything reaches Redis instead of failing
  * block by block later. Blocks whose config could not be read render without it.
  */
-function checkEveryBlockRenders(context: PlanContext, project: Project, pipeline: Pipeline, run: NewRun, problems: ProblemList): void {
+function checkEveryBlockRenders(
+  context: PlanContext,
+  project: Project,
+  pipeline: Pipeline,
+  run: NewRun,
+  problems: ProblemList,
+): void {
   const runtimeVariables = mageRunVariables({
-    pipelineVariables: pipeline.variables, variables: run.variables, executionDate: new Date(run.executionDate),
-    executionPartition: run.executionPartition, pipelineRunId: PLACEHOLDER_ID, triggerName: run.trigger,
-    ...(run.schedule && { schedule: run.schedule }), ...(run.eventVariables && { eventVariables: run.eventVariables }),
+    pipelineVariables: pipeline.variables,
+    variables: run.variables,
+    executionDate: new Date(run.executionDate),
+    executionPartition: run.executionPartition,
+    pipelineRunId: PLACEHOLDER_ID,
+    triggerName: run.trigger,
+    ...(run.schedule && { schedule: run.schedule }),
+    ...(run.eventVariables && { eventVariables: run.eventVariables }),
   });
   for (const block of pipeline.blocks) {
     // The scheduler is not the dispatcher's pod, whose image fills in a missing one: only a warning here.
-    const ids = { pipelineRunId: PLACEHOLDER_ID, blockRunId: PLACEHOLDER_ID, attempt: 1, trigger: run.trigger, executionPartition: run.executionPartition, runtimeVariables };
-    problems.addAll(planBlockJob(context.render, project, pipeline.uuid, block.uuid, ids, { missingImage: 'warning' }).problems);
+    const ids = {
+      pipelineRunId: PLACEHOLDER_ID,
+      blockRunId: PLACEHOLDER_ID,
+      attempt: 1,
+      trigger: run.trigger,
+      executionPartition: run.executionPartition,
+      runtimeVariables,
+    };
+    problems.addAll(
+      planBlockJob(context.render, project, pipeline.uuid, block.uuid, ids, { missingImage: 'warning' }).problems,
+    );
   }
   problems.throwIfErrors();
 }
@@ -74,10 +99,18 @@ function checkEveryBlockRenders(context: PlanContext, project: Project, pipeline
  */
 export async function planRun(context: PlanContext, request: RunRequest): Promise<NewRun> {
   if (!context.projectDir) {
-    throw ConfigError.single('settings', 'project.dir', 'no Mage project configured: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)');
+    throw ConfigError.single(
+      'settings',
+      'project.dir',
+      'no Mage project configured: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)',
+    );
   }
   // Only this pipeline: the run's snapshot in Redis, read by every dispatcher, stays small.
-  const { project, problems: reading } = await readProjectAsync(context.projectDir, [request.pipelineUuid], context.render.env);
+  const { project, problems: reading } = await readProjectAsync(
+    context.projectDir,
+    [request.pipelineUuid],
+    context.render.env,
+  );
   const pipeline = findPipeline(project, request.pipelineUuid);
   const problems = new ProblemList();
   // Other pipelines are not read, so their problems cannot stop this one.
@@ -91,10 +124,16 @@ export async function planRun(context: PlanContext, request: RunRequest): Promis
     const block = byUuid.get(uuid)!;
     const retry = mergedRetryConfig(project.retryConfig, block.retryConfig);
     // One Job per attempt, and never more attempts than Mage's own loop would make (design.md "Retries").
-    return { blockUuid: uuid, upstream: [...block.upstreamBlocks], maxAttempts: effectiveRetries(retry) + 1, retry: retryPolicy(retry) };
+    return {
+      blockUuid: uuid,
+      upstream: [...block.upstreamBlocks],
+      maxAttempts: effectiveRetries(retry) + 1,
+      retry: retryPolicy(retry),
+    };
   });
   const executionDate = request.executionDate ?? new Date();
-  if (Number.isNaN(executionDate.getTime())) throw ConfigError.single('request', 'executionDate', 'expected a valid date');
+  if (Number.isNaN(executionDate.getTime()))
+    throw ConfigError.single('request', 'executionDate', 'expected a valid date');
   const run: NewRun = {
     pipelineUuid: pipeline.uuid,
     projectDir: project.dir,
@@ -102,7 +141,12 @@ export async function planRun(context: PlanContext, request: RunRequest): Promis
     variables: request.variables,
     executionDate: executionDate.toISOString(),
     // Fixed here and stored, so every dispatcher renders the same partition for every block and attempt.
-    executionPartition: executionPartition({ executionDate, variables: request.variables, runId: RUN_ID_PLACEHOLDER, ...(request.schedule && { schedule: request.schedule }) }),
+    executionPartition: executionPartition({
+      executionDate,
+      variables: request.variables,
+      runId: RUN_ID_PLACEHOLDER,
+      ...(request.schedule && { schedule: request.schedule }),
+    }),
     ...(request.schedule && { schedule: request.schedule }),
     ...(request.eventVariables && { eventVariables: request.eventVariables }),
     blockRunLimit: pipeline.concurrencyConfig.blockRunLimit ?? 0,

@@ -7,7 +7,11 @@ function seconds(from: number | undefined, to: number | undefined): string {
 
 /** Why a block ended as it did, in one line (reason, exit code, message). */
 function why(block: BlockRunRecord): string {
-  const parts = [block.reason, block.exitCode === undefined ? undefined : `exit code ${block.exitCode}`, block.message].filter(Boolean);
+  const parts = [
+    block.reason,
+    block.exitCode === undefined ? undefined : `exit code ${block.exitCode}`,
+    block.message,
+  ].filter(Boolean);
   return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }
 
@@ -38,11 +42,18 @@ export function runSummary(run: RunWithBlocks): string {
     `run ${run.id} of pipeline ${run.pipelineUuid}: ${run.state}${run.reason ? ` (${run.reason})` : ''}`,
     `  trigger: ${run.trigger || '(manual)'}   created: ${new Date(run.createdAt).toISOString()}   took: ${seconds(run.startedAt ?? run.createdAt, run.finishedAt) || '-'}`,
   ];
-  if (Object.keys(run.variables).length > 0) lines.push(`  variables: ${Object.entries(run.variables).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ')}`);
-  if (run.executionPartition) lines.push(`  execution date: ${run.executionDate ?? '-'}   partition: ${run.executionPartition}`);
+  if (Object.keys(run.variables).length > 0)
+    lines.push(
+      `  variables: ${Object.entries(run.variables)
+        .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+        .join(' ')}`,
+    );
+  if (run.executionPartition)
+    lines.push(`  execution date: ${run.executionDate ?? '-'}   partition: ${run.executionPartition}`);
   for (const block of run.blocks) {
     lines.push(`  ${blockLine(block)}`);
-    if (block.state === 'failed' && block.logTail?.length) lines.push(...block.logTail.slice(-5).map((line) => `      | ${line}`));
+    if (block.state === 'failed' && block.logTail?.length)
+      lines.push(...block.logTail.slice(-5).map((line) => `      | ${line}`));
   }
   return lines.join('\n');
 }

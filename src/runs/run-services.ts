@@ -31,7 +31,8 @@ export async function openRunServices(settings: Settings, logger: Logger): Promi
   for (const queue of [blockQueue, triggerQueue]) {
     // Without a listener BullMQ prints each error (every failed reconnection) with its stack.
     queue.on('error', (error) => {
-      if (!outages.absorb(toError(error))) logger.warn({ queue: queue.name, err: toError(error).message }, 'queue error');
+      if (!outages.absorb(toError(error)))
+        logger.warn({ queue: queue.name, err: toError(error).message }, 'queue error');
     });
   }
   return {

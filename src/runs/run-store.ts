@@ -14,7 +14,18 @@ import type {
 } from './types.ts';
 import type { MageSchedule } from '../mage/schedule.ts';
 
-const SCRIPTS = ['create-run', 'advance-run', 'promote-waiting', 'mark-dispatching', 'mark-running', 'apply-attempt', 'cancel-run', 'record-outcome', 'prune-runs', 'mark-passed-sla'] as const;
+const SCRIPTS = [
+  'create-run',
+  'advance-run',
+  'promote-waiting',
+  'mark-dispatching',
+  'mark-running',
+  'apply-attempt',
+  'cancel-run',
+  'record-outcome',
+  'prune-runs',
+  'mark-passed-sla',
+] as const;
 type ScriptName = (typeof SCRIPTS)[number];
 
 const scriptSources: Record<ScriptName, string> = Object.fromEntries(
@@ -191,7 +202,9 @@ export class RunStore {
   /** The attempt id (`{blockRunId}:{attempt}`) a message on the outcomes channel announces, when it is of this epoch. */
   announcedAttempt(message: string): string | undefined {
     const at = message.lastIndexOf('@');
-    return at > 0 && this.#epochValue !== undefined && message.slice(at + 1) === this.#epochValue ? message.slice(0, at) : undefined;
+    return at > 0 && this.#epochValue !== undefined && message.slice(at + 1) === this.#epochValue
+      ? message.slice(0, at)
+      : undefined;
   }
 
   async createRun(run: NewRun): Promise<number> {
@@ -201,7 +214,11 @@ export class RunStore {
       trigger: run.trigger,
       executionDate: run.executionDate,
       executionPartition: run.executionPartition,
-      [INPUTS_FIELD]: JSON.stringify({ variables: run.variables, schedule: run.schedule, eventVariables: run.eventVariables } satisfies RunInputs),
+      [INPUTS_FIELD]: JSON.stringify({
+        variables: run.variables,
+        schedule: run.schedule,
+        eventVariables: run.eventVariables,
+      } satisfies RunInputs),
       blockRunLimit: run.blockRunLimit,
       pipelineRunLimit: run.pipelineRunLimit,
       // Kept so that pruning the run deletes its idempotency key too.
@@ -236,13 +253,28 @@ export class RunStore {
   }
 
   /** Returns false when the block finished or moved on meanwhile (e.g. its run was cancelled). */
-  async markRunning(runId: number, blockUuid: string, attempt: number, jobName: string, namespace: string): Promise<boolean> {
+  async markRunning(
+    runId: number,
+    blockUuid: string,
+    attempt: number,
+    jobName: string,
+    namespace: string,
+  ): Promise<boolean> {
     return (await this.script('mark-running', [runId, blockUuid, attempt, jobName, namespace, this.now()])) === 1;
   }
 
   /** Applies an attempt's outcome to its block run; false when already applied or superseded. */
-  async applyAttemptResult(runId: number, blockUuid: string, attempt: number, state: AttemptResultState, outcome: AttemptOutcome): Promise<boolean> {
-    return (await this.script('apply-attempt', [runId, blockUuid, attempt, state, JSON.stringify(outcome), this.now()])) === 1;
+  async applyAttemptResult(
+    runId: number,
+    blockUuid: string,
+    attempt: number,
+    state: AttemptResultState,
+    outcome: AttemptOutcome,
+  ): Promise<boolean> {
+    return (
+      (await this.script('apply-attempt', [runId, blockUuid, attempt, state, JSON.stringify(outcome), this.now()])) ===
+      1
+    );
   }
 
   /**
@@ -250,7 +282,9 @@ export class RunStore {
    * or before `cutoff`, among the runs created by then, from `offset` on (see prune-runs.lua).
    */
   async pruneBatch(cutoff: number, offset: number, batch: number, dryRun = false): Promise<PruneBatch> {
-    const result = JSON.parse((await this.script('prune-runs', [cutoff, offset, batch, dryRun ? '1' : '0'])) as string) as PruneBatch;
+    const result = JSON.parse(
+      (await this.script('prune-runs', [cutoff, offset, batch, dryRun ? '1' : '0'])) as string,
+    ) as PruneBatch;
     result.deleted = asArray(result.deleted);
     return result;
   }
@@ -262,7 +296,9 @@ export class RunStore {
 
   /** `finalState` 'failed' ends the run failed instead (a trigger's `timeout_status`); the blocks are cancelled either way. */
   async cancelRun(runId: number, reason: string, finalState: CancelledRunState = 'cancelled'): Promise<CancelResult> {
-    const result = JSON.parse((await this.script('cancel-run', [runId, reason, this.now(), finalState])) as string) as CancelResult;
+    const result = JSON.parse(
+      (await this.script('cancel-run', [runId, reason, this.now(), finalState])) as string,
+    ) as CancelResult;
 
     result.attempts = asArray(result.attempts);
     return result;
@@ -286,7 +322,12 @@ export class RunStore {
   async recordOutcome(key: AttemptKey, outcome: AttemptOutcome): Promise<boolean> {
     const id = `${key.blockRunId}:${key.attempt}`;
     const epoch = await this.epoch();
-    const stored = await this.script('record-outcome', [id, JSON.stringify({ ...outcome, epoch }), OUTCOME_TTL_SECONDS, `${id}@${epoch}`]);
+    const stored = await this.script('record-outcome', [
+      id,
+      JSON.stringify({ ...outcome, epoch }),
+      OUTCOME_TTL_SECONDS,
+      `${id}@${epoch}`,
+    ]);
     return stored === 1;
   }
 

@@ -17,7 +17,8 @@ export interface VariablesReading {
 /** Variables of a JSON body (`{"variables": {...}}`): an object whose values may be any JSON, nested ones included. */
 export function variablesFromObject(value: unknown, where: string): VariablesReading {
   if (value === undefined || value === null) return { variables: {}, problems: [] };
-  if (typeof value !== 'object' || Array.isArray(value)) return { variables: {}, problems: [`${where}: expected an object of names to JSON values`] };
+  if (typeof value !== 'object' || Array.isArray(value))
+    return { variables: {}, problems: [`${where}: expected an object of names to JSON values`] };
   // Spread copies keys as own properties, so a "__proto__" key from JSON stays an ordinary variable.
   return { variables: { ...(value as Record<string, unknown>) }, problems: [] };
 }

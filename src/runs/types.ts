@@ -20,7 +20,13 @@ export type BlockRunState =
   | 'condition_failed'
   | 'cancelled';
 
-export const TERMINAL_BLOCK_STATES: ReadonlySet<BlockRunState> = new Set(['succeeded', 'failed', 'upstream_failed', 'condition_failed', 'cancelled']);
+export const TERMINAL_BLOCK_STATES: ReadonlySet<BlockRunState> = new Set([
+  'succeeded',
+  'failed',
+  'upstream_failed',
+  'condition_failed',
+  'cancelled',
+]);
 /** Terminal block states that let their run succeed (Mage's `all_blocks_completed`). */
 export const DONE_BLOCK_STATES: ReadonlySet<BlockRunState> = new Set(['succeeded', 'condition_failed']);
 export const TERMINAL_RUN_STATES: ReadonlySet<RunState> = new Set(['succeeded', 'failed', 'cancelled']);

@@ -16,7 +16,9 @@ export function startPeriodic(name: string, intervalMs: number, pass: () => Prom
   let running: Promise<void> = Promise.resolve();
   const tick = (): void => {
     running = pass()
-      .catch((thrown: unknown) => logger.error({ loop: name, err: toError(thrown).message }, 'periodic pass failed; retrying next interval'))
+      .catch((thrown: unknown) =>
+        logger.error({ loop: name, err: toError(thrown).message }, 'periodic pass failed; retrying next interval'),
+      )
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, intervalMs);
       });

@@ -42,22 +42,55 @@ function label(trigger: Trigger): string {
  * Timeout and SLA of the trigger's tracked runs, then forgets the finished ones. Mage checks the
  * SLA of running runs and of runs at completion; both are the same test on the finish (or now).
  */
-async function watchRuns(deps: SchedulePassDeps, trigger: Trigger, now: number, result: SchedulePassResult): Promise<number> {
+async function watchRuns(
+  deps: SchedulePassDeps,
+  trigger: Trigger,
+  now: number,
+  result: SchedulePassResult,
+): Promise<number> {
   let unfinished = 0;
   for (const { run, executionDate } of await deps.state.trackedRuns(deps.store, trigger.id)) {
     const finished = TERMINAL_RUN_STATES.has(run.state);
     const timeout = trigger.settings.timeoutSeconds;
     if (!finished && timeout !== undefined && run.startedAt !== undefined && now - run.startedAt > timeout * 1000) {
-      await cancelPipelineRun(deps.canceller, run.id, `Pipeline run timed out (trigger ${trigger.name}: settings.timeout ${timeout} s).`, trigger.settings.timeoutStatus);
+      await cancelPipelineRun(
+        deps.canceller,
+        run.id,
+        `Pipeline run timed out (trigger ${trigger.name}: settings.timeout ${timeout} s).`,
+        trigger.settings.timeoutStatus,
+      );
       result.timedOut.push(run.id);
-      deps.logger.warn({ pipelineUuid: trigger.pipelineUuid, trigger: trigger.name, runId: run.id, timeoutSeconds: timeout, status: trigger.settings.timeoutStatus }, 'run timed out');
+      deps.logger.warn(
+        {
+          pipelineUuid: trigger.pipelineUuid,
+          trigger: trigger.name,
+          runId: run.id,
+          timeoutSeconds: timeout,
+          status: trigger.settings.timeoutStatus,
+        },
+        'run timed out',
+      );
     }
     const sla = trigger.slaSeconds;
     const finishedAt = finished ? (run.finishedAt ?? now) : now;
-    if (sla !== undefined && !run.passedSla && finishedAt > executionDate + sla * 1000 && (await deps.store.markPassedSla(run.id))) {
+    if (
+      sla !== undefined &&
+      !run.passedSla &&
+      finishedAt > executionDate + sla * 1000 &&
+      (await deps.store.markPassedSla(run.id))
+    ) {
       result.passedSla.push(run.id);
       slaBreaches.inc({ pipeline: trigger.pipelineUuid, trigger: trigger.name });
-      deps.logger.warn({ pipelineUuid: trigger.pipelineUuid, trigger: trigger.name, runId: run.id, slaSeconds: sla, executionDate: new Date(executionDate).toISOString() }, 'run passed its SLA');
+      deps.logger.warn(
+        {
+          pipelineUuid: trigger.pipelineUuid,
+          trigger: trigger.name,
+          runId: run.id,
+          slaSeconds: sla,
+          executionDate: new Date(executionDate).toISOString(),
+        },
+        'run passed its SLA',
+      );
     }
     const current = finished ? run : await deps.store.getRunRecord(run.id);
     if (current && TERMINAL_RUN_STATES.has(current.state)) await deps.state.forgetFinished(trigger.id, current);
@@ -83,7 +116,13 @@ async function alwaysOnHeldBack(deps: SchedulePassDeps, trigger: Trigger, now: n
   return now - (previous.finishedOn ?? now) < ALWAYS_ON_FAILED_TICK_BACKOFF_MS;
 }
 
-async function scheduleDue(deps: SchedulePassDeps, trigger: Trigger, unfinished: number, now: number, result: SchedulePassResult): Promise<void> {
+async function scheduleDue(
+  deps: SchedulePassDeps,
+  trigger: Trigger,
+  unfinished: number,
+  now: number,
+  result: SchedulePassResult,
+): Promise<void> {
   if (trigger.scheduleType !== 'time') return;
   if (!trigger.active) return deps.state.disabled(trigger);
   const due = dueExecutionDate(trigger, now, {
@@ -96,7 +135,10 @@ async function scheduleDue(deps: SchedulePassDeps, trigger: Trigger, unfinished:
   if (due === undefined) return;
   if (trigger.interval?.kind === 'always_on' && (await alwaysOnHeldBack(deps, trigger, now))) return;
   // The tick first, then the mark: a crash between them re-adds the same job id, which BullMQ ignores.
-  await deps.queue.add(label(trigger), tickData(trigger, due), { jobId: tickJobId(trigger.id, due), ...TICK_RETENTION });
+  await deps.queue.add(label(trigger), tickData(trigger, due), {
+    jobId: tickJobId(trigger.id, due),
+    ...TICK_RETENTION,
+  });
   await deps.state.markScheduled(trigger, due);
   result.scheduled.push(`${label(trigger)}@${new Date(due).toISOString()}`);
 }
@@ -107,7 +149,11 @@ async function scheduleDue(deps: SchedulePassDeps, trigger: Trigger, unfinished:
  * each time trigger whose run is due (dueExecutionDate). Every trigger stands alone: one that
  * fails is logged and the others go on.
  */
-export async function runSchedulePass(deps: SchedulePassDeps, project: ProjectTriggers, now: number = Date.now()): Promise<SchedulePassResult> {
+export async function runSchedulePass(
+  deps: SchedulePassDeps,
+  project: ProjectTriggers,
+  now: number = Date.now(),
+): Promise<SchedulePassResult> {
   const result: SchedulePassResult = { scheduled: [], timedOut: [], passedSla: [] };
   for (const trigger of project.triggers) {
     if (!triggerInEnv(trigger, deps.env)) continue;
@@ -115,7 +161,10 @@ export async function runSchedulePass(deps: SchedulePassDeps, project: ProjectTr
       const unfinished = await watchRuns(deps, trigger, now, result);
       await scheduleDue(deps, trigger, unfinished, now, result);
     } catch (thrown) {
-      deps.logger.error({ pipelineUuid: trigger.pipelineUuid, trigger: trigger.name, err: (thrown as Error).message }, 'trigger pass failed; retrying next interval');
+      deps.logger.error(
+        { pipelineUuid: trigger.pipelineUuid, trigger: trigger.name, err: (thrown as Error).message },
+        'trigger pass failed; retrying next interval',
+      );
     }
   }
   return result;

@@ -40,34 +40,65 @@ export function startScheduler(options: SchedulerOptions): RunningScheduler {
   const syncPass = async (): Promise<void> => {
     if (!legacyRemoved) {
       const removed = await removeLegacySchedulers(services.triggerQueue);
-      if (removed > 0) logger.info({ removed }, 'removed BullMQ job schedulers of an earlier kubedispatch; triggers are now scheduled by the scheduler pass');
+      if (removed > 0)
+        logger.info(
+          { removed },
+          'removed BullMQ job schedulers of an earlier kubedispatch; triggers are now scheduled by the scheduler pass',
+        );
       legacyRemoved = true;
     }
     const triggers = readProjectTriggers(creator.plan.projectDir);
     const problems = triggers.problems.map(formatProblem).join('\n');
     // Logged when they change, not every interval: the same typo once is enough.
-    if (problems !== lastProblems && problems) logger.warn({ problems: problems.split('\n') }, 'triggers.yaml problems; those triggers do not run, the others do');
+    if (problems !== lastProblems && problems)
+      logger.warn(
+        { problems: problems.split('\n') },
+        'triggers.yaml problems; those triggers do not run, the others do',
+      );
     lastProblems = problems;
-    const result = await runSchedulePass({ queue: services.triggerQueue, state, store: services.store, canceller, env: options.mageEnv, logger }, triggers);
+    const result = await runSchedulePass(
+      { queue: services.triggerQueue, state, store: services.store, canceller, env: options.mageEnv, logger },
+      triggers,
+    );
     if (result.scheduled.length > 0) logger.info({ scheduled: result.scheduled }, 'trigger runs due');
   };
-  const worker = startTriggerWorker(services.redis, services.prefix, { creator, canceller, state, outages: services.outages, logger });
+  const worker = startTriggerWorker(services.redis, services.prefix, {
+    creator,
+    canceller,
+    state,
+    outages: services.outages,
+    logger,
+  });
   // Two loops, so a failing schedule sync never holds up the run sweep or the other way round.
   const loops = [
     startPeriodic('schedule-sync', options.sweepIntervalMs, syncPass, logger),
-    startPeriodic('run-sweep', options.sweepIntervalMs, async () => {
-      const report = await sweepRuns(services.store, services.blockQueue, logger);
-      if (report.promoted.length > 0) logger.info({ promoted: report.promoted }, 'started waiting runs');
-    }, logger),
+    startPeriodic(
+      'run-sweep',
+      options.sweepIntervalMs,
+      async () => {
+        const report = await sweepRuns(services.store, services.blockQueue, logger);
+        if (report.promoted.length > 0) logger.info({ promoted: report.promoted }, 'started waiting runs');
+      },
+      logger,
+    ),
   ];
   const retention = options.retention;
   if (retention && retention.retentionMs > 0) {
     // Several schedulers may prune at once: each batch is one atomic, idempotent script.
     loops.push(
-      startPeriodic('retention', retention.intervalMs, async () => {
-        const done = await pruneFinishedRuns(services.store, { olderThanMs: retention.retentionMs, now: Date.now() });
-        if (done.deleted > 0) logger.info({ deleted: done.deleted, retentionMs: retention.retentionMs }, 'deleted finished runs past runs.retentionMs');
-      }, logger),
+      startPeriodic(
+        'retention',
+        retention.intervalMs,
+        async () => {
+          const done = await pruneFinishedRuns(services.store, { olderThanMs: retention.retentionMs, now: Date.now() });
+          if (done.deleted > 0)
+            logger.info(
+              { deleted: done.deleted, retentionMs: retention.retentionMs },
+              'deleted finished runs past runs.retentionMs',
+            );
+        },
+        logger,
+      ),
     );
   }
   return {

@@ -18,7 +18,10 @@ export interface ScheduleFacts {
 function landingLead(runtimes: readonly number[]): number {
   const mean = runtimes.reduce((sum, value) => sum + value, 0) / runtimes.length;
   // Mage adds half the sample standard deviation once there are two samples.
-  const sd = runtimes.length >= 2 ? Math.sqrt(runtimes.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (runtimes.length - 1)) : 0;
+  const sd =
+    runtimes.length >= 2
+      ? Math.sqrt(runtimes.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (runtimes.length - 1))
+      : 0;
   return (Math.ceil(mean) + Math.ceil(sd / 2)) * 1000;
 }
 

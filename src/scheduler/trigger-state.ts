@@ -69,7 +69,12 @@ export class TriggerState {
   }
 
   async markScheduled(trigger: Trigger, executionDate: number): Promise<void> {
-    await this.redis.hset(this.key(trigger.id), 'lastExecution', executionDate, ...(trigger.interval?.kind === 'once' ? ['once', executionDate] : []));
+    await this.redis.hset(
+      this.key(trigger.id),
+      'lastExecution',
+      executionDate,
+      ...(trigger.interval?.kind === 'once' ? ['once', executionDate] : []),
+    );
   }
 
   /** Whether an @once trigger already made its run (Mage: `pipeline_runs_count > 0`). */
@@ -102,7 +107,11 @@ export class TriggerState {
   async forgetFinished(triggerId: number, run: RunRecord): Promise<void> {
     if (run.state === 'succeeded' && run.startedAt !== undefined && run.finishedAt !== undefined) {
       const runtimes = this.key(triggerId, ':runtimes');
-      await this.redis.multi().lpush(runtimes, Math.round((run.finishedAt - run.startedAt) / 1000)).ltrim(runtimes, 0, RUNTIME_SAMPLES - 1).exec();
+      await this.redis
+        .multi()
+        .lpush(runtimes, Math.round((run.finishedAt - run.startedAt) / 1000))
+        .ltrim(runtimes, 0, RUNTIME_SAMPLES - 1)
+        .exec();
     }
     await this.redis.zrem(this.key(triggerId, ':runs'), String(run.id));
   }

@@ -26,7 +26,14 @@ export interface TriggerWorkerDeps {
 }
 
 /** The run request of a trigger's run: Mage's trigger variables, execution date and schedule. */
-export function triggerRunRequest(tick: TriggerTickData, extra: { idempotencyKey?: string; variables?: Record<string, unknown>; eventVariables?: Record<string, unknown> } = {}): RunRequest {
+export function triggerRunRequest(
+  tick: TriggerTickData,
+  extra: {
+    idempotencyKey?: string;
+    variables?: Record<string, unknown>;
+    eventVariables?: Record<string, unknown>;
+  } = {},
+): RunRequest {
   return {
     pipelineUuid: tick.pipelineUuid,
     trigger: tick.trigger,
@@ -34,7 +41,12 @@ export function triggerRunRequest(tick: TriggerTickData, extra: { idempotencyKey
     // Typed Record<string, unknown> by the run-variables contract (CONTRACT-RUN-REQUEST); values are JSON.
     variables: (extra.variables ?? tick.variables) as RunRequest['variables'],
     executionDate: new Date(tick.executionDate),
-    schedule: { id: tick.triggerId, scheduleType: tick.scheduleType, scheduleInterval: tick.scheduleInterval, variables: tick.variables },
+    schedule: {
+      id: tick.triggerId,
+      scheduleType: tick.scheduleType,
+      scheduleInterval: tick.scheduleInterval,
+      variables: tick.variables,
+    },
     ...(extra.eventVariables ? { eventVariables: extra.eventVariables } : {}),
     ...(extra.idempotencyKey ? { idempotencyKey: extra.idempotencyKey } : {}),
     allowBlocksToFail: tick.settings.allowBlocksToFail,
@@ -48,7 +60,11 @@ export function triggerRunRequest(tick: TriggerTickData, extra: { idempotencyKey
  * A tick whose pipeline is invalid fails at once (retrying cannot fix the files); any other error
  * is retried by BullMQ.
  */
-export function startTriggerWorker(connection: ConnectionOptions, prefix: string, deps: TriggerWorkerDeps): Worker<TriggerTickData, number> {
+export function startTriggerWorker(
+  connection: ConnectionOptions,
+  prefix: string,
+  deps: TriggerWorkerDeps,
+): Worker<TriggerTickData, number> {
   const { creator, state, logger } = deps;
   const worker = new Worker<TriggerTickData, number>(
     TRIGGER_QUEUE,
@@ -56,7 +72,9 @@ export function startTriggerWorker(connection: ConnectionOptions, prefix: string
       const tick = job.data;
       const idempotencyKey = tickIdempotencyKey(job.id ?? job.name);
       const existing = await creator.store.runIdForKey(idempotencyKey);
-      const others = (await state.unfinishedRuns(creator.store, tick.triggerId)).filter(({ run }) => run.id !== existing);
+      const others = (await state.unfinishedRuns(creator.store, tick.triggerId)).filter(
+        ({ run }) => run.id !== existing,
+      );
       const limit = tick.settings.pipelineRunLimit;
       if (existing === undefined && limit !== undefined && others.length >= limit) {
         await job.moveToDelayed(Date.now() + LIMIT_RECHECK_MS, token);
@@ -66,8 +84,15 @@ export function startTriggerWorker(connection: ConnectionOptions, prefix: string
         const runId = await createPipelineRun(creator, triggerRunRequest(tick, { idempotencyKey }));
         await state.recordRun(tick.triggerId, runId, tick.executionDate);
         if (tick.settings.skipIfPreviousRunning && others.length > 0) {
-          await cancelPipelineRun(deps.canceller, runId, `skipped: a previous run of trigger ${tick.trigger} is still running (settings.skip_if_previous_running)`);
-          logger.info({ pipelineUuid: tick.pipelineUuid, trigger: tick.trigger, runId }, 'schedule tick skipped: previous run still running');
+          await cancelPipelineRun(
+            deps.canceller,
+            runId,
+            `skipped: a previous run of trigger ${tick.trigger} is still running (settings.skip_if_previous_running)`,
+          );
+          logger.info(
+            { pipelineUuid: tick.pipelineUuid, trigger: tick.trigger, runId },
+            'schedule tick skipped: previous run still running',
+          );
         } else {
           logger.info({ pipelineUuid: tick.pipelineUuid, trigger: tick.trigger, runId }, 'schedule tick created a run');
         }

@@ -12,7 +12,15 @@ import { parseRequestInfo, resourceTypeOf, type RequestInfo } from './request-in
 import type { RequestCounter } from './request-stats.ts';
 import { admitEvent } from './event-recorder.ts';
 import { EVENTS, JOBS, NAMESPACES, PODS, apiVersionOf, type ResourceType } from './resources.ts';
-import { ApiError, badRequest, failure, methodNotSupported, pathNotFound, unsupportedMediaType, type ApiStatus } from './status.ts';
+import {
+  ApiError,
+  badRequest,
+  failure,
+  methodNotSupported,
+  pathNotFound,
+  unsupportedMediaType,
+  type ApiStatus,
+} from './status.ts';
 import type { Store } from './store.ts';
 import { toTable, wantsTable } from './table.ts';
 import { serveWatch } from './watch-stream.ts';
@@ -82,7 +90,10 @@ export function createApiHandler(deps: ApiServerDeps): (request: IncomingMessage
   const { store, clock } = deps;
 
   function list(type: ResourceType, info: RequestInfo, query: URLSearchParams, accept: string | undefined): unknown {
-    const matches = both(parseLabelSelector(query.get('labelSelector')), parseFieldSelector(query.get('fieldSelector')));
+    const matches = both(
+      parseLabelSelector(query.get('labelSelector')),
+      parseFieldSelector(query.get('fieldSelector')),
+    );
     const limit = optionalInteger(query, 'limit');
     const continueText = query.get('continue');
     let start = '';
@@ -133,7 +144,13 @@ export function createApiHandler(deps: ApiServerDeps): (request: IncomingMessage
     return store.create(JOBS, job);
   }
 
-  async function remove(type: ResourceType, info: RequestInfo, request: IncomingMessage, query: URLSearchParams, response: ServerResponse) {
+  async function remove(
+    type: ResourceType,
+    info: RequestInfo,
+    request: IncomingMessage,
+    query: URLSearchParams,
+    response: ServerResponse,
+  ) {
     const name = info.name as string;
     if (type === NAMESPACES) {
       sendJson(response, 200, deps.namespaces.requestDeletion(name));
@@ -144,10 +161,13 @@ export function createApiHandler(deps: ApiServerDeps): (request: IncomingMessage
     const options: DeleteOptions = {};
     const policy = parsePropagationPolicy(query.get('propagationPolicy') ?? body.propagationPolicy);
     if (policy) options.propagationPolicy = policy;
-    const grace = optionalInteger(query, 'gracePeriodSeconds') ?? (typeof body.gracePeriodSeconds === 'number' ? body.gracePeriodSeconds : undefined);
+    const grace =
+      optionalInteger(query, 'gracePeriodSeconds') ??
+      (typeof body.gracePeriodSeconds === 'number' ? body.gracePeriodSeconds : undefined);
     if (grace !== undefined) options.gracePeriodSeconds = grace;
     const outcome = requestDeletion(store, clock, type, info.namespace, name, options);
-    const headers: Record<string, string> = !policy && defaultPropagationPolicy(type) === 'Orphan' ? { Warning: ORPHAN_WARNING } : {};
+    const headers: Record<string, string> =
+      !policy && defaultPropagationPolicy(type) === 'Orphan' ? { Warning: ORPHAN_WARNING } : {};
     if (type === JOBS && outcome.removed) {
       const details = { name, group: type.group, kind: type.resource, uid: outcome.object.metadata.uid };
       sendJson(response, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details }, headers);
@@ -199,7 +219,13 @@ export function createApiHandler(deps: ApiServerDeps): (request: IncomingMessage
           return;
         }
         if (info.subresource !== undefined && info.subresource !== 'status') throw pathNotFound();
-        sendJson(response, 200, wantsTable(request.headers.accept) ? toTable(type, [object], object.metadata.resourceVersion, clock.now()) : object);
+        sendJson(
+          response,
+          200,
+          wantsTable(request.headers.accept)
+            ? toTable(type, [object], object.metadata.resourceVersion, clock.now())
+            : object,
+        );
         return;
       }
       case 'create':
@@ -221,7 +247,8 @@ export function createApiHandler(deps: ApiServerDeps): (request: IncomingMessage
       }
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));
       deps.onError(error);
-      if (!response.headersSent) sendStatus(response, failure(500, 'InternalError', `Internal error occurred: ${error.message}`));
+      if (!response.headersSent)
+        sendStatus(response, failure(500, 'InternalError', `Internal error occurred: ${error.message}`));
     });
   };
 }

@@ -20,23 +20,34 @@ const KNOWN = new Set<string>(Object.values(BEHAVIOR_ANNOTATIONS));
 export function readBehaviourRules(file: string): BehaviourRule[] {
   const document = readYamlFile(file) as { rules?: unknown } | null;
   const rules = document?.rules;
-  if (!Array.isArray(rules)) throw ConfigError.single(file, 'rules', 'expected a list of rules ({match: {...}, annotations: {...}})');
+  if (!Array.isArray(rules))
+    throw ConfigError.single(file, 'rules', 'expected a list of rules ({match: {...}, annotations: {...}})');
   return rules.map((rule: unknown, index) => {
     const path = `rules[${index}]`;
     const { match, annotations } = (rule ?? {}) as { match?: unknown; annotations?: unknown };
     const matchMap = stringMap(file, `${path}.match`, match ?? {});
     const annotationMap = stringMap(file, `${path}.annotations`, annotations);
     const unknown = Object.keys(annotationMap).find((key) => !KNOWN.has(key));
-    if (unknown) throw ConfigError.single(file, `${path}.annotations`, `unknown annotation "${unknown}"; expected one of ${[...KNOWN].join(', ')}`);
+    if (unknown)
+      throw ConfigError.single(
+        file,
+        `${path}.annotations`,
+        `unknown annotation "${unknown}"; expected one of ${[...KNOWN].join(', ')}`,
+      );
     return { match: matchMap, annotations: annotationMap };
   });
 }
 
 /** The annotations a pod made from `template` starts with: its rules' beneath its own. */
-export function podAnnotations(rules: readonly BehaviourRule[], template: { labels?: Record<string, string>; annotations?: Record<string, string> }): Record<string, string> | undefined {
+export function podAnnotations(
+  rules: readonly BehaviourRule[],
+  template: { labels?: Record<string, string>; annotations?: Record<string, string> },
+): Record<string, string> | undefined {
   const own = template.annotations;
   const seen = { ...template.labels, ...own };
-  const fromRules = rules.filter((rule) => Object.entries(rule.match).every(([key, value]) => seen[key] === value)).map((rule) => rule.annotations);
+  const fromRules = rules
+    .filter((rule) => Object.entries(rule.match).every(([key, value]) => seen[key] === value))
+    .map((rule) => rule.annotations);
   if (fromRules.length === 0) return own ? { ...own } : undefined;
   return Object.assign({}, ...fromRules, own) as Record<string, string>;
 }

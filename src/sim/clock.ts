@@ -34,4 +34,3 @@ export function formatTime(ms: number): string {
   }
   return cachedText;
 }
-

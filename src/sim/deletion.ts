@@ -35,7 +35,9 @@ export function defaultPropagationPolicy(type: ResourceType): PropagationPolicy 
 export function parsePropagationPolicy(value: unknown): PropagationPolicy | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (value === 'Orphan' || value === 'Background' || value === 'Foreground') return value;
-  throw badRequest(`propagationPolicy: Unsupported value: "${String(value)}": supported values: "Foreground", "Background", "Orphan"`);
+  throw badRequest(
+    `propagationPolicy: Unsupported value: "${String(value)}": supported values: "Foreground", "Background", "Orphan"`,
+  );
 }
 
 /** A pod on no node, or already finished, has nothing to stop: it goes at once, as on a real cluster. */

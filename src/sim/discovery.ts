@@ -5,9 +5,18 @@ export function discoveryDocument(pathname: string): unknown {
   const groups = [...new Set(RESOURCE_TYPES.filter((type) => type.group !== '').map((type) => type.group))];
   switch (pathname) {
     case '/version':
-      return { major: '1', minor: '33', gitVersion: 'v1.33.0-kubedispatch-sim', platform: `${process.platform}/${process.arch}` };
+      return {
+        major: '1',
+        minor: '33',
+        gitVersion: 'v1.33.0-kubedispatch-sim',
+        platform: `${process.platform}/${process.arch}`,
+      };
     case '/api':
-      return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] };
+      return {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }],
+      };
     case '/apis':
       return {
         kind: 'APIGroupList',
@@ -64,11 +73,23 @@ function openApiDocument(groupVersion: string): unknown {
   const paths: Record<string, unknown> = {};
   for (const type of served) {
     const prefix = type.group === '' ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
-    const collection = type.namespaced ? `${prefix}/namespaces/{namespace}/${type.resource}` : `${prefix}/${type.resource}`;
+    const collection = type.namespaced
+      ? `${prefix}/namespaces/{namespace}/${type.resource}`
+      : `${prefix}/${type.resource}`;
     const gvk = { group: type.group, version: type.version, kind: type.kind };
-    const operation = (action: string) => ({ 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, parameters: [fieldValidation], responses: {} });
+    const operation = (action: string) => ({
+      'x-kubernetes-action': action,
+      'x-kubernetes-group-version-kind': gvk,
+      parameters: [fieldValidation],
+      responses: {},
+    });
     paths[collection] = { post: operation('post') };
     paths[`${collection}/{name}`] = { patch: operation('patch') };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes (kubedispatch simulation)', version: 'v1.33.0' }, paths, components: { schemas: {} } };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes (kubedispatch simulation)', version: 'v1.33.0' },
+    paths,
+    components: { schemas: {} },
+  };
 }

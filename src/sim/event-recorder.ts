@@ -20,7 +20,14 @@ export function admitEvent(body: unknown, namespace: string, nowMs: number): Kub
     ...object,
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { ...object.metadata, name, namespace, uid: newUid(), resourceVersion: '', creationTimestamp: formatTime(nowMs) },
+    metadata: {
+      ...object.metadata,
+      name,
+      namespace,
+      uid: newUid(),
+      resourceVersion: '',
+      creationTimestamp: formatTime(nowMs),
+    },
   } as KubeObject;
 }
 
@@ -101,7 +108,8 @@ export class EventRecorder {
       // Insertion order is creation order, so the first young one ends the sweep.
       if (aggregate.createdMs > cutoff) break;
       this.#aggregates.delete(key);
-      if (this.#store.get(EVENTS, aggregate.namespace, aggregate.name)) this.#store.remove(EVENTS, aggregate.namespace, aggregate.name);
+      if (this.#store.get(EVENTS, aggregate.namespace, aggregate.name))
+        this.#store.remove(EVENTS, aggregate.namespace, aggregate.name);
     }
   }
 }

@@ -48,7 +48,8 @@ export class GarbageCollector {
 
   #observe(type: ResourceType, event: StoreEvent): void {
     const meta = event.object.metadata;
-    const hasGcFinalizer = meta.finalizers?.some((finalizer) => finalizer === 'orphan' || finalizer === 'foregroundDeletion') ?? false;
+    const hasGcFinalizer =
+      meta.finalizers?.some((finalizer) => finalizer === 'orphan' || finalizer === 'foregroundDeletion') ?? false;
     const ownerGone = event.type === 'DELETED' && this.#store.dependents(meta.uid).length > 0;
     if ((hasGcFinalizer && meta.deletionTimestamp !== undefined) || ownerGone) {
       this.#enqueue({ type, namespace: meta.namespace ?? '', name: meta.name, uid: meta.uid });
@@ -60,7 +61,12 @@ export class GarbageCollector {
       if (!referencedType) continue;
       const owner = this.#store.get(referencedType, meta.namespace, reference.name);
       if (owner?.metadata.finalizers?.includes('foregroundDeletion')) {
-        this.#enqueue({ type: referencedType, namespace: meta.namespace ?? '', name: reference.name, uid: reference.uid });
+        this.#enqueue({
+          type: referencedType,
+          namespace: meta.namespace ?? '',
+          name: reference.name,
+          uid: reference.uid,
+        });
       }
     }
   }
@@ -81,10 +87,17 @@ export class GarbageCollector {
     const finalizers = owner.metadata.finalizers ?? [];
     if (finalizers.includes('orphan')) {
       for (const dependent of dependents) {
-        this.#store.mutate(dependent.type, dependent.object.metadata.namespace, dependent.object.metadata.name, (draft) => {
-          draft.metadata.ownerReferences = draft.metadata.ownerReferences?.filter((reference) => reference.uid !== uid);
-          if (draft.metadata.ownerReferences?.length === 0) delete draft.metadata.ownerReferences;
-        });
+        this.#store.mutate(
+          dependent.type,
+          dependent.object.metadata.namespace,
+          dependent.object.metadata.name,
+          (draft) => {
+            draft.metadata.ownerReferences = draft.metadata.ownerReferences?.filter(
+              (reference) => reference.uid !== uid,
+            );
+            if (draft.metadata.ownerReferences?.length === 0) delete draft.metadata.ownerReferences;
+          },
+        );
       }
       this.#removeFinalizer(identity, 'orphan');
     } else if (finalizers.includes('foregroundDeletion')) {
@@ -105,7 +118,9 @@ export class GarbageCollector {
 
   #delete(type: ResourceType, object: KubeObject): void {
     if (object.metadata.deletionTimestamp) return;
-    requestDeletion(this.#store, this.#clock, type, object.metadata.namespace, object.metadata.name, { propagationPolicy: 'Background' });
+    requestDeletion(this.#store, this.#clock, type, object.metadata.namespace, object.metadata.name, {
+      propagationPolicy: 'Background',
+    });
   }
 
   #removeFinalizer(identity: OwnerIdentity, finalizer: string): void {

@@ -3,7 +3,14 @@ import { generatedName, newUid } from './names.ts';
 import type { KubeObject } from './objects.ts';
 import { JOBS } from './resources.ts';
 import { invalid, type StatusCause } from './status.ts';
-import { invalidValue, notSupported, required, validateDns1123Label, validateDns1123Subdomain, validateLabels } from './validation.ts';
+import {
+  invalidValue,
+  notSupported,
+  required,
+  validateDns1123Label,
+  validateDns1123Subdomain,
+  validateLabels,
+} from './validation.ts';
 
 type Json = Record<string, unknown>;
 
@@ -57,7 +64,8 @@ function validateJob(job: Json, name: string): StatusCause[] {
       const path = `spec.template.spec.containers[${index}]`;
       if (!container.name) causes.push(required(`${path}.name`));
       else causes.push(...validateDns1123Label(`${path}.name`, container.name));
-      if (!container.image || typeof container.image !== 'string' || container.image.trim() === '') causes.push(required(`${path}.image`));
+      if (!container.image || typeof container.image !== 'string' || container.image.trim() === '')
+        causes.push(required(`${path}.image`));
     });
   }
   const restartPolicy = templateSpec['restartPolicy'] ?? 'Always';
@@ -90,7 +98,12 @@ export function admitJob(body: unknown, namespace: string, nowMs: number): KubeO
   const job = asObject(body);
   const metadata = asObject(job['metadata']);
   const generateName = typeof metadata['generateName'] === 'string' ? (metadata['generateName'] as string) : undefined;
-  const name = typeof metadata['name'] === 'string' && metadata['name'] !== '' ? (metadata['name'] as string) : generateName ? generatedName(generateName) : '';
+  const name =
+    typeof metadata['name'] === 'string' && metadata['name'] !== ''
+      ? (metadata['name'] as string)
+      : generateName
+        ? generatedName(generateName)
+        : '';
   const causes = validateJob(job, name);
   if (causes.length > 0) throw invalid(JOBS, name, causes);
 

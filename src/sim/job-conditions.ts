@@ -41,7 +41,14 @@ export const DEADLINE_EXCEEDED: Verdict = {
 const VERDICTS = [SUCCEEDED, BACKOFF_LIMIT_EXCEEDED, DEADLINE_EXCEEDED];
 
 export function condition(type: string, verdict: Verdict, at: string): JobCondition {
-  return { type, status: 'True', lastProbeTime: at, lastTransitionTime: at, reason: verdict.reason, message: verdict.message };
+  return {
+    type,
+    status: 'True',
+    lastProbeTime: at,
+    lastTransitionTime: at,
+    reason: verdict.reason,
+    message: verdict.message,
+  };
 }
 
 export function hasCondition(conditions: JobCondition[] | undefined, type: string): boolean {
@@ -50,7 +57,9 @@ export function hasCondition(conditions: JobCondition[] | undefined, type: strin
 
 /** The verdict already recorded in the conditions, if any. */
 export function recordedVerdict(conditions: JobCondition[] | undefined): Verdict | undefined {
-  const interim = conditions?.find((item) => (item.type === 'SuccessCriteriaMet' || item.type === 'FailureTarget') && item.status === 'True');
+  const interim = conditions?.find(
+    (item) => (item.type === 'SuccessCriteriaMet' || item.type === 'FailureTarget') && item.status === 'True',
+  );
   if (!interim) return undefined;
   return VERDICTS.find((verdict) => verdict.interim === interim.type && verdict.reason === interim.reason);
 }

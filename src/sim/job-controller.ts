@@ -37,7 +37,10 @@ interface JobSpec {
   completions: number;
   backoffLimit: number;
   activeDeadlineSeconds?: number;
-  template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: Record<string, unknown> };
+  template: {
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec: Record<string, unknown>;
+  };
 }
 
 interface JobStatus {
@@ -62,12 +65,14 @@ function isTerminal(pod: KubeObject): boolean {
 }
 
 function isReady(pod: KubeObject): boolean {
-  const conditions = (pod['status'] as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions;
+  const conditions = (pod['status'] as { conditions?: Array<{ type: string; status: string }> } | undefined)
+    ?.conditions;
   return conditions?.some((item) => item.type === 'Ready' && item.status === 'True') ?? false;
 }
 
 function restartsOf(pod: KubeObject): number {
-  const statuses = (pod['status'] as { containerStatuses?: Array<{ restartCount?: number }> } | undefined)?.containerStatuses ?? [];
+  const statuses =
+    (pod['status'] as { containerStatuses?: Array<{ restartCount?: number }> } | undefined)?.containerStatuses ?? [];
   return statuses.reduce((sum, status) => sum + (status.restartCount ?? 0), 0);
 }
 
@@ -98,7 +103,10 @@ export class JobController {
     this.#recorder = recorder;
     this.#options = options;
     this.#queue = new WorkQueue((key) => this.#reconcile(key), onError);
-    this.#unsubscribe = [store.subscribe(JOBS, (event) => this.#observeJob(event)), store.subscribe(PODS, (event) => this.#observePod(event))];
+    this.#unsubscribe = [
+      store.subscribe(JOBS, (event) => this.#observeJob(event)),
+      store.subscribe(PODS, (event) => this.#observePod(event)),
+    ];
   }
 
   stop(): void {
@@ -123,7 +131,8 @@ export class JobController {
     const pod = event.object;
     const owner = controllerOf(pod);
     if (owner?.kind === 'Job') this.#queue.add(`${pod.metadata.namespace}/${owner.name}`);
-    if (event.type !== 'DELETED' && hasTrackingFinalizer(pod)) this.#queue.add(`orphan|${pod.metadata.namespace}/${pod.metadata.name}`);
+    if (event.type !== 'DELETED' && hasTrackingFinalizer(pod))
+      this.#queue.add(`orphan|${pod.metadata.namespace}/${pod.metadata.name}`);
   }
 
   #reconcile(key: string): void {
@@ -159,11 +168,14 @@ export class JobController {
     let verdict = recordedVerdict(conditions);
     if (!verdict) {
       const onFailure = spec.template.spec['restartPolicy'] === 'OnFailure';
-      const restarts = onFailure ? pods.filter((pod) => !isTerminal(pod)).reduce((sum, pod) => sum + restartsOf(pod), 0) : 0;
+      const restarts = onFailure
+        ? pods.filter((pod) => !isTerminal(pod)).reduce((sum, pod) => sum + restartsOf(pod), 0)
+        : 0;
       verdict = this.#decide(spec, startTime, succeeded, failed, restarts, now);
       if (verdict) {
         conditions.push(condition(verdict.interim, verdict, formatTime(now)));
-        if (verdict !== SUCCEEDED) this.#recorder.record(job, SOURCE, { type: 'Warning', reason: verdict.reason, message: verdict.message });
+        if (verdict !== SUCCEEDED)
+          this.#recorder.record(job, SOURCE, { type: 'Warning', reason: verdict.reason, message: verdict.message });
       }
     }
     let live = pods.filter((pod) => !isTerminal(pod));
@@ -197,11 +209,19 @@ export class JobController {
     this.#releasePods(counted);
   }
 
-  #decide(spec: JobSpec, startTime: string, succeeded: number, failed: number, restarts: number, now: number): Verdict | undefined {
+  #decide(
+    spec: JobSpec,
+    startTime: string,
+    succeeded: number,
+    failed: number,
+    restarts: number,
+    now: number,
+  ): Verdict | undefined {
     if (failed > spec.backoffLimit) return BACKOFF_LIMIT_EXCEEDED;
     // Under OnFailure, in-place restarts of running pods count against the limit too.
     if (restarts > 0 && restarts >= Math.max(spec.backoffLimit, 1)) return BACKOFF_LIMIT_EXCEEDED;
-    if (spec.activeDeadlineSeconds !== undefined && now >= Date.parse(startTime) + spec.activeDeadlineSeconds * 1000) return DEADLINE_EXCEEDED;
+    if (spec.activeDeadlineSeconds !== undefined && now >= Date.parse(startTime) + spec.activeDeadlineSeconds * 1000)
+      return DEADLINE_EXCEEDED;
     if (succeeded >= spec.completions) return SUCCEEDED;
     return undefined;
   }
@@ -238,7 +258,11 @@ export class JobController {
     }
     for (let i = 0; i < wanted; i++) {
       const pod = this.#createPod(job, spec, now);
-      this.#recorder.record(job, SOURCE, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}` });
+      this.#recorder.record(job, SOURCE, {
+        type: 'Normal',
+        reason: 'SuccessfulCreate',
+        message: `Created pod: ${pod.metadata.name}`,
+      });
     }
   }
 
@@ -256,7 +280,16 @@ export class JobController {
         resourceVersion: '',
         creationTimestamp: formatTime(now),
         labels: { ...template.metadata?.labels },
-        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, uid: job.metadata.uid, controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            name: job.metadata.name,
+            uid: job.metadata.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
         finalizers: [TRACKING_FINALIZER],
       },
       spec: {
@@ -276,8 +309,14 @@ export class JobController {
 
   #deletePod(job: KubeObject, pod: KubeObject): void {
     if (pod.metadata.deletionTimestamp) return;
-    requestDeletion(this.#store, this.#clock, PODS, pod.metadata.namespace, pod.metadata.name, { propagationPolicy: 'Background' });
-    this.#recorder.record(job, SOURCE, { type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.metadata.name}` });
+    requestDeletion(this.#store, this.#clock, PODS, pod.metadata.namespace, pod.metadata.name, {
+      propagationPolicy: 'Background',
+    });
+    this.#recorder.record(job, SOURCE, {
+      type: 'Normal',
+      reason: 'SuccessfulDelete',
+      message: `Deleted pod: ${pod.metadata.name}`,
+    });
   }
 
   #scheduleDeadline(job: KubeObject, spec: JobSpec, startTime: string, now: number): void {

@@ -88,7 +88,8 @@ export class Kubelet {
     const meta = event.object.metadata;
     const key = `${meta.namespace}/${meta.name}`;
     if (event.type === 'ADDED') this.#queue.add(`bind|${key}`);
-    else if (event.type === 'MODIFIED' && meta.deletionTimestamp && !event.previous?.metadata.deletionTimestamp) this.#queue.add(`kill|${key}`);
+    else if (event.type === 'MODIFIED' && meta.deletionTimestamp && !event.previous?.metadata.deletionTimestamp)
+      this.#queue.add(`kill|${key}`);
     else if (event.type === 'DELETED') {
       this.#pods.get(meta.uid)?.cancel?.();
       this.#pods.delete(meta.uid);
@@ -112,14 +113,20 @@ export class Kubelet {
     const owner = controllerOf(pod);
     if (!owner) return 0;
     // Pods are bound in creation order, so the siblings already bound are the ones created earlier.
-    return this.#store.dependents(owner.uid).filter(({ type, object }) => type === PODS && object !== pod && isBound(object))
-      .length;
+    return this.#store
+      .dependents(owner.uid)
+      .filter(({ type, object }) => type === PODS && object !== pod && isBound(object)).length;
   }
 
   #bind(pod: KubeObject): void {
     if (pod.metadata.deletionTimestamp || (pod.spec as { nodeName?: string }).nodeName) return;
     const ordinal = this.#ordinal(pod);
-    const behavior = podBehavior(pod.metadata.annotations, ordinal, this.#options.defaultPodDurationMs, pod.metadata.name);
+    const behavior = podBehavior(
+      pod.metadata.annotations,
+      ordinal,
+      this.#options.defaultPodDurationMs,
+      pod.metadata.name,
+    );
     const nodes = this.#options.nodeNames;
     if (behavior.kind === 'unschedulable') {
       const message = `0/${nodes.length} nodes are available: ${nodes.length} node(s) didn't match Pod's node affinity/selector. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`;
@@ -142,9 +149,16 @@ export class Kubelet {
       reason: 'Scheduled',
       message: `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`,
     });
-    const state: RunningPod = { placement, containerIds: containersOf(pod).map(() => containerId()), ordinal, restarts: { count: 0 } };
+    const state: RunningPod = {
+      placement,
+      containerIds: containersOf(pod).map(() => containerId()),
+      ordinal,
+      restarts: { count: 0 },
+    };
     this.#pods.set(pod.metadata.uid, state);
-    state.cancel = this.#clock.after(this.#options.startupMs, () => this.#start(bound.metadata.uid, pod, behavior, nodeName));
+    state.cancel = this.#clock.after(this.#options.startupMs, () =>
+      this.#start(bound.metadata.uid, pod, behavior, nodeName),
+    );
   }
 
   #current(uid: string, like: KubeObject): KubeObject | undefined {
@@ -163,7 +177,11 @@ export class Kubelet {
       this.#recorder.record(pod, source, { type: 'Normal', reason: 'Pulling', message: `Pulling image "${image}"` });
       const pullError = `failed to pull and unpack image "${image}": failed to resolve reference "${image}": not found`;
       this.#setStatus(pod, waitingStatus(containers, this.#now(), state.placement, 'ErrImagePull', pullError));
-      this.#recorder.record(pod, source, { type: 'Warning', reason: 'Failed', message: `Failed to pull image "${image}": ${pullError}` });
+      this.#recorder.record(pod, source, {
+        type: 'Warning',
+        reason: 'Failed',
+        message: `Failed to pull image "${image}": ${pullError}`,
+      });
       this.#recorder.record(pod, source, { type: 'Warning', reason: 'Failed', message: 'Error: ErrImagePull' });
       state.cancel = this.#clock.after(BACKOFF_AFTER_PULL_FAILURE_MS, () => {
         const waiting = this.#current(uid, pod);
@@ -171,14 +189,25 @@ export class Kubelet {
         const message = `Back-off pulling image "${image}"`;
         this.#setStatus(waiting, waitingStatus(containers, this.#now(), state.placement, 'ImagePullBackOff', message));
         this.#recorder.record(waiting, source, { type: 'Normal', reason: 'BackOff', message });
-        this.#recorder.record(waiting, source, { type: 'Warning', reason: 'Failed', message: 'Error: ImagePullBackOff' });
+        this.#recorder.record(waiting, source, {
+          type: 'Warning',
+          reason: 'Failed',
+          message: 'Error: ImagePullBackOff',
+        });
       });
       return;
     }
-    this.#recorder.record(pod, source, { type: 'Normal', reason: 'Pulled', message: `Container image "${image}" already present on machine` });
+    this.#recorder.record(pod, source, {
+      type: 'Normal',
+      reason: 'Pulled',
+      message: `Container image "${image}" already present on machine`,
+    });
     if (behavior.kind === 'create-container-config-error') {
       const message = 'configmap "sim-missing-config" not found';
-      this.#setStatus(pod, waitingStatus(containers, this.#now(), state.placement, 'CreateContainerConfigError', message));
+      this.#setStatus(
+        pod,
+        waitingStatus(containers, this.#now(), state.placement, 'CreateContainerConfigError', message),
+      );
       this.#recorder.record(pod, source, { type: 'Warning', reason: 'Failed', message: `Error: ${message}` });
       return;
     }
@@ -190,16 +219,32 @@ export class Kubelet {
     const state = this.#pods.get(uid) as RunningPod;
     const containers = containersOf(pod);
     for (const container of containers) {
-      this.#recorder.record(pod, source, { type: 'Normal', reason: 'Created', message: `Created container: ${container.name}` });
-      this.#recorder.record(pod, source, { type: 'Normal', reason: 'Started', message: `Started container ${container.name}` });
+      this.#recorder.record(pod, source, {
+        type: 'Normal',
+        reason: 'Created',
+        message: `Created container: ${container.name}`,
+      });
+      this.#recorder.record(pod, source, {
+        type: 'Normal',
+        reason: 'Started',
+        message: `Started container ${container.name}`,
+      });
     }
     state.startedAt = this.#now();
-    this.#setStatus(pod, runningStatus(containers, state.startedAt, state.placement, state.containerIds, state.restarts));
+    this.#setStatus(
+      pod,
+      runningStatus(containers, state.startedAt, state.placement, state.containerIds, state.restarts),
+    );
     state.cancel = this.#clock.after(behavior.durationMs, () => {
       const running = this.#current(uid, pod);
       if (!running) return;
       const reason = behavior.kind === 'oom-killed' ? 'OOMKilled' : behavior.exitCode === 0 ? 'Completed' : 'Error';
-      const end: Termination = { exitCode: behavior.exitCode, reason, startedAt: state.startedAt as string, finishedAt: this.#now() };
+      const end: Termination = {
+        exitCode: behavior.exitCode,
+        reason,
+        startedAt: state.startedAt as string,
+        finishedAt: this.#now(),
+      };
       const restartPolicy = (running['spec'] as { restartPolicy?: string }).restartPolicy;
       if (end.exitCode !== 0 && restartPolicy === 'OnFailure') this.#crashLoop(uid, running, state, end, source);
       else this.#finish(running, state, end);
@@ -207,20 +252,38 @@ export class Kubelet {
   }
 
   /** The container failed: it waits in CrashLoopBackOff (10 s, doubling, at most 5 min), then runs again. */
-  #crashLoop(uid: string, pod: KubeObject, state: RunningPod, end: Termination, source: { component: string; host: string }): void {
+  #crashLoop(
+    uid: string,
+    pod: KubeObject,
+    state: RunningPod,
+    end: Termination,
+    source: { component: string; host: string },
+  ): void {
     state.restarts = { count: state.restarts.count + 1, last: { ...end, containerID: state.containerIds[0] } };
     state.containerIds = state.containerIds.map(() => containerId());
-    const delayMs = Math.min(this.#options.crashLoopBackoffMs * 2 ** (state.restarts.count - 1), MAX_CRASH_LOOP_BACKOFF_MS);
+    const delayMs = Math.min(
+      this.#options.crashLoopBackoffMs * 2 ** (state.restarts.count - 1),
+      MAX_CRASH_LOOP_BACKOFF_MS,
+    );
     const { namespace, name } = pod.metadata;
     const container = containersOf(pod)[0]?.name ?? '';
     const message = `back-off ${Math.round(delayMs / 1000)}s restarting failed container=${container} pod=${name}_${namespace}(${uid})`;
     this.#setStatus(pod, crashLoopStatus(containersOf(pod), this.#now(), state.placement, state.restarts, message));
-    this.#recorder.record(pod, source, { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${container} in pod ${name}_${namespace}(${uid})` });
+    this.#recorder.record(pod, source, {
+      type: 'Warning',
+      reason: 'BackOff',
+      message: `Back-off restarting failed container ${container} in pod ${name}_${namespace}(${uid})`,
+    });
     state.cancel = this.#clock.after(delayMs, () => {
       const waiting = this.#current(uid, pod);
       if (!waiting) return;
       // Under OnFailure the pod's runs are the attempts that failures-before-success counts.
-      const behavior = podBehavior(waiting.metadata.annotations, state.ordinal + state.restarts.count, this.#options.defaultPodDurationMs, name);
+      const behavior = podBehavior(
+        waiting.metadata.annotations,
+        state.ordinal + state.restarts.count,
+        this.#options.defaultPodDurationMs,
+        name,
+      );
       this.#run(uid, waiting, behavior, source);
     });
   }
@@ -237,14 +300,20 @@ export class Kubelet {
     const nodeName = (pod.spec as { nodeName?: string }).nodeName;
     if (state && nodeName) {
       for (const container of containersOf(pod)) {
-        this.#recorder.record(pod, { component: 'kubelet', host: nodeName }, { type: 'Normal', reason: 'Killing', message: `Stopping container ${container.name}` });
+        this.#recorder.record(
+          pod,
+          { component: 'kubelet', host: nodeName },
+          { type: 'Normal', reason: 'Killing', message: `Stopping container ${container.name}` },
+        );
       }
       const startedAt = state.startedAt ?? this.#now();
       this.#finish(pod, state, { exitCode: TERMINATED_BY_SIGNAL, reason: 'Error', startedAt, finishedAt: this.#now() });
     }
     this.#pods.delete(pod.metadata.uid);
     if (this.#store.get(PODS, pod.metadata.namespace, pod.metadata.name)) {
-      requestDeletion(this.#store, this.#clock, PODS, pod.metadata.namespace, pod.metadata.name, { gracePeriodSeconds: 0 });
+      requestDeletion(this.#store, this.#clock, PODS, pod.metadata.namespace, pod.metadata.name, {
+        gracePeriodSeconds: 0,
+      });
     }
   }
 

@@ -22,7 +22,11 @@ export interface LoopbackEndpoint {
 }
 
 /** Puts an API-speaking server on a loopback port and writes the kubeconfig that reaches it. */
-export async function listenWithKubeconfig(server: Server, options: EndpointOptions, contextName: string): Promise<LoopbackEndpoint> {
+export async function listenWithKubeconfig(
+  server: Server,
+  options: EndpointOptions,
+  contextName: string,
+): Promise<LoopbackEndpoint> {
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();

@@ -25,12 +25,16 @@ export function newNamespace(name: string, nowMs: number, labels: Record<string,
 }
 
 export function admitNamespace(body: unknown, nowMs: number): KubeObject {
-  const metadata = ((body as { metadata?: { name?: unknown; labels?: Record<string, string> } } | null)?.metadata ?? {}) as {
+  const metadata = ((body as { metadata?: { name?: unknown; labels?: Record<string, string> } } | null)?.metadata ??
+    {}) as {
     name?: unknown;
     labels?: Record<string, string>;
   };
   const name = typeof metadata.name === 'string' ? metadata.name : '';
-  const causes = [...validateDns1123Label('metadata.name', name), ...validateLabels('metadata.labels', metadata.labels)];
+  const causes = [
+    ...validateDns1123Label('metadata.name', name),
+    ...validateLabels('metadata.labels', metadata.labels),
+  ];
   if (causes.length > 0) throw invalid(NAMESPACES, name, causes);
   return newNamespace(name, nowMs, metadata.labels);
 }
@@ -40,7 +44,11 @@ export function assertNamespaceOpen(store: Store, namespace: string, type: Resou
   const found = store.get(NAMESPACES, undefined, namespace);
   if (!found) throw notFound(NAMESPACES, namespace);
   if (found.metadata.deletionTimestamp) {
-    throw forbidden(type, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+    throw forbidden(
+      type,
+      name,
+      `unable to create new content in namespace ${namespace} because it is being terminated`,
+    );
   }
 }
 
@@ -59,11 +67,13 @@ export class NamespaceController {
     this.#queue = new WorkQueue((name) => this.#reconcile(name), onError);
     const observe = (event: StoreEvent): void => {
       const namespace = event.object.metadata.namespace;
-      if (namespace && store.get(NAMESPACES, undefined, namespace)?.metadata.deletionTimestamp) this.#queue.add(namespace);
+      if (namespace && store.get(NAMESPACES, undefined, namespace)?.metadata.deletionTimestamp)
+        this.#queue.add(namespace);
     };
     this.#unsubscribe = [
       store.subscribe(NAMESPACES, (event) => {
-        if (event.type === 'MODIFIED' && event.object.metadata.deletionTimestamp) this.#queue.add(event.object.metadata.name);
+        if (event.type === 'MODIFIED' && event.object.metadata.deletionTimestamp)
+          this.#queue.add(event.object.metadata.name);
       }),
       ...CONTENT.map((type) => store.subscribe(type, observe)),
     ];
@@ -94,7 +104,9 @@ export class NamespaceController {
         remaining++;
         if (type === EVENTS) this.#store.remove(type, name, object.metadata.name);
         else if (!object.metadata.deletionTimestamp) {
-          requestDeletion(this.#store, this.#clock, type, name, object.metadata.name, { propagationPolicy: 'Background' });
+          requestDeletion(this.#store, this.#clock, type, name, object.metadata.name, {
+            propagationPolicy: 'Background',
+          });
         }
       }
     }

@@ -9,9 +9,22 @@ export const BEHAVIOR_ANNOTATIONS = {
   logs: 'sim.kubedispatch.io/logs',
 } as const;
 
-export type BehaviorKind = 'succeed' | 'fail' | 'oom-killed' | 'image-pull-backoff' | 'create-container-config-error' | 'unschedulable';
+export type BehaviorKind =
+  | 'succeed'
+  | 'fail'
+  | 'oom-killed'
+  | 'image-pull-backoff'
+  | 'create-container-config-error'
+  | 'unschedulable';
 
-const KINDS: readonly BehaviorKind[] = ['succeed', 'fail', 'oom-killed', 'image-pull-backoff', 'create-container-config-error', 'unschedulable'];
+const KINDS: readonly BehaviorKind[] = [
+  'succeed',
+  'fail',
+  'oom-killed',
+  'image-pull-backoff',
+  'create-container-config-error',
+  'unschedulable',
+];
 
 export interface PodBehavior {
   kind: BehaviorKind;
@@ -43,7 +56,8 @@ export function podBehavior(
   const defaultKind: BehaviorKind = declaredExit !== 0 && failuresBeforeSuccess === 0 ? 'fail' : 'succeed';
   let kind: BehaviorKind = declaredKind && KINDS.includes(declaredKind) ? declaredKind : defaultKind;
   if (ordinal < failuresBeforeSuccess) kind = 'fail';
-  const exitCode = kind === 'oom-killed' ? 137 : kind === 'fail' ? declaredExit || 1 : kind === 'succeed' ? 0 : declaredExit;
+  const exitCode =
+    kind === 'oom-killed' ? 137 : kind === 'fail' ? declaredExit || 1 : kind === 'succeed' ? 0 : declaredExit;
   const logs = read(BEHAVIOR_ANNOTATIONS.logs);
   return {
     kind,

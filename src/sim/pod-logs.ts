@@ -20,7 +20,8 @@ export function podLog(pod: KubeObject, container: string | null, tailLines: num
   const state = statuses.find((item) => item.name === name)?.state;
   if (!state?.running && !state?.terminated) {
     const reason = state?.waiting?.reason ?? 'ContainerCreating';
-    const why = reason === 'ErrImagePull' || reason === 'ImagePullBackOff' ? 'trying and failing to pull image' : reason;
+    const why =
+      reason === 'ErrImagePull' || reason === 'ImagePullBackOff' ? 'trying and failing to pull image' : reason;
     throw badRequest(`container "${name}" in pod "${podName}" is waiting to start: ${why}`);
   }
   const lines = podBehavior(pod.metadata.annotations, 0, 0, podName).logLines;

@@ -42,7 +42,13 @@ export interface Restarts {
 
 const NO_RESTARTS: Restarts = { count: 0 };
 
-function containerStatus(container: Container, state: ContainerState, ready: boolean, id?: string, restarts = NO_RESTARTS): Record<string, unknown> {
+function containerStatus(
+  container: Container,
+  state: ContainerState,
+  ready: boolean,
+  id?: string,
+  restarts = NO_RESTARTS,
+): Record<string, unknown> {
   const status: Record<string, unknown> = {
     name: container.name,
     state,
@@ -71,8 +77,15 @@ export interface NodePlacement {
   startTime: string;
 }
 
-function initialConditions(at: string, placement: NodePlacement, started: boolean, ready: boolean, notReadyReason: string): Condition[] {
-  const notReadyMessage = notReadyReason === 'ContainersNotReady' ? 'containers with unready status: [main]' : undefined;
+function initialConditions(
+  at: string,
+  placement: NodePlacement,
+  started: boolean,
+  ready: boolean,
+  notReadyReason: string,
+): Condition[] {
+  const notReadyMessage =
+    notReadyReason === 'ContainersNotReady' ? 'containers with unready status: [main]' : undefined;
   return [
     condition('PodReadyToStartContainers', started, placement.startTime),
     condition('Initialized', true, placement.startTime),
@@ -82,7 +95,12 @@ function initialConditions(at: string, placement: NodePlacement, started: boolea
   ];
 }
 
-function placed(placement: NodePlacement, phase: string, conditions: Condition[], statuses: unknown[]): Record<string, unknown> {
+function placed(
+  placement: NodePlacement,
+  phase: string,
+  conditions: Condition[],
+  statuses: unknown[],
+): Record<string, unknown> {
   return {
     phase,
     conditions,
@@ -105,16 +123,35 @@ export function waitingStatus(
 ): Record<string, unknown> {
   const waiting = message ? { reason, message } : { reason };
   const statuses = containers.map((container) => containerStatus(container, { waiting }, false));
-  return placed(placement, 'Pending', initialConditions(at, placement, reason !== 'ContainerCreating', false, 'ContainersNotReady'), statuses);
+  return placed(
+    placement,
+    'Pending',
+    initialConditions(at, placement, reason !== 'ContainerCreating', false, 'ContainersNotReady'),
+    statuses,
+  );
 }
 
-export function runningStatus(containers: Container[], at: string, placement: NodePlacement, ids: string[], restarts = NO_RESTARTS): Record<string, unknown> {
-  const statuses = containers.map((container, index) => containerStatus(container, { running: { startedAt: at } }, true, ids[index], restarts));
+export function runningStatus(
+  containers: Container[],
+  at: string,
+  placement: NodePlacement,
+  ids: string[],
+  restarts = NO_RESTARTS,
+): Record<string, unknown> {
+  const statuses = containers.map((container, index) =>
+    containerStatus(container, { running: { startedAt: at } }, true, ids[index], restarts),
+  );
   return placed(placement, 'Running', initialConditions(at, placement, true, true, ''), statuses);
 }
 
 /** A container that failed and waits to be started again; the pod stays Running. */
-export function crashLoopStatus(containers: Container[], at: string, placement: NodePlacement, restarts: Restarts, message: string): Record<string, unknown> {
+export function crashLoopStatus(
+  containers: Container[],
+  at: string,
+  placement: NodePlacement,
+  restarts: Restarts,
+  message: string,
+): Record<string, unknown> {
   const waiting = { reason: 'CrashLoopBackOff', message };
   const statuses = containers.map((container) => containerStatus(container, { waiting }, false, undefined, restarts));
   return placed(placement, 'Running', initialConditions(at, placement, true, false, 'ContainersNotReady'), statuses);
@@ -135,7 +172,13 @@ export function terminatedStatus(
   restarts = NO_RESTARTS,
 ): Record<string, unknown> {
   const statuses = containers.map((container, index) =>
-    containerStatus(container, { terminated: { ...end, containerID: ids[index] ?? containerId() } }, false, ids[index], restarts),
+    containerStatus(
+      container,
+      { terminated: { ...end, containerID: ids[index] ?? containerId() } },
+      false,
+      ids[index],
+      restarts,
+    ),
   );
   const phase = end.exitCode === 0 ? 'Succeeded' : 'Failed';
   const reason = phase === 'Succeeded' ? 'PodCompleted' : 'PodFailed';

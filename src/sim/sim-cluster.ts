@@ -59,17 +59,32 @@ const INITIAL_RESOURCE_VERSION = 1000;
 /** Starts the simulated cluster: API server, Job controller, garbage collector, TTL controller and kubelets. */
 export async function startSimCluster(options: SimClusterOptions = {}): Promise<SimCluster> {
   const clock = scaledClock(options.timeScale ?? 1);
-  const store = new Store({ historySize: options.watchHistorySize ?? 50_000, initialResourceVersion: INITIAL_RESOURCE_VERSION });
+  const store = new Store({
+    historySize: options.watchHistorySize ?? 50_000,
+    initialResourceVersion: INITIAL_RESOURCE_VERSION,
+  });
   const logger = options.logger;
-  const onError = (error: Error, key?: string): void => logger?.warn({ err: error, key }, 'simulated control plane error');
-  for (const name of new Set([...SYSTEM_NAMESPACES, ...(options.namespaces ?? [])])) store.create(NAMESPACES, newNamespace(name, clock.now()));
+  const onError = (error: Error, key?: string): void =>
+    logger?.warn({ err: error, key }, 'simulated control plane error');
+  for (const name of new Set([...SYSTEM_NAMESPACES, ...(options.namespaces ?? [])]))
+    store.create(NAMESPACES, newNamespace(name, clock.now()));
 
   const recorder = new EventRecorder(store, clock, options.eventTtlMs ?? 3_600_000);
   const namespaces = new NamespaceController(store, clock, onError);
   const controllers = [
     namespaces,
     new GarbageCollector(store, clock, onError),
-    new JobController(store, clock, recorder, { backoffBaseMs: options.podFailureBackoffMs ?? 10_000, backoffMaxMs: 360_000, behaviourRules: options.behaviourRules ?? [] }, onError),
+    new JobController(
+      store,
+      clock,
+      recorder,
+      {
+        backoffBaseMs: options.podFailureBackoffMs ?? 10_000,
+        backoffMaxMs: 360_000,
+        behaviourRules: options.behaviourRules ?? [],
+      },
+      onError,
+    ),
     new TtlController(store, clock, onError),
     new Kubelet(
       store,
@@ -90,7 +105,14 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const requests = new RequestCounter();
   const server: Server = createServer(
     { keepAliveTimeout: 60_000 },
-    createApiHandler({ store, clock, namespaces, requests, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000, onError }),
+    createApiHandler({
+      store,
+      clock,
+      namespaces,
+      requests,
+      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+      onError,
+    }),
   );
   const endpoint = await listenWithKubeconfig(server, options, 'kubedispatch-sim');
 

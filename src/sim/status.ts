@@ -40,7 +40,16 @@ export class ApiError extends Error {
 
 export function failure(code: number, reason: string, message: string, details?: StatusDetails): ApiStatus {
   // Field order as the API server writes it: details come before code.
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code,
+  };
 }
 
 function resourceDetails(type: ResourceType, name: string): StatusDetails {
@@ -48,11 +57,15 @@ function resourceDetails(type: ResourceType, name: string): StatusDetails {
 }
 
 export function notFound(type: ResourceType, name: string): ApiError {
-  return new ApiError(failure(404, 'NotFound', `${qualifiedResource(type)} "${name}" not found`, resourceDetails(type, name)));
+  return new ApiError(
+    failure(404, 'NotFound', `${qualifiedResource(type)} "${name}" not found`, resourceDetails(type, name)),
+  );
 }
 
 export function alreadyExists(type: ResourceType, name: string): ApiError {
-  return new ApiError(failure(409, 'AlreadyExists', `${qualifiedResource(type)} "${name}" already exists`, resourceDetails(type, name)));
+  return new ApiError(
+    failure(409, 'AlreadyExists', `${qualifiedResource(type)} "${name}" already exists`, resourceDetails(type, name)),
+  );
 }
 
 /** 422 with one cause per field problem; the message lists them the way apimachinery does. */
@@ -83,7 +96,12 @@ export function unsupportedMediaType(contentType: string): ApiError {
 
 export function forbidden(type: ResourceType, name: string, message: string): ApiError {
   return new ApiError(
-    failure(403, 'Forbidden', `${qualifiedResource(type)} "${name}" is forbidden: ${message}`, resourceDetails(type, name)),
+    failure(
+      403,
+      'Forbidden',
+      `${qualifiedResource(type)} "${name}" is forbidden: ${message}`,
+      resourceDetails(type, name),
+    ),
   );
 }
 
@@ -92,7 +110,9 @@ export function methodNotSupported(type: ResourceType, verb: string): ApiError {
     failure(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`, {
       kind: type.resource,
       ...(type.group === '' ? {} : { group: type.group }),
-      causes: [{ reason: 'UnexpectedServerResponse', message: `verb ${verb} is not served by the simulation`, field: '' }],
+      causes: [
+        { reason: 'UnexpectedServerResponse', message: `verb ${verb} is not served by the simulation`, field: '' },
+      ],
     }),
   );
 }

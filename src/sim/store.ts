@@ -69,7 +69,9 @@ export class Store {
   }
 
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.#collection(type).byNamespace.get(namespace ?? '')?.get(name);
+    return this.#collection(type)
+      .byNamespace.get(namespace ?? '')
+      ?.get(name);
   }
 
   mustGet(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
@@ -126,7 +128,12 @@ export class Store {
    * An object whose deletion was requested disappears once its finalizers are gone (and, for a pod,
    * once the kubelet confirmed with a zero grace period).
    */
-  mutate(type: ResourceType, namespace: string | undefined, name: string, change: (draft: KubeObject) => boolean | void): KubeObject {
+  mutate(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    change: (draft: KubeObject) => boolean | void,
+  ): KubeObject {
     const current = this.mustGet(type, namespace, name);
     const draft: KubeObject = { ...current, metadata: { ...current.metadata } };
     if (change(draft) === false) return current;
@@ -135,7 +142,9 @@ export class Store {
       return draft;
     }
     const stored = this.#stamp(draft);
-    this.#collection(type).byNamespace.get(namespace ?? '')?.set(name, stored);
+    this.#collection(type)
+      .byNamespace.get(namespace ?? '')
+      ?.set(name, stored);
     this.#indexOwners(type, current, stored);
     this.#emit(type, { type: 'MODIFIED', object: stored, previous: current, resourceVersion: this.#version });
     return stored;

@@ -44,16 +44,17 @@ function podStatusCell(pod: KubeObject): string {
 }
 
 function podReadyCell(pod: KubeObject): string {
-  const statuses = ((pod['status'] as { containerStatuses?: Array<{ ready?: boolean }> } | undefined)?.containerStatuses ?? []);
+  const statuses =
+    (pod['status'] as { containerStatuses?: Array<{ ready?: boolean }> } | undefined)?.containerStatuses ?? [];
   const total = ((pod['spec'] as { containers?: unknown[] }).containers ?? []).length;
   return `${statuses.filter((item) => item.ready).length}/${total}`;
 }
 
 function jobStatusCell(job: KubeObject): string {
   if (job.metadata.deletionTimestamp) return 'Terminating';
-  const conditions = ((job['status'] as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []).filter(
-    (item) => item.status === 'True',
-  );
+  const conditions = (
+    (job['status'] as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []
+  ).filter((item) => item.status === 'True');
   const types = conditions.map((item) => item.type);
   if (types.includes('Complete')) return 'Complete';
   if (types.includes('Failed')) return 'Failed';
@@ -93,18 +94,33 @@ function eventSourceCell(event: KubeObject): string {
 }
 
 function jobContainers(job: KubeObject): Array<{ name?: string; image?: string }> {
-  return (job['spec'] as { template?: { spec?: { containers?: Array<{ name?: string; image?: string }> } } }).template?.spec?.containers ?? [];
+  return (
+    (job['spec'] as { template?: { spec?: { containers?: Array<{ name?: string; image?: string }> } } }).template?.spec
+      ?.containers ?? []
+  );
 }
 
 /** The Job's selector as `key=value,…` sorted by key, as the API server formats a match-labels selector. */
 function jobSelectorCell(job: KubeObject): string {
-  const matchLabels = (job['spec'] as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {};
+  const matchLabels =
+    (job['spec'] as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {};
   const pairs = Object.entries(matchLabels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return pairs.length ? pairs.map(([key, value]) => `${key}=${value}`).join(',') : '<none>';
 }
 
-const NAME: Column = { name: 'Name', type: 'string', format: 'name', priority: 0, cell: (object) => object.metadata.name };
-const AGE: Column = { name: 'Age', type: 'string', priority: 0, cell: (object, now) => age(object.metadata.creationTimestamp, now) };
+const NAME: Column = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  priority: 0,
+  cell: (object) => object.metadata.name,
+};
+const AGE: Column = {
+  name: 'Age',
+  type: 'string',
+  priority: 0,
+  cell: (object, now) => age(object.metadata.creationTimestamp, now),
+};
 
 const COLUMNS = new Map<ResourceType, Column[]>([
   [
@@ -115,8 +131,18 @@ const COLUMNS = new Map<ResourceType, Column[]>([
       { name: 'Status', type: 'string', priority: 0, cell: podStatusCell },
       { name: 'Restarts', type: 'string', priority: 0, cell: () => '0' },
       AGE,
-      { name: 'IP', type: 'string', priority: 1, cell: (pod) => (pod['status'] as { podIP?: string } | undefined)?.podIP ?? '<none>' },
-      { name: 'Node', type: 'string', priority: 1, cell: (pod) => (pod['spec'] as { nodeName?: string }).nodeName ?? '<none>' },
+      {
+        name: 'IP',
+        type: 'string',
+        priority: 1,
+        cell: (pod) => (pod['status'] as { podIP?: string } | undefined)?.podIP ?? '<none>',
+      },
+      {
+        name: 'Node',
+        type: 'string',
+        priority: 1,
+        cell: (pod) => (pod['spec'] as { nodeName?: string }).nodeName ?? '<none>',
+      },
       { name: 'Nominated Node', type: 'string', priority: 1, cell: () => '<none>' },
       { name: 'Readiness Gates', type: 'string', priority: 1, cell: () => '<none>' },
     ],
@@ -124,14 +150,29 @@ const COLUMNS = new Map<ResourceType, Column[]>([
   [
     EVENTS,
     [
-      { name: 'Last Seen', type: 'string', priority: 0, cell: (event, now) => age(eventFields(event).lastTimestamp ?? eventFields(event).firstTimestamp, now) },
+      {
+        name: 'Last Seen',
+        type: 'string',
+        priority: 0,
+        cell: (event, now) => age(eventFields(event).lastTimestamp ?? eventFields(event).firstTimestamp, now),
+      },
       { name: 'Type', type: 'string', priority: 0, cell: (event) => eventFields(event).type ?? '' },
       { name: 'Reason', type: 'string', priority: 0, cell: (event) => eventFields(event).reason ?? '' },
       { name: 'Object', type: 'string', priority: 0, cell: eventObjectCell },
-      { name: 'Subobject', type: 'string', priority: 1, cell: (event) => eventFields(event).involvedObject?.fieldPath ?? '' },
+      {
+        name: 'Subobject',
+        type: 'string',
+        priority: 1,
+        cell: (event) => eventFields(event).involvedObject?.fieldPath ?? '',
+      },
       { name: 'Source', type: 'string', priority: 1, cell: eventSourceCell },
       { name: 'Message', type: 'string', priority: 0, cell: (event) => (eventFields(event).message ?? '').trim() },
-      { name: 'First Seen', type: 'string', priority: 1, cell: (event, now) => age(eventFields(event).firstTimestamp, now) },
+      {
+        name: 'First Seen',
+        type: 'string',
+        priority: 1,
+        cell: (event, now) => age(eventFields(event).firstTimestamp, now),
+      },
       { name: 'Count', type: 'string', priority: 1, cell: (event) => eventFields(event).count ?? 1 },
       { ...NAME, format: '', priority: 1 },
     ],
@@ -145,25 +186,53 @@ const COLUMNS = new Map<ResourceType, Column[]>([
         name: 'Completions',
         type: 'string',
         priority: 0,
-        cell: (job) => `${(job['status'] as { succeeded?: number }).succeeded ?? 0}/${(job['spec'] as { completions?: number }).completions ?? 1}`,
+        cell: (job) =>
+          `${(job['status'] as { succeeded?: number }).succeeded ?? 0}/${(job['spec'] as { completions?: number }).completions ?? 1}`,
       },
       { name: 'Duration', type: 'string', priority: 0, cell: jobDuration },
       AGE,
-      { name: 'Containers', type: 'string', priority: 1, cell: (job) => jobContainers(job).map((container) => container.name).join(',') },
-      { name: 'Images', type: 'string', priority: 1, cell: (job) => jobContainers(job).map((container) => container.image).join(',') },
+      {
+        name: 'Containers',
+        type: 'string',
+        priority: 1,
+        cell: (job) =>
+          jobContainers(job)
+            .map((container) => container.name)
+            .join(','),
+      },
+      {
+        name: 'Images',
+        type: 'string',
+        priority: 1,
+        cell: (job) =>
+          jobContainers(job)
+            .map((container) => container.image)
+            .join(','),
+      },
       { name: 'Selector', type: 'string', priority: 1, cell: jobSelectorCell },
     ],
   ],
 ]);
 
 /** A meta.k8s.io/v1 Table of `objects`, rows carrying each object's metadata as kubectl expects. */
-export function toTable(type: ResourceType, objects: KubeObject[], resourceVersion: string, now: number): Record<string, unknown> {
+export function toTable(
+  type: ResourceType,
+  objects: KubeObject[],
+  resourceVersion: string,
+  now: number,
+): Record<string, unknown> {
   const columns = COLUMNS.get(type) ?? [NAME, AGE];
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: { resourceVersion },
-    columnDefinitions: columns.map(({ name, type: columnType, format, priority }) => ({ name, type: columnType, format: format ?? '', description: '', priority })),
+    columnDefinitions: columns.map(({ name, type: columnType, format, priority }) => ({
+      name,
+      type: columnType,
+      format: format ?? '',
+      description: '',
+      priority,
+    })),
     rows: objects.map((object) => ({
       cells: columns.map((column) => column.cell(object, now)),
       object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata },

@@ -28,7 +28,11 @@ export function required(field: string): StatusCause {
 
 export function notSupported(field: string, value: unknown, supported: string[]): StatusCause {
   const listed = supported.map((item) => JSON.stringify(item)).join(', ');
-  return { reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${listed}`, field };
+  return {
+    reason: 'FieldValueNotSupported',
+    message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${listed}`,
+    field,
+  };
 }
 
 function tooLong(max: number): string {

@@ -61,7 +61,12 @@ function translate(event: StoreEvent, watch: WatchRequest): string | undefined {
 }
 
 /** Streams a watch as the API server does: one JSON event per line over a chunked response. */
-export function serveWatch(request: IncomingMessage, response: ServerResponse, store: Store, watch: WatchRequest): void {
+export function serveWatch(
+  request: IncomingMessage,
+  response: ServerResponse,
+  store: Store,
+  watch: WatchRequest,
+): void {
   const requested = watch.resourceVersion;
   if (requested !== undefined && requested !== '' && !/^\d+$/.test(requested)) {
     throw badRequest(`resourceVersion: Invalid value: "${requested}": must be a non-negative integer`);
@@ -76,11 +81,15 @@ export function serveWatch(request: IncomingMessage, response: ServerResponse, s
     line('BOOKMARK', {
       kind: watch.type.kind,
       apiVersion: apiVersionOf(watch.type),
-      metadata: { resourceVersion: String(store.resourceVersion), ...(annotations ? { annotations } : {}) } as KubeObject['metadata'],
+      metadata: {
+        resourceVersion: String(store.resourceVersion),
+        ...(annotations ? { annotations } : {}),
+      } as KubeObject['metadata'],
     });
 
   if (requested === undefined || requested === '' || requested === '0') {
-    for (const object of store.list(watch.type, watch.namespace)) if (watch.matches(object)) send(line('ADDED', object, watch.render));
+    for (const object of store.list(watch.type, watch.namespace))
+      if (watch.matches(object)) send(line('ADDED', object, watch.render));
     if (watch.sendInitialEvents && watch.allowBookmarks) send(bookmark({ 'k8s.io/initial-events-end': 'true' }));
   } else {
     const history = store.history(watch.type);
@@ -103,7 +112,9 @@ export function serveWatch(request: IncomingMessage, response: ServerResponse, s
   if (watch.timeoutMs !== undefined) timers.push(setTimeout(() => response.end(), watch.timeoutMs));
   if (watch.allowBookmarks) {
     const interval =
-      watch.timeoutMs !== undefined ? Math.min(watch.bookmarkIntervalMs, Math.max(watch.timeoutMs - BOOKMARK_BEFORE_TIMEOUT_MS, 1)) : watch.bookmarkIntervalMs;
+      watch.timeoutMs !== undefined
+        ? Math.min(watch.bookmarkIntervalMs, Math.max(watch.timeoutMs - BOOKMARK_BEFORE_TIMEOUT_MS, 1))
+        : watch.bookmarkIntervalMs;
     timers.push(setInterval(() => send(bookmark()), interval));
   }
   const close = (): void => {

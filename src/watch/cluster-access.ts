@@ -1,4 +1,12 @@
-import { ApiException, createConfiguration, HttpMethod, RequestContext, Watch, type HttpLibrary, type KubeConfig } from '@kubernetes/client-node';
+import {
+  ApiException,
+  createConfiguration,
+  HttpMethod,
+  RequestContext,
+  Watch,
+  type HttpLibrary,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import { createKubeClients, type KubeClients } from '../k8s/api-clients.ts';
 import { classifyApiError } from '../k8s/api-error.ts';
 import { instanceSelector } from '../render/identity.ts';
@@ -27,7 +35,13 @@ export interface ClusterAccess {
    * Watches from `resourceVersion` with bookmarks. `done` is called exactly once when the stream
    * ends: with no error for a normal close, with a `TimeoutError` after `idleTimeoutMs` of silence.
    */
-  watch(kind: ResourceKind, namespace: string | undefined, resourceVersion: string, onEvent: WatchEventHandler, done: (error: Error | undefined) => void): Promise<WatchHandle>;
+  watch(
+    kind: ResourceKind,
+    namespace: string | undefined,
+    resourceVersion: string,
+    onEvent: WatchEventHandler,
+    done: (error: Error | undefined) => void,
+  ): Promise<WatchHandle>;
   /** False only when the API says the Job does not exist (404). */
   jobExists(namespace: string, name: string): Promise<boolean>;
   /** Deletes with propagation Background so its pods go too; a missing Job is not an error. */
@@ -96,21 +110,39 @@ export class KubeClusterAccess implements ClusterAccess {
       await this.#kubeConfig.applySecurityAuthentication(request);
       const response = await this.#http.send(request).toPromise();
       const text = await response.body.text();
-      if (response.httpStatusCode >= 300) throw new ApiException(response.httpStatusCode, operation, text, response.headers);
+      if (response.httpStatusCode >= 300)
+        throw new ApiException(response.httpStatusCode, operation, text, response.headers);
       result = JSON.parse(text) as ListResult;
     } catch (thrown) {
       throw classifyApiError(thrown, operation);
     }
-    return { items: result.items ?? [], resourceVersion: result.metadata?.resourceVersion ?? '', continueToken: result.metadata?.continue || undefined };
+    return {
+      items: result.items ?? [],
+      resourceVersion: result.metadata?.resourceVersion ?? '',
+      continueToken: result.metadata?.continue || undefined,
+    };
   }
 
-  async watch(kind: ResourceKind, namespace: string | undefined, resourceVersion: string, onEvent: WatchEventHandler, done: (error: Error | undefined) => void): Promise<WatchHandle> {
+  async watch(
+    kind: ResourceKind,
+    namespace: string | undefined,
+    resourceVersion: string,
+    onEvent: WatchEventHandler,
+    done: (error: Error | undefined) => void,
+  ): Promise<WatchHandle> {
     const watch = new Watch(this.#kubeConfig);
     // Watch's (private, 30 s) timeout covers the connect and then every gap between chunks: it is
     // our idle timeout, and must be longer than the API server's bookmark interval (~1 min).
     (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = this.#idleTimeoutMs;
-    const query = { labelSelector: this.#selector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SERVER_TIMEOUT_SECONDS };
-    const controller = await watch.watch(collectionPath(kind, namespace), query, onEvent, (error: unknown) => done(error ? (error as Error) : undefined));
+    const query = {
+      labelSelector: this.#selector,
+      resourceVersion,
+      allowWatchBookmarks: true,
+      timeoutSeconds: WATCH_SERVER_TIMEOUT_SECONDS,
+    };
+    const controller = await watch.watch(collectionPath(kind, namespace), query, onEvent, (error: unknown) =>
+      done(error ? (error as Error) : undefined),
+    );
     return { abort: () => controller.abort() };
   }
 
@@ -156,14 +188,22 @@ export class KubeClusterAccess implements ClusterAccess {
     }));
   }
 
-  async warnOnJob(namespace: string, job: { name: string; uid: string }, reason: string, message: string): Promise<void> {
+  async warnOnJob(
+    namespace: string,
+    job: { name: string; uid: string },
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const now = new Date();
     try {
       await this.#clients.core.createNamespacedEvent({
         namespace,
         body: {
           // Like client-go's recorder: the object's name and a unique suffix.
-          metadata: { name: `${job.name}.${(BigInt(now.getTime()) * 1_000_000n + process.hrtime.bigint() % 1_000_000n).toString(16)}`, namespace },
+          metadata: {
+            name: `${job.name}.${(BigInt(now.getTime()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n)).toString(16)}`,
+            namespace,
+          },
           involvedObject: { kind: 'Job', apiVersion: 'batch/v1', namespace, name: job.name, uid: job.uid },
           reason,
           message,

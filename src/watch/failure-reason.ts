@@ -52,18 +52,27 @@ function waitingFailure(container: SlimContainer): PodFailure {
  */
 export function podFailure(pod: SlimPod): PodFailure | undefined {
   if (pod.reason) {
-    return { reason: pod.reason, message: `pod ${pod.name}: ${pod.reason}${pod.message ? `: ${pod.message}` : ''}`, exitCode: undefined, container: undefined };
+    return {
+      reason: pod.reason,
+      message: `pod ${pod.name}: ${pod.reason}${pod.message ? `: ${pod.message}` : ''}`,
+      exitCode: undefined,
+      container: undefined,
+    };
   }
   const init = pod.containers.find((container) => container.init && failedTermination(container));
   if (init) return terminationFailure(init);
   const main = pod.containers.find((container) => !container.init && failedTermination(container));
   if (main) return terminationFailure(main);
-  const waiting = pod.containers.findLast((container) => container.waiting !== undefined && !BENIGN_WAITING_REASONS.has(container.waiting.reason));
+  const waiting = pod.containers.findLast(
+    (container) => container.waiting !== undefined && !BENIGN_WAITING_REASONS.has(container.waiting.reason),
+  );
   return waiting ? waitingFailure(waiting) : undefined;
 }
 
 /** A container of the pod (init or main) waiting for a reason that will not resolve itself. */
 export function fatalWaiting(pod: SlimPod): PodFailure | undefined {
-  const container = pod.containers.find((candidate) => candidate.waiting !== undefined && FATAL_WAITING_REASONS.has(candidate.waiting.reason));
+  const container = pod.containers.find(
+    (candidate) => candidate.waiting !== undefined && FATAL_WAITING_REASONS.has(candidate.waiting.reason),
+  );
   return container ? waitingFailure(container) : undefined;
 }

@@ -37,7 +37,10 @@ function resourceVersionOf(raw: unknown): string | undefined {
 }
 
 function statusCode(error: Error | undefined): number | undefined {
-  return rawNumber((error as { statusCode?: unknown } | undefined)?.statusCode) ?? rawNumber((error as { status?: unknown } | undefined)?.status);
+  return (
+    rawNumber((error as { statusCode?: unknown } | undefined)?.statusCode) ??
+    rawNumber((error as { status?: unknown } | undefined)?.status)
+  );
 }
 
 /**

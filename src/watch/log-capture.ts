@@ -34,7 +34,8 @@ export async function captureEvidence(
     }
   };
   const { pod, container } = verdict;
-  const logRead = pod && container ? attempt(() => cluster.podLogTail(job.namespace, pod, container, logTailLines)) : undefined;
+  const logRead =
+    pod && container ? attempt(() => cluster.podLogTail(job.namespace, pod, container, logTailLines)) : undefined;
   const latestPods = [...pods].sort((a, b) => a.createdAt - b.createdAt).slice(-MAX_PODS_FOR_EVENTS);
   const eventReads = [
     attempt(() => cluster.warningEvents(job.namespace, 'Job', job.name)),

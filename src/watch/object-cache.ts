@@ -95,7 +95,8 @@ export class ObjectCache {
     const key = jobKey(job.namespace, job.name);
     const previous = this.#jobs.get(key);
     if (isReplay(previous, job)) return undefined;
-    if (job.finished) job.finishedSeenAt = (previous?.uid === job.uid ? previous.finishedSeenAt : undefined) ?? this.#now();
+    if (job.finished)
+      job.finishedSeenAt = (previous?.uid === job.uid ? previous.finishedSeenAt : undefined) ?? this.#now();
     this.#jobs.set(key, job);
     return key;
   }

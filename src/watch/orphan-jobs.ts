@@ -59,7 +59,9 @@ export class OrphanJobs {
     const { runStore, cache, acting } = this.#deps;
     if (!acting()) return;
     const epoch = await runStore.epoch();
-    const jobs = [...cache.jobKeys()].map((key) => cache.job(key)).filter((job): job is SlimJob => job !== undefined && !cache.isGone(`${job.namespace}/${job.name}`));
+    const jobs = [...cache.jobKeys()]
+      .map((key) => cache.job(key))
+      .filter((job): job is SlimJob => job !== undefined && !cache.isGone(`${job.namespace}/${job.name}`));
     const sameEpoch = jobs.filter((job) => !OrphanJobs.ofOtherEpoch(job, epoch) && job.runId !== undefined);
     const existing = await runStore.existingRuns([...new Set(sameEpoch.map((job) => job.runId!))]);
     // Redis lost its data since this watcher started: every run looks missing, and first sightings
@@ -80,7 +82,10 @@ export class OrphanJobs {
     for (const { job, cause } of orphans) {
       if (!this.#deps.acting()) return;
       const at = now();
-      const firstSeen = (await redis.hsetnx(orphansKey(prefix), job.uid, String(at))) === 1 ? undefined : Number(await redis.hget(orphansKey(prefix), job.uid));
+      const firstSeen =
+        (await redis.hsetnx(orphansKey(prefix), job.uid, String(at))) === 1
+          ? undefined
+          : Number(await redis.hget(orphansKey(prefix), job.uid));
       if (firstSeen === undefined) {
         await this.#report(job, cause, epoch);
         if (cause === 'other-epoch' && job.runId !== undefined) lostRuns.add(job.runId);
@@ -89,7 +94,10 @@ export class OrphanJobs {
       await this.#deps.cluster.deleteJob(job.namespace, job.name);
       this.#deleted.add(job.uid);
       orphanJobsDeletedTotal.inc({ cause });
-      logger.info({ job: `${job.namespace}/${job.name}`, cause, graceMs }, 'orphaned Job deleted after the grace (watcher.orphanGraceMs)');
+      logger.info(
+        { job: `${job.namespace}/${job.name}`, cause, graceMs },
+        'orphaned Job deleted after the grace (watcher.orphanGraceMs)',
+      );
     }
     if (lostRuns.size > 0) {
       logger.error(
@@ -107,9 +115,15 @@ export class OrphanJobs {
         ? `this Job was created in an earlier life of Redis (epoch ${job.epoch ?? 'none'}, now ${epoch}): Redis lost its data since, with pipeline run ${job.runId ?? '?'}; nothing decides this Job any more and the watcher deletes it after watcher.orphanGraceMs`
         : `pipeline run ${job.runId} of this Job no longer exists in Redis (pruned after runs.retentionMs, or lost); the watcher deletes the Job after watcher.orphanGraceMs`;
     orphanJobsTotal.inc({ cause });
-    logger.warn({ job: where, cause, runId: job.runId, blockRunId: job.attempt?.blockRunId, jobEpoch: job.epoch, epoch }, `orphaned Job: ${message}`);
+    logger.warn(
+      { job: where, cause, runId: job.runId, blockRunId: job.attempt?.blockRunId, jobEpoch: job.epoch, epoch },
+      `orphaned Job: ${message}`,
+    );
     await cluster.warnOnJob(job.namespace, job, ORPHAN_EVENT_REASON, message).catch((thrown: unknown) => {
-      logger.warn({ job: where, err: toError(thrown) }, 'could not record the OrphanedJob event (the watcher needs create on events)');
+      logger.warn(
+        { job: where, err: toError(thrown) },
+        'could not record the OrphanedJob event (the watcher needs create on events)',
+      );
     });
   }
 

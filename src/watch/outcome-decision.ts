@@ -67,7 +67,8 @@ function lastPod(pods: readonly SlimPod[], predicate: (pod: SlimPod) => boolean)
   let last: SlimPod | undefined;
   for (const pod of pods) {
     if (!predicate(pod)) continue;
-    if (!last || pod.createdAt > last.createdAt || (pod.createdAt === last.createdAt && pod.name > last.name)) last = pod;
+    if (!last || pod.createdAt > last.createdAt || (pod.createdAt === last.createdAt && pod.name > last.name))
+      last = pod;
   }
   return last;
 }
@@ -118,7 +119,12 @@ function decideWithoutPods(input: DecisionInput): Decision {
   // Quota rejections clear up when other Jobs finish, so they get the long start timeout.
   const transient = /exceeded quota/i.test(failedCreate.message);
   const deadline = job.createdAt + (transient ? settings.podStartTimeoutMs : settings.pullErrorGraceMs);
-  const failure: PodFailure = { reason: 'FailedCreate', message: failedCreate.message, exitCode: undefined, container: undefined };
+  const failure: PodFailure = {
+    reason: 'FailedCreate',
+    message: failedCreate.message,
+    exitCode: undefined,
+    container: undefined,
+  };
   if (now < deadline) return { kind: 'pending', recheckAt: deadline, waitingOn: failure, needsEvents: false };
   return {
     kind: 'final',
@@ -143,13 +149,23 @@ export function decideOutcome(input: DecisionInput): Decision {
   const { job, pods, now, settings } = input;
   if (job.finished?.type === 'Complete') {
     const message = job.finished.message || `Job ${job.name} completed`;
-    const verdict: Verdict = { succeeded: true, reason: 'Complete', message, exitCode: 0, finishedAt: job.finished.at || now, pod: undefined, container: undefined, stopJob: false };
+    const verdict: Verdict = {
+      succeeded: true,
+      reason: 'Complete',
+      message,
+      exitCode: 0,
+      finishedAt: job.finished.at || now,
+      pod: undefined,
+      container: undefined,
+      stopJob: false,
+    };
     return { kind: 'final', verdict };
   }
   if (job.finished?.type === 'Failed') {
     const settling = pods.some((pod) => !TERMINAL_PHASES.has(pod.phase) && podFailure(pod) === undefined);
     const settledAt = (job.finishedSeenAt ?? now) + POD_STATUS_LAG_MS;
-    if (settling && now < settledAt) return { kind: 'pending', recheckAt: settledAt, waitingOn: undefined, needsEvents: false };
+    if (settling && now < settledAt)
+      return { kind: 'pending', recheckAt: settledAt, waitingOn: undefined, needsEvents: false };
     return { kind: 'final', verdict: failedJobVerdict(job, pods, now) };
   }
   if (pods.length === 0) return decideWithoutPods(input);
@@ -162,12 +178,19 @@ export function decideOutcome(input: DecisionInput): Decision {
     const fatal = fatalWaiting(pod);
     if (fatal) {
       const since = pod.fatalSince ?? pod.createdAt;
-      if (now - since >= settings.pullErrorGraceMs) return { kind: 'final', verdict: stuckVerdict(pod, fatal, now - since, now) };
+      if (now - since >= settings.pullErrorGraceMs)
+        return { kind: 'final', verdict: stuckVerdict(pod, fatal, now - since, now) };
       recheckAt = Math.min(recheckAt ?? Infinity, since + settings.pullErrorGraceMs);
       waitingOn = fatal;
     } else if (pod.unschedulable !== undefined) {
-      const failure: PodFailure = { reason: 'Unschedulable', message: pod.unschedulable, exitCode: undefined, container: undefined };
-      if (now - pod.createdAt >= settings.podStartTimeoutMs) return { kind: 'final', verdict: stuckVerdict(pod, failure, now - pod.createdAt, now) };
+      const failure: PodFailure = {
+        reason: 'Unschedulable',
+        message: pod.unschedulable,
+        exitCode: undefined,
+        container: undefined,
+      };
+      if (now - pod.createdAt >= settings.podStartTimeoutMs)
+        return { kind: 'final', verdict: stuckVerdict(pod, failure, now - pod.createdAt, now) };
       recheckAt = Math.min(recheckAt ?? Infinity, pod.createdAt + settings.podStartTimeoutMs);
       waitingOn ??= failure;
     }

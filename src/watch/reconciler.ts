@@ -69,7 +69,10 @@ export class Reconciler {
       return;
     }
     if (!job.attempt) {
-      this.#deps.logger.warn({ job: key }, 'Job carries kubedispatch labels but no valid block-run-id/attempt; ignoring it');
+      this.#deps.logger.warn(
+        { job: key },
+        'Job carries kubedispatch labels but no valid block-run-id/attempt; ignoring it',
+      );
       this.#handled.set(key, job.uid);
       return;
     }
@@ -101,7 +104,10 @@ export class Reconciler {
     const stuck = decision.waitingOn;
     if (!stuck || this.#stuckOn.get(key) === stuck.reason) return;
     this.#stuckOn.set(key, stuck.reason);
-    this.#deps.logger.info({ job: key, reason: stuck.reason, failAt: decision.recheckAt }, `Job waits: ${stuck.message}`);
+    this.#deps.logger.info(
+      { job: key, reason: stuck.reason, failAt: decision.recheckAt },
+      `Job waits: ${stuck.message}`,
+    );
   }
 
   async #finish(key: string, job: SlimJob, verdict: Verdict): Promise<void> {
@@ -139,7 +145,8 @@ export class Reconciler {
     const evidence = await captureEvidence(cluster, job, pods, verdict, settings.logTailLines, (error) => {
       const where = { job: `${job.namespace}/${job.name}` };
       // The Job controller deletes the pods of a Job past its deadline: no log to read is expected then.
-      if (error instanceof KubeApiError && error.status === 404) logger.debug({ ...where, reason: error.message }, 'failure evidence gone with its pod');
+      if (error instanceof KubeApiError && error.status === 404)
+        logger.debug({ ...where, reason: error.message }, 'failure evidence gone with its pod');
       else logger.warn({ ...where, err: error }, 'could not capture failure evidence');
     });
     if (evidence.logTail) outcome.logTail = evidence.logTail;

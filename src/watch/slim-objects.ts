@@ -7,7 +7,6 @@ import { rawArray, rawNumber, rawObject, rawPath, rawString, rawTime, type Raw }
  * the cache holds these instead of whole API objects (a Pod is several kilobytes of JSON).
  */
 
-
 export interface JobFinish {
   type: 'Complete' | 'Failed';
   reason: string;
@@ -128,9 +127,13 @@ export function slimJob(value: unknown): SlimJob | undefined {
 }
 
 function jobNameOf(metadata: Raw): string | undefined {
-  const owner = rawArray(metadata['ownerReferences']).find((reference) => reference['kind'] === 'Job' && reference['controller'] === true);
+  const owner = rawArray(metadata['ownerReferences']).find(
+    (reference) => reference['kind'] === 'Job' && reference['controller'] === true,
+  );
   const labels = rawObject(metadata['labels']);
-  return rawString(owner?.['name']) ?? rawString(labels?.['batch.kubernetes.io/job-name']) ?? rawString(labels?.['job-name']);
+  return (
+    rawString(owner?.['name']) ?? rawString(labels?.['batch.kubernetes.io/job-name']) ?? rawString(labels?.['job-name'])
+  );
 }
 
 function termination(state: unknown): ContainerTermination | undefined {
@@ -183,7 +186,10 @@ export function slimPod(value: unknown): SlimPod | undefined {
     reason: rawString(rawPath(status, 'reason')),
     message: rawString(rawPath(status, 'message')),
     unschedulable: unschedulableOf(status),
-    containers: [...slimContainers(rawPath(status, 'initContainerStatuses'), true), ...slimContainers(rawPath(status, 'containerStatuses'), false)],
+    containers: [
+      ...slimContainers(rawPath(status, 'initContainerStatuses'), true),
+      ...slimContainers(rawPath(status, 'containerStatuses'), false),
+    ],
     fatalSince: undefined,
   };
 }

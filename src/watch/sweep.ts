@@ -49,7 +49,11 @@ export class Sweep {
     const { runStore, cluster, acting, synced, watches, logger, now } = this.#deps;
     const { namespace, jobName } = attempt;
     if (!watches(namespace)) {
-      if (!this.#warnedNamespaces.has(namespace)) logger.warn({ namespace }, 'block runs have Jobs in a namespace the watcher does not watch (kube.namespaces): their outcomes cannot be decided');
+      if (!this.#warnedNamespaces.has(namespace))
+        logger.warn(
+          { namespace },
+          'block runs have Jobs in a namespace the watcher does not watch (kube.namespaces): their outcomes cannot be decided',
+        );
       this.#warnedNamespaces.add(namespace);
       return;
     }
@@ -58,7 +62,10 @@ export class Sweep {
       // The cache may lag behind a Job created a moment ago: only the API can confirm it is gone.
       if (await cluster.jobExists(namespace, jobName)) return;
     } catch (thrown) {
-      logger.warn({ err: toError(thrown), job: `${namespace}/${jobName}` }, 'sweep could not check a Job; trying again next sweep');
+      logger.warn(
+        { err: toError(thrown), job: `${namespace}/${jobName}` },
+        'sweep could not check a Job; trying again next sweep',
+      );
       return;
     }
     if (!acting()) return;
@@ -70,7 +77,10 @@ export class Sweep {
     };
     if (await runStore.recordOutcome(attempt, outcome)) {
       outcomesTotal.inc({ result: 'failed', reason: outcome.reason });
-      logger.warn({ job: `${namespace}/${jobName}`, blockRunId: attempt.blockRunId, attempt: attempt.attempt }, outcome.message);
+      logger.warn(
+        { job: `${namespace}/${jobName}`, blockRunId: attempt.blockRunId, attempt: attempt.attempt },
+        outcome.message,
+      );
     }
   }
 }

@@ -59,7 +59,14 @@ export function createWatcher(options: WatcherOptions): Watcher {
   // While Redis is away every reconcile, lease renewal and sweep fails: one line for the outage, not one per failure.
   const outages = new RedisOutageLog(logger, settings.redis.url);
   outages.watch(redis);
-  const cluster = options.cluster ?? new KubeClusterAccess(options.kubeConfig, settings.queue.prefix, settings.kube.requestTimeoutMs, settings.watcher.watchIdleTimeoutMs);
+  const cluster =
+    options.cluster ??
+    new KubeClusterAccess(
+      options.kubeConfig,
+      settings.queue.prefix,
+      settings.kube.requestTimeoutMs,
+      settings.watcher.watchIdleTimeoutMs,
+    );
   const runStore = new RunStore(redis, settings.queue.prefix, now);
   const cache = new ObjectCache(now);
   const namespaces = watchedNamespaces(settings.kube.namespaces);
@@ -116,7 +123,12 @@ export function createWatcher(options: WatcherOptions): Watcher {
   const scoped = (['jobs', 'pods'] as const).flatMap((kind) =>
     scopes.map((namespace) => ({
       namespace,
-      listWatch: new ListWatch(cluster, handlersFor(kind, namespace), { kind, namespace, retryBaseMs: WATCH_RETRY_BASE_MS, retryMaxMs: WATCH_RETRY_MAX_MS }),
+      listWatch: new ListWatch(cluster, handlersFor(kind, namespace), {
+        kind,
+        namespace,
+        retryBaseMs: WATCH_RETRY_BASE_MS,
+        retryMaxMs: WATCH_RETRY_MAX_MS,
+      }),
     })),
   );
   const listWatches = scoped.map(({ listWatch }) => listWatch);
@@ -144,7 +156,9 @@ export function createWatcher(options: WatcherOptions): Watcher {
   }
 
   const watchersOf = (namespace: string): ListWatch[] =>
-    scoped.filter((scope) => scope.namespace === undefined || scope.namespace === namespace).map(({ listWatch }) => listWatch);
+    scoped
+      .filter((scope) => scope.namespace === undefined || scope.namespace === namespace)
+      .map(({ listWatch }) => listWatch);
   const sweep = new Sweep({
     runStore,
     cache,
@@ -174,7 +188,8 @@ export function createWatcher(options: WatcherOptions): Watcher {
   async function runSweep(): Promise<void> {
     // One sweep at a time; a tick that comes while one runs joins it.
     const failed = (what: string) => (thrown: unknown) => {
-      if (!outages.absorb(toError(thrown))) logger.warn({ err: toError(thrown) }, `${what} failed; next one in an interval`);
+      if (!outages.absorb(toError(thrown)))
+        logger.warn({ err: toError(thrown) }, `${what} failed; next one in an interval`);
     };
     // The orphan check runs even when the sweep failed: neither holds up the other.
     sweeping ??= sweep

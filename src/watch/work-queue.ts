@@ -49,10 +49,13 @@ export class WorkQueue {
     const existing = this.#timers.get(key);
     if (existing && existing.at <= at) return;
     if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
-      this.#timers.delete(key);
-      this.add(key);
-    }, Math.max(0, at - now));
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(key);
+        this.add(key);
+      },
+      Math.max(0, at - now),
+    );
     timer.unref();
     this.#timers.set(key, { at, timer });
   }

@@ -30,13 +30,22 @@ function job(): V1Job {
   };
 }
 
-async function outcome(call: () => Promise<unknown>): Promise<{ code: number | string; body?: Record<string, unknown>; headers?: Record<string, string> }> {
+async function outcome(
+  call: () => Promise<unknown>,
+): Promise<{ code: number | string; body?: Record<string, unknown>; headers?: Record<string, string> }> {
   try {
     await call();
     return { code: 200 };
   } catch (error) {
-    const failure = error as { code?: number | string; body?: string; headers?: Record<string, string>; cause?: { code?: string }; message: string };
-    if (typeof failure.code === 'number') return { code: failure.code, body: JSON.parse(failure.body ?? '{}'), headers: failure.headers ?? {} };
+    const failure = error as {
+      code?: number | string;
+      body?: string;
+      headers?: Record<string, string>;
+      cause?: { code?: string };
+      message: string;
+    };
+    if (typeof failure.code === 'number')
+      return { code: failure.code, body: JSON.parse(failure.body ?? '{}'), headers: failure.headers ?? {} };
     return { code: failure.cause?.code ?? failure.code ?? failure.message };
   }
 }
@@ -78,11 +87,19 @@ describe('chaos proxy', () => {
   });
 
   it('answers 429 with Retry-After and a TooManyRequests Status', async () => {
-    proxy.setFaults({ rules: [{ fault: 'error', code: 429, retryAfterSeconds: 3, verbs: ['create'], resources: ['jobs'] }] });
+    proxy.setFaults({
+      rules: [{ fault: 'error', code: 429, retryAfterSeconds: 3, verbs: ['create'], resources: ['jobs'] }],
+    });
     const result = await createJob();
     expect(result.code).toBe(429);
     expect(result.headers?.['retry-after']).toBe('3');
-    expect(result.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'TooManyRequests', code: 429, details: { retryAfterSeconds: 3 } });
+    expect(result.body).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'TooManyRequests',
+      code: 429,
+      details: { retryAfterSeconds: 3 },
+    });
   });
 
   it.each([
@@ -160,7 +177,10 @@ describe('chaos proxy', () => {
     });
     expect(put.status).toBe(200);
     expect((await createJob()).code).toBe(503);
-    const rejected = await fetch(`${proxy.url}/_chaos/faults`, { method: 'PUT', body: JSON.stringify({ rules: [{ fault: 'error', code: 418 }] }) });
+    const rejected = await fetch(`${proxy.url}/_chaos/faults`, {
+      method: 'PUT',
+      body: JSON.stringify({ rules: [{ fault: 'error', code: 418 }] }),
+    });
     expect(rejected.status).toBe(400);
   });
 });

@@ -5,9 +5,17 @@ import { FaultRulesError } from '../../src/chaos/fault-rules.ts';
 describe('fault rules from the command line', () => {
   it.each([
     ['latency:ms=200', { fault: 'latency', ms: 200 }],
-    ['error:code=429,retryAfterSeconds=2,every=3,verbs=create+list,resources=jobs', {
-      fault: 'error', code: 429, retryAfterSeconds: 2, every: 3, verbs: ['create', 'list'], resources: ['jobs'],
-    }],
+    [
+      'error:code=429,retryAfterSeconds=2,every=3,verbs=create+list,resources=jobs',
+      {
+        fault: 'error',
+        code: 429,
+        retryAfterSeconds: 2,
+        every: 3,
+        verbs: ['create', 'list'],
+        resources: ['jobs'],
+      },
+    ],
     ['reset:rate=0.25', { fault: 'reset', rate: 0.25 }],
     ['cut-watch:afterEvents=5', { fault: 'cut-watch', afterEvents: 5 }],
     ['gone', { fault: 'gone' }],

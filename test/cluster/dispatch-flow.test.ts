@@ -8,7 +8,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  loadAllYaml,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -36,7 +42,11 @@ describe.skipIf(!kubeconfigPath)('dispatch flow on a real control plane, as the 
       for (const s of (obj as { subjects?: { namespace?: string }[] }).subjects ?? []) s.namespace = namespace;
       await api.create(obj);
     }
-    const token = await core.createNamespacedServiceAccountToken({ name: 'kubedispatch', namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+    const token = await core.createNamespacedServiceAccountToken({
+      name: 'kubedispatch',
+      namespace,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
     const cluster = admin.getCurrentCluster()!;
     const sa = new KubeConfig();
     sa.loadFromOptions({
@@ -52,16 +62,24 @@ describe.skipIf(!kubeconfigPath)('dispatch flow on a real control plane, as the 
   afterAll(async () => {
     await watcher?.stop();
     await h?.cleanup();
-    await admin.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
+    await admin
+      .makeApiClient(CoreV1Api)
+      .deleteNamespace({ name: namespace })
+      .catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs a DAG to its outcome: upstream succeeds, a failing block fails the run with the Job controller\'s reason', async () => {
+  it("runs a DAG to its outcome: upstream succeeds, a failing block fails the run with the Job controller's reason", async () => {
     const env = { KUBECONFIG: saKubeconfigPath, KUBEDISPATCH_NAMESPACES: namespace };
     const settings = loadSettings(h.env(env));
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(saKubeconfigPath);
-    watcher = createWatcher({ settings, kubeConfig, redis: h.redis.connect(), logger: createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent', 'cluster-e2e') });
+    watcher = createWatcher({
+      settings,
+      kubeConfig,
+      redis: h.redis.connect(),
+      logger: createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent', 'cluster-e2e'),
+    });
     watcher.start();
     await h.startDispatcher(env);
 
@@ -83,8 +101,12 @@ describe.skipIf(!kubeconfigPath)('dispatch flow on a real control plane, as the 
     expect(run.blocks.find((b) => b.blockUuid === 'load')?.reason).toBe('BackoffLimitExceeded');
     // The Jobs ran on the real cluster (not on the harness's simulation), under their design names: the
     // watcher may already have cleaned the finished Jobs up, but the Job controller's events remain.
-    const events = await admin.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace, fieldSelector: 'reason=SuccessfulCreate' });
-    const jobNames = new Set(events.items.filter((e) => e.involvedObject.kind === 'Job').map((e) => e.involvedObject.name));
+    const events = await admin
+      .makeApiClient(CoreV1Api)
+      .listNamespacedEvent({ namespace, fieldSelector: 'reason=SuccessfulCreate' });
+    const jobNames = new Set(
+      events.items.filter((e) => e.involvedObject.kind === 'Job').map((e) => e.involvedObject.name),
+    );
     expect([...jobNames].sort()).toEqual(run.blocks.map((b) => `mage-e2e-block-${b.blockRunId}`).sort());
     expect(h.sim.stats().byVerbResource['create jobs'] ?? 0).toBe(0);
   }, 150_000);

@@ -38,7 +38,10 @@ async function annotateOrdinal(pod) {
   const order = siblings.items
     .map((p) => p.metadata)
     .sort((a, b) => new Date(a.creationTimestamp) - new Date(b.creationTimestamp) || a.name.localeCompare(b.name));
-  const ordinal = Math.max(order.findIndex((m) => m.uid === uid), 0);
+  const ordinal = Math.max(
+    order.findIndex((m) => m.uid === uid),
+    0,
+  );
   await core.patchNamespacedPod({
     name,
     namespace,
@@ -61,23 +64,39 @@ async function provideLogs(pod) {
     metadata: { name, namespace, ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name, uid }] },
     spec: { logs: [{ logsFile: file, follow: false }] },
   };
-  await custom.createNamespacedCustomObject({ group: 'kwok.x-k8s.io', version: 'v1alpha1', namespace, plural: 'logs', body });
+  await custom.createNamespacedCustomObject({
+    group: 'kwok.x-k8s.io',
+    version: 'v1alpha1',
+    namespace,
+    plural: 'logs',
+    body,
+  });
 }
 
 function handle(pod) {
-  annotateOrdinal(pod).catch((e) => console.error(`ordinal ${pod.metadata.namespace}/${pod.metadata.name}: ${errText(e)}`));
+  annotateOrdinal(pod).catch((e) =>
+    console.error(`ordinal ${pod.metadata.namespace}/${pod.metadata.name}: ${errText(e)}`),
+  );
   provideLogs(pod).catch((e) => console.error(`logs ${pod.metadata.namespace}/${pod.metadata.name}: ${errText(e)}`));
 }
 
 function watch() {
   new Watch(kc)
-    .watch('/api/v1/pods', {}, (type, pod) => {
-      if (type === 'ADDED' || type === 'MODIFIED') handle(pod);
-    }, (err) => {
-      if (err) console.error(`watch ended: ${errText(err)}`);
-      setTimeout(watch, 200);
-    })
-    .catch((e) => { console.error(`watch: ${errText(e)}`); setTimeout(watch, 1000); });
+    .watch(
+      '/api/v1/pods',
+      {},
+      (type, pod) => {
+        if (type === 'ADDED' || type === 'MODIFIED') handle(pod);
+      },
+      (err) => {
+        if (err) console.error(`watch ended: ${errText(err)}`);
+        setTimeout(watch, 200);
+      },
+    )
+    .catch((e) => {
+      console.error(`watch: ${errText(e)}`);
+      setTimeout(watch, 1000);
+    });
 }
 watch();
 process.on('SIGTERM', () => process.exit(0));

@@ -28,7 +28,10 @@ const kubeconfigPath = process.env['KUBEDISPATCH_CONTRACT_KUBECONFIG'];
 const rbacFile = fileURLToPath(new URL('../../k8s/rbac.yaml', import.meta.url));
 
 /** Namespace of an access check: the Jobs' namespace unless it says otherwise ('' is cluster-wide). */
-type Access = Pick<V1ResourceAttributes, 'verb' | 'group' | 'resource' | 'subresource'> & { namespace?: string; own?: true };
+type Access = Pick<V1ResourceAttributes, 'verb' | 'group' | 'resource' | 'subresource'> & {
+  namespace?: string;
+  own?: true;
+};
 
 /** Everything the dispatcher, the watcher and the cancelling processes do on the API, in the Jobs' namespace. */
 const NEEDED: Access[] = [
@@ -81,8 +84,15 @@ const FORBIDDEN: Access[] = [
   { verb: 'get', group: '', resource: 'secrets', own: true },
 ];
 
-const label = (a: Access) => `${a.verb} ${a.group ? a.group + '/' : ''}${a.resource}${a.subresource ? '/' + a.subresource : ''}` +
-  (a.own ? ' in its own namespace' : a.namespace === undefined ? '' : a.namespace === '' ? ' (cluster-wide)' : ` in ${a.namespace}`);
+const label = (a: Access) =>
+  `${a.verb} ${a.group ? a.group + '/' : ''}${a.resource}${a.subresource ? '/' + a.subresource : ''}` +
+  (a.own
+    ? ' in its own namespace'
+    : a.namespace === undefined
+      ? ''
+      : a.namespace === ''
+        ? ' (cluster-wide)'
+        : ` in ${a.namespace}`);
 
 /** The namespaces the manifests name, and the fresh ones that stand in for them. */
 const SHIPPED_HOME = 'kubedispatch';
@@ -157,8 +167,12 @@ describe.skipIf(!kubeconfigPath)('k8s/rbac.yaml on a real API server', () => {
     expect(review.status?.incomplete).toBe(false);
     // Every authenticated user may review its own access (system:basic-user); that is not ours.
     const selfReviews = new Set(['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'selfsubjectreviews']);
-    return review.status!.resourceRules
-      .flatMap((r: V1ResourceRule) => (r.apiGroups ?? ['']).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))))
+    return review
+      .status!.resourceRules.flatMap((r: V1ResourceRule) =>
+        (r.apiGroups ?? ['']).flatMap((g) =>
+          (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)),
+        ),
+      )
       .filter((rule) => !selfReviews.has(rule.split('/')[1]!.split(':')[0]!))
       .sort();
   }
@@ -176,11 +190,19 @@ describe.skipIf(!kubeconfigPath)('k8s/rbac.yaml on a real API server', () => {
     expect(await allowed(a)).toBe(false);
   });
 
-  it('has exactly the needed rules in the Jobs\' namespace and none in its own (SelfSubjectRulesReview)', async () => {
+  it("has exactly the needed rules in the Jobs' namespace and none in its own (SelfSubjectRulesReview)", async () => {
     expect(await rulesIn(namespace)).toEqual(
       [
-        'batch/jobs:create', 'batch/jobs:delete', 'batch/jobs:get', 'batch/jobs:list', 'batch/jobs:watch',
-        '/pods:list', '/pods:watch', '/pods/log:get', '/events:create', '/events:list',
+        'batch/jobs:create',
+        'batch/jobs:delete',
+        'batch/jobs:get',
+        'batch/jobs:list',
+        'batch/jobs:watch',
+        '/pods:list',
+        '/pods:watch',
+        '/pods/log:get',
+        '/events:create',
+        '/events:list',
       ].sort(),
     );
     expect(await rulesIn(home)).toEqual([]);
@@ -204,7 +226,10 @@ describe.skipIf(!kubeconfigPath)('k8s/rbac.yaml on a real API server', () => {
       },
     });
     expect((await batch.readNamespacedJob({ name, namespace })).metadata?.name).toBe(name);
-    const jobs = await batch.listNamespacedJob({ namespace, labelSelector: 'app.kubernetes.io/managed-by=kubedispatch' });
+    const jobs = await batch.listNamespacedJob({
+      namespace,
+      labelSelector: 'app.kubernetes.io/managed-by=kubedispatch',
+    });
     expect(jobs.items.map((j) => j.metadata?.name)).toEqual([name]);
     await core.listNamespacedPod({ namespace });
     await core.listNamespacedEvent({ namespace });

@@ -30,7 +30,13 @@ describe('Job create', () => {
     expect(job.metadata?.creationTimestamp).toBeInstanceOf(Date);
     expect(job.metadata?.generation).toBe(1);
     expect(Number(job.metadata?.resourceVersion)).toBeGreaterThan(0);
-    expect(job.spec).toMatchObject({ parallelism: 1, completions: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false });
+    expect(job.spec).toMatchObject({
+      parallelism: 1,
+      completions: 1,
+      backoffLimit: 6,
+      completionMode: 'NonIndexed',
+      suspend: false,
+    });
     expect(job.spec?.selector?.matchLabels).toEqual({ 'batch.kubernetes.io/controller-uid': uid });
     expect(job.spec?.template.metadata?.labels).toMatchObject({
       'batch.kubernetes.io/controller-uid': uid,
@@ -60,8 +66,16 @@ describe('Job create', () => {
     ['a name that is not DNS-1123', jobManifest({ name: 'Not_A_Name' }), 'metadata.name'],
     // The name becomes the value of the job-name labels the API server puts on the pod template.
     ['a name longer than 63 characters', jobManifest({ name: `j${'x'.repeat(63)}` }), 'spec.template.labels'],
-    ['a label value over 63 characters', jobManifest({ name: 'long-label', labels: { 'kubedispatch.io/trigger': 'v'.repeat(64) } }), 'metadata.labels'],
-    ['a label value with odd characters', jobManifest({ name: 'odd-label', labels: { 'kubedispatch.io/trigger': 'has space' } }), 'metadata.labels'],
+    [
+      'a label value over 63 characters',
+      jobManifest({ name: 'long-label', labels: { 'kubedispatch.io/trigger': 'v'.repeat(64) } }),
+      'metadata.labels',
+    ],
+    [
+      'a label value with odd characters',
+      jobManifest({ name: 'odd-label', labels: { 'kubedispatch.io/trigger': 'has space' } }),
+      'metadata.labels',
+    ],
   ])('answers %s with 422 Invalid naming the field', async (_case, body, field) => {
     const status = await createError(body);
     expect(status.code).toBe(422);
@@ -79,7 +93,9 @@ describe('Job create', () => {
 
     const noContainers = jobManifest({ name: 'no-containers' });
     (noContainers.spec?.template.spec as { containers: unknown[] }).containers = [];
-    expect((await createError(noContainers)).details?.causes?.map((cause) => cause.field)).toContain('spec.template.spec.containers');
+    expect((await createError(noContainers)).details?.causes?.map((cause) => cause.field)).toContain(
+      'spec.template.spec.containers',
+    );
   });
 
   it('answers restartPolicy Always (the pod default) with 422', async () => {
@@ -100,7 +116,9 @@ describe('Job create', () => {
 
 describe('get and list', () => {
   it('answers a missing Job with 404 NotFound', async () => {
-    const error = await cluster.batch.readNamespacedJob({ namespace: cluster.namespace, name: 'missing' }).catch((thrown: unknown) => thrown);
+    const error = await cluster.batch
+      .readNamespacedJob({ namespace: cluster.namespace, name: 'missing' })
+      .catch((thrown: unknown) => thrown);
     expect(statusOf(error)).toMatchObject({
       kind: 'Status',
       status: 'Failure',
@@ -113,7 +131,11 @@ describe('get and list', () => {
 
   it('filters lists by label selector (=, !=, in, notin, exists, !exists) and by metadata.name', async () => {
     const ns = cluster.namespace;
-    for (const [name, tier] of [['sel-a', 'one'], ['sel-b', 'two'], ['sel-c', 'three']] as const) {
+    for (const [name, tier] of [
+      ['sel-a', 'one'],
+      ['sel-b', 'two'],
+      ['sel-c', 'three'],
+    ] as const) {
       await cluster.batch.createNamespacedJob({
         namespace: ns,
         body: jobManifest({ name, labels: { 'kubedispatch.io/tier': tier, 'kubedispatch.io/set': 'selectors' } }),
@@ -137,9 +159,16 @@ describe('get and list', () => {
   it('pages a list with limit and continue', async () => {
     const ns = cluster.namespace;
     for (const name of ['page-1', 'page-2', 'page-3']) {
-      await cluster.batch.createNamespacedJob({ namespace: ns, body: jobManifest({ name, labels: { 'kubedispatch.io/set': 'paging' } }) });
+      await cluster.batch.createNamespacedJob({
+        namespace: ns,
+        body: jobManifest({ name, labels: { 'kubedispatch.io/set': 'paging' } }),
+      });
     }
-    const first = await cluster.batch.listNamespacedJob({ namespace: ns, labelSelector: 'kubedispatch.io/set=paging', limit: 2 });
+    const first = await cluster.batch.listNamespacedJob({
+      namespace: ns,
+      labelSelector: 'kubedispatch.io/set=paging',
+      limit: 2,
+    });
     expect(first.items).toHaveLength(2);
     expect(first.metadata?._continue).toBeTruthy();
     const rest = await cluster.batch.listNamespacedJob({

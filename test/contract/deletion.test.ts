@@ -17,8 +17,16 @@ const podsPath = (): string => `/api/v1/namespaces/${cluster.namespace}/pods`;
 
 /** A Job whose pod runs far longer than the test, once that pod is Running. */
 async function runningJob(name: string): Promise<V1Pod> {
-  await cluster.batch.createNamespacedJob({ namespace: cluster.namespace, body: jobManifest({ name, annotations: { 'sim.kubedispatch.io/duration': '10m' } }) });
-  return waitFor<V1Pod>(cluster.kubeConfig, podsPath(), { labelSelector: `batch.kubernetes.io/job-name=${name}` }, (pod) => pod.status?.phase === 'Running');
+  await cluster.batch.createNamespacedJob({
+    namespace: cluster.namespace,
+    body: jobManifest({ name, annotations: { 'sim.kubedispatch.io/duration': '10m' } }),
+  });
+  return waitFor<V1Pod>(
+    cluster.kubeConfig,
+    podsPath(),
+    { labelSelector: `batch.kubernetes.io/job-name=${name}` },
+    (pod) => pod.status?.phase === 'Running',
+  );
 }
 
 const readJob = (name: string) => () => cluster.batch.readNamespacedJob({ namespace: cluster.namespace, name });
@@ -27,7 +35,11 @@ const readPod = (name: string) => () => cluster.core.readNamespacedPod({ namespa
 describe('deleting a Job', () => {
   it('with Background removes the Job at once and its pods afterwards', async () => {
     const pod = await runningJob('background');
-    await cluster.batch.deleteNamespacedJob({ namespace: cluster.namespace, name: 'background', propagationPolicy: 'Background' });
+    await cluster.batch.deleteNamespacedJob({
+      namespace: cluster.namespace,
+      name: 'background',
+      propagationPolicy: 'Background',
+    });
     await waitForDeletion(cluster.kubeConfig, jobsPath(), readJob('background'));
     await waitForDeletion(cluster.kubeConfig, podsPath(), readPod(pod.metadata?.name as string));
   });
@@ -42,12 +54,18 @@ describe('deleting a Job', () => {
       jobsPath(),
       { fieldSelector: 'metadata.name=foreground', resourceVersion: before.metadata?.resourceVersion as string },
       (job, type) => {
-        const marked = job.metadata?.deletionTimestamp !== undefined && (job.metadata?.finalizers ?? []).includes('foregroundDeletion');
+        const marked =
+          job.metadata?.deletionTimestamp !== undefined &&
+          (job.metadata?.finalizers ?? []).includes('foregroundDeletion');
         seen.push(type === 'DELETED' ? 'deleted' : marked ? 'marked' : 'other');
         return type === 'DELETED';
       },
     );
-    await cluster.batch.deleteNamespacedJob({ namespace: cluster.namespace, name: 'foreground', propagationPolicy: 'Foreground' });
+    await cluster.batch.deleteNamespacedJob({
+      namespace: cluster.namespace,
+      name: 'foreground',
+      propagationPolicy: 'Foreground',
+    });
     await jobDeleted;
     expect(seen.indexOf('marked'), `events of the Job: ${seen.join(', ')}`).toBeGreaterThanOrEqual(0);
     expect(seen.indexOf('marked')).toBeLessThan(seen.indexOf('deleted'));
@@ -57,9 +75,18 @@ describe('deleting a Job', () => {
 
   it('with Orphan removes the Job and leaves its pods running without an owner', async () => {
     const pod = await runningJob('orphan');
-    await cluster.batch.deleteNamespacedJob({ namespace: cluster.namespace, name: 'orphan', propagationPolicy: 'Orphan' });
+    await cluster.batch.deleteNamespacedJob({
+      namespace: cluster.namespace,
+      name: 'orphan',
+      propagationPolicy: 'Orphan',
+    });
     await waitForDeletion(cluster.kubeConfig, jobsPath(), readJob('orphan'));
-    const left = await waitFor<V1Pod>(cluster.kubeConfig, podsPath(), { fieldSelector: `metadata.name=${pod.metadata?.name}` }, (p) => !p.metadata?.ownerReferences?.length);
+    const left = await waitFor<V1Pod>(
+      cluster.kubeConfig,
+      podsPath(),
+      { fieldSelector: `metadata.name=${pod.metadata?.name}` },
+      (p) => !p.metadata?.ownerReferences?.length,
+    );
     expect(left.metadata?.deletionTimestamp).toBeUndefined();
     expect(left.status?.phase).toBe('Running');
   });
@@ -68,7 +95,12 @@ describe('deleting a Job', () => {
     const pod = await runningJob('default-policy');
     await cluster.batch.deleteNamespacedJob({ namespace: cluster.namespace, name: 'default-policy' });
     await waitForDeletion(cluster.kubeConfig, jobsPath(), readJob('default-policy'));
-    const left = await waitFor<V1Pod>(cluster.kubeConfig, podsPath(), { fieldSelector: `metadata.name=${pod.metadata?.name}` }, (p) => !p.metadata?.ownerReferences?.length);
+    const left = await waitFor<V1Pod>(
+      cluster.kubeConfig,
+      podsPath(),
+      { fieldSelector: `metadata.name=${pod.metadata?.name}` },
+      (p) => !p.metadata?.ownerReferences?.length,
+    );
     expect(left.metadata?.deletionTimestamp).toBeUndefined();
   });
 });
@@ -86,6 +118,11 @@ describe('deleting a pod', () => {
       45_000,
     );
     expect(replacement.metadata?.name).toMatch(/^replaced-/);
-    await waitFor<V1Job>(cluster.kubeConfig, jobsPath(), { fieldSelector: 'metadata.name=replaced' }, (job) => (job.status?.failed ?? 0) === 1);
+    await waitFor<V1Job>(
+      cluster.kubeConfig,
+      jobsPath(),
+      { fieldSelector: 'metadata.name=replaced' },
+      (job) => (job.status?.failed ?? 0) === 1,
+    );
   }, 60_000);
 });

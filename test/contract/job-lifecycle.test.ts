@@ -18,17 +18,28 @@ const podsPath = (): string => `/api/v1/namespaces/${cluster.namespace}/pods`;
 
 async function runToEnd(job: V1Job, timeoutMs?: number): Promise<V1Job> {
   await cluster.batch.createNamespacedJob({ namespace: cluster.namespace, body: job });
-  return waitFor<V1Job>(cluster.kubeConfig, jobsPath(), { fieldSelector: `metadata.name=${job.metadata?.name}` }, isFinished, timeoutMs);
+  return waitFor<V1Job>(
+    cluster.kubeConfig,
+    jobsPath(),
+    { fieldSelector: `metadata.name=${job.metadata?.name}` },
+    isFinished,
+    timeoutMs,
+  );
 }
 
 async function podsOf(jobName: string): Promise<V1Pod[]> {
-  const list = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `batch.kubernetes.io/job-name=${jobName}` });
+  const list = await cluster.core.listNamespacedPod({
+    namespace: cluster.namespace,
+    labelSelector: `batch.kubernetes.io/job-name=${jobName}`,
+  });
   return list.items;
 }
 
 describe('Job controller', () => {
   it('completes a Job whose pod succeeds, with SuccessCriteriaMet and Complete conditions', async () => {
-    const job = await runToEnd(jobManifest({ name: 'succeeds', annotations: { 'sim.kubedispatch.io/duration': '100ms' } }));
+    const job = await runToEnd(
+      jobManifest({ name: 'succeeds', annotations: { 'sim.kubedispatch.io/duration': '100ms' } }),
+    );
     expect(conditionTypes(job)).toEqual(['SuccessCriteriaMet', 'Complete']);
     expect(job.status?.conditions?.find((item) => item.type === 'Complete')?.reason).toBe('CompletionsReached');
     // Zero counts are omitted from the status (omitempty).
@@ -42,9 +53,20 @@ describe('Job controller', () => {
     const [pod] = await podsOf('succeeds');
     expect(pod?.metadata?.name).toMatch(/^succeeds-[a-z0-9]{5}$/);
     expect(pod?.metadata?.ownerReferences).toEqual([
-      expect.objectContaining({ apiVersion: 'batch/v1', kind: 'Job', name: 'succeeds', uid: job.metadata?.uid, controller: true, blockOwnerDeletion: true }),
+      expect.objectContaining({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        name: 'succeeds',
+        uid: job.metadata?.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      }),
     ]);
-    expect(pod?.metadata?.labels).toMatchObject({ 'job-name': 'succeeds', 'controller-uid': job.metadata?.uid, 'kubedispatch.io/contract': 'true' });
+    expect(pod?.metadata?.labels).toMatchObject({
+      'job-name': 'succeeds',
+      'controller-uid': job.metadata?.uid,
+      'kubedispatch.io/contract': 'true',
+    });
     expect(pod?.status?.phase).toBe('Succeeded');
     const terminated = pod?.status?.containerStatuses?.[0]?.state?.terminated;
     expect(terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
@@ -57,7 +79,11 @@ describe('Job controller', () => {
       jobManifest({
         name: 'retries',
         backoffLimit: 2,
-        annotations: { 'sim.kubedispatch.io/duration': '50ms', 'sim.kubedispatch.io/failures-before-success': '1', 'sim.kubedispatch.io/exit-code': '2' },
+        annotations: {
+          'sim.kubedispatch.io/duration': '50ms',
+          'sim.kubedispatch.io/failures-before-success': '1',
+          'sim.kubedispatch.io/exit-code': '2',
+        },
       }),
       60_000,
     );
@@ -68,7 +94,13 @@ describe('Job controller', () => {
   }, 90_000);
 
   it('fails the Job with BackoffLimitExceeded once failures exceed backoffLimit', async () => {
-    const job = await runToEnd(jobManifest({ name: 'gives-up', backoffLimit: 0, annotations: { 'sim.kubedispatch.io/duration': '50ms', 'sim.kubedispatch.io/exit-code': '3' } }));
+    const job = await runToEnd(
+      jobManifest({
+        name: 'gives-up',
+        backoffLimit: 0,
+        annotations: { 'sim.kubedispatch.io/duration': '50ms', 'sim.kubedispatch.io/exit-code': '3' },
+      }),
+    );
     expect(conditionTypes(job)).toEqual(['FailureTarget', 'Failed']);
     const failed = job.status?.conditions?.find((item) => item.type === 'Failed');
     expect(failed?.reason).toBe('BackoffLimitExceeded');
@@ -76,12 +108,23 @@ describe('Job controller', () => {
     expect(job.status?.active ?? 0).toBe(0);
     const [pod] = await podsOf('gives-up');
     expect(pod?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
-    const events = await cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'involvedObject.name=gives-up' });
-    expect(events.items.map((event) => event.reason)).toEqual(expect.arrayContaining(['SuccessfulCreate', 'BackoffLimitExceeded']));
+    const events = await cluster.core.listNamespacedEvent({
+      namespace: cluster.namespace,
+      fieldSelector: 'involvedObject.name=gives-up',
+    });
+    expect(events.items.map((event) => event.reason)).toEqual(
+      expect.arrayContaining(['SuccessfulCreate', 'BackoffLimitExceeded']),
+    );
   });
 
   it('fails the Job with DeadlineExceeded after activeDeadlineSeconds and stops its pod', async () => {
-    const job = await runToEnd(jobManifest({ name: 'too-slow', activeDeadlineSeconds: 1, annotations: { 'sim.kubedispatch.io/duration': '10m' } }));
+    const job = await runToEnd(
+      jobManifest({
+        name: 'too-slow',
+        activeDeadlineSeconds: 1,
+        annotations: { 'sim.kubedispatch.io/duration': '10m' },
+      }),
+    );
     expect(job.status?.conditions?.find((item) => item.type === 'Failed')?.reason).toBe('DeadlineExceeded');
     expect(job.status?.active ?? 0).toBe(0);
     const pods = await podsOf('too-slow');
@@ -89,10 +132,20 @@ describe('Job controller', () => {
   });
 
   it('deletes a finished Job and its pods after ttlSecondsAfterFinished', async () => {
-    await runToEnd(jobManifest({ name: 'short-lived', ttlSecondsAfterFinished: 0, annotations: { 'sim.kubedispatch.io/duration': '50ms' } }));
-    await waitForDeletion(cluster.kubeConfig, jobsPath(), () => cluster.batch.readNamespacedJob({ namespace: cluster.namespace, name: 'short-lived' }));
+    await runToEnd(
+      jobManifest({
+        name: 'short-lived',
+        ttlSecondsAfterFinished: 0,
+        annotations: { 'sim.kubedispatch.io/duration': '50ms' },
+      }),
+    );
+    await waitForDeletion(cluster.kubeConfig, jobsPath(), () =>
+      cluster.batch.readNamespacedJob({ namespace: cluster.namespace, name: 'short-lived' }),
+    );
     for (const pod of await podsOf('short-lived')) {
-      await waitForDeletion(cluster.kubeConfig, podsPath(), () => cluster.core.readNamespacedPod({ namespace: cluster.namespace, name: pod.metadata?.name as string }));
+      await waitForDeletion(cluster.kubeConfig, podsPath(), () =>
+        cluster.core.readNamespacedPod({ namespace: cluster.namespace, name: pod.metadata?.name as string }),
+      );
     }
     expect(await podsOf('short-lived')).toEqual([]);
   });

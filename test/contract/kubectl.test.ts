@@ -68,7 +68,13 @@ function watchUntil(args: string[], done: RegExp): Promise<string[]> {
         resolve(lines);
       }
     });
-    child.on('exit', (code) => reject(new Error(`kubectl ${args.join(' ')} exited ${code} before a line matched ${done}:\n${lines.join('\n')}\n${stderr}`)));
+    child.on('exit', (code) =>
+      reject(
+        new Error(
+          `kubectl ${args.join(' ')} exited ${code} before a line matched ${done}:\n${lines.join('\n')}\n${stderr}`,
+        ),
+      ),
+    );
   });
 }
 
@@ -81,7 +87,11 @@ describe.skipIf(!KUBECTL)('kubectl', () => {
     cluster = await connectContractCluster('kubectl');
     workDir = mkdtempSync(join(tmpdir(), 'kubedispatch-kubectl-'));
     manifestPath = join(workDir, 'job.yaml');
-    const job = jobManifest({ name: JOB, backoffLimit: 0, annotations: { 'sim.kubedispatch.io/duration': '1s', 'sim.kubedispatch.io/logs': LOG_LINE } });
+    const job = jobManifest({
+      name: JOB,
+      backoffLimit: 0,
+      annotations: { 'sim.kubedispatch.io/duration': '1s', 'sim.kubedispatch.io/logs': LOG_LINE },
+    });
     writeFileSync(manifestPath, dump(job));
   });
   afterAll(async () => {
@@ -90,34 +100,65 @@ describe.skipIf(!KUBECTL)('kubectl', () => {
   });
 
   it('creates a Job from a file', async () => {
-    expect(await kubectl('create', '-n', cluster.namespace, '-f', manifestPath)).toEqual({ code: 0, stdout: `job.batch/${JOB} created\n`, stderr: '' });
+    expect(await kubectl('create', '-n', cluster.namespace, '-f', manifestPath)).toEqual({
+      code: 0,
+      stdout: `job.batch/${JOB} created\n`,
+      stderr: '',
+    });
   });
 
   it('watches its pod run to Completed (get pods -w)', async () => {
-    const lines = await watchUntil(['get', 'pods', '-n', cluster.namespace, '-w'], new RegExp(`^${JOB}-\\S+\\s+0/1\\s+Completed\\s`));
+    const lines = await watchUntil(
+      ['get', 'pods', '-n', cluster.namespace, '-w'],
+      new RegExp(`^${JOB}-\\S+\\s+0/1\\s+Completed\\s`),
+    );
     expect(cells(lines[0])).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
   });
 
   it('waits for the Job to complete and lists it across namespaces (get jobs -A)', async () => {
-    expect(await kubectl('wait', '-n', cluster.namespace, '--for=condition=complete', `job/${JOB}`, '--timeout=60s')).toMatchObject({ code: 0, stdout: `job.batch/${JOB} condition met\n` });
+    expect(
+      await kubectl('wait', '-n', cluster.namespace, '--for=condition=complete', `job/${JOB}`, '--timeout=60s'),
+    ).toMatchObject({ code: 0, stdout: `job.batch/${JOB} condition met\n` });
     const { code, stdout } = await kubectl('get', 'jobs', '-A');
     expect(code).toBe(0);
     const rows = tableRows(stdout);
     expect(rows[0]).toEqual(['NAMESPACE', 'NAME', 'STATUS', 'COMPLETIONS', 'DURATION', 'AGE']);
-    expect(rows.find((row) => row[0] === cluster.namespace)?.slice(0, 4)).toEqual([cluster.namespace, JOB, 'Complete', '1/1']);
+    expect(rows.find((row) => row[0] === cluster.namespace)?.slice(0, 4)).toEqual([
+      cluster.namespace,
+      JOB,
+      'Complete',
+      '1/1',
+    ]);
   });
 
   it('adds the wide columns with -o wide', async () => {
     const jobs = tableRows((await kubectl('get', 'jobs', '-n', cluster.namespace, '-o', 'wide')).stdout);
     expect(jobs[0]).toEqual(['NAME', 'STATUS', 'COMPLETIONS', 'DURATION', 'AGE', 'CONTAINERS', 'IMAGES', 'SELECTOR']);
-    expect(jobs[1]?.slice(5)).toEqual(['main', 'registry.example/kubedispatch/contract:1.0', expect.stringMatching(/^batch\.kubernetes\.io\/controller-uid=[0-9a-f-]{36}$/)]);
+    expect(jobs[1]?.slice(5)).toEqual([
+      'main',
+      'registry.example/kubedispatch/contract:1.0',
+      expect.stringMatching(/^batch\.kubernetes\.io\/controller-uid=[0-9a-f-]{36}$/),
+    ]);
     const pods = tableRows((await kubectl('get', 'pods', '-n', cluster.namespace, '-o', 'wide')).stdout);
-    expect(pods[0]).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']);
+    expect(pods[0]).toEqual([
+      'NAME',
+      'READY',
+      'STATUS',
+      'RESTARTS',
+      'AGE',
+      'IP',
+      'NODE',
+      'NOMINATED NODE',
+      'READINESS GATES',
+    ]);
     expect(pods[1]?.slice(7)).toEqual(['<none>', '<none>']);
   });
 
   it("prints the pod's log (logs job/NAME)", async () => {
-    expect(await kubectl('logs', '-n', cluster.namespace, `job/${JOB}`)).toMatchObject({ code: 0, stdout: `${LOG_LINE}\n` });
+    expect(await kubectl('logs', '-n', cluster.namespace, `job/${JOB}`)).toMatchObject({
+      code: 0,
+      stdout: `${LOG_LINE}\n`,
+    });
   });
 
   it("lists the Job controller's events in the API server's event table", async () => {
@@ -133,11 +174,20 @@ describe.skipIf(!KUBECTL)('kubectl', () => {
   it('reports AlreadyExists from the server when the Job is created again', async () => {
     const again = await kubectl('create', '-n', cluster.namespace, '-f', manifestPath);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain(`Error from server (AlreadyExists): error when creating "${manifestPath}": jobs.batch "${JOB}" already exists`);
+    expect(again.stderr).toContain(
+      `Error from server (AlreadyExists): error when creating "${manifestPath}": jobs.batch "${JOB}" already exists`,
+    );
   });
 
   it('deletes the Job, then finds none', async () => {
-    expect(await kubectl('delete', '-n', cluster.namespace, 'job', JOB)).toMatchObject({ code: 0, stdout: `job.batch "${JOB}" deleted\n` });
-    expect(await kubectl('get', 'jobs', '-n', cluster.namespace)).toEqual({ code: 0, stdout: '', stderr: `No resources found in ${cluster.namespace} namespace.\n` });
+    expect(await kubectl('delete', '-n', cluster.namespace, 'job', JOB)).toMatchObject({
+      code: 0,
+      stdout: `job.batch "${JOB}" deleted\n`,
+    });
+    expect(await kubectl('get', 'jobs', '-n', cluster.namespace)).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: `No resources found in ${cluster.namespace} namespace.\n`,
+    });
   });
 });

@@ -15,7 +15,12 @@ afterAll(async () => {
 
 interface Received {
   type: string;
-  object: { kind?: string; code?: number; reason?: string; metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> } };
+  object: {
+    kind?: string;
+    code?: number;
+    reason?: string;
+    metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> };
+  };
 }
 
 /**
@@ -41,7 +46,11 @@ function record(
     const timer = setTimeout(() => {
       done = true;
       controller?.abort();
-      reject(new Error(`watch did not reach its goal in ${timeoutMs} ms; saw ${JSON.stringify(events.map((event) => event.type))}`));
+      reject(
+        new Error(
+          `watch did not reach its goal in ${timeoutMs} ms; saw ${JSON.stringify(events.map((event) => event.type))}`,
+        ),
+      );
     }, timeoutMs);
     new Watch(cluster.kubeConfig)
       .watch(
@@ -60,7 +69,8 @@ function record(
   });
 }
 
-const namesOf = (events: Received[], type: string): string[] => events.filter((event) => event.type === type).map((event) => event.object.metadata?.name as string);
+const namesOf = (events: Received[], type: string): string[] =>
+  events.filter((event) => event.type === type).map((event) => event.object.metadata?.name as string);
 
 describe('watch', () => {
   it('replays changes after a listed resourceVersion: ADDED then MODIFIED, only for the selected labels', async () => {
@@ -69,8 +79,14 @@ describe('watch', () => {
       { resourceVersion: list.metadata?.resourceVersion, labelSelector: 'kubedispatch.io/set=watched' },
       (events) => events.some((event) => event.type === 'MODIFIED' && event.object.metadata?.name === 'watched'),
     );
-    await cluster.batch.createNamespacedJob({ namespace: cluster.namespace, body: jobManifest({ name: 'unwatched', labels: { 'kubedispatch.io/set': 'other' } }) });
-    await cluster.batch.createNamespacedJob({ namespace: cluster.namespace, body: jobManifest({ name: 'watched', labels: { 'kubedispatch.io/set': 'watched' } }) });
+    await cluster.batch.createNamespacedJob({
+      namespace: cluster.namespace,
+      body: jobManifest({ name: 'unwatched', labels: { 'kubedispatch.io/set': 'other' } }),
+    });
+    await cluster.batch.createNamespacedJob({
+      namespace: cluster.namespace,
+      body: jobManifest({ name: 'watched', labels: { 'kubedispatch.io/set': 'watched' } }),
+    });
     const { events } = await watching;
     expect(namesOf(events, 'ADDED')).toEqual(['watched']);
     expect(events.every((event) => event.object.metadata?.name === 'watched')).toBe(true);
@@ -79,7 +95,10 @@ describe('watch', () => {
   });
 
   it('starts with synthetic ADDED events for existing objects when no resourceVersion is given', async () => {
-    await cluster.batch.createNamespacedJob({ namespace: cluster.namespace, body: jobManifest({ name: 'existing', labels: { 'kubedispatch.io/set': 'existing' } }) });
+    await cluster.batch.createNamespacedJob({
+      namespace: cluster.namespace,
+      body: jobManifest({ name: 'existing', labels: { 'kubedispatch.io/set': 'existing' } }),
+    });
     const { events } = await record({ labelSelector: 'kubedispatch.io/set=existing' }, (seen) => seen.length > 0);
     expect(events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'existing' } } });
   });
@@ -87,20 +106,30 @@ describe('watch', () => {
   it('sends BOOKMARK events when asked, and ends the stream at timeoutSeconds', async () => {
     const list = await cluster.batch.listNamespacedJob({ namespace: cluster.namespace });
     const { events, endedByServer } = await record(
-      { resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 3, labelSelector: 'kubedispatch.io/set=none' },
+      {
+        resourceVersion: list.metadata?.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: 3,
+        labelSelector: 'kubedispatch.io/set=none',
+      },
       () => false,
     );
     expect(endedByServer).toBe(true);
     const bookmark = events.find((event) => event.type === 'BOOKMARK');
     expect(bookmark, 'a BOOKMARK before the timeout').toBeDefined();
     expect(bookmark?.object.kind).toBe('Job');
-    expect(Number(bookmark?.object.metadata?.resourceVersion)).toBeGreaterThanOrEqual(Number(list.metadata?.resourceVersion));
+    expect(Number(bookmark?.object.metadata?.resourceVersion)).toBeGreaterThanOrEqual(
+      Number(list.metadata?.resourceVersion),
+    );
   });
 
   it('answers a watch from a version it no longer has with 410 Expired, else replays what came after it', async () => {
     // Whether version 1 is still retained depends on the server's history: a young real cluster has
     // not compacted it yet, the simulation starts as a cluster that has. Either answer must be exact.
-    const { events } = await record({ resourceVersion: '1' }, (seen) => seen.some((event) => event.type === 'ERROR') || seen.length >= 2);
+    const { events } = await record(
+      { resourceVersion: '1' },
+      (seen) => seen.some((event) => event.type === 'ERROR') || seen.length >= 2,
+    );
     const error = events.find((event) => event.type === 'ERROR');
     if (error) {
       expect(error.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
@@ -121,7 +150,11 @@ describe('watch', () => {
       { resourceVersion: created.metadata?.resourceVersion, labelSelector: 'kubedispatch.io/set=deleted' },
       (events) => events.some((event) => event.type === 'DELETED'),
     );
-    await cluster.batch.deleteNamespacedJob({ namespace: cluster.namespace, name: 'to-delete', propagationPolicy: 'Background' });
+    await cluster.batch.deleteNamespacedJob({
+      namespace: cluster.namespace,
+      name: 'to-delete',
+      propagationPolicy: 'Background',
+    });
     const { events } = await watching;
     expect(namesOf(events, 'DELETED')).toEqual(['to-delete']);
   });

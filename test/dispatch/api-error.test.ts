@@ -14,23 +14,76 @@ function networkError(code: string, message = 'fetch failed') {
 }
 
 const table: { name: string; thrown: unknown; expected: ApiErrorClass; retryAfterMs?: number; message?: RegExp }[] = [
-  { name: '429 with Retry-After', thrown: apiException(429, 'TooManyRequests', 'too many requests', { 'retry-after': '3' }), expected: 'transient', retryAfterMs: 3000 },
-  { name: '500 internal error', thrown: apiException(500, 'InternalError', 'Internal error occurred'), expected: 'transient' },
-  { name: '503 unavailable', thrown: apiException(503, 'ServiceUnavailable', 'the server is currently unable to handle the request'), expected: 'transient' },
+  {
+    name: '429 with Retry-After',
+    thrown: apiException(429, 'TooManyRequests', 'too many requests', { 'retry-after': '3' }),
+    expected: 'transient',
+    retryAfterMs: 3000,
+  },
+  {
+    name: '500 internal error',
+    thrown: apiException(500, 'InternalError', 'Internal error occurred'),
+    expected: 'transient',
+  },
+  {
+    name: '503 unavailable',
+    thrown: apiException(503, 'ServiceUnavailable', 'the server is currently unable to handle the request'),
+    expected: 'transient',
+  },
   { name: '504 timeout', thrown: apiException(504, 'Timeout', 'request did not complete'), expected: 'transient' },
-  { name: '403 exceeded quota', thrown: apiException(403, 'Forbidden', 'jobs "x" is forbidden: exceeded quota: compute, requested: cpu=1'), expected: 'transient' },
-  { name: 'etcd leader change', thrown: apiException(500, 'InternalError', 'etcdserver: leader changed'), expected: 'transient' },
-  { name: 'etcd request timed out under a 400', thrown: apiException(400, 'BadRequest', 'etcdserver: request timed out'), expected: 'transient' },
-  { name: 'client timeout', thrown: new DOMException('The operation was aborted due to timeout', 'TimeoutError'), expected: 'transient' },
+  {
+    name: '403 exceeded quota',
+    thrown: apiException(403, 'Forbidden', 'jobs "x" is forbidden: exceeded quota: compute, requested: cpu=1'),
+    expected: 'transient',
+  },
+  {
+    name: 'etcd leader change',
+    thrown: apiException(500, 'InternalError', 'etcdserver: leader changed'),
+    expected: 'transient',
+  },
+  {
+    name: 'etcd request timed out under a 400',
+    thrown: apiException(400, 'BadRequest', 'etcdserver: request timed out'),
+    expected: 'transient',
+  },
+  {
+    name: 'client timeout',
+    thrown: new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
+    expected: 'transient',
+  },
   { name: 'ECONNRESET', thrown: networkError('ECONNRESET'), expected: 'transient' },
   { name: 'ECONNREFUSED', thrown: networkError('ECONNREFUSED'), expected: 'transient' },
   { name: 'undici socket closed', thrown: networkError('UND_ERR_SOCKET'), expected: 'transient' },
   { name: 'socket hang up', thrown: new Error('socket hang up'), expected: 'transient' },
-  { name: '400 bad request', thrown: apiException(400, 'BadRequest', 'json: cannot unmarshal string'), expected: 'permanent', message: /cannot unmarshal string \(HTTP 400 BadRequest\)/ },
-  { name: '403 RBAC', thrown: apiException(403, 'Forbidden', 'jobs.batch is forbidden: User "x" cannot create resource "jobs"'), expected: 'permanent', message: /cannot create resource/ },
-  { name: '404 namespace', thrown: apiException(404, 'NotFound', 'namespaces "nope" not found'), expected: 'permanent', message: /namespaces "nope" not found/ },
-  { name: '422 invalid', thrown: apiException(422, 'Invalid', 'Job.batch "BAD" is invalid: metadata.name: Invalid value'), expected: 'permanent', message: /is invalid: metadata.name/ },
-  { name: '409 already exists', thrown: apiException(409, 'AlreadyExists', 'jobs.batch "x" already exists'), expected: 'conflict' },
+  {
+    name: '400 bad request',
+    thrown: apiException(400, 'BadRequest', 'json: cannot unmarshal string'),
+    expected: 'permanent',
+    message: /cannot unmarshal string \(HTTP 400 BadRequest\)/,
+  },
+  {
+    name: '403 RBAC',
+    thrown: apiException(403, 'Forbidden', 'jobs.batch is forbidden: User "x" cannot create resource "jobs"'),
+    expected: 'permanent',
+    message: /cannot create resource/,
+  },
+  {
+    name: '404 namespace',
+    thrown: apiException(404, 'NotFound', 'namespaces "nope" not found'),
+    expected: 'permanent',
+    message: /namespaces "nope" not found/,
+  },
+  {
+    name: '422 invalid',
+    thrown: apiException(422, 'Invalid', 'Job.batch "BAD" is invalid: metadata.name: Invalid value'),
+    expected: 'permanent',
+    message: /is invalid: metadata.name/,
+  },
+  {
+    name: '409 already exists',
+    thrown: apiException(409, 'AlreadyExists', 'jobs.batch "x" already exists'),
+    expected: 'conflict',
+  },
   { name: 'TLS certificate problem', thrown: networkError('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), expected: 'permanent' },
 ];
 
@@ -68,11 +121,15 @@ describe('retryTransient', () => {
 
   it('retries transient errors and returns the first success', async () => {
     let calls = 0;
-    const result = await retryTransient('op', async () => {
-      calls += 1;
-      if (calls < 3) throw networkError('ECONNRESET');
-      return 'ok';
-    }, policy);
+    const result = await retryTransient(
+      'op',
+      async () => {
+        calls += 1;
+        if (calls < 3) throw networkError('ECONNRESET');
+        return 'ok';
+      },
+      policy,
+    );
     expect({ result, calls }).toEqual({ result: 'ok', calls: 3 });
   });
 
@@ -92,7 +149,9 @@ describe('retryTransient', () => {
       now += 600;
       throw apiException(503, 'ServiceUnavailable', 'apiserver down');
     };
-    await expect(retryTransient('op', call, { baseMs: 1, maxMs: 1, deadlineMs: 1000 }, { now: () => now })).rejects.toThrow(/apiserver down.*gave up after 2 tries/);
+    await expect(
+      retryTransient('op', call, { baseMs: 1, maxMs: 1, deadlineMs: 1000 }, { now: () => now }),
+    ).rejects.toThrow(/apiserver down.*gave up after 2 tries/);
   });
 
   it('draws full-jitter delays capped at maxMs', () => {

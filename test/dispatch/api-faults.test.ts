@@ -20,16 +20,22 @@ import { waitFor } from './support/wait-for.ts';
 
 const createJobs = (h: DispatchHarness) => h.sim.stats().byVerbResource['create jobs'] ?? 0;
 
-async function counter(metric: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> }, labels: Record<string, string> = {}) {
+async function counter(
+  metric: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> },
+  labels: Record<string, string> = {},
+) {
   const { values } = await metric.get();
-  return values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((sum, v) => sum + v.value, 0);
+  return values
+    .filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))
+    .reduce((sum, v) => sum + v.value, 0);
 }
 
 describe('dispatcher facing API failures', () => {
   let h: DispatchHarness;
   let proxy: ChaosProxy;
   /** Dispatchers talk to the cluster through the chaos proxy. */
-  const viaProxy = (overrides: Record<string, string> = {}) => h.startDispatcher({ KUBECONFIG: proxy.kubeconfigPath, ...overrides });
+  const viaProxy = (overrides: Record<string, string> = {}) =>
+    h.startDispatcher({ KUBECONFIG: proxy.kubeconfigPath, ...overrides });
 
   beforeEach(async () => {
     h = await dispatchHarness();
@@ -72,7 +78,9 @@ describe('dispatcher facing API failures', () => {
   });
 
   it('429 with Retry-After pauses every dispatcher without spending an attempt', async () => {
-    proxy.setFaults({ rules: [{ verbs: ['create'], resources: ['jobs'], fault: 'error', code: 429, retryAfterSeconds: 1 }] });
+    proxy.setFaults({
+      rules: [{ verbs: ['create'], resources: ['jobs'], fault: 'error', code: 429, retryAfterSeconds: 1 }],
+    });
     const pause = new RetryAfterPause(h.redis.redis, `${h.redis.prefix}:dispatch:retry-after`);
     await viaProxy();
     const first = await h.createRun(h.project([{ uuid: 'a' }]));
@@ -82,7 +90,8 @@ describe('dispatcher facing API failures', () => {
     await viaProxy();
     const second = await h.createRun(h.project([{ uuid: 'b' }], 'second'));
     expect(await h.queue.getRateLimitTtl()).toBeGreaterThan(0);
-    for (let remaining = await pause.remainingMs(); remaining > 50; remaining = await pause.remainingMs()) expect(createJobs(h)).toBe(0);
+    for (let remaining = await pause.remainingMs(); remaining > 50; remaining = await pause.remainingMs())
+      expect(createJobs(h)).toBe(0);
 
     for (const runId of [first, second]) {
       const run = await h.waitForRun(runId);
@@ -92,21 +101,39 @@ describe('dispatcher facing API failures', () => {
     expect(createJobs(h)).toBe(2);
   });
 
-  it('fails at once with the API\'s message on a permanent error (missing namespace)', async () => {
+  it("fails at once with the API's message on a permanent error (missing namespace)", async () => {
     await viaProxy();
     const runId = await h.createRun(h.project([{ uuid: 'a', retries: 3, namespace: 'does-not-exist' }]));
     const block = (await h.waitForRun(runId)).blocks[0]!;
-    expect({ state: block.state, reason: block.reason, attempt: block.attempt }).toEqual({ state: 'failed', reason: 'CreateRejected', attempt: 1 });
+    expect({ state: block.state, reason: block.reason, attempt: block.attempt }).toEqual({
+      state: 'failed',
+      reason: 'CreateRejected',
+      attempt: 1,
+    });
     expect(block.message).toMatch(/namespaces "does-not-exist" not found \(HTTP 404 NotFound\)/);
     expect(createJobs(h)).toBe(1);
   });
 
-  it('a 422 from the API is permanent and carries the API\'s message', async () => {
+  it("a 422 from the API is permanent and carries the API's message", async () => {
     const clients = createKubeClients(h.sim.kubeConfig, 5000);
     const logger = createLogger('silent', 'test');
-    const gate = new ApiGate(new TokenBucket(h.redis.redis, `${h.redis.prefix}:tb`, 100, 100), new RetryAfterPause(h.redis.redis, `${h.redis.prefix}:ra`));
-    const creator = new JobCreator({ batch: clients.batch, gate, retry: { baseMs: 1, maxMs: 1, deadlineMs: 1000 }, createConcurrency: 2, logger });
-    const job: V1Job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'Not_A_Valid_Name' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } };
+    const gate = new ApiGate(
+      new TokenBucket(h.redis.redis, `${h.redis.prefix}:tb`, 100, 100),
+      new RetryAfterPause(h.redis.redis, `${h.redis.prefix}:ra`),
+    );
+    const creator = new JobCreator({
+      batch: clients.batch,
+      gate,
+      retry: { baseMs: 1, maxMs: 1, deadlineMs: 1000 },
+      createConcurrency: 2,
+      logger,
+    });
+    const job: V1Job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'Not_A_Valid_Name' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } },
+    };
     const error = await creator.create('default', job).catch((thrown: unknown) => thrown);
     expect(error).toMatchObject({ code: 'permanent', status: 422 });
     expect((error as Error).message).toMatch(/Not_A_Valid_Name.*\(HTTP 422 Invalid\)/);
@@ -116,16 +143,28 @@ describe('dispatcher facing API failures', () => {
   it('times out a request the API server does not answer, as a transient error', async () => {
     proxy.setFaults({ rules: [{ verbs: ['get'], resources: ['jobs'], fault: 'latency', ms: 2000 }] });
     const { batch } = createKubeClients(proxy.kubeConfig, 100);
-    const thrown = await batch.readNamespacedJob({ name: 'any', namespace: 'default' }).catch((error: unknown) => error);
-    expect(classifyApiError(thrown, 'read Job default/any')).toMatchObject({ code: 'transient', reason: 'Timeout', message: 'read Job default/any: request timed out' });
+    const thrown = await batch
+      .readNamespacedJob({ name: 'any', namespace: 'default' })
+      .catch((error: unknown) => error);
+    expect(classifyApiError(thrown, 'read Job default/any')).toMatchObject({
+      code: 'transient',
+      reason: 'Timeout',
+      message: 'read Job default/any: request timed out',
+    });
     // Without the fault the same client works: the timeout is per request.
     proxy.setFaults({ rules: [] });
     await expect(batch.readNamespacedJob({ name: 'any', namespace: 'default' })).rejects.toMatchObject({ code: 404 });
   });
 
-  it('exposes its metrics on prom-client\'s default registry (served by /metrics)', async () => {
+  it("exposes its metrics on prom-client's default registry (served by /metrics)", async () => {
     const text = await register.metrics();
-    for (const name of ['jobs_created_total', 'jobs_adopted_total', 'api_errors_total', 'job_create_seconds', 'rate_limit_waits_total']) {
+    for (const name of [
+      'jobs_created_total',
+      'jobs_adopted_total',
+      'api_errors_total',
+      'job_create_seconds',
+      'rate_limit_waits_total',
+    ]) {
       expect(text).toContain(`kubedispatch_dispatcher_${name}`);
     }
   });
@@ -136,14 +175,27 @@ describe('dispatcher facing API failures', () => {
       const run = (await h.store.getRun(runId))!;
       const block = run.blocks[0]!;
       const project = loadProject(dir);
-      const ids = { pipelineRunId: runId, blockRunId: block.blockRunId, attempt: 1, trigger: '', ...runValues(run, project.pipelines[0]!.variables), epoch: await h.store.epoch() };
-      const { job, namespace } = renderBlockJob(loadRenderContext({}, { queuePrefix: h.redis.prefix }), project, 'pipeline', 'a', ids);
+      const ids = {
+        pipelineRunId: runId,
+        blockRunId: block.blockRunId,
+        attempt: 1,
+        trigger: '',
+        ...runValues(run, project.pipelines[0]!.variables),
+        epoch: await h.store.epoch(),
+      };
+      const { job, namespace } = renderBlockJob(
+        loadRenderContext({}, { queuePrefix: h.redis.prefix }),
+        project,
+        'pipeline',
+        'a',
+        ids,
+      );
       label(job);
       await h.jobs.batch.createNamespacedJob({ namespace, body: job });
       return runId;
     }
 
-    it('adopts it when its identity labels are this attempt\'s (an earlier try created it)', async () => {
+    it("adopts it when its identity labels are this attempt's (an earlier try created it)", async () => {
       const adoptedBefore = await counter(dispatcherMetrics.jobsAdopted);
       const runId = await preCreate(h.project([{ uuid: 'a' }]), () => undefined);
       await viaProxy();
@@ -159,8 +211,14 @@ describe('dispatcher facing API failures', () => {
       });
       await viaProxy();
       const block = (await h.waitForRun(runId)).blocks[0]!;
-      expect({ state: block.state, reason: block.reason, attempt: block.attempt }).toEqual({ state: 'failed', reason: 'JobNameCollision', attempt: 1 });
-      expect(block.message).toMatch(/already exists but belongs to installation \S+, epoch \d+, pipeline run 999, block run \d+, attempt 1, not to installation \S+, epoch \d+, pipeline run \d+/);
+      expect({ state: block.state, reason: block.reason, attempt: block.attempt }).toEqual({
+        state: 'failed',
+        reason: 'JobNameCollision',
+        attempt: 1,
+      });
+      expect(block.message).toMatch(
+        /already exists but belongs to installation \S+, epoch \d+, pipeline run 999, block run \d+, attempt 1, not to installation \S+, epoch \d+, pipeline run \d+/,
+      );
     });
 
     it('fails with a collision error, never adopting, when the Job is of an earlier life of Redis (another epoch)', async () => {
@@ -180,7 +238,9 @@ describe('dispatcher facing API failures', () => {
       await viaProxy();
       const block = (await h.waitForRun(runId)).blocks[0]!;
       expect({ state: block.state, reason: block.reason }).toEqual({ state: 'failed', reason: 'JobNameCollision' });
-      expect(block.message).toMatch(/belongs to installation staging, .*another kubedispatch installation using this namespace/);
+      expect(block.message).toMatch(
+        /belongs to installation staging, .*another kubedispatch installation using this namespace/,
+      );
     });
   });
 
@@ -197,7 +257,14 @@ describe('dispatcher facing API failures', () => {
       variables: {},
       blockRunLimit: 0,
       pipelineRunLimit: 0,
-      blocks: [{ blockUuid: 'ghost', upstream: [], maxAttempts: 3, retry: { retries: 2, delaySeconds: 0, exponentialBackoff: false, maxDelaySeconds: 0 } }],
+      blocks: [
+        {
+          blockUuid: 'ghost',
+          upstream: [],
+          maxAttempts: 3,
+          retry: { retries: 2, delaySeconds: 0, exponentialBackoff: false, maxDelaySeconds: 0 },
+        },
+      ],
       project: loadProject(dir),
     });
     h.sim.resetStats();

@@ -19,12 +19,18 @@ async function world(childEnv: Env): Promise<World> {
   await h.jobs.recordCreations();
   h.startWatcher();
   const first = spawnWorker('dispatcher', h.env({ KUBECONFIG: proxy.kubeconfigPath, LOG_LEVEL: 'info', ...childEnv }));
-  await waitFor('the dispatcher process to start', () => first.output().includes('"msg":"dispatcher started"'), 100_000);
+  await waitFor(
+    'the dispatcher process to start',
+    () => first.output().includes('"msg":"dispatcher started"'),
+    100_000,
+  );
   return { h, proxy, first };
 }
 
-const blockStates = async (h: DispatchHarness, runId: number): Promise<BlockRunState[]> => (await h.store.getRun(runId))?.blocks.map((b) => b.state) ?? [];
-const allRunning = async ({ h }: World, runId: number) => (await blockStates(h, runId)).every((state) => state === 'running');
+const blockStates = async (h: DispatchHarness, runId: number): Promise<BlockRunState[]> =>
+  (await h.store.getRun(runId))?.blocks.map((b) => b.state) ?? [];
+const allRunning = async ({ h }: World, runId: number) =>
+  (await blockStates(h, runId)).every((state) => state === 'running');
 
 interface TestBlock {
   uuid: string;
@@ -38,7 +44,12 @@ async function expectExactlyOnce({ h, first }: World, runId: number, blocks: Tes
   const run = await h.waitForRun(runId, 20_000).catch((error: unknown) => {
     throw new Error(`${(error as Error).message}\nfirst dispatcher's log:\n${first.output()}`);
   });
-  const summary = (reason: string | undefined, state: string, attempt: number, attempts: number) => ({ reason, state, attempt, attempts });
+  const summary = (reason: string | undefined, state: string, attempt: number, attempts: number) => ({
+    reason,
+    state,
+    attempt,
+    attempts,
+  });
   expect(run.blocks.map((b) => summary(b.reason, b.state, b.attempt, b.attempts.length))).toEqual(
     blocks.map((b) => summary(b.reason ?? 'Complete', b.reason ? 'failed' : 'succeeded', 1, 1)),
   );
@@ -90,9 +101,16 @@ const scenarios: Scenario[] = [
     signal: 'SIGKILL',
     async meanwhile({ h }, runId) {
       const [, b, c] = (await h.store.getRun(runId))!.blocks;
-      await h.jobs.batch.deleteNamespacedJob({ name: c!.jobName!, namespace: c!.namespace!, propagationPolicy: 'Background' });
+      await h.jobs.batch.deleteNamespacedJob({
+        name: c!.jobName!,
+        namespace: c!.namespace!,
+        propagationPolicy: 'Background',
+      });
       await waitFor('the watcher to decide b', () => h.store.getOutcome({ blockRunId: b!.blockRunId, attempt: 1 }));
-      await waitFor('the watcher to delete b\'s Job', async () => !(await h.jobs.jobs()).some((job) => job.metadata?.name === b!.jobName));
+      await waitFor(
+        "the watcher to delete b's Job",
+        async () => !(await h.jobs.jobs()).some((job) => job.metadata?.name === b!.jobName),
+      );
     },
   },
   {
@@ -138,9 +156,23 @@ describe('dispatcher processes (node workers/dispatcher.ts) killed mid-flight, a
     it(scenario.name, async () => {
       const current = await worlds.get(scenario)!;
       const { h, proxy, first } = current;
-      if (scenario.createLatencyMs) proxy.setFaults({ rules: [{ verbs: ['create'], resources: ['jobs'], fault: 'latency', ms: scenario.createLatencyMs }] });
-      const runId = await h.createRun(h.project(scenario.blocks.map((b) => ({ uuid: b.uuid, annotations: { 'sim.kubedispatch.io/duration': `${b.podDurationMs}ms` } }))));
-      await waitFor(`${scenario.killPoint} (dispatcher log: ${first.output()})`, () => scenario.killWhen(current, runId), 30_000);
+      if (scenario.createLatencyMs)
+        proxy.setFaults({
+          rules: [{ verbs: ['create'], resources: ['jobs'], fault: 'latency', ms: scenario.createLatencyMs }],
+        });
+      const runId = await h.createRun(
+        h.project(
+          scenario.blocks.map((b) => ({
+            uuid: b.uuid,
+            annotations: { 'sim.kubedispatch.io/duration': `${b.podDurationMs}ms` },
+          })),
+        ),
+      );
+      await waitFor(
+        `${scenario.killPoint} (dispatcher log: ${first.output()})`,
+        () => scenario.killWhen(current, runId),
+        30_000,
+      );
       expect(await first.stop(scenario.signal)).toBe(scenario.signal === 'SIGKILL' ? null : 0);
       await scenario.meanwhile?.(current, runId);
       await h.startDispatcher();
@@ -153,7 +185,11 @@ describe('dispatcher processes (node workers/dispatcher.ts) killed mid-flight, a
     const { h } = current;
     await h.startDispatcher();
     const blocks = Array.from({ length: 10 }, (_, i) => ({ uuid: `b${i}`, podDurationMs: 100 }));
-    const runId = await h.createRun(h.project(blocks.map((b) => ({ uuid: b.uuid, annotations: { 'sim.kubedispatch.io/duration': `${b.podDurationMs}ms` } }))));
+    const runId = await h.createRun(
+      h.project(
+        blocks.map((b) => ({ uuid: b.uuid, annotations: { 'sim.kubedispatch.io/duration': `${b.podDurationMs}ms` } })),
+      ),
+    );
     // One Job ever per block run. The number of create requests is not asserted: under a 1 s lock a
     // loaded machine may let a lock lapse, and the dispatcher taking over legally asks again (409, adopted).
     await expectExactlyOnce(current, runId, blocks);

@@ -24,17 +24,27 @@ describe('a create retried after the attempt moved on', () => {
     await proxy.stop();
   });
 
-  it('is not sent: the block run ends with the other processing\'s outcome and no Job is created', async () => {
+  it("is not sent: the block run ends with the other processing's outcome and no Job is created", async () => {
     proxy.setFaults({ rules: [{ verbs: ['create'], resources: ['jobs'], fault: 'error', code: 503 }] });
     await h.startDispatcher({ KUBECONFIG: proxy.kubeconfigPath, KUBEDISPATCH_API_RETRY_DEADLINE_MS: '60000' });
     const runId = await h.createRun(h.project([{ uuid: 'a' }]));
     const [block] = (await h.store.getRun(runId))!.blocks;
-    await waitFor('the dispatcher retrying its create', async () => (await h.store.getBlock(runId, 'a'))?.state === 'dispatching');
+    await waitFor(
+      'the dispatcher retrying its create',
+      async () => (await h.store.getBlock(runId, 'a'))?.state === 'dispatching',
+    );
 
     // The other processing: its Job recorded as running, then decided by the watcher (and deleted).
-    const name = (jobName({ clusterUuid: 'mage', prefix: 'disp', trigger: '', blockRunId: block!.blockRunId, attempt: 1 }) as { name: string }).name;
+    const name = (
+      jobName({ clusterUuid: 'mage', prefix: 'disp', trigger: '', blockRunId: block!.blockRunId, attempt: 1 }) as {
+        name: string;
+      }
+    ).name;
     expect(await h.store.markRunning(runId, 'a', 1, name, 'default')).toBe(true);
-    await h.store.recordOutcome({ blockRunId: block!.blockRunId, attempt: 1 }, { succeeded: true, reason: 'Complete', message: 'the other processing\'s Job', finishedAt: Date.now() });
+    await h.store.recordOutcome(
+      { blockRunId: block!.blockRunId, attempt: 1 },
+      { succeeded: true, reason: 'Complete', message: "the other processing's Job", finishedAt: Date.now() },
+    );
     proxy.setFaults({ rules: [] });
 
     const run = await h.waitForRun(runId);

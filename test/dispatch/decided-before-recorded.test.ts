@@ -24,13 +24,31 @@ describe('an attempt decided before its Job was recorded', () => {
     const [block] = (await h.store.getRun(runId))!.blocks;
     // What the dead dispatcher had done: taken the attempt (its Job then ran and was decided).
     expect(await h.store.markDispatching(runId, 'a', 1)).toBe('ok');
-    await h.store.recordOutcome({ blockRunId: block!.blockRunId, attempt: 1 }, { succeeded: true, reason: 'Complete', message: 'decided by the watcher', finishedAt: Date.now() });
+    await h.store.recordOutcome(
+      { blockRunId: block!.blockRunId, attempt: 1 },
+      { succeeded: true, reason: 'Complete', message: 'decided by the watcher', finishedAt: Date.now() },
+    );
 
     await h.startDispatcher();
     const run = await h.waitForRun(runId);
     const [finished] = run.blocks;
-    expect(finished).toMatchObject({ state: 'succeeded', reason: 'Complete', jobName: (jobName({ clusterUuid: 'mage', prefix: 'disp', trigger: '', blockRunId: block!.blockRunId, attempt: 1 }) as { name: string }).name });
-    expect(finished!.attempts).toEqual([expect.objectContaining({ attempt: 1, jobName: finished!.jobName, namespace: finished!.namespace, outcome: expect.objectContaining({ reason: 'Complete' }) })]);
+    expect(finished).toMatchObject({
+      state: 'succeeded',
+      reason: 'Complete',
+      jobName: (
+        jobName({ clusterUuid: 'mage', prefix: 'disp', trigger: '', blockRunId: block!.blockRunId, attempt: 1 }) as {
+          name: string;
+        }
+      ).name,
+    });
+    expect(finished!.attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        jobName: finished!.jobName,
+        namespace: finished!.namespace,
+        outcome: expect.objectContaining({ reason: 'Complete' }),
+      }),
+    ]);
     expect(finished!.namespace).toBeTruthy();
     expect(h.jobs.seenUids().size).toBe(0);
     expect(await h.store.activeAttempts()).toEqual([]);

@@ -15,7 +15,9 @@ describe('dispatcher on the simulated cluster', () => {
   it('runs a DAG: one Job per block, downstream after upstream, run succeeded', async () => {
     h.jobs.playWatcher(h.store);
     await h.startDispatcher();
-    const runId = await h.createRun(h.project([{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }, { uuid: 'c', upstream: ['a'] }]));
+    const runId = await h.createRun(
+      h.project([{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }, { uuid: 'c', upstream: ['a'] }]),
+    );
     const run = await h.waitForRun(runId);
     expect(run.state).toBe('succeeded');
     expect(run.blocks.map((b) => [b.blockUuid, b.state, b.attempt])).toEqual([
@@ -24,21 +26,34 @@ describe('dispatcher on the simulated cluster', () => {
       ['c', 'succeeded', 1],
     ]);
     const jobs = await h.jobs.jobs();
-    expect(jobs.map((job) => job.metadata?.name).sort()).toEqual(run.blocks.map((b) => `mage-disp-block-${b.blockRunId}`).sort());
+    expect(jobs.map((job) => job.metadata?.name).sort()).toEqual(
+      run.blocks.map((b) => `mage-disp-block-${b.blockRunId}`).sort(),
+    );
   });
 
-  it("gives every Job of a run, retries included, the same partition and Mage variables, and another run others", async () => {
+  it('gives every Job of a run, retries included, the same partition and Mage variables, and another run others', async () => {
     h.startWatcher({ KUBEDISPATCH_DELETE_FINISHED_JOBS: 'false' });
     await h.startDispatcher();
     // OOMKilled: a failure the pod cannot retry itself, so kubedispatch makes a second attempt (a second Job).
-    const dir = h.project([{ uuid: 'flaky', retries: 1, annotations: { 'sim.kubedispatch.io/behavior': 'oom-killed' } }, { uuid: 'b' }]);
-    const runIds = [await h.createRun(dir, { day: '2026-11-28', n: 5, cfg: { regions: ['eu'] } }), await h.createRun(dir, { day: '2026-11-29' })];
+    const dir = h.project([
+      { uuid: 'flaky', retries: 1, annotations: { 'sim.kubedispatch.io/behavior': 'oom-killed' } },
+      { uuid: 'b' },
+    ]);
+    const runIds = [
+      await h.createRun(dir, { day: '2026-11-28', n: 5, cfg: { regions: ['eu'] } }),
+      await h.createRun(dir, { day: '2026-11-29' }),
+    ];
     for (const runId of runIds) expect((await h.waitForRun(runId)).state).toBe('failed');
     const jobs = await h.jobs.jobs();
-    const optionsOf = (runId: number) => jobs
-      .filter((job) => job.metadata?.labels?.['kubedispatch.io/pipeline-run-id'] === String(runId))
-      .map((job) => job.spec?.template.spec?.containers[0]?.command ?? [])
-      .map((command) => ({ partition: command[command.indexOf('--execution-partition') + 1], vars: command[command.indexOf('--runtime-vars') + 1], command }));
+    const optionsOf = (runId: number) =>
+      jobs
+        .filter((job) => job.metadata?.labels?.['kubedispatch.io/pipeline-run-id'] === String(runId))
+        .map((job) => job.spec?.template.spec?.containers[0]?.command ?? [])
+        .map((command) => ({
+          partition: command[command.indexOf('--execution-partition') + 1],
+          vars: command[command.indexOf('--runtime-vars') + 1],
+          command,
+        }));
     const [first, second] = runIds.map(optionsOf);
     expect(first).toHaveLength(3); // flaky twice, b once
     for (const jobsOfRun of [first!, second!]) {
@@ -50,7 +65,13 @@ describe('dispatcher on the simulated cluster', () => {
       }
     }
     expect(first![0]!.partition).not.toBe(second![0]!.partition);
-    expect(JSON.parse(first![0]!.vars!)).toMatchObject({ day: '2026-11-28', n: 5, cfg: { regions: ['eu'] }, pipeline_run_id: runIds[0], execution_partition: first![0]!.partition });
+    expect(JSON.parse(first![0]!.vars!)).toMatchObject({
+      day: '2026-11-28',
+      n: 5,
+      cfg: { regions: ['eu'] },
+      pipeline_run_id: runIds[0],
+      execution_partition: first![0]!.partition,
+    });
     expect(JSON.parse(second![0]!.vars!)).toMatchObject({ day: '2026-11-29', pipeline_run_id: runIds[1] });
   });
 
@@ -58,10 +79,17 @@ describe('dispatcher on the simulated cluster', () => {
     // The real watcher (deleting no Jobs) tells OOMKilled from a plain exit code, which is never retried here (Mage retried in the pod).
     h.startWatcher({ KUBEDISPATCH_DELETE_FINISHED_JOBS: 'false' });
     await h.startDispatcher();
-    const runId = await h.createRun(h.project([{ uuid: 'flaky', retries: 1, annotations: { 'sim.kubedispatch.io/behavior': 'oom-killed' } }]));
+    const runId = await h.createRun(
+      h.project([{ uuid: 'flaky', retries: 1, annotations: { 'sim.kubedispatch.io/behavior': 'oom-killed' } }]),
+    );
     const run = await h.waitForRun(runId);
     const block = run.blocks[0]!;
-    expect({ run: run.state, state: block.state, attempt: block.attempt, reason: block.reason }).toEqual({ run: 'failed', state: 'failed', attempt: 2, reason: 'OOMKilled' });
+    expect({ run: run.state, state: block.state, attempt: block.attempt, reason: block.reason }).toEqual({
+      run: 'failed',
+      state: 'failed',
+      attempt: 2,
+      reason: 'OOMKilled',
+    });
     const names = (await h.jobs.jobs()).map((job) => job.metadata?.name).sort();
     expect(names).toEqual([`mage-disp-block-${block.blockRunId}`, `mage-disp-block-${block.blockRunId}-a2`]);
   });

@@ -30,7 +30,11 @@ describe('block outcomes Mage reports from inside the pod (--callback-url), on t
     services = testServices(h.redis);
     // The dashboard process: it serves the callback endpoint (the API behind a token, the callback without).
     server = await startHttpServer({
-      host: '127.0.0.1', port: 0, authToken: 'api-token-0123456789abcdef0123456789', uiWritable: false, services,
+      host: '127.0.0.1',
+      port: 0,
+      authToken: 'api-token-0123456789abcdef0123456789',
+      uiWritable: false,
+      services,
       creator: testCreator(services, '/nonexistent'),
       canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: async () => undefined },
       logger: silentLogger,
@@ -58,7 +62,11 @@ describe('block outcomes Mage reports from inside the pod (--callback-url), on t
           const url = flagValue(job, '--callback-url');
           if (!(block in statuses) || !url || done.has(attemptOf(job))) continue;
           done.add(attemptOf(job));
-          const response = await fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ block_run: { status: statuses[block] } }) });
+          const response = await fetch(url, {
+            method: 'PUT',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ block_run: { status: statuses[block] } }),
+          });
           reported.push(`${block}:${response.status}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -74,13 +82,15 @@ describe('block outcomes Mage reports from inside the pod (--callback-url), on t
     await h.startDispatcher({ KUBEDISPATCH_CALLBACK_URL: `${server.url}/` });
     standIn = mageInPods({ cond: 'condition_failed', side: 'completed' });
     // cond → after → last ; side ; join ← (cond, side). cond runs long enough for its report to arrive first, as in Mage.
-    const runId = await h.createRun(h.project([
-      { uuid: 'cond', annotations: { 'sim.kubedispatch.io/duration': '1500ms' } },
-      { uuid: 'after', upstream: ['cond'] },
-      { uuid: 'last', upstream: ['after'] },
-      { uuid: 'side', annotations: { 'sim.kubedispatch.io/duration': '1500ms' } },
-      { uuid: 'join', upstream: ['cond', 'side'] },
-    ]));
+    const runId = await h.createRun(
+      h.project([
+        { uuid: 'cond', annotations: { 'sim.kubedispatch.io/duration': '1500ms' } },
+        { uuid: 'after', upstream: ['cond'] },
+        { uuid: 'last', upstream: ['after'] },
+        { uuid: 'side', annotations: { 'sim.kubedispatch.io/duration': '1500ms' } },
+        { uuid: 'join', upstream: ['cond', 'side'] },
+      ]),
+    );
     const run = await h.waitForRun(runId, 30_000);
     expect(standIn.reported.sort()).toEqual(['cond:200', 'side:200']);
     expect(run.state).toBe('succeeded');
@@ -92,11 +102,20 @@ describe('block outcomes Mage reports from inside the pod (--callback-url), on t
       last: ['condition_failed', 'UpstreamConditionFailed'],
     });
     const cond = run.blocks.find((b) => b.blockUuid === 'cond')!;
-    expect(cond.attempts.map((a) => [a.attempt, a.outcome?.reason, a.outcome?.reported])).toEqual([[1, 'ConditionFailed', 'condition_failed']]);
-    expect(run.blocks.find((b) => b.blockUuid === 'side')!.attempts[0]?.outcome).toMatchObject({ reason: 'Complete', reported: 'completed' });
+    expect(cond.attempts.map((a) => [a.attempt, a.outcome?.reason, a.outcome?.reported])).toEqual([
+      [1, 'ConditionFailed', 'condition_failed'],
+    ]);
+    expect(run.blocks.find((b) => b.blockUuid === 'side')!.attempts[0]?.outcome).toMatchObject({
+      reason: 'Complete',
+      reported: 'completed',
+    });
     // Only cond and side ever had a Job.
     const created = [...h.jobs.seenUids().keys()].sort();
-    const ids = (uuids: string[]) => run.blocks.filter((b) => uuids.includes(b.blockUuid)).map((b) => `${b.blockRunId}:1`).sort();
+    const ids = (uuids: string[]) =>
+      run.blocks
+        .filter((b) => uuids.includes(b.blockUuid))
+        .map((b) => `${b.blockRunId}:1`)
+        .sort();
     expect(created).toEqual(ids(['cond', 'side']));
   });
 
@@ -144,7 +163,10 @@ describe("retries as Mage's (retry_config, counting the pod's own retries), on t
   });
 
   /** Runs a one-block pipeline and returns the block run and how many Jobs it cost. */
-  async function runOne(block: Parameters<DispatchHarness['project']>[0][number], options?: Parameters<DispatchHarness['project']>[2]) {
+  async function runOne(
+    block: Parameters<DispatchHarness['project']>[0][number],
+    options?: Parameters<DispatchHarness['project']>[2],
+  ) {
     const runId = await h.createRun(h.project([block], 'disp', options));
     const run = await h.waitForRun(runId, 30_000);
     const record = run.blocks[0]!;
@@ -153,41 +175,91 @@ describe("retries as Mage's (retry_config, counting the pod's own retries), on t
   }
 
   it('a pod that ran the block and exited non-zero is not retried: Mage already retried inside it', async () => {
-    const { block, jobs } = await runOne({ uuid: 'raises', retries: 2, annotations: { 'sim.kubedispatch.io/exit-code': '1' } });
-    expect({ state: block.state, reason: block.reason, exitCode: block.exitCode, attempt: block.attempt, maxAttempts: block.maxAttempts }).toEqual({
-      state: 'failed', reason: 'BackoffLimitExceeded', exitCode: 1, attempt: 1, maxAttempts: 3,
+    const { block, jobs } = await runOne({
+      uuid: 'raises',
+      retries: 2,
+      annotations: { 'sim.kubedispatch.io/exit-code': '1' },
+    });
+    expect({
+      state: block.state,
+      reason: block.reason,
+      exitCode: block.exitCode,
+      attempt: block.attempt,
+      maxAttempts: block.maxAttempts,
+    }).toEqual({
+      state: 'failed',
+      reason: 'BackoffLimitExceeded',
+      exitCode: 1,
+      attempt: 1,
+      maxAttempts: 3,
     });
     expect(jobs).toBe(1);
   });
 
   it('OOMKilled is retried by kubedispatch until the budget is spent: retries + 1 Jobs, one per attempt', async () => {
-    const { block, jobs, uidsPerAttempt } = await runOne({ uuid: 'oom', retries: 2, annotations: { 'sim.kubedispatch.io/behavior': 'oom-killed' } });
-    expect({ state: block.state, reason: block.reason, attempt: block.attempt }).toEqual({ state: 'failed', reason: 'OOMKilled', attempt: 3 });
+    const { block, jobs, uidsPerAttempt } = await runOne({
+      uuid: 'oom',
+      retries: 2,
+      annotations: { 'sim.kubedispatch.io/behavior': 'oom-killed' },
+    });
+    expect({ state: block.state, reason: block.reason, attempt: block.attempt }).toEqual({
+      state: 'failed',
+      reason: 'OOMKilled',
+      attempt: 3,
+    });
     expect(block.attempts.map((a) => a.outcome?.reason)).toEqual(['OOMKilled', 'OOMKilled', 'OOMKilled']);
     expect(jobs).toBe(3);
     expect(uidsPerAttempt).toEqual([1, 1, 1]);
   });
 
   it('ImagePullBackOff (never started) is retried within the budget', async () => {
-    const { block, jobs } = await runOne({ uuid: 'pull', retries: 1, annotations: { 'sim.kubedispatch.io/behavior': 'image-pull-backoff' } });
+    const { block, jobs } = await runOne({
+      uuid: 'pull',
+      retries: 1,
+      annotations: { 'sim.kubedispatch.io/behavior': 'image-pull-backoff' },
+    });
     // With no grace the watcher decides on the first pull error it sees (ErrImagePull or ImagePullBackOff).
-    expect({ state: block.state, reason: block.reason, attempt: block.attempt }).toEqual({ state: 'failed', reason: expect.stringMatching(/^(ErrImagePull|ImagePullBackOff)$/), attempt: 2 });
+    expect({ state: block.state, reason: block.reason, attempt: block.attempt }).toEqual({
+      state: 'failed',
+      reason: expect.stringMatching(/^(ErrImagePull|ImagePullBackOff)$/),
+      attempt: 2,
+    });
     expect(jobs).toBe(2);
   });
 
   it("max_delay cuts retries as Mage's loop does: retries 10, delay 1 s fixed, max_delay 3 → 2 retries, 3 Jobs", async () => {
     const { block, jobs } = await runOne({
-      uuid: 'cut', retryConfig: { retries: 10, delay: 1, exponential_backoff: false, max_delay: 3 }, annotations: { 'sim.kubedispatch.io/behavior': 'oom-killed' },
+      uuid: 'cut',
+      retryConfig: { retries: 10, delay: 1, exponential_backoff: false, max_delay: 3 },
+      annotations: { 'sim.kubedispatch.io/behavior': 'oom-killed' },
     });
-    expect({ state: block.state, attempt: block.attempt, maxAttempts: block.maxAttempts }).toEqual({ state: 'failed', attempt: 3, maxAttempts: 3 });
+    expect({ state: block.state, attempt: block.attempt, maxAttempts: block.maxAttempts }).toEqual({
+      state: 'failed',
+      attempt: 3,
+      maxAttempts: 3,
+    });
     expect(jobs).toBe(3);
   });
 
   it("the project's retry_config applies under the block's, key by key", async () => {
     const project = { retryConfig: { retries: 1, delay: 0, max_delay: 1 } };
-    const inherited = await runOne({ uuid: 'inherits', retryConfig: {}, annotations: { 'sim.kubedispatch.io/behavior': 'oom-killed' } }, project);
-    expect({ attempt: inherited.block.attempt, maxAttempts: inherited.block.maxAttempts, jobs: inherited.jobs }).toEqual({ attempt: 2, maxAttempts: 2, jobs: 2 });
-    const overridden = await runOne({ uuid: 'overrides', retryConfig: { retries: 0 }, annotations: { 'sim.kubedispatch.io/behavior': 'oom-killed' } }, project);
-    expect({ attempt: overridden.block.attempt, maxAttempts: overridden.block.maxAttempts, jobs: overridden.jobs }).toEqual({ attempt: 1, maxAttempts: 1, jobs: 1 });
+    const inherited = await runOne(
+      { uuid: 'inherits', retryConfig: {}, annotations: { 'sim.kubedispatch.io/behavior': 'oom-killed' } },
+      project,
+    );
+    expect({
+      attempt: inherited.block.attempt,
+      maxAttempts: inherited.block.maxAttempts,
+      jobs: inherited.jobs,
+    }).toEqual({ attempt: 2, maxAttempts: 2, jobs: 2 });
+    const overridden = await runOne(
+      { uuid: 'overrides', retryConfig: { retries: 0 }, annotations: { 'sim.kubedispatch.io/behavior': 'oom-killed' } },
+      project,
+    );
+    expect({
+      attempt: overridden.block.attempt,
+      maxAttempts: overridden.block.maxAttempts,
+      jobs: overridden.jobs,
+    }).toEqual({ attempt: 1, maxAttempts: 1, jobs: 1 });
   });
 });

@@ -45,7 +45,10 @@ describe('limits shared by dispatchers through Redis', () => {
   it('Retry-After: a pause one dispatcher sets is seen by another, and never shortened', async () => {
     const key = `${t.prefix}:dispatch:retry-after`;
     const seen = new RetryAfterPause(t.connect(), key);
-    const gateOfA = new ApiGate(new TokenBucket(t.redis, `${t.prefix}:b`, 1000, 1000), new RetryAfterPause(t.redis, key));
+    const gateOfA = new ApiGate(
+      new TokenBucket(t.redis, `${t.prefix}:b`, 1000, 1000),
+      new RetryAfterPause(t.redis, key),
+    );
     const gateOfB = new ApiGate(new TokenBucket(t.connect(), `${t.prefix}:b`, 1000, 1000), seen);
     await gateOfB.beforeRequest();
 
@@ -59,7 +62,9 @@ describe('limits shared by dispatchers through Redis', () => {
     await seen.extend(10);
     expect(await seen.remainingMs()).toBeGreaterThan(4000);
     // Other transient errors do not pause anyone.
-    await expect(gateOfA.onTransientError(new KubeApiError('transient', '503', { status: 503 }))).resolves.toBeUndefined();
+    await expect(
+      gateOfA.onTransientError(new KubeApiError('transient', '503', { status: 503 })),
+    ).resolves.toBeUndefined();
   });
 
   it('namespace slots: capped per namespace, idempotent per attempt, released, and stale ones expire', async () => {

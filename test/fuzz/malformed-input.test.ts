@@ -25,7 +25,10 @@ import { silentLogger, testCreator, testServices, writeProject } from '../schedu
 import { configFile, httpBody, projectFiles, ruleBreakingBody, settingsFile } from '../support/fuzz-inputs.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
 
-const seed = process.env['KD_FUZZ_SEED'] && /^-?\d+$/.test(process.env['KD_FUZZ_SEED']) ? Number(process.env['KD_FUZZ_SEED']) : Math.floor(Math.random() * 2 ** 31);
+const seed =
+  process.env['KD_FUZZ_SEED'] && /^-?\d+$/.test(process.env['KD_FUZZ_SEED'])
+    ? Number(process.env['KD_FUZZ_SEED'])
+    : Math.floor(Math.random() * 2 ** 31);
 const replay = `seed ${seed}; replay with KD_FUZZ_SEED=${seed}`;
 /** A single case taking longer than this in-process is treated as a hang. */
 const CASE_BUDGET_MS = 3_000;
@@ -39,7 +42,10 @@ const STACK_TRACE = /\n\s+at .+\(?.+:\d+:\d+\)?/;
 /** Problems are the answer to bad input: each names a file and says something, none carries a stack trace. */
 function expectClearProblems(problems: readonly ConfigProblem[]): void {
   for (const problem of problems) {
-    expect(typeof problem.file === 'string' && problem.file.length > 0, `problem without a file: ${JSON.stringify(problem)}`).toBe(true);
+    expect(
+      typeof problem.file === 'string' && problem.file.length > 0,
+      `problem without a file: ${JSON.stringify(problem)}`,
+    ).toBe(true);
     expect(typeof problem.keyPath).toBe('string');
     expect(problem.message.length).toBeGreaterThan(0);
     expect(problem.message).not.toMatch(STACK_TRACE);
@@ -53,7 +59,11 @@ function timed<T>(run: () => T): T {
   return result;
 }
 
-function writeFuzzProject(root: string, index: number, files: { metadata: Buffer; pipeline: Buffer; triggers?: Buffer | undefined }): string {
+function writeFuzzProject(
+  root: string,
+  index: number,
+  files: { metadata: Buffer; pipeline: Buffer; triggers?: Buffer | undefined },
+): string {
   const dir = join(root, `p${index}`);
   mkdirSync(join(dir, 'pipelines', 'p'), { recursive: true });
   writeFileSync(join(dir, 'metadata.yaml'), files.metadata);
@@ -66,8 +76,12 @@ function runCli(args: string[]): Promise<{ code: number | null; signal: NodeJS.S
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['src/cli/main.ts', ...args], { env: {}, timeout: CLI_TIMEOUT_MS });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     child.on('close', (code, signal) => resolve({ code, signal, output }));
   });
 }
@@ -87,45 +101,63 @@ describe(`fuzzing malformed input (${replay})`, () => {
   let counter = 0;
 
   it(`loads ${PROJECT_RUNS} malformed projects: every problem names its file, nothing throws`, () => {
-    fc.assert(fc.property(projectFiles, (files) => {
-      const dir = writeFuzzProject(root, counter++, files);
-      const problems = timed(() => [...readProject(dir).problems, ...validateProject(dir, {}, { queuePrefix: 'kd' }), ...readProjectTriggers(dir).problems]);
-      expectClearProblems(problems);
-    }), { seed, numRuns: PROJECT_RUNS });
+    fc.assert(
+      fc.property(projectFiles, (files) => {
+        const dir = writeFuzzProject(root, counter++, files);
+        const problems = timed(() => [
+          ...readProject(dir).problems,
+          ...validateProject(dir, {}, { queuePrefix: 'kd' }),
+          ...readProjectTriggers(dir).problems,
+        ]);
+        expectClearProblems(problems);
+      }),
+      { seed, numRuns: PROJECT_RUNS },
+    );
   }, 60_000);
 
   it(`reads ${CONFIG_FILE_RUNS} malformed job templates and policies: problems name the file`, () => {
-    fc.assert(fc.property(configFile, configFile, (template, policy) => {
-      const dir = join(root, `c${counter++}`);
-      mkdirSync(dir);
-      writeFileSync(join(dir, 'template.yaml'), template);
-      writeFileSync(join(dir, 'policy.yaml'), policy);
-      const env = { K8S_CONFIG_FILE: join(dir, 'template.yaml'), K8S_DEFAULT_CONFIG_PATH: join(dir, 'policy.yaml') };
-      expectClearProblems(timed(() => readRenderContext(env, { queuePrefix: 'kd' }).problems));
-    }), { seed, numRuns: CONFIG_FILE_RUNS });
+    fc.assert(
+      fc.property(configFile, configFile, (template, policy) => {
+        const dir = join(root, `c${counter++}`);
+        mkdirSync(dir);
+        writeFileSync(join(dir, 'template.yaml'), template);
+        writeFileSync(join(dir, 'policy.yaml'), policy);
+        const env = { K8S_CONFIG_FILE: join(dir, 'template.yaml'), K8S_DEFAULT_CONFIG_PATH: join(dir, 'policy.yaml') };
+        expectClearProblems(timed(() => readRenderContext(env, { queuePrefix: 'kd' }).problems));
+      }),
+      { seed, numRuns: CONFIG_FILE_RUNS },
+    );
   }, 60_000);
 
   it(`loads ${SETTINGS_RUNS} malformed settings files: a SettingsError naming the file, or settings`, () => {
-    fc.assert(fc.property(settingsFile, (text) => {
-      const file = join(root, `s${counter++}.yaml`);
-      writeFileSync(file, text);
-      try {
-        timed(() => loadSettings({}, file));
-      } catch (thrown) {
-        expect(thrown, String(thrown)).toBeInstanceOf(SettingsError);
-        expect((thrown as Error).message.startsWith(file)).toBe(true);
-        expect((thrown as Error).message).not.toMatch(STACK_TRACE);
-      }
-    }), { seed, numRuns: SETTINGS_RUNS });
+    fc.assert(
+      fc.property(settingsFile, (text) => {
+        const file = join(root, `s${counter++}.yaml`);
+        writeFileSync(file, text);
+        try {
+          timed(() => loadSettings({}, file));
+        } catch (thrown) {
+          expect(thrown, String(thrown)).toBeInstanceOf(SettingsError);
+          expect((thrown as Error).message.startsWith(file)).toBe(true);
+          expect((thrown as Error).message).not.toMatch(STACK_TRACE);
+        }
+      }),
+      { seed, numRuns: SETTINGS_RUNS },
+    );
   }, 60_000);
 
   it(`runs the CLI on ${CLI_PROJECTS} malformed projects: exit 0 or 1, no stack trace, no hang`, async () => {
     const samples = fc.sample(projectFiles, { seed, numRuns: CLI_PROJECTS });
     const dirs = samples.map((files) => writeFuzzProject(root, counter++, files));
-    const args = dirs.map((dir, index) => index % 2 === 0 ? ['validate', '--project', dir] : ['render', '--project', dir, '--pipeline', 'p', '--block', 'a']);
+    const args = dirs.map((dir, index) =>
+      index % 2 === 0
+        ? ['validate', '--project', dir]
+        : ['render', '--project', dir, '--pipeline', 'p', '--block', 'a'],
+    );
     // Two at a time: the machine running the tests has few cores.
     const runs = [];
-    for (let index = 0; index < args.length; index += 2) runs.push(...await Promise.all(args.slice(index, index + 2).map(runCli)));
+    for (let index = 0; index < args.length; index += 2)
+      runs.push(...(await Promise.all(args.slice(index, index + 2).map(runCli))));
     for (const run of runs) {
       expect(run.signal, 'the CLI hung and was killed').toBeNull();
       expect([0, 1], run.output).toContain(run.code);
@@ -146,8 +178,14 @@ describe(`fuzzing HTTP bodies (${replay})`, () => {
     t = testRedis();
     services = testServices(t);
     server = await startHttpServer({
-      host: '127.0.0.1', port: 0, authToken: token, uiWritable: false, services, creator: testCreator(services, project.dir),
-      canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: async () => undefined }, logger: silentLogger,
+      host: '127.0.0.1',
+      port: 0,
+      authToken: token,
+      uiWritable: false,
+      services,
+      creator: testCreator(services, project.dir),
+      canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: async () => undefined },
+      logger: silentLogger,
     });
   });
   afterAll(async () => {
@@ -158,34 +196,44 @@ describe(`fuzzing HTTP bodies (${replay})`, () => {
   });
 
   it(`answers ${HTTP_RUNS} malformed bodies with a 2xx or a 4xx naming the problem, never a 5xx`, async () => {
-    await fc.assert(fc.asyncProperty(httpBody, fc.constantFrom('etl', 'missing', 'x'.repeat(300)), async (body, pipeline) => {
-      const response = await fetch(`${server.url}/api/v1/pipelines/${pipeline}/runs`, {
-        method: 'POST', body, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      });
-      const text = await response.text();
-      expect(response.status, text).toBeLessThan(500);
-      expect(text).not.toMatch(STACK_TRACE);
-      if (response.status >= 400) {
-        const answer = JSON.parse(text) as { error?: string; problems?: unknown[]; message?: string };
-        expect(answer.error, text).toEqual(expect.any(String));
-        expect((answer.problems?.length ?? 0) > 0 || (answer.message?.length ?? 0) > 0, text).toBe(true);
-      }
-    }), { seed, numRuns: HTTP_RUNS });
+    await fc.assert(
+      fc.asyncProperty(httpBody, fc.constantFrom('etl', 'missing', 'x'.repeat(300)), async (body, pipeline) => {
+        const response = await fetch(`${server.url}/api/v1/pipelines/${pipeline}/runs`, {
+          method: 'POST',
+          body,
+          signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        });
+        const text = await response.text();
+        expect(response.status, text).toBeLessThan(500);
+        expect(text).not.toMatch(STACK_TRACE);
+        if (response.status >= 400) {
+          const answer = JSON.parse(text) as { error?: string; problems?: unknown[]; message?: string };
+          expect(answer.error, text).toEqual(expect.any(String));
+          expect((answer.problems?.length ?? 0) > 0 || (answer.message?.length ?? 0) > 0, text).toBe(true);
+        }
+      }),
+      { seed, numRuns: HTTP_RUNS },
+    );
   }, 60_000);
 
   /** The body rules: unknown keys and lone surrogates are 400, a body that is not declared JSON is 415. */
   it(`refuses ${BODY_RULE_RUNS} bodies with unknown keys, lone surrogates or another content type (4xx)`, async () => {
-    await fc.assert(fc.asyncProperty(ruleBreakingBody, async ({ body, contentType, expected }) => {
-      const response = await post(body, contentType);
-      expect(response.status, await response.text()).toBe(expected);
-    }), { seed, numRuns: BODY_RULE_RUNS });
+    await fc.assert(
+      fc.asyncProperty(ruleBreakingBody, async ({ body, contentType, expected }) => {
+        const response = await post(body, contentType);
+        expect(response.status, await response.text()).toBe(expected);
+      }),
+      { seed, numRuns: BODY_RULE_RUNS },
+    );
   }, 60_000);
 
   function post(body: string, contentType: string): Promise<Response> {
     return fetch(`${server.url}/api/v1/pipelines/etl/runs`, {
-      method: 'POST', body, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS), headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+      method: 'POST',
+      body,
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
     });
   }
 });
-

@@ -10,8 +10,18 @@ import { silentLogger, testCreator, testServices, writeProject } from '../schedu
 const TOKEN = 'test-token-0123456789abcdef0123456789';
 const project = writeProject({
   etl: { blocks: [{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }, { uuid: 'e' }] },
-  broken: { blocks: [{ uuid: 'x', executor_type: 'local_python_force' }, { uuid: 'y', executor_config: { resource_limits: { memory: 'much' } } }] },
-  fan_out: { blocks: [{ uuid: 'parent', configuration: { dynamic: true } }, { uuid: 'child', upstream: ['parent'] }] },
+  broken: {
+    blocks: [
+      { uuid: 'x', executor_type: 'local_python_force' },
+      { uuid: 'y', executor_config: { resource_limits: { memory: 'much' } } },
+    ],
+  },
+  fan_out: {
+    blocks: [
+      { uuid: 'parent', configuration: { dynamic: true } },
+      { uuid: 'child', upstream: ['parent'] },
+    ],
+  },
 });
 afterAll(() => project.remove());
 
@@ -38,7 +48,11 @@ describe('HTTP API', () => {
       uiWritable: false,
       services,
       creator: testCreator(services, project.dir),
-      canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: async (namespace, name) => void deletedJobs.push(`${namespace}/${name}`) },
+      canceller: {
+        store: services.store,
+        blockQueue: services.blockQueue,
+        deleteJob: async (namespace, name) => void deletedJobs.push(`${namespace}/${name}`),
+      },
       mageEnv: 'dev',
       logger: silentLogger,
       ...overrides,
@@ -57,7 +71,11 @@ describe('HTTP API', () => {
   });
 
   async function createRun(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-    return fetch(`${server.url}/api/v1/pipelines/etl/runs`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    return fetch(`${server.url}/api/v1/pipelines/etl/runs`, {
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   }
 
   it('keeps /healthz and /readyz open and everything else behind the token', async () => {
@@ -77,38 +95,87 @@ describe('HTTP API', () => {
   it('creates a run (201), shows it with every block run, lists it, and cancels it', async () => {
     const created = await createRun({ trigger: 'api', variables: { day: '2026-11-28', n: 3 } });
     expect(created.status).toBe(201);
-    const run = (await created.json()) as { id: number; state: string; variables: Record<string, unknown>; blocks: { blockUuid: string; state: string; blockRunId: number }[] };
+    const run = (await created.json()) as {
+      id: number;
+      state: string;
+      variables: Record<string, unknown>;
+      blocks: { blockUuid: string; state: string; blockRunId: number }[];
+    };
     expect(created.headers.get('location')).toBe(`/api/v1/runs/${run.id}`);
-    expect(run).toMatchObject({ state: 'running', trigger: 'api', variables: { day: '2026-11-28', n: 3 }, executionPartition: expect.stringMatching(new RegExp(`^manual/\\d{8}T\\d{6}_\\d{6}_${run.id}$`)) });
-    expect(run.blocks.map((block) => [block.blockUuid, block.state])).toEqual([['a', 'queued'], ['e', 'queued'], ['b', 'pending']]);
+    expect(run).toMatchObject({
+      state: 'running',
+      trigger: 'api',
+      variables: { day: '2026-11-28', n: 3 },
+      executionPartition: expect.stringMatching(new RegExp(`^manual/\\d{8}T\\d{6}_\\d{6}_${run.id}$`)),
+    });
+    expect(run.blocks.map((block) => [block.blockUuid, block.state])).toEqual([
+      ['a', 'queued'],
+      ['e', 'queued'],
+      ['b', 'pending'],
+    ]);
 
-    const shown = (await (await fetch(`${server.url}/api/v1/runs/${run.id}`, { headers: bearer() })).json()) as typeof run;
+    const shown = (await (
+      await fetch(`${server.url}/api/v1/runs/${run.id}`, { headers: bearer() })
+    ).json()) as typeof run;
     expect(shown.blocks[0]).toMatchObject({ blockUuid: 'a', attempt: 0, maxAttempts: 1, attempts: [] });
-    const list = (await (await fetch(`${server.url}/api/v1/runs?limit=5`, { headers: bearer() })).json()) as { runs: { id: number }[] };
+    const list = (await (await fetch(`${server.url}/api/v1/runs?limit=5`, { headers: bearer() })).json()) as {
+      runs: { id: number }[];
+    };
     expect(list.runs.map((entry) => entry.id)).toEqual([run.id]);
 
-    const cancelled = await fetch(`${server.url}/api/v1/runs/${run.id}/cancel`, { method: 'POST', headers: jsonWrite() });
+    const cancelled = await fetch(`${server.url}/api/v1/runs/${run.id}/cancel`, {
+      method: 'POST',
+      headers: jsonWrite(),
+    });
     expect(cancelled.status).toBe(200);
-    expect(await cancelled.json()).toMatchObject({ found: true, cancelled: true, deletedJobs: [], run: { state: 'cancelled' } });
+    expect(await cancelled.json()).toMatchObject({
+      found: true,
+      cancelled: true,
+      deletedJobs: [],
+      run: { state: 'cancelled' },
+    });
     expect(await services.blockQueue.getJobs(['waiting'])).toEqual([]);
   });
 
   it("keeps nested JSON variables exactly, through Redis to the Job's --runtime-vars", async () => {
     // Values Lua's cjson would change if it decoded them: [] (→ {}), 17 significant digits, a "__proto__" key.
-    const variables = JSON.parse('{"cfg":{"list":[],"deep":[{"x":[1,2]},null],"__proto__":{"p":1}},"pi":3.141592653589793,"flag":false,"none":null,"text":"5"}') as Record<string, unknown>;
+    const variables = JSON.parse(
+      '{"cfg":{"list":[],"deep":[{"x":[1,2]},null],"__proto__":{"p":1}},"pi":3.141592653589793,"flag":false,"none":null,"text":"5"}',
+    ) as Record<string, unknown>;
     const created = await createRun({ variables });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: number };
-    const shown = (await (await fetch(`${server.url}/api/v1/runs/${id}`, { headers: bearer() })).json()) as { variables: unknown };
+    const shown = (await (await fetch(`${server.url}/api/v1/runs/${id}`, { headers: bearer() })).json()) as {
+      variables: unknown;
+    };
     expect(JSON.stringify(shown.variables)).toBe(JSON.stringify(variables));
 
-    const context = { ...loadRenderContext({}, { queuePrefix: t.prefix }), serverPod: { spec: { containers: [{ name: 'mage', image: 'mage:1' }] } } };
+    const context = {
+      ...loadRenderContext({}, { queuePrefix: t.prefix }),
+      serverPod: { spec: { containers: [{ name: 'mage', image: 'mage:1' }] } },
+    };
     const run = (await services.store.getRun(id))!;
-    const { job } = await new BlockRenderer(services.store, context).render({ runId: id, pipelineUuid: 'etl', blockUuid: 'a', blockRunId: run.blocks[0]!.blockRunId, retry: run.blocks[0]!.retry }, 1);
+    const { job } = await new BlockRenderer(services.store, context).render(
+      {
+        runId: id,
+        pipelineUuid: 'etl',
+        blockUuid: 'a',
+        blockRunId: run.blocks[0]!.blockRunId,
+        retry: run.blocks[0]!.retry,
+      },
+      1,
+    );
     const command = job.spec?.template.spec?.containers[0]?.command ?? [];
     const runtimeVariables = JSON.parse(command[command.indexOf('--runtime-vars') + 1]!) as Record<string, unknown>;
-    expect(JSON.stringify(Object.fromEntries(Object.keys(variables).map((key) => [key, runtimeVariables[key]])))).toBe(JSON.stringify(variables));
-    expect(runtimeVariables).toMatchObject({ pipeline_run_id: id, env: 'prod', execution_partition: run.executionPartition, trigger_name: '' });
+    expect(JSON.stringify(Object.fromEntries(Object.keys(variables).map((key) => [key, runtimeVariables[key]])))).toBe(
+      JSON.stringify(variables),
+    );
+    expect(runtimeVariables).toMatchObject({
+      pipeline_run_id: id,
+      env: 'prod',
+      execution_partition: run.executionPartition,
+      trigger_name: '',
+    });
   });
 
   it('honours Idempotency-Key', async () => {
@@ -124,14 +191,28 @@ describe('HTTP API', () => {
   it('answers 400 for a bad body and 422 with every problem for an invalid pipeline, writing nothing', async () => {
     const bad = await createRun({ trigger: 5, variables: [{ no: 1 }] });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: 'bad_request', problems: ['trigger: expected a string', 'variables: expected an object of names to JSON values'] });
-    const malformed = await fetch(`${server.url}/api/v1/pipelines/etl/runs`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: '{"trigger":' });
+    expect(await bad.json()).toEqual({
+      error: 'bad_request',
+      problems: ['trigger: expected a string', 'variables: expected an object of names to JSON values'],
+    });
+    const malformed = await fetch(`${server.url}/api/v1/pipelines/etl/runs`, {
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/json' },
+      body: '{"trigger":',
+    });
     expect(malformed.status).toBe(400);
     // Valid JSON that is not an object gets the router's message, not the parser's.
     for (const text of ['null', '[]', '"x"', '5']) {
-      const notObject = await fetch(`${server.url}/api/v1/pipelines/etl/runs`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: text });
+      const notObject = await fetch(`${server.url}/api/v1/pipelines/etl/runs`, {
+        method: 'POST',
+        headers: { ...bearer(), 'content-type': 'application/json' },
+        body: text,
+      });
       expect(notObject.status).toBe(400);
-      expect(await notObject.json()).toEqual({ error: 'bad_request', problems: ['body: expected a JSON object { "trigger"?, "variables"? }'] });
+      expect(await notObject.json()).toEqual({
+        error: 'bad_request',
+        problems: ['body: expected a JSON object { "trigger"?, "variables"? }'],
+      });
     }
 
     const invalid = await fetch(`${server.url}/api/v1/pipelines/broken/runs`, { method: 'POST', headers: jsonWrite() });
@@ -139,17 +220,27 @@ describe('HTTP API', () => {
     const body = (await invalid.json()) as { problems: { severity: string; keyPath: string; text: string }[] };
     const errors = body.problems.filter((problem) => problem.severity === 'error');
     expect(errors.length).toBeGreaterThanOrEqual(2);
-    expect(errors.map((problem) => problem.text).join('\n')).toMatch(/blocks\[0\]\.executor_type[\s\S]*memory: not a resource quantity|memory: not a resource quantity[\s\S]*blocks\[0\]\.executor_type/);
-    expect((await fetch(`${server.url}/api/v1/pipelines/nope/runs`, { method: 'POST', headers: jsonWrite() })).status).toBe(422);
+    expect(errors.map((problem) => problem.text).join('\n')).toMatch(
+      /blocks\[0\]\.executor_type[\s\S]*memory: not a resource quantity|memory: not a resource quantity[\s\S]*blocks\[0\]\.executor_type/,
+    );
+    expect(
+      (await fetch(`${server.url}/api/v1/pipelines/nope/runs`, { method: 'POST', headers: jsonWrite() })).status,
+    ).toBe(422);
     expect(await t.redis.keys(`${t.prefix}:run*`)).toEqual([]);
   });
 
   it('answers 422 naming the block for a kind kubedispatch refuses (a dynamic block), writing nothing', async () => {
-    const refused = await fetch(`${server.url}/api/v1/pipelines/fan_out/runs`, { method: 'POST', headers: jsonWrite() });
+    const refused = await fetch(`${server.url}/api/v1/pipelines/fan_out/runs`, {
+      method: 'POST',
+      headers: jsonWrite(),
+    });
     expect(refused.status).toBe(422);
     const body = (await refused.json()) as { problems: { severity: string; keyPath: string; text: string }[] };
     expect(body.problems.filter((problem) => problem.severity === 'error')).toEqual([
-      expect.objectContaining({ keyPath: 'blocks[0].configuration.dynamic', text: expect.stringMatching(/block "parent" is a dynamic block.*Mage's database/) }),
+      expect.objectContaining({
+        keyPath: 'blocks[0].configuration.dynamic',
+        text: expect.stringMatching(/block "parent" is a dynamic block.*Mage's database/),
+      }),
     ]);
     expect(await t.redis.keys(`${t.prefix}:run*`)).toEqual([]);
   });
@@ -157,7 +248,9 @@ describe('HTTP API', () => {
   it('answers 404 for unknown runs', async () => {
     for (const id of ['999', 'abc', '0']) {
       expect((await fetch(`${server.url}/api/v1/runs/${id}`, { headers: bearer() })).status).toBe(404);
-      expect((await fetch(`${server.url}/api/v1/runs/${id}/cancel`, { method: 'POST', headers: jsonWrite() })).status).toBe(404);
+      expect(
+        (await fetch(`${server.url}/api/v1/runs/${id}/cancel`, { method: 'POST', headers: jsonWrite() })).status,
+      ).toBe(404);
     }
   });
 
@@ -191,12 +284,17 @@ describe('HTTP API', () => {
 
     const queues = await fetch(`${server.url}/ui/api/queues`, { headers: basic });
     const data = (await queues.json()) as { queues: { name: string; readOnlyMode: boolean }[] };
-    expect(data.queues.map((queue) => [queue.name, queue.readOnlyMode]).sort()).toEqual([['block-runs', true], ['pipeline-triggers', true]]);
+    expect(data.queues.map((queue) => [queue.name, queue.readOnlyMode]).sort()).toEqual([
+      ['block-runs', true],
+      ['pipeline-triggers', true],
+    ]);
   });
 
   it('refuses to listen beyond loopback without a token, and requires it when bound there', async () => {
     await expect(startHttpServer(options({ host: '0.0.0.0', authToken: '' }))).rejects.toThrow(InsecureListenError);
-    await expect(startHttpServer(options({ host: '0.0.0.0', authToken: '' }))).rejects.toThrow(/KUBEDISPATCH_AUTH_TOKEN/);
+    await expect(startHttpServer(options({ host: '0.0.0.0', authToken: '' }))).rejects.toThrow(
+      /KUBEDISPATCH_AUTH_TOKEN/,
+    );
     const wide = await startHttpServer(options({ host: '0.0.0.0' }));
     try {
       const url = `http://127.0.0.1:${wide.port}`;
@@ -227,8 +325,15 @@ describe('auth helpers', () => {
   });
 
   it.each([
-    ['127.0.0.1', true], ['127.1.2.3', true], ['::1', true], ['[::1]', true], ['localhost', true],
-    ['0.0.0.0', false], ['::', false], ['10.0.0.5', false], ['example.com', false],
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['localhost', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['10.0.0.5', false],
+    ['example.com', false],
   ])('%s is loopback: %s', (host, loopback) => {
     expect(isLoopbackHost(host)).toBe(loopback);
   });

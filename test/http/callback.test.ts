@@ -26,7 +26,9 @@ describe("callback endpoint (Mage's block status PUT)", () => {
     services = testServices(t);
     secrets = new AttemptSecrets(services.redis, services.store.keys);
     logged = '';
-    const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => void ((logged += chunk.toString()), done()) });
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => void ((logged += chunk.toString()), done()),
+    });
     server = await startHttpServer({
       host: '127.0.0.1',
       port: 0,
@@ -47,7 +49,11 @@ describe("callback endpoint (Mage's block status PUT)", () => {
 
   /** As Mage's BlockExecutor sends it: requests.put(url, data=json.dumps(...), headers={'Content-Type': 'application/json'}). */
   function put(url: string, body: unknown, contentType = 'application/json'): Promise<Response> {
-    return fetch(url, { method: 'PUT', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    return fetch(url, {
+      method: 'PUT',
+      headers: { 'content-type': contentType },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   }
   const status = (value: string) => ({ block_run: { status: value } });
 
@@ -65,12 +71,15 @@ describe("callback endpoint (Mage's block status PUT)", () => {
     expect(await services.store.getReport({ ...attempt, attempt: 1 })).toBeUndefined();
   });
 
-  it("keeps error_details of a failure, answers a repeat alike and refuses a contradicting one", async () => {
+  it('keeps error_details of a failure, answers a repeat alike and refuses a contradicting one', async () => {
     const url = callbackUrl(server.url, attempt, await secrets.secretFor(attempt));
     expect((await put(url, { block_run: { status: 'failed', error_details: { error: 'boom' } } })).status).toBe(200);
     expect((await put(url, status('failed'))).status).toBe(200);
     expect((await put(url, status('completed'))).status).toBe(409);
-    expect(await services.store.getReport(attempt)).toMatchObject({ status: 'failed', errorDetails: { error: 'boom' } });
+    expect(await services.store.getReport(attempt)).toMatchObject({
+      status: 'failed',
+      errorDetails: { error: 'boom' },
+    });
   });
 
   it('refuses a wrong secret, a wrong id and malformed paths, recording nothing and logging no secret', async () => {
@@ -96,7 +105,16 @@ describe("callback endpoint (Mage's block status PUT)", () => {
 
   it('refuses a bad body with 4xx, recording nothing', async () => {
     const url = callbackUrl(server.url, attempt, await secrets.secretFor(attempt));
-    for (const body of [{}, { block_run: {} }, { block_run: { status: 'running' } }, { block_run: { status: 3 } }, { status: 'completed' }, [status('completed')], 'null', '{"block_run":']) {
+    for (const body of [
+      {},
+      { block_run: {} },
+      { block_run: { status: 'running' } },
+      { block_run: { status: 3 } },
+      { status: 'completed' },
+      [status('completed')],
+      'null',
+      '{"block_run":',
+    ]) {
       const response = await put(url, body);
       expect(response.status, JSON.stringify(body)).toBe(400);
     }
@@ -110,7 +128,15 @@ describe("callback endpoint (Mage's block status PUT)", () => {
 
   it('only PUT is served there, and other routes still need the token', async () => {
     const url = callbackUrl(server.url, attempt, await secrets.secretFor(attempt));
-    expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(status('completed')) })).status).toBe(404);
+    expect(
+      (
+        await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(status('completed')),
+        })
+      ).status,
+    ).toBe(404);
     expect((await fetch(`${server.url}/api/v1/runs`)).status).toBe(401);
     expect(await services.store.getReport(attempt)).toBeUndefined();
   });

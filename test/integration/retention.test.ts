@@ -55,7 +55,10 @@ describe('retention of finished runs', () => {
   /** Run ids with a record, and run ids in the index: retention keeps them equal. */
   async function recordsAndIndex(): Promise<{ records: number[]; index: number[]; owned: string[] }> {
     const keys = await t.redis.keys(`${t.prefix}:*`);
-    const records = keys.filter((key) => /:run:\d+$/.test(key)).map((key) => Number(key.split(':').at(-1))).sort((a, b) => a - b);
+    const records = keys
+      .filter((key) => /:run:\d+$/.test(key))
+      .map((key) => Number(key.split(':').at(-1)))
+      .sort((a, b) => a - b);
     const index = (await t.redis.zrange(`${t.prefix}:runs:all`, 0, -1)).map(Number).sort((a, b) => a - b);
     const owned = keys.filter((key) => /:run:\d+:(blocks|project)$|:outcome:|:run-key:/.test(key)).sort();
     return { records, index, owned };
@@ -76,12 +79,19 @@ describe('retention of finished runs', () => {
     expect((await recordsAndIndex()).index).toEqual([424242, old, stillRunning, young].sort((a, b) => a - b));
 
     const progress: number[] = [];
-    const done = await pruneFinishedRuns(store, { olderThanMs: 30 * DAY, now: clock, batchSize: 1, progress: (p) => progress.push(p.scanned) });
+    const done = await pruneFinishedRuns(store, {
+      olderThanMs: 30 * DAY,
+      now: clock,
+      batchSize: 1,
+      progress: (p) => progress.push(p.scanned),
+    });
     expect(done.deleted).toBe(2);
     expect(progress.at(-1)).toBe(done.scanned);
     expect(await store.getRun(old)).toBeUndefined();
     expect(await store.getProjectSnapshot(old)).toBeUndefined();
-    expect(await t.redis.exists(`${t.prefix}:outcome:${oldBlock.blockRunId}:1`, `${t.prefix}:run-key:http:old`)).toBe(0);
+    expect(await t.redis.exists(`${t.prefix}:outcome:${oldBlock.blockRunId}:1`, `${t.prefix}:run-key:http:old`)).toBe(
+      0,
+    );
     // The old idempotency key is free again: a request with it creates a new run.
     expect(await store.createRun(oneBlock('http:old'))).not.toBe(old);
     const after = await recordsAndIndex();
@@ -95,8 +105,14 @@ describe('retention of finished runs', () => {
   it('kubedispatch prune deletes at once, with --dry-run counting only', async () => {
     const first = await run();
     const second = await run();
-    const env = { REDIS_URL: t.url, KUBEDISPATCH_QUEUE_PREFIX: t.prefix, LOG_LEVEL: 'silent', PATH: process.env['PATH'] ?? '' };
-    const prune = (args: string[]) => spawnSync(process.execPath, ['src/cli/main.ts', 'prune', ...args], { cwd: root, env, encoding: 'utf8' });
+    const env = {
+      REDIS_URL: t.url,
+      KUBEDISPATCH_QUEUE_PREFIX: t.prefix,
+      LOG_LEVEL: 'silent',
+      PATH: process.env['PATH'] ?? '',
+    };
+    const prune = (args: string[]) =>
+      spawnSync(process.execPath, ['src/cli/main.ts', 'prune', ...args], { cwd: root, env, encoding: 'utf8' });
 
     const dry = prune(['--older-than', '0s', '--dry-run']);
     expect(dry.stdout).toBe('would delete 2 finished run(s) older than 0 ms (looked at 2)\n');

@@ -33,7 +33,15 @@ function diamond(overrides: Partial<NewRun> = {}): NewRun {
 }
 
 const ok: AttemptOutcome = { succeeded: true, reason: 'Complete', message: 'Job completed', finishedAt: 1 };
-const bad: AttemptOutcome = { succeeded: false, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', exitCode: 3, logTail: ['boom'], events: [], finishedAt: 2 };
+const bad: AttemptOutcome = {
+  succeeded: false,
+  reason: 'BackoffLimitExceeded',
+  message: 'Job has reached the specified backoff limit',
+  exitCode: 3,
+  logTail: ['boom'],
+  events: [],
+  finishedAt: 2,
+};
 
 describe('RunStore', () => {
   let t: TestRedis;
@@ -47,7 +55,12 @@ describe('RunStore', () => {
   });
   afterEach(() => t.cleanup());
 
-  async function finish(runId: number, block: string, state: 'succeeded' | 'condition_failed' | 'failed' | 'retrying', outcome = state === 'failed' || state === 'retrying' ? bad : ok) {
+  async function finish(
+    runId: number,
+    block: string,
+    state: 'succeeded' | 'condition_failed' | 'failed' | 'retrying',
+    outcome = state === 'failed' || state === 'retrying' ? bad : ok,
+  ) {
     const record = (await store.getBlock(runId, block))!;
     const attempt = record.attempt + (record.state === 'queued' || record.state === 'retrying' ? 1 : 0);
     expect(await store.markDispatching(runId, block, attempt)).toBe('ok');
@@ -73,17 +86,42 @@ describe('RunStore', () => {
 
   it("fills the run's id into its partition and keeps JSON inputs exact through every Lua transition", async () => {
     const variables = { list: [], deep: { empty: [], pi: 3.141592653589793 } };
-    const id = await store.createRun(diamond({ variables, eventVariables: { e: [] }, schedule: { id: 4, scheduleType: 'api', scheduleInterval: null, variables: { t: [] } } }));
+    const id = await store.createRun(
+      diamond({
+        variables,
+        eventVariables: { e: [] },
+        schedule: { id: 4, scheduleType: 'api', scheduleInterval: null, variables: { t: [] } },
+      }),
+    );
     await store.advanceRun(id);
     await store.cancelRun(id, 'test');
     const run = (await store.getRunRecord(id))!;
     expect(run.executionPartition).toBe(`manual/20261128T000000_000000_${id}`);
-    expect(JSON.stringify([run.variables, run.eventVariables, run.schedule])).toBe(JSON.stringify([variables, { e: [] }, { id: 4, scheduleType: 'api', scheduleInterval: null, variables: { t: [] } }]));
+    expect(JSON.stringify([run.variables, run.eventVariables, run.schedule])).toBe(
+      JSON.stringify([
+        variables,
+        { e: [] },
+        { id: 4, scheduleType: 'api', scheduleInterval: null, variables: { t: [] } },
+      ]),
+    );
     expect(run).not.toHaveProperty('inputsJson');
   });
 
   it('reads runs stored before the inputs were kept as JSON text', async () => {
-    await t.redis.set(`${t.prefix}:run:900`, JSON.stringify({ id: 900, pipelineUuid: 'etl', projectDir: '/p', trigger: '', variables: { day: 'x' }, state: 'succeeded', createdAt: 1, blockRunLimit: 0, pipelineRunLimit: 0 }));
+    await t.redis.set(
+      `${t.prefix}:run:900`,
+      JSON.stringify({
+        id: 900,
+        pipelineUuid: 'etl',
+        projectDir: '/p',
+        trigger: '',
+        variables: { day: 'x' },
+        state: 'succeeded',
+        createdAt: 1,
+        blockRunLimit: 0,
+        pipelineRunLimit: 0,
+      }),
+    );
     expect(await store.getRunRecord(900)).toMatchObject({ id: 900, variables: { day: 'x' } });
   });
 
@@ -183,7 +221,13 @@ describe('RunStore', () => {
       expect(await store.markDispatching(id, 'b', 1)).toBe('terminal');
       await store.cancelRun(id, 'stop');
       const run = (await store.getRun(id))!;
-      expect(run.blocks.map((x) => x.state)).toEqual(['condition_failed', 'condition_failed', 'condition_failed', 'condition_failed', 'cancelled']);
+      expect(run.blocks.map((x) => x.state)).toEqual([
+        'condition_failed',
+        'condition_failed',
+        'condition_failed',
+        'condition_failed',
+        'cancelled',
+      ]);
     });
   });
 
@@ -221,7 +265,15 @@ describe('RunStore', () => {
     await store.markRunning(id, 'a', 1, 'job-a', 'team');
     const block = (await store.getBlock(id, 'a'))!;
     expect(await store.activeAttempts()).toEqual([
-      { runId: id, blockUuid: 'a', blockRunId: block.blockRunId, attempt: 1, namespace: 'team', jobName: 'job-a', since: 1000 },
+      {
+        runId: id,
+        blockUuid: 'a',
+        blockRunId: block.blockRunId,
+        attempt: 1,
+        namespace: 'team',
+        jobName: 'job-a',
+        since: 1000,
+      },
     ]);
     await store.applyAttemptResult(id, 'a', 1, 'succeeded', ok);
     expect(await store.activeAttempts()).toEqual([]);
@@ -235,7 +287,10 @@ describe('RunStore', () => {
   });
 
   it('holds runs beyond pipeline_run_limit until a slot frees', async () => {
-    const single = diamond({ pipelineRunLimit: 1, blocks: [{ blockUuid: 'a', upstream: [], maxAttempts: 1, retry: retry(0) }] });
+    const single = diamond({
+      pipelineRunLimit: 1,
+      blocks: [{ blockUuid: 'a', upstream: [], maxAttempts: 1, retry: retry(0) }],
+    });
     const first = await store.createRun(single);
     const second = await store.createRun(single);
     expect((await store.getRunRecord(second))!.state).toBe('waiting');
@@ -254,7 +309,9 @@ describe('RunStore', () => {
     await store.markRunning(id, 'a', 1, 'job-a', 'ns');
     const result = await store.cancelRun(id, 'cancelled by alice');
     expect(result.cancelled).toBe(true);
-    expect(result.attempts).toEqual([{ blockUuid: 'a', blockRunId: expect.any(Number), attempt: 1, jobName: 'job-a', namespace: 'ns' }]);
+    expect(result.attempts).toEqual([
+      { blockUuid: 'a', blockRunId: expect.any(Number), attempt: 1, jobName: 'job-a', namespace: 'ns' },
+    ]);
     const run = (await store.getRun(id))!;
     expect(run.state).toBe('cancelled');
     expect(run.blocks.every((b) => b.state === 'cancelled')).toBe(true);

@@ -18,7 +18,9 @@ let kubeconfigPath: string;
 beforeAll(async () => {
   server = createServer((request, response) => {
     response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'probe', namespace: 'default' } }));
+    response.end(
+      JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'probe', namespace: 'default' } }),
+    );
   });
   server.on('connection', () => connections++);
   server.listen(0, '127.0.0.1');

@@ -20,7 +20,11 @@ describe('a process with no Kubernetes cluster configured', () => {
 
   it.each<WorkerName>(['watcher', 'dispatcher'])('%s exits 1 naming the ways to configure one', async (name) => {
     // KUBECONFIG is unset: spawnWorker passes only this environment (and PATH).
-    const worker = spawnWorker(name, { HOME: mkdtempSync(join(tmpdir(), 'kd-home-')), REDIS_URL: redis.url, KUBEDISPATCH_QUEUE_PREFIX: redis.prefix });
+    const worker = spawnWorker(name, {
+      HOME: mkdtempSync(join(tmpdir(), 'kd-home-')),
+      REDIS_URL: redis.url,
+      KUBEDISPATCH_QUEUE_PREFIX: redis.prefix,
+    });
     workers.push(worker);
     expect(await worker.exited).toBe(1);
     expect(worker.output()).toContain('no Kubernetes cluster configured: pass --kubeconfig, set KUBECONFIG');

@@ -102,7 +102,11 @@ describe('Redis loses its data while runs are in flight', () => {
 
   const createRun = (store: RunStore): Promise<number> =>
     createPipelineRun(
-      { store, blockQueue: queue, plan: { projectDir: project.dir, render: loadRenderContext({}, { queuePrefix: PREFIX }) } },
+      {
+        store,
+        blockQueue: queue,
+        plan: { projectDir: project.dir, render: loadRenderContext({}, { queuePrefix: PREFIX }) },
+      },
       { pipelineUuid: 'pipeline', trigger: '', variables: {} },
     );
 
@@ -118,7 +122,12 @@ describe('Redis loses its data while runs are in flight', () => {
     );
 
   const started = (worker: ChildWorker, msg: string): Promise<true> =>
-    eventually(`${msg}: ${worker.output().slice(-2000)}`, () => (logLines(worker).some((line) => line.msg === msg) ? true : undefined), START_MS, 100);
+    eventually(
+      `${msg}: ${worker.output().slice(-2000)}`,
+      () => (logLines(worker).some((line) => line.msg === msg) ? true : undefined),
+      START_MS,
+      100,
+    );
 
   it('no outcome of the old life decides a block run of the new one; processes exit 3 and report; orphaned Jobs are reported once and deleted after the grace', async () => {
     // Life 1.
@@ -127,14 +136,21 @@ describe('Redis loses its data while runs are in flight', () => {
     await Promise.all([started(dispatcher, 'dispatcher started'), started(watcher, 'watcher started')]);
     for (const worker of [dispatcher, watcher]) {
       // The private redis-server keeps nothing on disk: every process says so, and what it risks.
-      expect(logLines(worker).filter((line) => line.level === 40 && /keeps nothing on disk/.test(line.msg))).toHaveLength(1);
+      expect(
+        logLines(worker).filter((line) => line.level === 40 && /keeps nothing on disk/.test(line.msg)),
+      ).toHaveLength(1);
     }
     const oldStore = new RunStore(redis, PREFIX);
     const oldEpoch = await oldStore.epoch();
     const done = await finished(oldStore, await createRun(oldStore));
     expect(done.state).toBe('succeeded');
     const inFlight = await createRun(oldStore);
-    await eventually('the in-flight run to have a running block', async () => ((await oldStore.getBlock(inFlight, 'a'))?.state === 'running' ? true : undefined), 15_000, 50);
+    await eventually(
+      'the in-flight run to have a running block',
+      async () => ((await oldStore.getBlock(inFlight, 'a'))?.state === 'running' ? true : undefined),
+      15_000,
+      50,
+    );
     const oldJobs = await jobs.jobs();
     expect(oldJobs.map((job) => job.metadata?.labels?.['kubedispatch.io/epoch'])).toEqual(oldJobs.map(() => oldEpoch));
     const oldIds = [...done.blocks, ...(await oldStore.getRun(inFlight))!.blocks].map((block) => block.blockRunId);
@@ -146,13 +162,24 @@ describe('Redis loses its data while runs are in flight', () => {
     expect(await dispatcher.exited).toBe(EPOCH_LOST_EXIT_CODE);
     expect(await watcher.exited).toBe(EPOCH_LOST_EXIT_CODE);
     for (const worker of [dispatcher, watcher]) {
-      expect(logLines(worker).some((line) => line.level === 50 && /^Redis lost its data while this process ran/.test(line.msg))).toBe(true);
+      expect(
+        logLines(worker).some(
+          (line) => line.level === 50 && /^Redis lost its data while this process ran/.test(line.msg),
+        ),
+      ).toBe(true);
     }
     // The in-flight Job finishes meanwhile; nothing of the old life is written into the new one.
-    await eventually('the in-flight Job to finish', async () => {
-      const all = await jobs.jobs();
-      return all.every((job) => job.status?.conditions?.some((condition) => condition.status === 'True')) ? true : undefined;
-    }, 15_000, 100);
+    await eventually(
+      'the in-flight Job to finish',
+      async () => {
+        const all = await jobs.jobs();
+        return all.every((job) => job.status?.conditions?.some((condition) => condition.status === 'True'))
+          ? true
+          : undefined;
+      },
+      15_000,
+      100,
+    );
     expect(await redis.keys(`${PREFIX}:outcome:*`)).toEqual([]);
     // A store of the old life cannot write into the new one either.
     await expect(createRun(oldStore)).rejects.toBeInstanceOf(EpochLostError);
@@ -192,26 +219,49 @@ describe('Redis loses its data while runs are in flight', () => {
       expect(jobs.seenUids().get(`${first.blockRunId}:1`)?.size).toBe(2);
     }
     // Outcomes come from the watcher of this epoch, or from the dispatcher itself (no epoch: JobNameCollision).
-    for (const block of forced.blocks) expect(block.attempts.map((attempt) => attempt.outcome?.epoch ?? epoch)).toEqual(block.attempts.map(() => epoch));
+    for (const block of forced.blocks)
+      expect(block.attempts.map((attempt) => attempt.outcome?.epoch ?? epoch)).toEqual(block.attempts.map(() => epoch));
 
     // The watcher reports every old Job once (log, metric, Event) with the lost run, then deletes it after the grace.
     const oldNames = oldJobs.map((job) => job.metadata!.name!);
     const reports = () => logLines(watcher).filter((line) => line.msg.startsWith('orphaned Job:'));
-    await eventually('every old Job reported', () => (oldNames.every((name) => reports().some((line) => line['job'] === `default/${name}`)) ? true : undefined), 15_000, 100);
+    await eventually(
+      'every old Job reported',
+      () => (oldNames.every((name) => reports().some((line) => line['job'] === `default/${name}`)) ? true : undefined),
+      15_000,
+      100,
+    );
     const lost = logLines(watcher).filter((line) => Array.isArray(line['lostRunIds']));
     expect(lost.flatMap((line) => line['lostRunIds'] as number[]).sort()).toEqual([done.id, inFlight].sort());
     const core = sim.kubeConfig.makeApiClient(CoreV1Api);
     for (const name of oldNames) {
-      const events = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${name}` });
+      const events = await core.listNamespacedEvent({
+        namespace: 'default',
+        fieldSelector: `involvedObject.name=${name}`,
+      });
       expect(events.items.filter((event) => event.reason === 'OrphanedJob')).toHaveLength(1);
     }
     const oldUids = oldJobs.map((job) => job.metadata!.uid!);
-    await eventually('old Jobs deleted after the grace', async () => {
-      const uids = (await jobs.jobs()).map((job) => job.metadata?.uid);
-      return oldUids.every((uid) => !uids.includes(uid)) ? true : undefined;
-    }, ORPHAN_GRACE_MS + 15_000, 200);
+    await eventually(
+      'old Jobs deleted after the grace',
+      async () => {
+        const uids = (await jobs.jobs()).map((job) => job.metadata?.uid);
+        return oldUids.every((uid) => !uids.includes(uid)) ? true : undefined;
+      },
+      ORPHAN_GRACE_MS + 15_000,
+      200,
+    );
     for (const name of oldNames) expect(reports().filter((line) => line['job'] === `default/${name}`)).toHaveLength(1);
     // The line is written once the API answered the deletion, which the list above may see first.
-    await eventually('every deletion logged', () => (logLines(watcher).filter((line) => /orphaned Job deleted after the grace/.test(line.msg)).length >= oldNames.length ? true : undefined), 10_000, 100);
+    await eventually(
+      'every deletion logged',
+      () =>
+        logLines(watcher).filter((line) => /orphaned Job deleted after the grace/.test(line.msg)).length >=
+        oldNames.length
+          ? true
+          : undefined,
+      10_000,
+      100,
+    );
   }, 180_000);
 });

@@ -65,50 +65,64 @@ describe('processes and an unreachable Redis', () => {
     return worker;
   }
 
-  it('at start, each worker exits 1 with one fatal line naming the URL without its password and how to fix it', async () => {
-    const port = await freePort();
-    const names: WorkerName[] = ['scheduler', 'dispatcher', 'watcher', 'dashboard'];
-    const started = names.map((name) => spawn(name, `redis://:hunter2@127.0.0.1:${port}`));
-    const codes = await Promise.all(started.map((worker) => worker.exited));
-    expect(codes).toEqual([1, 1, 1, 1]);
-    for (const [index, worker] of started.entries()) {
-      expect(logLines(worker)).toEqual([
-        expect.objectContaining({
-          level: 60,
-          name: names[index],
-          redis: `redis://***@127.0.0.1:${port}`,
-          msg: expect.stringMatching(
-            new RegExp(`^cannot reach Redis at redis://\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED [^)]+\\); start Redis there, or set REDIS_URL \\(redis\\.url\\) to a server that answers`),
-          ) as unknown,
-        }),
-      ]);
-      expect(worker.output()).not.toContain('hunter2');
-    }
-  }, START_MS);
+  it(
+    'at start, each worker exits 1 with one fatal line naming the URL without its password and how to fix it',
+    async () => {
+      const port = await freePort();
+      const names: WorkerName[] = ['scheduler', 'dispatcher', 'watcher', 'dashboard'];
+      const started = names.map((name) => spawn(name, `redis://:hunter2@127.0.0.1:${port}`));
+      const codes = await Promise.all(started.map((worker) => worker.exited));
+      expect(codes).toEqual([1, 1, 1, 1]);
+      for (const [index, worker] of started.entries()) {
+        expect(logLines(worker)).toEqual([
+          expect.objectContaining({
+            level: 60,
+            name: names[index],
+            redis: `redis://***@127.0.0.1:${port}`,
+            msg: expect.stringMatching(
+              new RegExp(
+                `^cannot reach Redis at redis://\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED [^)]+\\); start Redis there, or set REDIS_URL \\(redis\\.url\\) to a server that answers`,
+              ),
+            ) as unknown,
+          }),
+        ]);
+        expect(worker.output()).not.toContain('hunter2');
+      }
+    },
+    START_MS,
+  );
 
-  it.each(['watcher', 'dispatcher', 'scheduler'] as const)('a running %s logs each outage once, carries on when Redis is back, and stops cleanly on SIGTERM while it is down', async (name) => {
-    // With an append-only file, as in production: a Redis that came back empty would be a loss of
-    // data, after which processes exit (test/processes/redis-data-loss.test.ts), not an outage.
-    const persistentDir = mkdtempSync(join(tmpdir(), 'kubedispatch-outage-'));
-    dirs.push(persistentDir);
-    const first = await startLocalRedis({ persistentDir });
-    servers.push(first);
-    const worker = spawn(name, first.url);
-    const startedMsg = { watcher: 'watcher lease acquired: acting', dispatcher: 'dispatcher started', scheduler: 'scheduler started' }[name];
-    await eventually(`the ${name} started`, () => (count(worker, startedMsg) > 0 ? true : undefined), START_MS);
+  it.each(['watcher', 'dispatcher', 'scheduler'] as const)(
+    'a running %s logs each outage once, carries on when Redis is back, and stops cleanly on SIGTERM while it is down',
+    async (name) => {
+      // With an append-only file, as in production: a Redis that came back empty would be a loss of
+      // data, after which processes exit (test/processes/redis-data-loss.test.ts), not an outage.
+      const persistentDir = mkdtempSync(join(tmpdir(), 'kubedispatch-outage-'));
+      dirs.push(persistentDir);
+      const first = await startLocalRedis({ persistentDir });
+      servers.push(first);
+      const worker = spawn(name, first.url);
+      const startedMsg = {
+        watcher: 'watcher lease acquired: acting',
+        dispatcher: 'dispatcher started',
+        scheduler: 'scheduler started',
+      }[name];
+      await eventually(`the ${name} started`, () => (count(worker, startedMsg) > 0 ? true : undefined), START_MS);
 
-    await first.stop();
-    await eventually('the outage logged', () => (count(worker, OUTAGE) > 0 ? true : undefined));
-    const second = await startLocalRedis({ port: Number(new URL(first.url).port), persistentDir });
-    servers.push(second);
-    await eventually('the end of the outage logged', () => (count(worker, BACK) > 0 ? true : undefined));
-    // ioredis retried many times in between; each outage is still one line.
-    expect(count(worker, OUTAGE)).toBe(1);
+      await first.stop();
+      await eventually('the outage logged', () => (count(worker, OUTAGE) > 0 ? true : undefined));
+      const second = await startLocalRedis({ port: Number(new URL(first.url).port), persistentDir });
+      servers.push(second);
+      await eventually('the end of the outage logged', () => (count(worker, BACK) > 0 ? true : undefined));
+      // ioredis retried many times in between; each outage is still one line.
+      expect(count(worker, OUTAGE)).toBe(1);
 
-    await second.stop();
-    await eventually('the second outage logged', () => (count(worker, OUTAGE) > 1 ? true : undefined));
-    // Exit code 0: a clean stop, not the stop deadline (exit 1).
-    expect(await worker.stop('SIGTERM'), worker.output()).toBe(0);
-    expect(count(worker, OUTAGE)).toBe(2);
-  }, START_MS + 30_000);
+      await second.stop();
+      await eventually('the second outage logged', () => (count(worker, OUTAGE) > 1 ? true : undefined));
+      // Exit code 0: a clean stop, not the stop deadline (exit 1).
+      expect(await worker.stop('SIGTERM'), worker.output()).toBe(0);
+      expect(count(worker, OUTAGE)).toBe(2);
+    },
+    START_MS + 30_000,
+  );
 });

@@ -17,9 +17,14 @@ const names: WorkerName[] = ['scheduler', 'dispatcher', 'watcher', 'dashboard'];
 /** The CLI as a real process, without blocking the test's event loop (workers run beside it). */
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['src/cli/main.ts', ...args], { cwd: root, env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      process.execPath,
+      ['src/cli/main.ts', ...args],
+      { cwd: root, env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8', timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 
@@ -31,7 +36,11 @@ function expectNoSecret(output: string, ...secrets: string[]): void {
 /** The one fatal line of a worker's log, parsed. */
 function fatalLine(output: string): { level: number; msg: string } {
   // ioredis prints a plain-text warning of its own when a password is given to a server without one.
-  const lines = output.trim().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: number; msg: string });
+  const lines = output
+    .trim()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: number; msg: string });
   const fatal = lines.filter((line) => line.level === 60);
   expect(fatal, output).toHaveLength(1);
   return fatal[0]!;
@@ -41,7 +50,10 @@ describe('secrets in the errors of real processes', () => {
   const testRedisUrl = new URL(inject('redisUrl'));
   // The dispatcher and the watcher load their kubeconfig before connecting to Redis; nothing contacts it.
   const kubeconfig = join(mkdtempSync(join(tmpdir(), 'kd-secret-kube-')), 'config');
-  writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: "http://127.0.0.1:1" } }]\nusers: [{ name: u, user: {} }]\ncontexts: [{ name: x, context: { cluster: c, user: u } }]\ncurrent-context: x\n');
+  writeFileSync(
+    kubeconfig,
+    'apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: "http://127.0.0.1:1" } }]\nusers: [{ name: u, user: {} }]\ncontexts: [{ name: x, context: { cluster: c, user: u } }]\ncurrent-context: x\n',
+  );
   const malformed: [string, RegExp][] = [
     [`http://:${SECRET}@127.0.0.1:1`, /not a redis:\/\/ or rediss:\/\/ URL/],
     [`user:${SECRET}@127.0.0.1:1`, /cannot reach Redis at \*\*\*@127\.0\.0\.1:1/],
@@ -53,7 +65,11 @@ describe('secrets in the errors of real processes', () => {
   it.each(malformed.map(([url, message], index) => [url, message, names[index % names.length]!] as const))(
     'REDIS_URL=%s: the worker logs one fatal line naming REDIS_URL without the password, and so does the CLI',
     async (url, message, name) => {
-      const worker = spawnWorker(name, { REDIS_URL: url, KUBECONFIG: kubeconfig, KUBEDISPATCH_PROJECT_DIR: join(root, 'examples/project') });
+      const worker = spawnWorker(name, {
+        REDIS_URL: url,
+        KUBECONFIG: kubeconfig,
+        KUBEDISPATCH_PROJECT_DIR: join(root, 'examples/project'),
+      });
       const [status, code] = await Promise.all([cli(['status', '1'], { REDIS_URL: url }), worker.exited]);
       expect(code).toBe(1);
       expectNoSecret(worker.output());
@@ -70,9 +86,15 @@ describe('secrets in the errors of real processes', () => {
   it('a settings file with a YAML syntax error is named with key path and line, and none of its lines is shown', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-secret-settings-'));
     const file = join(dir, 'settings.yaml');
-    writeFileSync(file, `http:\n  authToken: tok-${SECRET}\n  port: [8080\nredis:\n  url: redis://:pw-${SECRET}@redis:6379\n`);
+    writeFileSync(
+      file,
+      `http:\n  authToken: tok-${SECRET}\n  port: [8080\nredis:\n  url: redis://:pw-${SECRET}@redis:6379\n`,
+    );
     const worker = spawnWorker('dashboard', { KUBEDISPATCH_CONFIG: file });
-    const [validate, code] = await Promise.all([cli(['validate', '--project', join(root, 'examples/project'), '--config', file], {}), worker.exited]);
+    const [validate, code] = await Promise.all([
+      cli(['validate', '--project', join(root, 'examples/project'), '--config', file], {}),
+      worker.exited,
+    ]);
     expect(code).toBe(1);
     for (const output of [fatalLine(worker.output()).msg, validate.output]) {
       expectNoSecret(output, 'authToken: tok', 'url: redis');
@@ -90,6 +112,8 @@ describe('secrets in the errors of real processes', () => {
     const validate = await cli(['validate', '--project', join(root, 'examples/project'), '--config', file], {});
     expect(validate.code).toBe(1);
     expectNoSecret(validate.output);
-    expect(validate.output).toContain(`error: ${file}: http.authTokn: not a known setting (check its spelling against config/kubedispatch.yaml) (line 3)`);
+    expect(validate.output).toContain(
+      `error: ${file}: http.authTokn: not a known setting (check its spelling against config/kubedispatch.yaml) (line 3)`,
+    );
   }, 60_000);
 });

@@ -14,7 +14,11 @@ describe('a worker with invalid settings', () => {
     expect(await worker.exited).toBe(1);
     const lines = worker.output().trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ level: 60, name, msg: expect.stringContaining('metrics.port: ports must be within range 0 - 65535') as unknown });
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      level: 60,
+      name,
+      msg: expect.stringContaining('metrics.port: ports must be within range 0 - 65535') as unknown,
+    });
     expect(worker.output()).not.toContain('    at ');
   });
 });

@@ -9,7 +9,9 @@ describe('Redis connection', () => {
     const url = `redis://user:hunter2@127.0.0.1:${await freePort()}/0`;
     const error = await connectRedis(url, { timeoutMs: 1000 }).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(RedisUnreachableError);
-    expect((error as Error).message).toMatch(/^cannot reach Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+\/0 \(connect ECONNREFUSED [^)]+\); start Redis there, or set REDIS_URL/);
+    expect((error as Error).message).toMatch(
+      /^cannot reach Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+\/0 \(connect ECONNREFUSED [^)]+\); start Redis there, or set REDIS_URL/,
+    );
     expect((error as Error).message).not.toContain('hunter2');
   });
 
@@ -19,9 +21,13 @@ describe('Redis connection', () => {
     await once(silent, 'listening');
     try {
       const { port } = silent.address() as { port: number };
-      const error = await connectRedis(`redis://127.0.0.1:${port}`, { timeoutMs: 300 }).catch((thrown: unknown) => thrown);
+      const error = await connectRedis(`redis://127.0.0.1:${port}`, { timeoutMs: 300 }).catch(
+        (thrown: unknown) => thrown,
+      );
       expect(error).toBeInstanceOf(RedisUnreachableError);
-      expect((error as Error).message).toContain(`cannot reach Redis at redis://127.0.0.1:${port} (no answer within 300 ms)`);
+      expect((error as Error).message).toContain(
+        `cannot reach Redis at redis://127.0.0.1:${port} (no answer within 300 ms)`,
+      );
     } finally {
       for (const socket of sockets) socket.destroy();
       silent.close();

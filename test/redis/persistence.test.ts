@@ -25,12 +25,16 @@ describe('Redis persistence check at start', () => {
   it('warns when Redis keeps nothing on disk, or only snapshots, and not with an append-only file', async () => {
     const none = await readPersistence(redis);
     expect(none).toEqual({ aof: false, snapshots: false, source: 'CONFIG' });
-    expect(persistenceWarning(none)).toMatch(/^Redis keeps nothing on disk \(appendonly no, save ""\): if it restarts, every run, queue job and outcome is lost/);
+    expect(persistenceWarning(none)).toMatch(
+      /^Redis keeps nothing on disk \(appendonly no, save ""\): if it restarts, every run, queue job and outcome is lost/,
+    );
 
     await redis.config('SET', 'save', '900 1');
     const snapshots = await readPersistence(redis);
     expect(snapshots).toEqual({ aof: false, snapshots: true, source: 'CONFIG' });
-    expect(persistenceWarning(snapshots)).toMatch(/only RDB snapshots: a restart loses everything written since the last snapshot/);
+    expect(persistenceWarning(snapshots)).toMatch(
+      /only RDB snapshots: a restart loses everything written since the last snapshot/,
+    );
 
     await redis.config('SET', 'appendonly', 'yes');
     const aof = await readPersistence(redis);
@@ -41,16 +45,41 @@ describe('Redis persistence check at start', () => {
   it('falls back to INFO persistence where CONFIG is disabled', async () => {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'kubedispatch-redis-noconfig-'));
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--rename-command', 'CONFIG', '""'], { stdio: 'ignore' });
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--rename-command',
+        'CONFIG',
+        '""',
+      ],
+      { stdio: 'ignore' },
+    );
     const url = `redis://127.0.0.1:${port}`;
     const client = new Redis(url, { lazyConnect: true });
     try {
-      await eventually('the redis-server without CONFIG to answer', async () => ((await redisAnswers(url, 200)) ? true : undefined), 10_000, 50);
+      await eventually(
+        'the redis-server without CONFIG to answer',
+        async () => ((await redisAnswers(url, 200)) ? true : undefined),
+        10_000,
+        50,
+      );
       await client.connect();
       await expect(client.call('CONFIG', 'GET', 'save')).rejects.toThrow(/unknown command/i);
       const found = await readPersistence(client);
       expect(found).toEqual({ aof: false, snapshots: undefined, source: 'INFO' });
-      expect(persistenceWarning(found)).toMatch(/no append-only file and does not say whether it takes RDB snapshots \(CONFIG is disabled\)/);
+      expect(persistenceWarning(found)).toMatch(
+        /no append-only file and does not say whether it takes RDB snapshots \(CONFIG is disabled\)/,
+      );
     } finally {
       client.disconnect();
       child.kill('SIGTERM');

@@ -16,34 +16,98 @@ const START = 'Qz9';
 const END = 'Jv7';
 
 /** The middle of a secret: any characters, the URL syntax ones most often. */
-const secretMiddle = fc.array(fc.oneof(fc.constantFrom('@', ':', '/', '?', '#', '%', '%40', '%zz', ' ', '[', ']', '\\', '"', "'", '\n', 'é', '🔑', '=', '&'), fc.string({ unit: 'grapheme', maxLength: 4 })), { maxLength: 6 }).map((parts) => parts.join(''));
+const secretMiddle = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom(
+        '@',
+        ':',
+        '/',
+        '?',
+        '#',
+        '%',
+        '%40',
+        '%zz',
+        ' ',
+        '[',
+        ']',
+        '\\',
+        '"',
+        "'",
+        '\n',
+        'é',
+        '🔑',
+        '=',
+        '&',
+      ),
+      fc.string({ unit: 'grapheme', maxLength: 4 }),
+    ),
+    { maxLength: 6 },
+  )
+  .map((parts) => parts.join(''));
 const secrets = secretMiddle.map((middle) => `${START}${middle}${END}`);
 
-const schemes = fc.constantFrom('redis://', 'rediss://', 'REDIS://', 'http://', 'https://', 'unix://', 'ftp://', 'x+y.z://', '//', '', 'redis:', 'redis:/');
+const schemes = fc.constantFrom(
+  'redis://',
+  'rediss://',
+  'REDIS://',
+  'http://',
+  'https://',
+  'unix://',
+  'ftp://',
+  'x+y.z://',
+  '//',
+  '',
+  'redis:',
+  'redis:/',
+);
 const users = fc.constantFrom('', 'user', 'default', 'a.b-c');
 const hosts = fc.constantFrom('127.0.0.1', 'localhost', '[::1]', '::1', '[::1', '127.0.0.1]', '');
-const tails = fc.constantFrom('', '/0', '/1', '/abc', '/99999999', '?db=2', '?family=6', '/0?x=1#frag', '#x', '/', '//');
+const tails = fc.constantFrom(
+  '',
+  '/0',
+  '/1',
+  '/abc',
+  '/99999999',
+  '?db=2',
+  '?family=6',
+  '/0?x=1#frag',
+  '#x',
+  '/',
+  '//',
+);
 
 /** Ways to write a secret into a URL, each as people get them wrong. */
 function urlWith(secret: string, port: number): fc.Arbitrary<string> {
   const encoded = encodeURIComponent(secret);
-  return fc.tuple(schemes, users, hosts, tails, fc.constantFrom(0, 1, 2, 3, 4, 5, 6, 7)).map(([scheme, user, host, tail, form]) => {
-    const address = host === '' ? '' : `${host}:${port}`;
-    switch (form) {
-      case 0: return `${scheme}${user}:${secret}@${address}${tail}`;
-      case 1: return `${scheme}:${encoded}@${address}${tail}`;
-      case 2: return `${user}:${secret}@${address}${tail}`;
-      case 3: return `${scheme}${secret}@${address}${tail}`;
-      case 4: return `${scheme}${address}${tail === '' ? '/' : tail}?password=${secret}`;
-      case 5: return `${scheme}${user}:${secret}@${secret}@${address}`;
-      case 6: return `${scheme}${user}:${encoded}@${address}/${tail}`;
-      default: return `${scheme}:${secret}@${address}?password=${encoded}${tail}`;
-    }
-  });
+  return fc
+    .tuple(schemes, users, hosts, tails, fc.constantFrom(0, 1, 2, 3, 4, 5, 6, 7))
+    .map(([scheme, user, host, tail, form]) => {
+      const address = host === '' ? '' : `${host}:${port}`;
+      switch (form) {
+        case 0:
+          return `${scheme}${user}:${secret}@${address}${tail}`;
+        case 1:
+          return `${scheme}:${encoded}@${address}${tail}`;
+        case 2:
+          return `${user}:${secret}@${address}${tail}`;
+        case 3:
+          return `${scheme}${secret}@${address}${tail}`;
+        case 4:
+          return `${scheme}${address}${tail === '' ? '/' : tail}?password=${secret}`;
+        case 5:
+          return `${scheme}${user}:${secret}@${secret}@${address}`;
+        case 6:
+          return `${scheme}${user}:${encoded}@${address}/${tail}`;
+        default:
+          return `${scheme}:${secret}@${address}?password=${encoded}${tail}`;
+      }
+    });
 }
 
 function expectHidden(text: string, secret: string): void {
-  for (const shown of [secret, encodeURIComponent(secret), START, END]) expect(text, `shown: ${JSON.stringify(shown)} in ${JSON.stringify(text)}`).not.toContain(shown);
+  for (const shown of [secret, encodeURIComponent(secret), START, END])
+    expect(text, `shown: ${JSON.stringify(shown)} in ${JSON.stringify(text)}`).not.toContain(shown);
 }
 
 function messageOf(run: () => unknown): string {
@@ -63,20 +127,32 @@ describe('redaction of URLs with credentials', () => {
 
   it('property: the secret never appears in the redacted URL, the settings error or a connection error', async () => {
     await fc.assert(
-      fc.asyncProperty(secrets.chain((secret) => fc.tuple(fc.constant(secret), urlWith(secret, closedPort))), async ([secret, url]) => {
-        expectHidden(redactUrl(url), secret);
-        expectHidden(messageOf(() => checkRedisUrl(url)), secret);
-        expectHidden(messageOf(() => loadSettings({ REDIS_URL: url })), secret);
-        expectHidden(scrubSecrets(`ioredis said: ${url} (${decodeURIComponentOrSame(url)})`, urlSecrets(url)), secret);
-        const error = await connectRedis(url, { timeoutMs: 300 }).then(
-          async (redis) => {
-            redis.disconnect();
-            return new Error('connected');
-          },
-          (thrown: unknown) => thrown as Error,
-        );
-        expectHidden(`${error.message}\n${error.stack ?? ''}\n${JSON.stringify(error)}`, secret);
-      }),
+      fc.asyncProperty(
+        secrets.chain((secret) => fc.tuple(fc.constant(secret), urlWith(secret, closedPort))),
+        async ([secret, url]) => {
+          expectHidden(redactUrl(url), secret);
+          expectHidden(
+            messageOf(() => checkRedisUrl(url)),
+            secret,
+          );
+          expectHidden(
+            messageOf(() => loadSettings({ REDIS_URL: url })),
+            secret,
+          );
+          expectHidden(
+            scrubSecrets(`ioredis said: ${url} (${decodeURIComponentOrSame(url)})`, urlSecrets(url)),
+            secret,
+          );
+          const error = await connectRedis(url, { timeoutMs: 300 }).then(
+            async (redis) => {
+              redis.disconnect();
+              return new Error('connected');
+            },
+            (thrown: unknown) => thrown as Error,
+          );
+          expectHidden(`${error.message}\n${error.stack ?? ''}\n${JSON.stringify(error)}`, secret);
+        },
+      ),
       { seed: 424242, numRuns: 150, interruptAfterTimeLimit: 60_000 },
     );
   }, 90_000);
@@ -107,7 +183,13 @@ describe('redaction of URLs with credentials', () => {
       expect(() => checkRedisUrl(url)).toThrow(why);
       expect(() => loadSettings({ REDIS_URL: url })).toThrow(/^settings: redis\.url: REDIS_URL \(redis\.url\) is /);
     }
-    for (const url of ['redis://127.0.0.1:6379', 'redis://:p%40ss@[::1]:6379/3', 'rediss://u:p@redis.example:6380/0?family=6', '127.0.0.1:6379', 'redis://:p@ss@h:1']) {
+    for (const url of [
+      'redis://127.0.0.1:6379',
+      'redis://:p%40ss@[::1]:6379/3',
+      'rediss://u:p@redis.example:6380/0?family=6',
+      '127.0.0.1:6379',
+      'redis://:p@ss@h:1',
+    ]) {
       expect(() => checkRedisUrl(url)).not.toThrow();
     }
   });
@@ -128,9 +210,13 @@ describe('the Redis database of the URL', () => {
     const target = new URL(url);
     target.password = 'Qz9hunterJv7';
     target.pathname = '/99';
-    const error = (await connectRedis(target.toString(), { timeoutMs: 2000 }).catch((thrown: unknown) => thrown)) as Error;
+    const error = (await connectRedis(target.toString(), { timeoutMs: 2000 }).catch(
+      (thrown: unknown) => thrown,
+    )) as Error;
     expect(error.name).toBe('RedisUrlError');
-    expect(error.message).toMatch(/^REDIS_URL \(redis\.url\) is redis:\/\/\*\*\*@[^ ]+\/99: the server has no database 99 \(it has \d+: 0 to \d+\)/);
+    expect(error.message).toMatch(
+      /^REDIS_URL \(redis\.url\) is redis:\/\/\*\*\*@[^ ]+\/99: the server has no database 99 \(it has \d+: 0 to \d+\)/,
+    );
     expectHidden(error.message, 'Qz9hunterJv7');
   });
 

@@ -30,7 +30,9 @@ describe('cancel', () => {
   let t: TestRedis;
   let services: RunServices;
   let canceller: RunCanceller;
-  const project = writeProject({ etl: { blocks: [{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }, { uuid: 'e' }, { uuid: 'f' }] } });
+  const project = writeProject({
+    etl: { blocks: [{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }, { uuid: 'e' }, { uuid: 'f' }] },
+  });
 
   beforeAll(async () => {
     sim = await startSimCluster();
@@ -43,7 +45,12 @@ describe('cancel', () => {
   beforeEach(() => {
     t = testRedis();
     services = testServices(t);
-    canceller = { store: services.store, blockQueue: services.blockQueue, deleteJob: (namespace, name) => deleteJob(kube.batch, namespace, name), now: () => 42 };
+    canceller = {
+      store: services.store,
+      blockQueue: services.blockQueue,
+      deleteJob: (namespace, name) => deleteJob(kube.batch, namespace, name),
+      now: () => 42,
+    };
   });
   afterEach(async () => {
     await services.close();
@@ -52,11 +59,18 @@ describe('cancel', () => {
 
   async function jobNames(): Promise<string[]> {
     const list = await kube.batch.listNamespacedJob({ namespace: 'default' });
-    return list.items.filter((item) => !item.metadata?.deletionTimestamp).map((item) => item.metadata!.name!).sort();
+    return list.items
+      .filter((item) => !item.metadata?.deletionTimestamp)
+      .map((item) => item.metadata!.name!)
+      .sort();
   }
 
   it('deletes running Jobs, records cancelled outcomes, drops queued work, and is repeatable', async () => {
-    const runId = await createPipelineRun(testCreator(services, project.dir), { pipelineUuid: 'etl', trigger: '', variables: {} });
+    const runId = await createPipelineRun(testCreator(services, project.dir), {
+      pipelineUuid: 'etl',
+      trigger: '',
+      variables: {},
+    });
     const queued = await services.blockQueue.getJobs(['waiting']);
     expect(uuids(queued)).toEqual(['a', 'e', 'f']);
     // a and e are running as Jobs; f is still waiting in the queue.
@@ -70,13 +84,29 @@ describe('cancel', () => {
     expect(await jobNames()).toEqual([`mage-cancel-${t.prefix}-a`, `mage-cancel-${t.prefix}-e`]);
 
     const report = await cancelPipelineRun(canceller, runId, 'stop it');
-    expect(report).toEqual({ found: true, cancelled: true, deletedJobs: [`default/mage-cancel-${t.prefix}-a`, `default/mage-cancel-${t.prefix}-e`] });
+    expect(report).toEqual({
+      found: true,
+      cancelled: true,
+      deletedJobs: [`default/mage-cancel-${t.prefix}-a`, `default/mage-cancel-${t.prefix}-e`],
+    });
     expect(await jobNames()).toEqual([]);
     const run = (await services.store.getRun(runId))!;
     expect(run.state).toBe('cancelled');
-    expect(run.blocks.map((block) => [block.blockUuid, block.state])).toEqual([['a', 'cancelled'], ['e', 'cancelled'], ['f', 'cancelled'], ['b', 'cancelled']]);
+    expect(run.blocks.map((block) => [block.blockUuid, block.state])).toEqual([
+      ['a', 'cancelled'],
+      ['e', 'cancelled'],
+      ['f', 'cancelled'],
+      ['b', 'cancelled'],
+    ]);
     for (const block of run.blocks.filter((entry) => entry.attempt > 0)) {
-      expect(await services.store.getOutcome({ blockRunId: block.blockRunId, attempt: 1 })).toEqual({ succeeded: false, cancelled: true, reason: 'Cancelled', message: 'stop it', finishedAt: 42, epoch: await services.store.epoch() });
+      expect(await services.store.getOutcome({ blockRunId: block.blockRunId, attempt: 1 })).toEqual({
+        succeeded: false,
+        cancelled: true,
+        reason: 'Cancelled',
+        message: 'stop it',
+        finishedAt: 42,
+        epoch: await services.store.epoch(),
+      });
     }
     expect(await services.blockQueue.getJobs(['waiting', 'delayed'])).toEqual([]);
     expect(await services.store.activeAttempts()).toEqual([]);

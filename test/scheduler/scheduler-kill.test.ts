@@ -27,7 +27,8 @@ describe('scheduler process killed with SIGKILL', () => {
     services = testServices(t);
   });
   afterEach(async () => {
-    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children.splice(0))
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await services.close();
     await t.cleanup();
   });
@@ -50,9 +51,15 @@ describe('scheduler process killed with SIGKILL', () => {
 
   const runCount = () => t.redis.zcard(`${t.prefix}:runs:all`);
 
-  it('leaves no duplicate and no half run, and the restarted scheduler finishes every tick', { timeout: 90_000 }, async () => {
+  it('leaves no duplicate and no half run, and the restarted scheduler finishes every tick', {
+    timeout: 90_000,
+  }, async () => {
     await services.triggerQueue.addBulk(
-      Array.from({ length: TICKS }, (_, index) => ({ name: 'etl/hourly', data: tickFor('etl', 'hourly', { executionDate: Date.UTC(2026, 0, 1, index) }), opts: { jobId: `tick-${index}` } })),
+      Array.from({ length: TICKS }, (_, index) => ({
+        name: 'etl/hourly',
+        data: tickFor('etl', 'hourly', { executionDate: Date.UTC(2026, 0, 1, index) }),
+        opts: { jobId: `tick-${index}` },
+      })),
     );
     const first = startScheduler();
     await until(async () => (await runCount()) >= 20, 30_000, 'the first runs');
@@ -62,8 +69,16 @@ describe('scheduler process killed with SIGKILL', () => {
     expect(atKill).toBeLessThan(TICKS);
 
     const second = startScheduler();
-    await until(async () => (await services.triggerQueue.getJobCounts('completed')).completed === TICKS, 60_000, 'every tick to complete');
-    await until(async () => (await services.blockQueue.getJobCounts('waiting')).waiting === 2 * TICKS, 10_000, 'every run to be enqueued');
+    await until(
+      async () => (await services.triggerQueue.getJobCounts('completed')).completed === TICKS,
+      60_000,
+      'every tick to complete',
+    );
+    await until(
+      async () => (await services.blockQueue.getJobCounts('waiting')).waiting === 2 * TICKS,
+      10_000,
+      'every run to be enqueued',
+    );
 
     const runIds = await services.store.recentRunIds(TICKS * 2);
     expect(runIds).toHaveLength(TICKS);
@@ -72,7 +87,11 @@ describe('scheduler process killed with SIGKILL', () => {
     expect(new Set(await t.redis.mget(keyed)).size).toBe(TICKS);
     for (const runId of runIds) {
       const run = (await services.store.getRun(runId))!;
-      expect(run.blocks.map((block) => [block.blockUuid, block.state])).toEqual([['a', 'queued'], ['c', 'queued'], ['b', 'pending']]);
+      expect(run.blocks.map((block) => [block.blockUuid, block.state])).toEqual([
+        ['a', 'queued'],
+        ['c', 'queued'],
+        ['b', 'pending'],
+      ]);
     }
 
     second.kill('SIGTERM');

@@ -15,7 +15,14 @@ const NOW = Date.parse('2026-01-14T10:37:42Z');
 const DAY_START = Date.parse('2026-01-14T00:00:00Z');
 
 function timeTrigger(name: string, interval: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name, schedule_type: 'time', schedule_interval: interval, start_time: '2026-01-01 00:00:00', status: 'active', ...extra };
+  return {
+    name,
+    schedule_type: 'time',
+    schedule_interval: interval,
+    start_time: '2026-01-01 00:00:00',
+    status: 'active',
+    ...extra,
+  };
 }
 
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
@@ -34,16 +41,35 @@ describe('trigger schedules', () => {
   });
 
   function setUp(triggers: Record<string, unknown>[], env = 'dev') {
-    const written = writeProject({ etl: { blocks: [{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }], triggers: { triggers } } });
+    const written = writeProject({
+      etl: { blocks: [{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }], triggers: { triggers } },
+    });
     cleanups.push(() => written.remove());
     const creator = testCreator(ctx.services, written.dir);
-    const canceller = { store: ctx.services.store, blockQueue: ctx.services.blockQueue, deleteJob: async () => undefined };
+    const canceller = {
+      store: ctx.services.store,
+      blockQueue: ctx.services.blockQueue,
+      deleteJob: async () => undefined,
+    };
     const state = new TriggerState(ctx.services.redis, ctx.services.prefix);
-    const deps: SchedulePassDeps = { queue: ctx.services.triggerQueue, state, store: ctx.services.store, canceller, env, logger: silentLogger };
+    const deps: SchedulePassDeps = {
+      queue: ctx.services.triggerQueue,
+      state,
+      store: ctx.services.store,
+      canceller,
+      env,
+      logger: silentLogger,
+    };
     const project = readProjectTriggers(written.dir);
     const pass = (now: number) => runSchedulePass(deps, project, now);
     const startWorker = (): Worker => {
-      const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, { creator, canceller, state, outages: ctx.services.outages, logger: silentLogger });
+      const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, {
+        creator,
+        canceller,
+        state,
+        outages: ctx.services.outages,
+        logger: silentLogger,
+      });
       cleanups.push(() => worker.close());
       return worker;
     };
@@ -51,7 +77,8 @@ describe('trigger schedules', () => {
     return { deps, project, pass, startWorker, trigger, state, creator };
   }
 
-  const ticks = async () => (await ctx.services.triggerQueue.getJobs(['waiting', 'delayed', 'active', 'completed'])).map((job) => job.data);
+  const ticks = async () =>
+    (await ctx.services.triggerQueue.getJobs(['waiting', 'delayed', 'active', 'completed'])).map((job) => job.data);
 
   it('adds one tick per execution date, for this env only, and a bad trigger never stops its neighbours', async () => {
     const { pass, project } = setUp([
@@ -68,7 +95,13 @@ describe('trigger schedules', () => {
     expect((await pass(NOW + 60_000)).scheduled).toEqual([]);
     expect((await pass(NOW + 3600_000)).scheduled).toEqual(['etl/hourly@2026-01-14T11:00:00.000Z']);
     const daily = (await ticks()).find((tick) => tick.trigger === 'daily')!;
-    expect(daily).toMatchObject({ triggerId: triggerId('etl', 'daily'), scheduleType: 'time', scheduleInterval: '@daily', variables: { n: 1 }, executionDate: DAY_START });
+    expect(daily).toMatchObject({
+      triggerId: triggerId('etl', 'daily'),
+      scheduleType: 'time',
+      scheduleInterval: '@daily',
+      variables: { n: 1 },
+      executionDate: DAY_START,
+    });
   });
 
   it('turns a tick into a run with the RunRequest of the contract, and a replayed tick into the same run', async () => {
@@ -78,12 +111,24 @@ describe('trigger schedules', () => {
     const tick = tickFor('etl', 'hourly', { variables: { v: 1 } });
     await ctx.services.triggerQueue.add('etl/hourly', tick, { jobId: 't7-1' });
     const [job, runId] = (await completed) as [{ id: string }, number];
-    expect(await ctx.services.store.getRun(runId)).toMatchObject({ pipelineUuid: 'etl', trigger: 'hourly', variables: { v: 1 }, state: 'running' });
-    expect(triggerRunRequest(tick)).toEqual({
-      pipelineUuid: 'etl', trigger: 'hourly', variables: { v: 1 }, executionDate: new Date(tick.executionDate),
-      schedule: { id: 7, scheduleType: 'time', scheduleInterval: '@hourly', variables: { v: 1 } }, allowBlocksToFail: false,
+    expect(await ctx.services.store.getRun(runId)).toMatchObject({
+      pipelineUuid: 'etl',
+      trigger: 'hourly',
+      variables: { v: 1 },
+      state: 'running',
     });
-    const replay = await createPipelineRun(creator, triggerRunRequest(tick, { idempotencyKey: tickIdempotencyKey(job.id) }));
+    expect(triggerRunRequest(tick)).toEqual({
+      pipelineUuid: 'etl',
+      trigger: 'hourly',
+      variables: { v: 1 },
+      executionDate: new Date(tick.executionDate),
+      schedule: { id: 7, scheduleType: 'time', scheduleInterval: '@hourly', variables: { v: 1 } },
+      allowBlocksToFail: false,
+    });
+    const replay = await createPipelineRun(
+      creator,
+      triggerRunRequest(tick, { idempotencyKey: tickIdempotencyKey(job.id) }),
+    );
     expect(replay).toBe(runId);
   });
 
@@ -103,19 +148,44 @@ describe('trigger schedules', () => {
     expect((await pass(NOW + 1)).scheduled).toEqual([]);
     await until(async () => (await ctx.services.store.recentRunIds(10)).length === 1, 'the first run');
     const [first] = await ctx.services.store.recentRunIds(10);
-    await until(async () => (await deps.state.unfinishedRuns(ctx.services.store, triggerId('etl', 'stream'))).length === 1, 'the run to be tracked');
+    await until(
+      async () => (await deps.state.unfinishedRuns(ctx.services.store, triggerId('etl', 'stream'))).length === 1,
+      'the run to be tracked',
+    );
     expect((await pass(NOW + 2)).scheduled).toEqual([]);
     await ctx.services.store.cancelRun(first!, 'stopped');
     expect((await pass(NOW + 3)).scheduled).toHaveLength(1);
   });
 
   it('@always_on on a pipeline that cannot run: the failed tick is retried after a back-off, not every pass', async () => {
-    const written = writeProject({ bad: { blocks: [{ uuid: 'a', executor_type: 'local_python_force' }], triggers: { triggers: [timeTrigger('stream', '@always_on')] } } });
+    const written = writeProject({
+      bad: {
+        blocks: [{ uuid: 'a', executor_type: 'local_python_force' }],
+        triggers: { triggers: [timeTrigger('stream', '@always_on')] },
+      },
+    });
     cleanups.push(() => written.remove());
     const state = new TriggerState(ctx.services.redis, ctx.services.prefix);
-    const canceller = { store: ctx.services.store, blockQueue: ctx.services.blockQueue, deleteJob: async () => undefined };
-    const deps: SchedulePassDeps = { queue: ctx.services.triggerQueue, state, store: ctx.services.store, canceller, env: 'dev', logger: silentLogger };
-    const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, { creator: testCreator(ctx.services, written.dir), canceller, state, outages: ctx.services.outages, logger: silentLogger });
+    const canceller = {
+      store: ctx.services.store,
+      blockQueue: ctx.services.blockQueue,
+      deleteJob: async () => undefined,
+    };
+    const deps: SchedulePassDeps = {
+      queue: ctx.services.triggerQueue,
+      state,
+      store: ctx.services.store,
+      canceller,
+      env: 'dev',
+      logger: silentLogger,
+    };
+    const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, {
+      creator: testCreator(ctx.services, written.dir),
+      canceller,
+      state,
+      outages: ctx.services.outages,
+      logger: silentLogger,
+    });
     cleanups.push(() => worker.close());
     const project = readProjectTriggers(written.dir);
     const failed = once(worker, 'failed');
@@ -138,7 +208,10 @@ describe('trigger schedules', () => {
     await ctx.services.triggerQueue.add('etl/x', tickFor('etl', 'x', { settings, executionDate: 2 }), { jobId: 'b' });
     const [, secondId] = (await again) as [unknown, number];
     expect((await ctx.services.store.getRunRecord(firstId))!.state).toBe('running');
-    expect(await ctx.services.store.getRunRecord(secondId)).toMatchObject({ state: 'cancelled', reason: expect.stringMatching(/skip_if_previous_running/) });
+    expect(await ctx.services.store.getRunRecord(secondId)).toMatchObject({
+      state: 'cancelled',
+      reason: expect.stringMatching(/skip_if_previous_running/),
+    });
   });
 
   it('pipeline_run_limit: a tick waits (delayed, no run) while the trigger has that many unfinished runs', async () => {
@@ -149,19 +222,28 @@ describe('trigger schedules', () => {
     await ctx.services.triggerQueue.add('etl/x', tickFor('etl', 'x', { settings, executionDate: 1 }), { jobId: 'a' });
     const [, firstId] = (await done) as [unknown, number];
     await ctx.services.triggerQueue.add('etl/x', tickFor('etl', 'x', { settings, executionDate: 2 }), { jobId: 'b' });
-    await until(async () => (await ctx.services.triggerQueue.getJobState('b')) === 'delayed', 'the second tick to wait');
+    await until(
+      async () => (await ctx.services.triggerQueue.getJobState('b')) === 'delayed',
+      'the second tick to wait',
+    );
     expect(await ctx.services.store.recentRunIds(10)).toEqual([firstId]);
   });
 
   it('timeout ends a run in timeout_status; sla marks passed_sla once and counts it', async () => {
     // @monthly with an initial run: this month's run is due now and is already past its 60 s SLA.
-    const { pass, startWorker, state } = setUp([timeTrigger('slow', '@monthly', { sla: 60, settings: { timeout: 600, create_initial_pipeline_run: true } })]);
+    const { pass, startWorker, state } = setUp([
+      timeTrigger('slow', '@monthly', { sla: 60, settings: { timeout: 600, create_initial_pipeline_run: true } }),
+    ]);
     startWorker();
-    const count = async () => (await slaBreaches.get()).values.find((value) => value.labels['trigger'] === 'slow')?.value ?? 0;
+    const count = async () =>
+      (await slaBreaches.get()).values.find((value) => value.labels['trigger'] === 'slow')?.value ?? 0;
     const before = await count();
     await pass(Date.now());
     // The worker tracks the run just after creating it.
-    await until(async () => (await state.trackedRuns(ctx.services.store, triggerId('etl', 'slow'))).length === 1, 'the tracked run');
+    await until(
+      async () => (await state.trackedRuns(ctx.services.store, triggerId('etl', 'slow'))).length === 1,
+      'the tracked run',
+    );
     const [runId] = await ctx.services.store.recentRunIds(10);
     const started = (await ctx.services.store.getRunRecord(runId!))!.startedAt!;
     expect((await pass(started + 1000)).passedSla).toEqual([runId]);
@@ -170,11 +252,19 @@ describe('trigger schedules', () => {
     expect(await count()).toBe(before + 1);
     expect((await pass(started + 500_000)).timedOut).toEqual([]);
     expect((await pass(started + 601_000)).timedOut).toEqual([runId]);
-    expect(await ctx.services.store.getRun(runId!)).toMatchObject({ state: 'failed', reason: expect.stringMatching(/timed out/), blocks: [{ state: 'cancelled' }, { state: 'cancelled' }] });
+    expect(await ctx.services.store.getRun(runId!)).toMatchObject({
+      state: 'failed',
+      reason: expect.stringMatching(/timed out/),
+      blocks: [{ state: 'cancelled' }, { state: 'cancelled' }],
+    });
   });
 
   it('removes the BullMQ job schedulers of earlier versions', async () => {
-    await ctx.services.triggerQueue.upsertJobScheduler('etl/hourly', { pattern: '0 * * * *' }, { name: 'etl/hourly', data: tickFor('etl', 'hourly') });
+    await ctx.services.triggerQueue.upsertJobScheduler(
+      'etl/hourly',
+      { pattern: '0 * * * *' },
+      { name: 'etl/hourly', data: tickFor('etl', 'hourly') },
+    );
     expect(await removeLegacySchedulers(ctx.services.triggerQueue)).toBe(1);
     expect(await ctx.services.triggerQueue.getJobSchedulers()).toEqual([]);
   });
@@ -183,8 +273,18 @@ describe('trigger schedules', () => {
     const written = writeProject({ etl: { blocks: [{ uuid: 'a', executor_type: 'local_python_force' }] } });
     cleanups.push(() => written.remove());
     const state = new TriggerState(ctx.services.redis, ctx.services.prefix);
-    const canceller = { store: ctx.services.store, blockQueue: ctx.services.blockQueue, deleteJob: async () => undefined };
-    const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, { creator: testCreator(ctx.services, written.dir), canceller, state, outages: ctx.services.outages, logger: silentLogger });
+    const canceller = {
+      store: ctx.services.store,
+      blockQueue: ctx.services.blockQueue,
+      deleteJob: async () => undefined,
+    };
+    const worker = startTriggerWorker(ctx.t.connect(), ctx.t.prefix, {
+      creator: testCreator(ctx.services, written.dir),
+      canceller,
+      state,
+      outages: ctx.services.outages,
+      logger: silentLogger,
+    });
     cleanups.push(() => worker.close());
     const failed = once(worker, 'failed');
     await ctx.services.triggerQueue.add('etl/hourly', tickFor('etl', 'hourly'), { attempts: 3 });

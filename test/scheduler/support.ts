@@ -41,7 +41,10 @@ export interface PipelineSpec {
 /** A Mage project on disk whose blocks render (an image is configured at project level). */
 export function writeProject(pipelines: Record<string, PipelineSpec>): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'kd-project-'));
-  writeFileSync(join(dir, 'metadata.yaml'), dump({ k8s_executor_config: { container: { image: 'busybox:1.36' }, namespace: 'default' } }));
+  writeFileSync(
+    join(dir, 'metadata.yaml'),
+    dump({ k8s_executor_config: { container: { image: 'busybox:1.36' }, namespace: 'default' } }),
+  );
   for (const [uuid, spec] of Object.entries(pipelines)) {
     const folder = join(dir, 'pipelines', uuid);
     mkdirSync(folder, { recursive: true });
@@ -50,12 +53,23 @@ export function writeProject(pipelines: Record<string, PipelineSpec>): { dir: st
       type: block.type ?? 'transformer',
       upstream_blocks: block.upstream ?? [],
       downstream_blocks: spec.blocks.filter((other) => other.upstream?.includes(block.uuid)).map((other) => other.uuid),
-      ...(block.retries === undefined ? {} : { retry_config: { retries: block.retries, delay: 2, exponential_backoff: false, max_delay: 10 } }),
+      ...(block.retries === undefined
+        ? {}
+        : { retry_config: { retries: block.retries, delay: 2, exponential_backoff: false, max_delay: 10 } }),
       ...(block.executor_type ? { executor_type: block.executor_type } : {}),
       ...(block.executor_config ? { executor_config: block.executor_config } : {}),
       ...(block.configuration ? { configuration: block.configuration } : {}),
     }));
-    writeFileSync(join(folder, 'metadata.yaml'), dump({ uuid, executor_type: 'k8s', blocks, ...(spec.concurrency ? { concurrency_config: spec.concurrency } : {}), ...(spec.variables ? { variables: spec.variables } : {}) }));
+    writeFileSync(
+      join(folder, 'metadata.yaml'),
+      dump({
+        uuid,
+        executor_type: 'k8s',
+        blocks,
+        ...(spec.concurrency ? { concurrency_config: spec.concurrency } : {}),
+        ...(spec.variables ? { variables: spec.variables } : {}),
+      }),
+    );
     if (spec.triggers !== undefined) writeFileSync(join(folder, 'triggers.yaml'), dump(spec.triggers));
   }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
@@ -93,7 +107,11 @@ export function useServices(): { readonly t: TestRedis; readonly services: RunSe
 }
 
 export function testCreator(services: RunServices, projectDir: string): RunCreator {
-  return { store: services.store, blockQueue: services.blockQueue, plan: { projectDir, render: loadRenderContext({}, { queuePrefix: services.prefix }) } };
+  return {
+    store: services.store,
+    blockQueue: services.blockQueue,
+    plan: { projectDir, render: loadRenderContext({}, { queuePrefix: services.prefix }) },
+  };
 }
 
 /** Every key the test wrote under its prefix. */
@@ -115,10 +133,20 @@ export async function takeQueued(services: RunServices): Promise<Job<BlockRunJob
 }
 
 const succeeded: AttemptOutcome = { succeeded: true, reason: 'Complete', message: 'Job completed', finishedAt: 1 };
-const failed: AttemptOutcome = { succeeded: false, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', exitCode: 2, finishedAt: 1 };
+const failed: AttemptOutcome = {
+  succeeded: false,
+  reason: 'BackoffLimitExceeded',
+  message: 'Job has reached the specified backoff limit',
+  exitCode: 2,
+  finishedAt: 1,
+};
 
 /** Finishes a taken block run's first attempt as the watcher and dispatcher would, then advances its run. */
-export async function finish(services: RunServices, job: Job<BlockRunJobData>, result: 'succeeded' | 'failed'): Promise<void> {
+export async function finish(
+  services: RunServices,
+  job: Job<BlockRunJobData>,
+  result: 'succeeded' | 'failed',
+): Promise<void> {
   const { runId, blockUuid, blockRunId } = job.data;
   await services.store.markRunning(runId, blockUuid, 1, `mage-test-block-${blockRunId}`, 'default');
   await services.store.applyAttemptResult(runId, blockUuid, 1, result, result === 'succeeded' ? succeeded : failed);
@@ -130,7 +158,11 @@ export function uuids(jobs: readonly Job<BlockRunJobData>[]): string[] {
 }
 
 /** A tick as the scheduler pass adds it, for an hourly time trigger of `pipelineUuid`. */
-export function tickFor(pipelineUuid: string, trigger: string, overrides: Partial<TriggerTickData> = {}): TriggerTickData {
+export function tickFor(
+  pipelineUuid: string,
+  trigger: string,
+  overrides: Partial<TriggerTickData> = {},
+): TriggerTickData {
   return {
     triggerId: 7,
     pipelineUuid,
@@ -138,7 +170,13 @@ export function tickFor(pipelineUuid: string, trigger: string, overrides: Partia
     scheduleType: 'time',
     scheduleInterval: '@hourly',
     variables: {},
-    settings: { skipIfPreviousRunning: false, allowBlocksToFail: false, createInitialPipelineRun: false, landingTimeEnabled: false, timeoutStatus: 'failed' },
+    settings: {
+      skipIfPreviousRunning: false,
+      allowBlocksToFail: false,
+      createInitialPipelineRun: false,
+      landingTimeEnabled: false,
+      timeoutStatus: 'failed',
+    },
     executionDate: Date.UTC(2026, 0, 1),
     ...overrides,
   };

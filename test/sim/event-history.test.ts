@@ -3,11 +3,16 @@ import { EventHistory } from '../../src/sim/event-history.ts';
 import type { StoreEvent } from '../../src/sim/store.ts';
 
 function event(resourceVersion: number): StoreEvent {
-  const object = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${resourceVersion}`, uid: '', resourceVersion: String(resourceVersion), creationTimestamp: '' } };
+  const object = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `p${resourceVersion}`, uid: '', resourceVersion: String(resourceVersion), creationTimestamp: '' },
+  };
   return { type: 'ADDED', object, resourceVersion };
 }
 
-const versions = (events: StoreEvent[] | undefined): number[] | undefined => events?.map((item) => item.resourceVersion);
+const versions = (events: StoreEvent[] | undefined): number[] | undefined =>
+  events?.map((item) => item.resourceVersion);
 
 describe('watch history window', () => {
   it('replays what came after a version, across the wrap of its ring', () => {

@@ -24,7 +24,13 @@ function job(name: string, blockRunId: number, attempt: number): V1Job {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name, labels },
-    spec: { backoffLimit: 0, template: { metadata: { labels, annotations: { 'sim.kubedispatch.io/duration': '1h' } }, spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1.36' }] } } },
+    spec: {
+      backoffLimit: 0,
+      template: {
+        metadata: { labels, annotations: { 'sim.kubedispatch.io/duration': '1h' } },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1.36' }] },
+      },
+    },
   };
 }
 
@@ -71,15 +77,32 @@ describe('the recording proxy counts what reached the cluster', () => {
     // Two different uids: two Jobs really existed.
     for (const duplicate of duplicates) expect(new Set(duplicate.uids).size).toBe(2);
     expect(ledger.creations()).toHaveLength(5);
-    expect(ledger.remaining().map((c) => c.name).sort()).toEqual(['one', 'two', 'two-a2', 'two-again']);
-    expect(ledger.tally()).toEqual(expect.arrayContaining([['create jobs 201', 5], ['create jobs 409', 1], ['delete jobs 200', 1]]));
+    expect(
+      ledger
+        .remaining()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['one', 'two', 'two-a2', 'two-again']);
+    expect(ledger.tally()).toEqual(
+      expect.arrayContaining([
+        ['create jobs 201', 5],
+        ['create jobs 409', 1],
+        ['delete jobs 200', 1],
+      ]),
+    );
   });
 
   it('records a create whose caller went away once it was sent whole', async () => {
     const body = JSON.stringify(job('orphaned-caller', 9, 1));
     const url = new URL(`${proxy.url}/apis/batch/v1/namespaces/${NAMESPACE}/jobs`);
     await new Promise<void>((resolve) => {
-      const request = http.request({ hostname: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } });
+      const request = http.request({
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      });
       request.on('error', () => resolve());
       request.end(body, () => {
         // The caller dies as soon as its request is on the wire (a SIGKILLed dispatcher).
@@ -87,8 +110,12 @@ describe('the recording proxy counts what reached the cluster', () => {
         resolve();
       });
     });
-    await eventually('the create recorded', () => (ledger.creations().some((c) => c.name === 'orphaned-caller') ? true : undefined));
-    expect((await batch.readNamespacedJob({ namespace: NAMESPACE, name: 'orphaned-caller' })).metadata?.uid).toBe(ledger.creations().find((c) => c.name === 'orphaned-caller')?.uid);
+    await eventually('the create recorded', () =>
+      ledger.creations().some((c) => c.name === 'orphaned-caller') ? true : undefined,
+    );
+    expect((await batch.readNamespacedJob({ namespace: NAMESPACE, name: 'orphaned-caller' })).metadata?.uid).toBe(
+      ledger.creations().find((c) => c.name === 'orphaned-caller')?.uid,
+    );
   });
 });
 
@@ -106,7 +133,12 @@ describe('the plan and the verdict', () => {
   };
 
   it('expects a failing block failed with one Job (Mage retried inside its pod), its descendants upstream_failed, the rest succeeded', () => {
-    expect(Object.fromEntries(expectedBlockStates(runPlan.blocks))).toEqual({ a: 'succeeded', b: 'failed', c: 'upstream_failed', d: 'succeeded' });
+    expect(Object.fromEntries(expectedBlockStates(runPlan.blocks))).toEqual({
+      a: 'succeeded',
+      b: 'failed',
+      c: 'upstream_failed',
+      d: 'succeeded',
+    });
     expect(expectedJobCount(runPlan.blocks)).toBe(3);
   });
 
@@ -126,7 +158,11 @@ describe('the plan and the verdict', () => {
   });
 
   /** A run record as the API gives it, with one Job per attempt named `j-<block>-<attempt>`. */
-  function record(states: Record<string, BlockRunRecord['state']>, attempts: Record<string, number>, runState: RunWithBlocks['state']): RunWithBlocks {
+  function record(
+    states: Record<string, BlockRunRecord['state']>,
+    attempts: Record<string, number>,
+    runState: RunWithBlocks['state'],
+  ): RunWithBlocks {
     return {
       id: 7,
       pipelineUuid: 'soak_000',
@@ -149,7 +185,12 @@ describe('the plan and the verdict', () => {
           attempt: i + 1,
           jobName: `j-${uuid}-${i + 1}`,
           namespace: 'ns',
-          outcome: { succeeded: state === 'succeeded', reason: state === 'succeeded' ? 'Complete' : 'BackoffLimitExceeded', message: '', finishedAt: 1 },
+          outcome: {
+            succeeded: state === 'succeeded',
+            reason: state === 'succeeded' ? 'Complete' : 'BackoffLimitExceeded',
+            message: '',
+            finishedAt: 1,
+          },
         })),
       })),
     };
@@ -157,7 +198,14 @@ describe('the plan and the verdict', () => {
 
   function ledgerWith(names: string[]): JobLedger {
     const ledger = new JobLedger();
-    names.forEach((name, index) => ledger.recordCreate('ns', JSON.stringify({ metadata: { name, labels: { 'kubedispatch.io/job': name } } }), 201, JSON.stringify({ metadata: { name, uid: `u${index}`, labels: { 'kubedispatch.io/job': name } } })));
+    names.forEach((name, index) =>
+      ledger.recordCreate(
+        'ns',
+        JSON.stringify({ metadata: { name, labels: { 'kubedispatch.io/job': name } } }),
+        201,
+        JSON.stringify({ metadata: { name, uid: `u${index}`, labels: { 'kubedispatch.io/job': name } } }),
+      ),
+    );
     for (const name of names) ledger.recordDelete('ns', name, 200);
     return ledger;
   }
@@ -167,9 +215,20 @@ describe('the plan and the verdict', () => {
   const goodJobs = ['j-a-1', 'j-b-1', 'j-d-1'];
 
   it('passes a run that ended as planned with one Job per attempt', () => {
-    const verdict = judge([{ plan: runPlan, id: '7', record: record(goodStates, goodAttempts, 'failed') }], ledgerWith(goodJobs), 'soak-test');
+    const verdict = judge(
+      [{ plan: runPlan, id: '7', record: record(goodStates, goodAttempts, 'failed') }],
+      ledgerWith(goodJobs),
+      'soak-test',
+    );
     expect(verdict.failures).toEqual([]);
-    expect(verdict.figures).toMatchObject({ runsAsExpected: 1, runsLost: 0, blockRunsAsExpected: 4, jobsCreated: 3, jobsExpected: 3, duplicateJobsByName: 0 });
+    expect(verdict.figures).toMatchObject({
+      runsAsExpected: 1,
+      runsLost: 0,
+      blockRunsAsExpected: 4,
+      jobsCreated: 3,
+      jobsExpected: 3,
+      duplicateJobsByName: 0,
+    });
   });
 
   it('matches an attempt whose record names no Job to the Job that carries its identity labels', () => {
@@ -177,29 +236,83 @@ describe('the plan and the verdict', () => {
     const d = run.blocks.find((block) => block.blockUuid === 'd')!;
     delete d.attempts[0]!.jobName;
     const ledger = ledgerWith(['j-a-1', 'j-b-1']);
-    const labels = identityLabels('soak-test', 'soak_000', 'd', { pipelineRunId: 7, blockRunId: d.blockRunId, attempt: 1, trigger: 'soak' });
+    const labels = identityLabels('soak-test', 'soak_000', 'd', {
+      pipelineRunId: 7,
+      blockRunId: d.blockRunId,
+      attempt: 1,
+      trigger: 'soak',
+    });
     ledger.recordCreate('ns', '{}', 201, JSON.stringify({ metadata: { name: 'another-name', uid: 'ud', labels } }));
     ledger.recordDelete('ns', 'another-name', 200);
     const verdict = judge([{ plan: runPlan, id: '7', record: run }], ledger, 'soak-test');
     expect(verdict.failures).toEqual([]);
-    expect(verdict.figures).toMatchObject({ attemptsWithoutJobName: 1, jobsOfNoKnownAttempt: 0, outcomesWithoutJob: 0 });
+    expect(verdict.figures).toMatchObject({
+      attemptsWithoutJobName: 1,
+      jobsOfNoKnownAttempt: 0,
+      outcomesWithoutJob: 0,
+    });
     // Under another installation's labels it is no match.
-    expect(judge([{ plan: runPlan, id: '7', record: run }], ledger, 'other').failures.join('\n')).toContain('never created');
+    expect(judge([{ plan: runPlan, id: '7', record: run }], ledger, 'other').failures.join('\n')).toContain(
+      'never created',
+    );
   });
 
   it('fails a lost run, an unfinished block, a wrong state, a duplicate, a Job of no attempt, an outcome without a Job and a Job left behind', () => {
     const cases: [string, [Parameters<typeof judge>[0], JobLedger]][] = [
       ['run(s) lost', [[{ plan: runPlan, id: '7', record: null }], ledgerWith([])]],
       ['run(s) lost', [[{ plan: runPlan, submitError: 'HTTP 503' }], ledgerWith([])]],
-      ['block run(s) lost', [[{ plan: runPlan, id: '7', record: record({ ...goodStates, d: 'running' }, goodAttempts, 'running') }], ledgerWith(goodJobs)]],
-      ['block run(s) ended wrong', [[{ plan: runPlan, id: '7', record: record({ ...goodStates, c: 'succeeded' }, { ...goodAttempts, c: 1 }, 'failed') }], ledgerWith([...goodJobs, 'j-c-1'])]],
-      ['created twice', [[{ plan: runPlan, id: '7', record: record(goodStates, goodAttempts, 'failed') }], ledgerWith([...goodJobs, 'j-a-1'])]],
-      ['for no attempt', [[{ plan: runPlan, id: '7', record: record(goodStates, goodAttempts, 'failed') }], ledgerWith([...goodJobs, 'stray'])]],
-      ['never created', [[{ plan: runPlan, id: '7', record: record(goodStates, goodAttempts, 'failed') }], ledgerWith(['j-a-1', 'j-b-1', 'j-b-2'])]],
+      [
+        'block run(s) lost',
+        [
+          [{ plan: runPlan, id: '7', record: record({ ...goodStates, d: 'running' }, goodAttempts, 'running') }],
+          ledgerWith(goodJobs),
+        ],
+      ],
+      [
+        'block run(s) ended wrong',
+        [
+          [
+            {
+              plan: runPlan,
+              id: '7',
+              record: record({ ...goodStates, c: 'succeeded' }, { ...goodAttempts, c: 1 }, 'failed'),
+            },
+          ],
+          ledgerWith([...goodJobs, 'j-c-1']),
+        ],
+      ],
+      [
+        'created twice',
+        [
+          [{ plan: runPlan, id: '7', record: record(goodStates, goodAttempts, 'failed') }],
+          ledgerWith([...goodJobs, 'j-a-1']),
+        ],
+      ],
+      [
+        'for no attempt',
+        [
+          [{ plan: runPlan, id: '7', record: record(goodStates, goodAttempts, 'failed') }],
+          ledgerWith([...goodJobs, 'stray']),
+        ],
+      ],
+      [
+        'never created',
+        [
+          [{ plan: runPlan, id: '7', record: record(goodStates, goodAttempts, 'failed') }],
+          ledgerWith(['j-a-1', 'j-b-1', 'j-b-2']),
+        ],
+      ],
     ];
-    for (const [message, args] of cases) expect(judge(...args, 'soak-test').failures.join('\n'), message).toContain(message);
+    for (const [message, args] of cases)
+      expect(judge(...args, 'soak-test').failures.join('\n'), message).toContain(message);
     const leftBehind = ledgerWith(goodJobs);
     leftBehind.recordCreate('ns', '{}', 201, JSON.stringify({ metadata: { name: 'j-a-1', uid: 'again' } }));
-    expect(judge([{ plan: runPlan, id: '7', record: record(goodStates, goodAttempts, 'failed') }], leftBehind, 'soak-test').failures.join('\n')).toContain('never deleted');
+    expect(
+      judge(
+        [{ plan: runPlan, id: '7', record: record(goodStates, goodAttempts, 'failed') }],
+        leftBehind,
+        'soak-test',
+      ).failures.join('\n'),
+    ).toContain('never deleted');
   });
 });

@@ -36,11 +36,19 @@ const job = (spec: Record<string, unknown>): Config => ({ job: spec });
 const pod = (spec: Record<string, unknown>): Config => ({ pod: spec });
 const container = (spec: Record<string, unknown>): Config => ({ container: spec });
 const volumes = (volume: Record<string, unknown>, mount: Record<string, unknown> = {}): Config => ({
-  pod: { volumes: [{ name: 'data', ...volume }] }, container: { volumeMounts: [{ name: 'data', mountPath: '/data', ...mount }] },
+  pod: { volumes: [{ name: 'data', ...volume }] },
+  container: { volumeMounts: [{ name: 'data', mountPath: '/data', ...mount }] },
 });
-const nodeTerm = (expression: Record<string, unknown>): Config => pod({
-  affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', ...expression }] }] } } },
-});
+const nodeTerm = (expression: Record<string, unknown>): Config =>
+  pod({
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', ...expression }] }],
+        },
+      },
+    },
+  });
 
 /** Hand-picked values at and around each rule's edges. */
 export const FIXED_CASES: readonly CorpusCase[] = [
@@ -101,15 +109,85 @@ export const FIXED_CASES: readonly CorpusCase[] = [
   valid('pod.affinity', nodeTerm({ operator: 'Gt', values: ['x'] })),
   invalid('pod.affinity', nodeTerm({ operator: 'Gt', values: ['1', '2'] })),
   invalid('pod.affinity', nodeTerm({ operator: 'Near', values: ['a'] })),
-  invalid('pod.affinity', pod({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } })),
-  valid('pod.affinity', pod({ affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } }] } } })),
-  invalid('pod.affinity', pod({ affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } }] } } })),
-  invalid('pod.affinity', pod({ affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 101, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } }] } } })),
-  valid('pod.affinity', pod({ affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'mage' } }, topologyKey: 'kubernetes.io/hostname' }] } } })),
-  invalid('pod.affinity', pod({ affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'mage' } } }] } } })),
-  invalid('pod.affinity', pod({ affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: [] }] }, topologyKey: 'zone' }] } } })),
+  invalid(
+    'pod.affinity',
+    pod({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } }),
+  ),
+  valid(
+    'pod.affinity',
+    pod({
+      affinity: {
+        nodeAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 50, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } },
+          ],
+        },
+      },
+    }),
+  ),
+  invalid(
+    'pod.affinity',
+    pod({
+      affinity: {
+        nodeAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 0, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } },
+          ],
+        },
+      },
+    }),
+  ),
+  invalid(
+    'pod.affinity',
+    pod({
+      affinity: {
+        nodeAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 101, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } },
+          ],
+        },
+      },
+    }),
+  ),
+  valid(
+    'pod.affinity',
+    pod({
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: { matchLabels: { app: 'mage' } }, topologyKey: 'kubernetes.io/hostname' },
+          ],
+        },
+      },
+    }),
+  ),
+  invalid(
+    'pod.affinity',
+    pod({
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'mage' } } }],
+        },
+      },
+    }),
+  ),
+  invalid(
+    'pod.affinity',
+    pod({
+      affinity: {
+        podAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: [] }] }, topologyKey: 'zone' },
+          ],
+        },
+      },
+    }),
+  ),
   valid('pod.volumes', volumes({ emptyDir: {} })),
-  valid('pod.volumes', volumes({ emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }, { readOnly: true, subPath: 'sub/dir' })),
+  valid(
+    'pod.volumes',
+    volumes({ emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }, { readOnly: true, subPath: 'sub/dir' }),
+  ),
   // A volume without a source is defaulted to an emptyDir.
   valid('pod.volumes', { pod: { volumes: [{ name: 'data' }] } }),
   invalid('pod.volumes', { pod: { volumes: [{ name: 'data', emptyDir: {}, hostPath: { path: '/tmp' } }] } }),
@@ -119,7 +197,10 @@ export const FIXED_CASES: readonly CorpusCase[] = [
   invalid('pod.volumes', volumes({ emptyDir: { sizeLimit: '-1Gi' } })),
   valid('pod.volumes', volumes({ hostPath: { path: '/var/data', type: 'DirectoryOrCreate' } })),
   invalid('pod.volumes', volumes({ hostPath: { path: '/var/data', type: 'Folder' } })),
-  valid('pod.volumes', volumes({ configMap: { name: 'settings', defaultMode: 0o644, items: [{ key: 'a', path: 'conf/a' }] } })),
+  valid(
+    'pod.volumes',
+    volumes({ configMap: { name: 'settings', defaultMode: 0o644, items: [{ key: 'a', path: 'conf/a' }] } }),
+  ),
   // Volume sources only require a name (env and envFrom references check it as a DNS subdomain).
   valid('pod.volumes', volumes({ configMap: { name: 'Bad_Name' } })),
   invalid('pod.volumes', volumes({ configMap: { name: '' } })),
@@ -130,17 +211,39 @@ export const FIXED_CASES: readonly CorpusCase[] = [
   invalid('container.volumeMounts', volumes({ emptyDir: {} }, { mountPath: '' })),
   invalid('container.volumeMounts', volumes({ emptyDir: {} }, { mountPropagation: 'Sideways' })),
   invalid('container.volumeMounts', { container: { volumeMounts: [{ name: 'missing', mountPath: '/m' }] } }),
-  invalid('container.volumeMounts', { pod: { volumes: [{ name: 'a', emptyDir: {} }, { name: 'b', emptyDir: {} }] }, container: { volumeMounts: [{ name: 'a', mountPath: '/m' }, { name: 'b', mountPath: '/m' }] } }),
+  invalid('container.volumeMounts', {
+    pod: {
+      volumes: [
+        { name: 'a', emptyDir: {} },
+        { name: 'b', emptyDir: {} },
+      ],
+    },
+    container: {
+      volumeMounts: [
+        { name: 'a', mountPath: '/m' },
+        { name: 'b', mountPath: '/m' },
+      ],
+    },
+  }),
   valid('container.env', container({ env: [{ name: 'GOOD_NAME', value: 'x' }] })),
   invalid('container.env', container({ env: [{ name: '1 bad=name', value: 'x' }] })),
   invalid('container.env', container({ env: [{ name: 'A=B', value: 'x' }] })),
   unknown('container.env', container({ env: [{ name: 'with space', value: 'x' }] })),
   valid('container.env', container({ env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] })),
   valid('container.env', container({ env: [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] })),
-  invalid('container.env', container({ env: [{ name: 'A', value: 'x', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] })),
+  invalid(
+    'container.env',
+    container({ env: [{ name: 'A', value: 'x', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }),
+  ),
   invalid('container.env', container({ env: [{ name: 'A', valueFrom: {} }] })),
-  invalid('container.env', container({ env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'bad key' } } }] })),
-  invalid('container.env', container({ env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'Bad_CM', key: 'k' } } }] })),
+  invalid(
+    'container.env',
+    container({ env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'bad key' } } }] }),
+  ),
+  invalid(
+    'container.env',
+    container({ env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'Bad_CM', key: 'k' } } }] }),
+  ),
   valid('container.envFrom', container({ envFrom: [{ prefix: 'P_', configMapRef: { name: 'cm' } }] })),
   invalid('container.envFrom', container({ envFrom: [{ prefix: 'P_' }] })),
   invalid('container.envFrom', container({ envFrom: [{ configMapRef: { name: 'cm' }, secretRef: { name: 's' } }] })),
@@ -154,21 +257,32 @@ export const FIXED_CASES: readonly CorpusCase[] = [
   invalid('container.ports', container({ ports: [{ containerPort: 80, protocol: 'HTTP' }] })),
   invalid('container.ports', container({ ports: [{ containerPort: 80, name: 'much-too-long-port' }] })),
   invalid('container.ports', container({ ports: [{ containerPort: 80, hostPort: 70000 }] })),
-  valid('container.resources', container({ resources: { limits: { cpu: '500m', memory: '1Gi' }, requests: { cpu: '250m', memory: '512Mi' } } })),
+  valid(
+    'container.resources',
+    container({ resources: { limits: { cpu: '500m', memory: '1Gi' }, requests: { cpu: '250m', memory: '512Mi' } } }),
+  ),
   invalid('container.resources', container({ resources: { limits: { memory: '-1Gi' } } })),
   invalid('container.resources', container({ resources: { limits: { cpu: 'lots' } } })),
   invalid('container.resources', container({ resources: { limits: { cpu: '1' }, requests: { cpu: '2' } } })),
   unknown('container.resources', container({ resources: { limits: { cpu: '1e400' } } })),
-  valid('container.resources', container({ resources: { limits: { 'example.com/gpu': '1' }, requests: { 'example.com/gpu': '1' } } })),
+  valid(
+    'container.resources',
+    container({ resources: { limits: { 'example.com/gpu': '1' }, requests: { 'example.com/gpu': '1' } } }),
+  ),
   invalid('container.resources', container({ resources: { requests: { 'example.com/gpu': '1' } } })),
-  invalid('container.resources', container({ resources: { limits: { 'example.com/gpu': '500m' }, requests: { 'example.com/gpu': '500m' } } })),
+  invalid(
+    'container.resources',
+    container({ resources: { limits: { 'example.com/gpu': '500m' }, requests: { 'example.com/gpu': '500m' } } }),
+  ),
   invalid('container.resources', container({ resources: { limits: { gpu: '1' } } })),
   valid('container.resources', container({ resources: { limits: { 'ephemeral-storage': '1Gi' } } })),
   valid('metadata.labels', { metadata: { labels: { team: 'data', 'example.com/tier': 'gold' } } }),
   invalid('metadata.labels', { metadata: { labels: { team: 'a b' } } }),
   invalid('metadata.labels', { metadata: { labels: { team: 'x'.repeat(64) } } }),
   invalid('metadata.labels', { metadata: { labels: { 'Example.com/team': 'x' } } }),
-  valid('metadata.annotations', { metadata: { annotations: { note: 'any text: at all / with spaces', 'example.com/owner': 'a@b' } } }),
+  valid('metadata.annotations', {
+    metadata: { annotations: { note: 'any text: at all / with spaces', 'example.com/owner': 'a@b' } },
+  }),
   invalid('metadata.annotations', { metadata: { annotations: { 'bad key': 'x' } } }),
   invalid('metadata.annotations', { metadata: { annotations: { big: 'x'.repeat(300 * 1024) } } }),
 ];
@@ -179,23 +293,82 @@ const nameChars = fc.constantFrom(...'abcXYZ019-_.= /:@'.split(''));
 const anyName = fc.string({ unit: nameChars, minLength: 0, maxLength: 70 });
 
 /** Random values for numeric and textual fields, with their rule known from the Kubernetes sources. */
-const RANDOM_FIELDS: readonly { field: string; value: fc.Arbitrary<unknown>; config: (value: unknown) => Config; rule: (value: unknown) => boolean }[] = [
-  { field: 'job.backoffLimit', value: anyInt, config: (v) => job({ backoffLimit: v }), rule: (v) => (v as number) >= 0 && (v as number) < 2 ** 31 },
-  { field: 'job.parallelism', value: anyInt, config: (v) => job({ parallelism: v }), rule: (v) => (v as number) >= 0 && (v as number) < 2 ** 31 },
-  { field: 'job.ttlSecondsAfterFinished', value: anyInt, config: (v) => job({ ttlSecondsAfterFinished: v }), rule: (v) => (v as number) >= 0 && (v as number) < 2 ** 31 },
-  { field: 'pod.activeDeadlineSeconds', value: anyInt, config: (v) => pod({ activeDeadlineSeconds: v }), rule: (v) => (v as number) >= 1 && (v as number) < 2 ** 31 },
-  { field: 'container.ports', value: anyInt, config: (v) => container({ ports: [{ containerPort: v }] }), rule: (v) => (v as number) >= 1 && (v as number) <= 65535 },
-  { field: 'container.securityContext.runAsUser', value: anyInt, config: (v) => container({ securityContext: { runAsUser: v } }), rule: (v) => (v as number) >= 0 && (v as number) < 2 ** 31 },
-  { field: 'metadata.labels', value: anyName, config: (v) => ({ metadata: { labels: { team: v } } }), rule: (v) => /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v as string) && (v as string).length <= 63 },
-  { field: 'container.env', value: anyName, config: (v) => container({ env: [{ name: v, value: 'x' }] }), rule: (v) => (v as string) !== '' && !(v as string).includes('=') },
-  { field: 'pod.serviceAccountName', value: anyName, config: (v) => pod({ serviceAccountName: v }), rule: (v) => v === '' || ((v as string).length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v as string)) },
+const RANDOM_FIELDS: readonly {
+  field: string;
+  value: fc.Arbitrary<unknown>;
+  config: (value: unknown) => Config;
+  rule: (value: unknown) => boolean;
+}[] = [
+  {
+    field: 'job.backoffLimit',
+    value: anyInt,
+    config: (v) => job({ backoffLimit: v }),
+    rule: (v) => (v as number) >= 0 && (v as number) < 2 ** 31,
+  },
+  {
+    field: 'job.parallelism',
+    value: anyInt,
+    config: (v) => job({ parallelism: v }),
+    rule: (v) => (v as number) >= 0 && (v as number) < 2 ** 31,
+  },
+  {
+    field: 'job.ttlSecondsAfterFinished',
+    value: anyInt,
+    config: (v) => job({ ttlSecondsAfterFinished: v }),
+    rule: (v) => (v as number) >= 0 && (v as number) < 2 ** 31,
+  },
+  {
+    field: 'pod.activeDeadlineSeconds',
+    value: anyInt,
+    config: (v) => pod({ activeDeadlineSeconds: v }),
+    rule: (v) => (v as number) >= 1 && (v as number) < 2 ** 31,
+  },
+  {
+    field: 'container.ports',
+    value: anyInt,
+    config: (v) => container({ ports: [{ containerPort: v }] }),
+    rule: (v) => (v as number) >= 1 && (v as number) <= 65535,
+  },
+  {
+    field: 'container.securityContext.runAsUser',
+    value: anyInt,
+    config: (v) => container({ securityContext: { runAsUser: v } }),
+    rule: (v) => (v as number) >= 0 && (v as number) < 2 ** 31,
+  },
+  {
+    field: 'metadata.labels',
+    value: anyName,
+    config: (v) => ({ metadata: { labels: { team: v } } }),
+    rule: (v) => /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v as string) && (v as string).length <= 63,
+  },
+  {
+    field: 'container.env',
+    value: anyName,
+    config: (v) => container({ env: [{ name: v, value: 'x' }] }),
+    rule: (v) => (v as string) !== '' && !(v as string).includes('='),
+  },
+  {
+    field: 'pod.serviceAccountName',
+    value: anyName,
+    config: (v) => pod({ serviceAccountName: v }),
+    rule: (v) =>
+      v === '' ||
+      ((v as string).length <= 253 &&
+        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v as string)),
+  },
 ];
 
 /** The corpus: the fixed cases and `randomCount` random ones drawn with `seed` (reproducible). */
 export function corpus(seed: number, randomCount: number): CorpusCase[] {
-  const pick = fc.constantFrom(...RANDOM_FIELDS).chain((spec) => spec.value.map((value): CorpusCase => ({
-    field: spec.field, config: spec.config(value), intended: spec.rule(value) ? 'valid' : 'invalid',
-  })));
+  const pick = fc.constantFrom(...RANDOM_FIELDS).chain((spec) =>
+    spec.value.map(
+      (value): CorpusCase => ({
+        field: spec.field,
+        config: spec.config(value),
+        intended: spec.rule(value) ? 'valid' : 'invalid',
+      }),
+    ),
+  );
   return [...FIXED_CASES, ...fc.sample(pick, { seed, numRuns: randomCount })];
 }
 
@@ -217,7 +390,10 @@ export function writeCorpusProject(config: Config, namespace: string): { dir: st
   const k8s = { namespace, ...config, container: { image: 'busybox:1.36', ...config.container } };
   writeFileSync(join(dir, 'metadata.yaml'), dump({ k8s_executor_config: k8s }, { lineWidth: -1 }));
   mkdirSync(join(dir, 'pipelines', 'p'), { recursive: true });
-  writeFileSync(join(dir, 'pipelines', 'p', 'metadata.yaml'), dump({ uuid: 'p', executor_type: 'k8s', blocks: [{ uuid: 'a' }] }));
+  writeFileSync(
+    join(dir, 'pipelines', 'p', 'metadata.yaml'),
+    dump({ uuid: 'p', executor_type: 'k8s', blocks: [{ uuid: 'a' }] }),
+  );
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -229,7 +405,13 @@ export function kubedispatchVerdict(config: Config, namespace: string): Verdict 
   try {
     const problems = validateProject(project.dir, {}, OPTIONS).filter((problem) => problem.severity === 'error');
     if (problems.length > 0) return { accepted: false, problems };
-    const rendered = renderBlockJob(loadRenderContext({}, OPTIONS), loadProject(project.dir), 'p', 'a', { pipelineRunId: 1, blockRunId: 1, attempt: 1, executionPartition: 'manual/x_1', runtimeVariables: {} });
+    const rendered = renderBlockJob(loadRenderContext({}, OPTIONS), loadProject(project.dir), 'p', 'a', {
+      pipelineRunId: 1,
+      blockRunId: 1,
+      attempt: 1,
+      executionPartition: 'manual/x_1',
+      runtimeVariables: {},
+    });
     return { accepted: true, problems, job: rendered.job };
   } finally {
     project.remove();
@@ -247,7 +429,10 @@ export function jobWith(base: V1Job, config: Config): V1Job {
   podSpec.containers = [{ ...containers[0]!, ...config.container }];
   for (const meta of [job.metadata!, spec.template.metadata!]) {
     meta.labels = { ...meta.labels, ...(config.metadata?.['labels'] as Record<string, string> | undefined) };
-    meta.annotations = { ...meta.annotations, ...(config.metadata?.['annotations'] as Record<string, string> | undefined) };
+    meta.annotations = {
+      ...meta.annotations,
+      ...(config.metadata?.['annotations'] as Record<string, string> | undefined),
+    };
   }
   return job;
 }

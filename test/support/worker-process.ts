@@ -18,7 +18,10 @@ export interface ChildWorker {
 /** `node workers/<name>.ts` as a real process, configured through its environment only. */
 export function spawnWorker(name: WorkerName, env: Env): ChildWorker {
   const entry = fileURLToPath(new URL(`../../workers/${name}.ts`, import.meta.url));
-  const child = spawn(process.execPath, [entry], { env: { ...env, PATH: process.env['PATH'] }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [entry], {
+    env: { ...env, PATH: process.env['PATH'] },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let output = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     output += chunk;

@@ -30,10 +30,12 @@ interface Deployment extends K8sObject {
   spec: { template: { spec: { serviceAccountName: string; containers: Container[] } } };
 }
 
-const manifest = (file: string): K8sObject[] => loadAll(readFileSync(fileURLToPath(new URL(`../../k8s/${file}`, import.meta.url)), 'utf8')) as K8sObject[];
+const manifest = (file: string): K8sObject[] =>
+  loadAll(readFileSync(fileURLToPath(new URL(`../../k8s/${file}`, import.meta.url)), 'utf8')) as K8sObject[];
 const main = manifest('kubedispatch.yaml');
 const rbac = manifest('rbac.yaml');
-const ofKind = <T extends K8sObject>(objects: K8sObject[], kind: string): T[] => objects.filter((object) => object.kind === kind) as T[];
+const ofKind = <T extends K8sObject>(objects: K8sObject[], kind: string): T[] =>
+  objects.filter((object) => object.kind === kind) as T[];
 
 /** The settings every process gets: the ConfigMap's file, loaded as the processes load it (strictly). */
 function shippedSettings(): Settings {
@@ -53,12 +55,21 @@ describe('k8s manifests', () => {
   const deployments = ofKind<Deployment>(main, 'Deployment');
   const [serviceAccount] = ofKind(rbac, 'ServiceAccount');
   const roles = ofKind(rbac, 'Role');
-  const [binding] = ofKind<K8sObject & { subjects: { kind: string; name: string; namespace: string }[]; roleRef: { name: string } }>(rbac, 'RoleBinding');
-  const role = (name: string) => deployments.find((deployment) => deployment.spec.template.spec.containers[0]!.args[0] === name)!;
-  const env = (deployment: Deployment, name: string) => deployment.spec.template.spec.containers[0]!.env?.find((entry) => entry.name === name)?.value;
+  const [binding] = ofKind<
+    K8sObject & { subjects: { kind: string; name: string; namespace: string }[]; roleRef: { name: string } }
+  >(rbac, 'RoleBinding');
+  const role = (name: string) =>
+    deployments.find((deployment) => deployment.spec.template.spec.containers[0]!.args[0] === name)!;
+  const env = (deployment: Deployment, name: string) =>
+    deployment.spec.template.spec.containers[0]!.env?.find((entry) => entry.name === name)?.value;
 
-  it('has a Deployment per process, all in the service account\'s namespace and running as it', () => {
-    expect(deployments.map((deployment) => deployment.spec.template.spec.containers[0]!.args[0]).sort()).toEqual(['dashboard', 'dispatcher', 'scheduler', 'watcher']);
+  it("has a Deployment per process, all in the service account's namespace and running as it", () => {
+    expect(deployments.map((deployment) => deployment.spec.template.spec.containers[0]!.args[0]).sort()).toEqual([
+      'dashboard',
+      'dispatcher',
+      'scheduler',
+      'watcher',
+    ]);
     for (const deployment of deployments) {
       expect(deployment.metadata.namespace).toBe(serviceAccount!.metadata.namespace);
       expect(deployment.spec.template.spec.serviceAccountName).toBe(serviceAccount!.metadata.name);
@@ -70,14 +81,18 @@ describe('k8s manifests', () => {
     expect(roles.map((object) => object.metadata.namespace).sort()).toEqual([...settings.kube.namespaces].sort());
     expect(binding!.metadata.namespace).toBe(roles[0]!.metadata.namespace);
     expect(binding!.roleRef.name).toBe(roles[0]!.metadata.name);
-    expect(binding!.subjects).toEqual([{ kind: 'ServiceAccount', name: serviceAccount!.metadata.name, namespace: serviceAccount!.metadata.namespace }]);
+    expect(binding!.subjects).toEqual([
+      { kind: 'ServiceAccount', name: serviceAccount!.metadata.name, namespace: serviceAccount!.metadata.namespace },
+    ]);
     // Run creators and dispatchers render with the same default namespace, one the watcher watches.
-    for (const name of ['scheduler', 'dispatcher', 'dashboard']) expect(settings.kube.namespaces).toContain(env(role(name), 'KUBE_NAMESPACE'));
+    for (const name of ['scheduler', 'dispatcher', 'dashboard'])
+      expect(settings.kube.namespaces).toContain(env(role(name), 'KUBE_NAMESPACE'));
     const namespaces = ofKind(main, 'Namespace').map((object) => object.metadata.name);
-    for (const needed of [serviceAccount!.metadata.namespace!, ...settings.kube.namespaces]) expect(namespaces).toContain(needed);
+    for (const needed of [serviceAccount!.metadata.namespace!, ...settings.kube.namespaces])
+      expect(namespaces).toContain(needed);
   });
 
-  it('keeps the dispatcher\'s own env (the Secret) out of the Jobs', () => {
+  it("keeps the dispatcher's own env (the Secret) out of the Jobs", () => {
     expect(settings.dispatcher.ownPodDefaults).toBe(false);
   });
 
@@ -90,7 +105,8 @@ describe('k8s manifests', () => {
       expect(ports.get('metrics'), deployment.metadata.name).toBe(settings.metrics.port);
       expect(container.livenessProbe?.httpGet.path).toBe('/healthz');
       expect(container.readinessProbe?.httpGet.path).toBe('/readyz');
-      for (const probe of [container.livenessProbe!, container.readinessProbe!]) expect(ports.has(probe.httpGet.port), deployment.metadata.name).toBe(true);
+      for (const probe of [container.livenessProbe!, container.readinessProbe!])
+        expect(ports.has(probe.httpGet.port), deployment.metadata.name).toBe(true);
     }
   });
 });

@@ -38,6 +38,8 @@ describe('createKubeConfig', () => {
   });
 
   it('names an explicit file that does not exist', () => {
-    expect(() => createKubeConfig('/nonexistent/kubeconfig', {})).toThrow(/kubeconfig \/nonexistent\/kubeconfig not found/);
+    expect(() => createKubeConfig('/nonexistent/kubeconfig', {})).toThrow(
+      /kubeconfig \/nonexistent\/kubeconfig not found/,
+    );
   });
 });

@@ -25,18 +25,30 @@ describe("Mage's retry_config", () => {
   it.each([
     { name: 'defaults: no retries', config: config({}), retries: 0 },
     { name: 'retries 2 within the defaults (5 + 10 < 60)', config: config({ retries: 2 }), retries: 2 },
-    { name: 'retries 5 with the defaults: max_delay stops after 3 (5+10+20 = 35, 35+40 ≥ 60)', config: config({ retries: 5 }), retries: 3 },
-    { name: 'fixed delay 5, max_delay 60: 11 retries (55 + 5 ≥ 60)', config: config({ retries: 20, exponentialBackoff: false }), retries: 11 },
+    {
+      name: 'retries 5 with the defaults: max_delay stops after 3 (5+10+20 = 35, 35+40 ≥ 60)',
+      config: config({ retries: 5 }),
+      retries: 3,
+    },
+    {
+      name: 'fixed delay 5, max_delay 60: 11 retries (55 + 5 ≥ 60)',
+      config: config({ retries: 20, exponentialBackoff: false }),
+      retries: 11,
+    },
     { name: 'max_delay 0: never retries', config: config({ retries: 4, delay: 0, maxDelay: 0 }), retries: 0 },
     { name: 'delay 0, max_delay 1: every retry', config: config({ retries: 4, delay: 0, maxDelay: 1 }), retries: 4 },
     { name: 'first delay reaching max_delay: none', config: config({ retries: 3, delay: 60 }), retries: 0 },
-    { name: 'delay 1, fixed, max_delay 3: 2 (1+1, then 2+1 ≥ 3)', config: config({ retries: 10, delay: 1, exponentialBackoff: false, maxDelay: 3 }), retries: 2 },
+    {
+      name: 'delay 1, fixed, max_delay 3: 2 (1+1, then 2+1 ≥ 3)',
+      config: config({ retries: 10, delay: 1, exponentialBackoff: false, maxDelay: 3 }),
+      retries: 2,
+    },
   ])('$name', ({ config, retries }) => {
     expect(effectiveRetries(config)).toBe(retries);
     expect(effectiveRetries(config)).toBe(magesLoop(config));
   });
 
-  it('agrees with Mage\'s loop over a grid of configs', () => {
+  it("agrees with Mage's loop over a grid of configs", () => {
     for (const retries of [0, 1, 2, 3, 5, 8])
       for (const delay of [0, 1, 2, 5, 7])
         for (const maxDelay of [0, 1, 5, 10, 60])
@@ -53,7 +65,14 @@ describe("Mage's retry_config", () => {
 
   it("merges the project's retry_config under the block's, key by key, over Mage's defaults", () => {
     expect(mergedRetryConfig({}, {})).toEqual(DEFAULT_RETRY_CONFIG);
-    expect(mergedRetryConfig({ retries: 2, delay: 1 }, {})).toEqual({ retries: 2, delay: 1, maxDelay: 60, exponentialBackoff: true });
-    expect(mergedRetryConfig({ retries: 2, delay: 1, exponentialBackoff: false }, { retries: 0, maxDelay: 10 })).toEqual({ retries: 0, delay: 1, maxDelay: 10, exponentialBackoff: false });
+    expect(mergedRetryConfig({ retries: 2, delay: 1 }, {})).toEqual({
+      retries: 2,
+      delay: 1,
+      maxDelay: 60,
+      exponentialBackoff: true,
+    });
+    expect(
+      mergedRetryConfig({ retries: 2, delay: 1, exponentialBackoff: false }, { retries: 0, maxDelay: 10 }),
+    ).toEqual({ retries: 0, delay: 1, maxDelay: 10, exponentialBackoff: false });
   });
 });

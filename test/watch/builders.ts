@@ -48,7 +48,11 @@ export function init(overrides: Partial<SlimContainer> = {}): SlimContainer {
   return { name: 'setup', init: true, waiting: undefined, terminated: undefined, ...overrides };
 }
 
-export function exited(exitCode: number, reason = exitCode === 0 ? 'Completed' : 'Error', message = ''): SlimContainer['terminated'] {
+export function exited(
+  exitCode: number,
+  reason = exitCode === 0 ? 'Completed' : 'Error',
+  message = '',
+): SlimContainer['terminated'] {
   return { exitCode, reason, message, finishedAt: T0 + 5_000 };
 }
 

@@ -24,7 +24,13 @@ class ScriptedCluster implements Partial<ClusterAccess> {
     return next;
   }
 
-  async watch(_kind: unknown, _namespace: unknown, resourceVersion: string, onEvent: WatchEventHandler, done: (error: Error | undefined) => void) {
+  async watch(
+    _kind: unknown,
+    _namespace: unknown,
+    resourceVersion: string,
+    onEvent: WatchEventHandler,
+    done: (error: Error | undefined) => void,
+  ) {
     let ended = false;
     const end = (error?: Error): void => {
       if (!ended) done(error);
@@ -40,7 +46,13 @@ class ScriptedCluster implements Partial<ClusterAccess> {
 }
 
 function recorder(overrides: Partial<ListWatchHandlers> = {}) {
-  const log = { upserts: [] as string[], removed: [] as string[], relisted: [] as string[][], restarts: [] as RestartCause[], errors: [] as string[] };
+  const log = {
+    upserts: [] as string[],
+    removed: [] as string[],
+    relisted: [] as string[][],
+    restarts: [] as RestartCause[],
+    errors: [] as string[],
+  };
   const name = (raw: unknown) => (raw as { metadata: { name: string } }).metadata.name;
   const handlers: ListWatchHandlers = {
     upsert: (raw) => log.upserts.push(name(raw)),
@@ -58,7 +70,12 @@ describe('ListWatch', () => {
   afterEach(() => listWatch?.stop());
 
   function start(cluster: ScriptedCluster, handlers: ListWatchHandlers): ListWatch {
-    listWatch = new ListWatch(cluster as unknown as ClusterAccess, handlers, { kind: 'jobs', namespace: 'ns', retryBaseMs: 1, retryMaxMs: 5 });
+    listWatch = new ListWatch(cluster as unknown as ClusterAccess, handlers, {
+      kind: 'jobs',
+      namespace: 'ns',
+      retryBaseMs: 1,
+      retryMaxMs: 5,
+    });
     listWatch.start();
     return listWatch;
   }
@@ -117,7 +134,12 @@ describe('ListWatch', () => {
     const { log, handlers } = recorder();
     start(cluster, handlers);
     await eventually('the first watch', () => cluster.watches[0]);
-    cluster.current.emit('ERROR', { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version: 10 (20)' });
+    cluster.current.emit('ERROR', {
+      kind: 'Status',
+      code: 410,
+      reason: 'Expired',
+      message: 'too old resource version: 10 (20)',
+    });
     await eventually('a watch after the relist', () => cluster.watches[1]);
     expect(cluster.current.resourceVersion).toBe('30');
     expect(log.relisted).toEqual([['ns/a'], ['ns/c']]);
@@ -130,7 +152,10 @@ describe('ListWatch', () => {
 
   it('goes on after a handler throws on one object and after failed lists', async () => {
     const cluster = new ScriptedCluster();
-    cluster.lists = [new Error('503 from the API'), { items: [job('bad', '1'), job('good', '2')], resourceVersion: '3', continueToken: undefined }];
+    cluster.lists = [
+      new Error('503 from the API'),
+      { items: [job('bad', '1'), job('good', '2')], resourceVersion: '3', continueToken: undefined },
+    ];
     const { log, handlers } = recorder();
     const upsert = handlers.upsert;
     handlers.upsert = (raw) => {
@@ -142,7 +167,11 @@ describe('ListWatch', () => {
     cluster.current.emit('ADDED', job('bad', '4'));
     cluster.current.emit('ADDED', job('later', '5'));
     expect(log.upserts).toEqual(['good', 'later']);
-    expect(log.errors).toEqual(['list jobs in ns: 503 from the API', 'upsert jobs ns/bad: cannot read this one', 'upsert jobs ns/bad: cannot read this one']);
+    expect(log.errors).toEqual([
+      'list jobs in ns: 503 from the API',
+      'upsert jobs ns/bad: cannot read this one',
+      'upsert jobs ns/bad: cannot read this one',
+    ]);
     expect(cluster.current.resourceVersion).toBe('3');
   });
 });

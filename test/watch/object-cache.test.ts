@@ -2,11 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { ObjectCache } from '../../src/watch/object-cache.ts';
 
 const labels = { 'kubedispatch.io/block-run-id': '7', 'kubedispatch.io/attempt': '1' };
-const jobAt = (resourceVersion: string, status: object = {}) => ({ metadata: { name: 'j', namespace: 'ns', uid: 'u', resourceVersion, labels }, status });
+const jobAt = (resourceVersion: string, status: object = {}) => ({
+  metadata: { name: 'j', namespace: 'ns', uid: 'u', resourceVersion, labels },
+  status,
+});
 const complete = { conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: '2026-11-28T10:00:00Z' }] };
 const podAt = (resourceVersion: string, waiting?: string) => ({
-  metadata: { name: 'p', namespace: 'ns', uid: 'pu', resourceVersion, ownerReferences: [{ kind: 'Job', name: 'j', controller: true }] },
-  status: { phase: 'Pending', containerStatuses: [{ name: 'main', state: waiting ? { waiting: { reason: waiting } } : { running: {} } }] },
+  metadata: {
+    name: 'p',
+    namespace: 'ns',
+    uid: 'pu',
+    resourceVersion,
+    ownerReferences: [{ kind: 'Job', name: 'j', controller: true }],
+  },
+  status: {
+    phase: 'Pending',
+    containerStatuses: [{ name: 'main', state: waiting ? { waiting: { reason: waiting } } : { running: {} } }],
+  },
 });
 
 describe('ObjectCache', () => {

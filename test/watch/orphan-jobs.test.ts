@@ -37,13 +37,38 @@ describe('orphaned Jobs', () => {
   afterEach(() => t.cleanup());
 
   function rawJob(name: string, labels: Record<string, string>) {
-    return { metadata: { name, namespace: 'ns', uid: `${name}-uid`, resourceVersion: '1', creationTimestamp: new Date(clock).toISOString(), labels } };
+    return {
+      metadata: {
+        name,
+        namespace: 'ns',
+        uid: `${name}-uid`,
+        resourceVersion: '1',
+        creationTimestamp: new Date(clock).toISOString(),
+        labels,
+      },
+    };
   }
 
   it('reports a Job of another epoch or of a missing run once, keeps the one whose run exists, and deletes orphans after the grace', async () => {
     const epoch = await store.epoch();
-    const runId = await store.createRun({ pipelineUuid: 'p', projectDir: '/p', trigger: '', variables: {}, executionDate: new Date(0).toISOString(), executionPartition: 'manual/x_{pipeline_run_id}', blockRunLimit: 0, pipelineRunLimit: 0, blocks: [{ blockUuid: 'a', upstream: [], maxAttempts: 1, retry }], project: {} });
-    const identity = (run: number, jobEpoch: string) => ({ 'kubedispatch.io/pipeline-run-id': String(run), 'kubedispatch.io/block-run-id': '5', 'kubedispatch.io/attempt': '1', 'kubedispatch.io/epoch': jobEpoch });
+    const runId = await store.createRun({
+      pipelineUuid: 'p',
+      projectDir: '/p',
+      trigger: '',
+      variables: {},
+      executionDate: new Date(0).toISOString(),
+      executionPartition: 'manual/x_{pipeline_run_id}',
+      blockRunLimit: 0,
+      pipelineRunLimit: 0,
+      blocks: [{ blockUuid: 'a', upstream: [], maxAttempts: 1, retry }],
+      project: {},
+    });
+    const identity = (run: number, jobEpoch: string) => ({
+      'kubedispatch.io/pipeline-run-id': String(run),
+      'kubedispatch.io/block-run-id': '5',
+      'kubedispatch.io/attempt': '1',
+      'kubedispatch.io/epoch': jobEpoch,
+    });
     const cache = new ObjectCache(() => clock);
     cache.upsert('jobs', rawJob('live', identity(runId, epoch)));
     cache.upsert('jobs', rawJob('old-life', identity(runId, '1000')));
@@ -66,12 +91,26 @@ describe('orphaned Jobs', () => {
     await orphans.runOnce();
     await orphans.runOnce();
     expect(cluster.calls.sort()).toEqual(['event OrphanedJob ns/old-life', 'event OrphanedJob ns/pruned']);
-    expect([await orphanCount('other-epoch'), await orphanCount('run-missing')]).toEqual([otherBefore + 1, missingBefore + 1]);
+    expect([await orphanCount('other-epoch'), await orphanCount('run-missing')]).toEqual([
+      otherBefore + 1,
+      missingBefore + 1,
+    ]);
 
     // A new acting watcher (same Redis) reports nothing again, and deletes once the grace is over.
     clock += 60_000;
     const cluster2 = new FakeCluster();
-    const next = new OrphanJobs({ redis: t.redis, prefix: t.prefix, runStore: store, cache, cluster: cluster2 as unknown as ClusterAccess, acting: () => true, synced: () => true, graceMs: 60_000, logger: createLogger('silent', 'test'), now: () => clock });
+    const next = new OrphanJobs({
+      redis: t.redis,
+      prefix: t.prefix,
+      runStore: store,
+      cache,
+      cluster: cluster2 as unknown as ClusterAccess,
+      acting: () => true,
+      synced: () => true,
+      graceMs: 60_000,
+      logger: createLogger('silent', 'test'),
+      now: () => clock,
+    });
     await next.runOnce();
     expect(cluster2.calls.sort()).toEqual(['delete ns/old-life', 'delete ns/pruned']);
 

@@ -11,13 +11,46 @@ const EPOCH = '1765000000000';
 const labels = { 'kubedispatch.io/block-run-id': '7', 'kubedispatch.io/attempt': '1', 'kubedispatch.io/epoch': EPOCH };
 
 function rawJob(status: object = {}, spec: object = {}) {
-  return { metadata: { name: 'j', namespace: 'ns', uid: 'u', resourceVersion: '1', creationTimestamp: new Date(T0).toISOString(), labels }, spec, status };
+  return {
+    metadata: {
+      name: 'j',
+      namespace: 'ns',
+      uid: 'u',
+      resourceVersion: '1',
+      creationTimestamp: new Date(T0).toISOString(),
+      labels,
+    },
+    spec,
+    status,
+  };
 }
-const failed = { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'limit', lastTransitionTime: new Date(T0 + 5_000).toISOString() }] };
-const complete = { conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: new Date(T0 + 5_000).toISOString() }] };
+const failed = {
+  conditions: [
+    {
+      type: 'Failed',
+      status: 'True',
+      reason: 'BackoffLimitExceeded',
+      message: 'limit',
+      lastTransitionTime: new Date(T0 + 5_000).toISOString(),
+    },
+  ],
+};
+const complete = {
+  conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: new Date(T0 + 5_000).toISOString() }],
+};
 const failedPod = {
-  metadata: { name: 'j-abc', namespace: 'ns', uid: 'pu', resourceVersion: '2', creationTimestamp: new Date(T0 + 1_000).toISOString(), ownerReferences: [{ kind: 'Job', name: 'j', controller: true }] },
-  status: { phase: 'Failed', containerStatuses: [{ name: 'main', state: { terminated: { exitCode: 9, reason: 'Error' } } }] },
+  metadata: {
+    name: 'j-abc',
+    namespace: 'ns',
+    uid: 'pu',
+    resourceVersion: '2',
+    creationTimestamp: new Date(T0 + 1_000).toISOString(),
+    ownerReferences: [{ kind: 'Job', name: 'j', controller: true }],
+  },
+  status: {
+    phase: 'Failed',
+    containerStatuses: [{ name: 'main', state: { terminated: { exitCode: 9, reason: 'Error' } } }],
+  },
 };
 
 /** Records every call; answers with the events and log lines the test sets. */
@@ -40,7 +73,9 @@ class FakeCluster implements Partial<ClusterAccess> {
   }
 }
 
-function setUp(options: { acting?: boolean; now?: number; deleteFinishedJobs?: boolean; finishedJobGraceMs?: number } = {}) {
+function setUp(
+  options: { acting?: boolean; now?: number; deleteFinishedJobs?: boolean; finishedJobGraceMs?: number } = {},
+) {
   const cluster = new FakeCluster();
   const cache = new ObjectCache(() => options.now ?? T0 + 6_000);
   const stored = new Map<string, AttemptOutcome>();
@@ -65,7 +100,13 @@ function setUp(options: { acting?: boolean; now?: number; deleteFinishedJobs?: b
     outcomes,
     acting: () => options.acting ?? true,
     recheck: (_key, at) => rechecks.push(at),
-    settings: { pullErrorGraceMs: 30_000, podStartTimeoutMs: 300_000, logTailLines: 10, deleteFinishedJobs: options.deleteFinishedJobs ?? true, finishedJobGraceMs: options.finishedJobGraceMs ?? 0 },
+    settings: {
+      pullErrorGraceMs: 30_000,
+      podStartTimeoutMs: 300_000,
+      logTailLines: 10,
+      deleteFinishedJobs: options.deleteFinishedJobs ?? true,
+      finishedJobGraceMs: options.finishedJobGraceMs ?? 0,
+    },
     logger: createLogger('silent', 'test'),
     now: () => options.now ?? T0 + 6_000,
   });
@@ -78,7 +119,12 @@ describe('Reconciler', () => {
     cache.upsert('pods', failedPod);
     cache.upsert('jobs', rawJob(failed));
     await reconciler.reconcile('ns/j');
-    expect(stored.get('7:1')).toMatchObject({ succeeded: false, reason: 'BackoffLimitExceeded', exitCode: 9, logTail: ['last line'] });
+    expect(stored.get('7:1')).toMatchObject({
+      succeeded: false,
+      reason: 'BackoffLimitExceeded',
+      exitCode: 9,
+      logTail: ['last line'],
+    });
     expect(cluster.calls).toEqual(['log j-abc/main', 'events Job/j', 'events Pod/j-abc', 'delete ns/j']);
     await reconciler.reconcile('ns/j');
     expect(cluster.calls).toHaveLength(4);
@@ -155,10 +201,16 @@ describe('Reconciler', () => {
     expect(cluster.calls).toEqual([]);
 
     const later = setUp({ now: T0 + 31_000 });
-    later.cluster.events = [{ object: 'Job/j', reason: 'FailedCreate', message: 'Error creating: serviceaccount "runner" not found' }];
+    later.cluster.events = [
+      { object: 'Job/j', reason: 'FailedCreate', message: 'Error creating: serviceaccount "runner" not found' },
+    ];
     later.cache.upsert('jobs', rawJob());
     await later.reconciler.reconcile('ns/j');
-    expect(later.stored.get('7:1')).toMatchObject({ succeeded: false, reason: 'FailedCreate', events: ['FailedCreate: Error creating: serviceaccount "runner" not found'] });
+    expect(later.stored.get('7:1')).toMatchObject({
+      succeeded: false,
+      reason: 'FailedCreate',
+      events: ['FailedCreate: Error creating: serviceaccount "runner" not found'],
+    });
     expect(later.stored.get('7:1')!.message).toMatch(/serviceaccount "runner" not found/);
     expect(later.cluster.calls.at(-1)).toBe('delete ns/j');
     expect(stored.size).toBe(0);

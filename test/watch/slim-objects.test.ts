@@ -10,10 +10,29 @@ const jobJson = {
     uid: 'u1',
     resourceVersion: '42',
     creationTimestamp: '2026-11-28T10:00:00Z',
-    labels: { 'app.kubernetes.io/managed-by': 'kubedispatch', 'kubedispatch.io/block-run-id': '7', 'kubedispatch.io/attempt': '2' },
+    labels: {
+      'app.kubernetes.io/managed-by': 'kubedispatch',
+      'kubedispatch.io/block-run-id': '7',
+      'kubedispatch.io/attempt': '2',
+    },
   },
-  spec: { ttlSecondsAfterFinished: 60, template: { spec: { containers: [{ name: 'main', image: 'x', env: [{ name: 'SECRET', value: 'v' }] }] } } },
-  status: { failed: 2, conditions: [{ type: 'FailureTarget', status: 'True' }, { type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'too slow', lastTransitionTime: '2026-11-28T10:01:00Z' }] },
+  spec: {
+    ttlSecondsAfterFinished: 60,
+    template: { spec: { containers: [{ name: 'main', image: 'x', env: [{ name: 'SECRET', value: 'v' }] }] } },
+  },
+  status: {
+    failed: 2,
+    conditions: [
+      { type: 'FailureTarget', status: 'True' },
+      {
+        type: 'Failed',
+        status: 'True',
+        reason: 'DeadlineExceeded',
+        message: 'too slow',
+        lastTransitionTime: '2026-11-28T10:01:00Z',
+      },
+    ],
+  },
 };
 
 describe('slimJob / slimPod', () => {
@@ -27,7 +46,12 @@ describe('slimJob / slimPod', () => {
       attempt: { blockRunId: 7, attempt: 2 },
       createdAt: Date.parse('2026-11-28T10:00:00Z'),
       ttlSecondsAfterFinished: 60,
-      finished: { type: 'Failed', reason: 'DeadlineExceeded', message: 'too slow', at: Date.parse('2026-11-28T10:01:00Z') },
+      finished: {
+        type: 'Failed',
+        reason: 'DeadlineExceeded',
+        message: 'too slow',
+        at: Date.parse('2026-11-28T10:01:00Z'),
+      },
       failedPods: 2,
       finishedSeenAt: undefined,
     });
@@ -35,12 +59,21 @@ describe('slimJob / slimPod', () => {
   });
 
   it('reads Date timestamps from the client model classes too', () => {
-    const model = { ...jobJson, metadata: { ...jobJson.metadata, creationTimestamp: new Date('2026-11-28T10:00:00Z') } };
+    const model = {
+      ...jobJson,
+      metadata: { ...jobJson.metadata, creationTimestamp: new Date('2026-11-28T10:00:00Z') },
+    };
     expect(slimJob(model)!.createdAt).toBe(Date.parse('2026-11-28T10:00:00Z'));
   });
 
   it('marks a Job with malformed identity labels as unidentified, and rejects garbage', () => {
-    const odd = { ...jobJson, metadata: { ...jobJson.metadata, labels: { 'kubedispatch.io/block-run-id': 'x7', 'kubedispatch.io/attempt': '1' } } };
+    const odd = {
+      ...jobJson,
+      metadata: {
+        ...jobJson.metadata,
+        labels: { 'kubedispatch.io/block-run-id': 'x7', 'kubedispatch.io/attempt': '1' },
+      },
+    };
     expect(slimJob(odd)!.attempt).toBeUndefined();
     expect(slimJob(null)).toBeUndefined();
     expect(slimJob({ metadata: { name: 5 } })).toBeUndefined();
@@ -59,17 +92,35 @@ describe('slimJob / slimPod', () => {
         phase: 'Failed',
         conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'no nodes' }],
         initContainerStatuses: [{ name: 'setup', state: { terminated: { exitCode: 0, reason: 'Completed' } } }],
-        containerStatuses: [{ name: 'main', state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }],
+        containerStatuses: [
+          {
+            name: 'main',
+            state: { waiting: { reason: 'CrashLoopBackOff' } },
+            lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } },
+          },
+        ],
       },
     };
     const slim = slimPod(podJson)!;
     expect(slim.jobName).toBe('mage-etl-block-7');
     expect(slim.unschedulable).toBe('no nodes');
     expect(slim.containers).toEqual([
-      { name: 'setup', init: true, waiting: undefined, terminated: { exitCode: 0, reason: 'Completed', message: '', finishedAt: undefined } },
-      { name: 'main', init: false, waiting: { reason: 'CrashLoopBackOff', message: '' }, terminated: { exitCode: 137, reason: 'OOMKilled', message: '', finishedAt: undefined } },
+      {
+        name: 'setup',
+        init: true,
+        waiting: undefined,
+        terminated: { exitCode: 0, reason: 'Completed', message: '', finishedAt: undefined },
+      },
+      {
+        name: 'main',
+        init: false,
+        waiting: { reason: 'CrashLoopBackOff', message: '' },
+        terminated: { exitCode: 137, reason: 'OOMKilled', message: '', finishedAt: undefined },
+      },
     ]);
     expect(slimPod({ metadata: { name: 'orphan', namespace: 'ns' } })).toBeUndefined();
-    expect(slimPod({ metadata: { name: 'p', namespace: 'ns', labels: { 'batch.kubernetes.io/job-name': 'j' } } })!.jobName).toBe('j');
+    expect(
+      slimPod({ metadata: { name: 'p', namespace: 'ns', labels: { 'batch.kubernetes.io/job-name': 'j' } } })!.jobName,
+    ).toBe('j');
   });
 });

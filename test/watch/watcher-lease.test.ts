@@ -27,7 +27,10 @@ describe('watcher lease: one actor, hot standbys', () => {
   const generousLease = { KUBEDISPATCH_WATCHER_LEASE_TTL_MS: '6000' };
 
   function spawnWatcher(): ChildProcess {
-    const process_ = spawn(process.execPath, [WORKER], { env: { ...process.env, ...world.h.env(undefined, generousLease) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const process_ = spawn(process.execPath, [WORKER], {
+      env: { ...process.env, ...world.h.env(undefined, generousLease) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     process_.stderr?.resume();
     return process_;
   }
@@ -35,7 +38,7 @@ describe('watcher lease: one actor, hot standbys', () => {
   it('a standby acts only after the actor is SIGKILLed, and then decides what finished meanwhile', async () => {
     child = spawnWatcher();
     // A fresh Node process loading the Kubernetes client takes seconds on a busy machine.
-    await eventually('the child watcher holding the lease', async () => ((await leaseValue()) ?? undefined), 45_000);
+    await eventually('the child watcher holding the lease', async () => (await leaseValue()) ?? undefined, 45_000);
     const standby = world.h.startWatcher(undefined, undefined, generousLease);
     await eventually('the standby synced', () => (standby.synced ? true : undefined));
 
@@ -49,7 +52,11 @@ describe('watcher lease: one actor, hot standbys', () => {
     // Finishes while nobody holds the lease: the new actor must still decide it.
     const second = await world.h.attemptWithJob({ sim: { behavior: 'fail', 'exit-code': '5', duration: '50ms' } });
     await eventually('the standby taking over', () => (standby.acting ? true : undefined), 20_000);
-    expect(await world.h.outcome(second)).toMatchObject({ succeeded: false, reason: 'BackoffLimitExceeded', exitCode: 5 });
+    expect(await world.h.outcome(second)).toMatchObject({
+      succeeded: false,
+      reason: 'BackoffLimitExceeded',
+      exitCode: 5,
+    });
     await world.h.jobGone(second);
   }, 90_000);
 
@@ -76,7 +83,9 @@ describe('watcher lease: one actor, hot standbys', () => {
     const attempt = await world.h.attemptWithJob({ sim: { duration: '50ms' } });
     await eventually('the Job finished in the cluster', async () => {
       const job = await world.h.batch.readNamespacedJob({ namespace: world.h.namespace, name: attempt.jobName });
-      return job.status?.conditions?.some((condition) => condition.type === 'Complete' && condition.status === 'True') ? true : undefined;
+      return job.status?.conditions?.some((condition) => condition.type === 'Complete' && condition.status === 'True')
+        ? true
+        : undefined;
     });
     await watcher.sweep();
     expect(await world.h.store.getOutcome(attempt)).toBeUndefined();

@@ -22,7 +22,10 @@ describe('watcher on the simulated cluster: outcomes', () => {
     const otherPrefix = `${world.h.redis.prefix}-other`;
     const other = await runningAttempt(new RunStore(world.h.redis.redis, otherPrefix), world.h.namespace);
     const foreign = { ...other, jobName: `${other.jobName}-other` };
-    await world.h.batch.createNamespacedJob({ namespace: foreign.namespace, body: attemptJobManifest(foreign, otherPrefix, { sim: { duration: '50ms' } }) });
+    await world.h.batch.createNamespacedJob({
+      namespace: foreign.namespace,
+      body: attemptJobManifest(foreign, otherPrefix, { sim: { duration: '50ms' } }),
+    });
     const ours = await world.h.attemptWithJob({ sim: { duration: '100ms' } });
     await world.h.outcome(ours);
     await world.h.jobGone(ours);
@@ -33,16 +36,26 @@ describe('watcher on the simulated cluster: outcomes', () => {
   });
 
   it('records a failure with exit code, log tail and warning events', async () => {
-    const attempt = await world.h.attemptWithJob({ sim: { behavior: 'fail', 'exit-code': '3', logs: 'one\ntwo\nthree\nfour', duration: '50ms' } });
+    const attempt = await world.h.attemptWithJob({
+      sim: { behavior: 'fail', 'exit-code': '3', logs: 'one\ntwo\nthree\nfour', duration: '50ms' },
+    });
     const outcome = await world.h.outcome(attempt);
-    expect(outcome).toMatchObject({ succeeded: false, reason: 'BackoffLimitExceeded', exitCode: 3, logTail: ['two', 'three', 'four'] });
+    expect(outcome).toMatchObject({
+      succeeded: false,
+      reason: 'BackoffLimitExceeded',
+      exitCode: 3,
+      logTail: ['two', 'three', 'four'],
+    });
     expect(outcome.message).toMatch(/backoff limit.*container "main" terminated with Error \(exit code 3\)/i);
     expect(outcome.events?.some((event) => event.startsWith('BackoffLimitExceeded:'))).toBe(true);
     await world.h.jobGone(attempt);
   });
 
   it('does not fail a Job that still has retries under backoffLimit, and counts the pods Kubernetes retried', async () => {
-    const attempt = await world.h.attemptWithJob({ backoffLimit: 2, sim: { 'failures-before-success': '1', 'exit-code': '2', duration: '50ms' } });
+    const attempt = await world.h.attemptWithJob({
+      backoffLimit: 2,
+      sim: { 'failures-before-success': '1', 'exit-code': '2', duration: '50ms' },
+    });
     expect(await world.h.outcome(attempt)).toMatchObject({ succeeded: true, reason: 'Complete', failedPods: 1 });
   });
 
@@ -85,17 +98,29 @@ describe('watcher on the simulated cluster: outcomes', () => {
   it('fails with JobDeleted when a running Job is deleted out of band', async () => {
     const attempt = await world.h.attemptWithJob({ sim: { duration: '30s' } });
     await eventually('the pod running', async () => {
-      const pods = await world.h.core.listNamespacedPod({ namespace: world.h.namespace, labelSelector: `job-name=${attempt.jobName}` });
+      const pods = await world.h.core.listNamespacedPod({
+        namespace: world.h.namespace,
+        labelSelector: `job-name=${attempt.jobName}`,
+      });
       return pods.items.some((pod) => pod.status?.phase === 'Running') ? true : undefined;
     });
-    await world.h.batch.deleteNamespacedJob({ namespace: world.h.namespace, name: attempt.jobName, propagationPolicy: 'Background' });
+    await world.h.batch.deleteNamespacedJob({
+      namespace: world.h.namespace,
+      name: attempt.jobName,
+      propagationPolicy: 'Background',
+    });
     const outcome = await world.h.outcome(attempt);
     expect(outcome).toMatchObject({ succeeded: false, reason: 'JobDeleted' });
-    expect(outcome.message).toMatch(new RegExp(`Job ${world.h.namespace}/${attempt.jobName} was deleted before it finished`));
+    expect(outcome.message).toMatch(
+      new RegExp(`Job ${world.h.namespace}/${attempt.jobName} was deleted before it finished`),
+    );
   });
 
   it('decides from the final state of a Job deleted by a TTL of 0 before it was reconciled', async () => {
-    const attempt = await world.h.attemptWithJob({ ttlSecondsAfterFinished: 0, sim: { behavior: 'fail', 'exit-code': '6', duration: '50ms' } });
+    const attempt = await world.h.attemptWithJob({
+      ttlSecondsAfterFinished: 0,
+      sim: { behavior: 'fail', 'exit-code': '6', duration: '50ms' },
+    });
     const outcome = await world.h.outcome(attempt);
     expect(outcome).toMatchObject({ succeeded: false, reason: 'BackoffLimitExceeded' });
     await world.h.sweep();

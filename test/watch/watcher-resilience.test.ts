@@ -39,8 +39,16 @@ describe('watcher resilience', () => {
 
   async function expectCorrectOutcomes(jobs: Awaited<ReturnType<typeof mixedJobs>>): Promise<void> {
     expect(await world.h.outcome(jobs.ok, 15_000)).toMatchObject({ succeeded: true, reason: 'Complete' });
-    expect(await world.h.outcome(jobs.failing, 15_000)).toMatchObject({ succeeded: false, reason: 'BackoffLimitExceeded', exitCode: 4 });
-    expect(await world.h.outcome(jobs.oom, 15_000)).toMatchObject({ succeeded: false, reason: 'OOMKilled', exitCode: 137 });
+    expect(await world.h.outcome(jobs.failing, 15_000)).toMatchObject({
+      succeeded: false,
+      reason: 'BackoffLimitExceeded',
+      exitCode: 4,
+    });
+    expect(await world.h.outcome(jobs.oom, 15_000)).toMatchObject({
+      succeeded: false,
+      reason: 'OOMKilled',
+      exitCode: 137,
+    });
     expect(await world.h.outcome(jobs.retried, 15_000)).toMatchObject({ succeeded: true, reason: 'Complete' });
   }
 
@@ -81,7 +89,9 @@ describe('watcher resilience', () => {
     const requestsBefore = actionRequests(world.sim);
 
     const second = world.h.startWatcher(undefined, undefined, keep);
-    await eventually('the second watcher acting on a synced cache', () => (second.acting && second.synced ? true : undefined));
+    await eventually('the second watcher acting on a synced cache', () =>
+      second.acting && second.synced ? true : undefined,
+    );
     await second.sweep();
     await world.h.sweep();
     for (const job of Object.values(jobs)) expect(await world.h.jobExists(job)).toBe(true);

@@ -50,7 +50,11 @@ describe('WorkQueue', () => {
 
   it('runs a scheduled key at its time, keeping the earliest schedule', async () => {
     const runs: string[] = [];
-    const queue = new WorkQueue(async (key) => void runs.push(key), () => undefined, { concurrency: 1, retryDelayMs: 1 });
+    const queue = new WorkQueue(
+      async (key) => void runs.push(key),
+      () => undefined,
+      { concurrency: 1, retryDelayMs: 1 },
+    );
     const now = Date.now();
     queue.addAt('later', now + 60_000, now);
     queue.addAt('later', now + 10, now);

@@ -16,11 +16,18 @@ export function registerCancel(program: Command): void {
       const { cancelPipelineRun } = await import('../../runs/cancel-run.ts');
       const { withRunContext } = await import('../../runs/run-context.ts');
       const env = processEnv();
-      await withRunContext(loadSettings(env, options.config), env, options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}, async (context) => {
-        const report = await cancelPipelineRun(context.canceller, runId, options.reason);
-        if (!report.found) throw new Error(`no run ${runId}`);
-        const jobs = report.deletedJobs.length > 0 ? `; deleted Jobs: ${report.deletedJobs.join(', ')}` : '';
-        process.stdout.write(report.cancelled ? `run ${runId} cancelled${jobs}\n` : `run ${runId} had already finished${jobs}\n`);
-      });
+      await withRunContext(
+        loadSettings(env, options.config),
+        env,
+        options.kubeconfig ? { kubeconfig: options.kubeconfig } : {},
+        async (context) => {
+          const report = await cancelPipelineRun(context.canceller, runId, options.reason);
+          if (!report.found) throw new Error(`no run ${runId}`);
+          const jobs = report.deletedJobs.length > 0 ? `; deleted Jobs: ${report.deletedJobs.join(', ')}` : '';
+          process.stdout.write(
+            report.cancelled ? `run ${runId} cancelled${jobs}\n` : `run ${runId} had already finished${jobs}\n`,
+          );
+        },
+      );
     });
 }

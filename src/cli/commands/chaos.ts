@@ -26,15 +26,27 @@ At runtime: curl -X PUT <proxy>${ADMIN_PATH} -d '{"seed":1,"rules":[{"fault":"er
 export function registerChaos(program: Command): void {
   const command = program
     .command('chaos')
-    .description('run a fault-injecting proxy in front of the API server of a kubeconfig; stops cleanly on SIGINT/SIGTERM')
-    .requiredOption('--target-kubeconfig <file>', 'kubeconfig of the API server to sit in front of (its current context)');
+    .description(
+      'run a fault-injecting proxy in front of the API server of a kubeconfig; stops cleanly on SIGINT/SIGTERM',
+    )
+    .requiredOption(
+      '--target-kubeconfig <file>',
+      'kubeconfig of the API server to sit in front of (its current context)',
+    );
   endpointOptions(command, 'the proxy kubeconfig')
-    .option('--fault <rule>', 'a fault rule (repeatable, see below)', (value: string, previous: string[]) => [...previous, value], [])
+    .option(
+      '--fault <rule>',
+      'a fault rule (repeatable, see below)',
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
     .option('--faults-file <file>', 'JSON file of {"seed"?, "rules": [...]}')
     .option('--seed <n>', 'seed for rate-based rules, so runs repeat', positiveInteger)
     .addHelpText('after', FAULT_HELP)
     .action(async (options: ChaosCommandOptions) => {
-      const fromFile = options.faultsFile ? validateFaultRules(JSON.parse(readFileSync(options.faultsFile, 'utf8'))) : undefined;
+      const fromFile = options.faultsFile
+        ? validateFaultRules(JSON.parse(readFileSync(options.faultsFile, 'utf8')))
+        : undefined;
       const faults = faultRulesFromSpecs(options.fault, options.seed, fromFile);
       const { startChaosProxy } = await import('../../chaos/chaos-proxy.ts');
       const { createLogger } = await import('../../observability/logger.ts');

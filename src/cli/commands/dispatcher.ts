@@ -11,9 +11,15 @@ interface DispatcherCommandOptions {
 export function registerDispatcher(program: Command): void {
   program
     .command('dispatcher')
-    .description('run a dispatcher: take block runs from the Redis queue and create their Kubernetes Jobs (run any number; stops cleanly on SIGTERM/SIGINT)')
+    .description(
+      'run a dispatcher: take block runs from the Redis queue and create their Kubernetes Jobs (run any number; stops cleanly on SIGTERM/SIGINT)',
+    )
     .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, else in-cluster config, else ~/.kube/config)')
-    .option('--concurrency <n>', 'block runs this dispatcher works on at once (default: limits.dispatcherConcurrency)', positiveInteger)
+    .option(
+      '--concurrency <n>',
+      'block runs this dispatcher works on at once (default: limits.dispatcherConcurrency)',
+      positiveInteger,
+    )
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (options: DispatcherCommandOptions) => {
       const { runService } = await import('../../processes/run-service.ts');

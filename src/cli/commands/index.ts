@@ -23,5 +23,20 @@ import { registerWatcher } from './watcher.ts';
  */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerRender, registerValidate, registerDispatcher, registerWatcher,
-  registerRun, registerStatus, registerTriggers, registerCancel, registerScheduler, registerDashboard, registerSim, registerChaos, registerAll, registerDemo, registerPrune];
+export const commands: RegisterCommand[] = [
+  registerRender,
+  registerValidate,
+  registerDispatcher,
+  registerWatcher,
+  registerRun,
+  registerStatus,
+  registerTriggers,
+  registerCancel,
+  registerScheduler,
+  registerDashboard,
+  registerSim,
+  registerChaos,
+  registerAll,
+  registerDemo,
+  registerPrune,
+];

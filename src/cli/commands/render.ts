@@ -25,7 +25,9 @@ interface RenderOptions {
 export function registerRender(program: Command): void {
   program
     .command('render')
-    .description('print the Kubernetes Job that would run one block, exactly as the dispatcher would create it (reads the same env vars)')
+    .description(
+      'print the Kubernetes Job that would run one block, exactly as the dispatcher would create it (reads the same env vars)',
+    )
     .requiredOption('--project <dir>', 'Mage project directory (holds metadata.yaml and pipelines/)')
     .requiredOption('--pipeline <uuid>', 'pipeline uuid (its folder name under pipelines/)')
     .requiredOption('--block <uuid>', 'block uuid')
@@ -33,16 +35,29 @@ export function registerRender(program: Command): void {
     .option('--pipeline-run-id <n>', 'pipeline run id', positiveInteger, 1)
     .option('--attempt <n>', 'attempt number (2 and more add -a<n> to the Job name)', positiveInteger, 1)
     .option('--trigger <name>', 'trigger name (for {trigger_name} and the trigger label)')
-    .option('--var <name=value>', "run variable (value read as JSON when it is JSON, else text), passed with Mage's run variables as --runtime-vars (repeatable)", collectVariable)
-    .option('--execution-date <iso>', "the run's execution date (ISO 8601, e.g. 2026-01-01T00:00:00Z; default: now), so a rendered Job is reproducible", isoDate)
+    .option(
+      '--var <name=value>',
+      "run variable (value read as JSON when it is JSON, else text), passed with Mage's run variables as --runtime-vars (repeatable)",
+      collectVariable,
+    )
+    .option(
+      '--execution-date <iso>',
+      "the run's execution date (ISO 8601, e.g. 2026-01-01T00:00:00Z; default: now), so a rendered Job is reproducible",
+      isoDate,
+    )
     .option('--server-pod <file>', "pod manifest standing in for the dispatcher's own pod (image, env, mounts…)")
-    .option('--config <file>', 'settings YAML file: its queue.prefix labels the Job, its kube.namespaces bound the namespace (default: KUBEDISPATCH_CONFIG)')
+    .option(
+      '--config <file>',
+      'settings YAML file: its queue.prefix labels the Job, its kube.namespaces bound the namespace (default: KUBEDISPATCH_CONFIG)',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .action(async (options: RenderOptions) => {
       // Loaded on use so that `kubedispatch --help` and other commands do not pay for the Kubernetes models.
       const { loadSettings } = await import('../../config/settings.ts');
       const { loadProject } = await import('../../project/load-project.ts');
-      const { loadRenderContext, readServerPodFile, renderOptionsOf, SERVER_POD_IGNORED } = await import('../../render/context.ts');
+      const { loadRenderContext, readServerPodFile, renderOptionsOf, SERVER_POD_IGNORED } = await import(
+        '../../render/context.ts'
+      );
       const { renderBlockJob } = await import('../../render/render-block-job.ts');
       const { runValues } = await import('../../mage/run-values.ts');
       const { findPipeline } = await import('../../project/model.ts');
@@ -55,16 +70,23 @@ export function registerRender(program: Command): void {
       const project = loadProject(options.project, [options.pipeline], env);
       // A manual run (no Mage trigger) with these ids, as `kubedispatch run` would create it.
       const run = {
-        id: options.pipelineRunId, trigger: options.trigger ?? '', variables: variablesFromAssignments(options.var ?? []).variables,
-        executionDate: (options.executionDate ?? new Date()).toISOString(), createdAt: Date.now(),
+        id: options.pipelineRunId,
+        trigger: options.trigger ?? '',
+        variables: variablesFromAssignments(options.var ?? []).variables,
+        executionDate: (options.executionDate ?? new Date()).toISOString(),
+        createdAt: Date.now(),
       };
       const ids = {
-        pipelineRunId: options.pipelineRunId, blockRunId: options.blockRunId, attempt: options.attempt,
+        pipelineRunId: options.pipelineRunId,
+        blockRunId: options.blockRunId,
+        attempt: options.attempt,
         ...runValues(run, findPipeline(project, options.pipeline)?.variables ?? {}),
         ...(options.trigger !== undefined && { trigger: options.trigger }),
       };
       const { job, warnings } = renderBlockJob(context, project, options.pipeline, options.block, ids);
       for (const warning of warnings) process.stderr.write(`${formatProblem(warning)}\n`);
-      process.stdout.write(options.output === 'json' ? `${JSON.stringify(job, null, 2)}\n` : dump(job, { noRefs: true }));
+      process.stdout.write(
+        options.output === 'json' ? `${JSON.stringify(job, null, 2)}\n` : dump(job, { noRefs: true }),
+      );
     });
 }

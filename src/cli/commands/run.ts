@@ -20,7 +20,11 @@ export function registerRun(program: Command): void {
     .option('--project <dir>', 'Mage project directory (default: project.dir / KUBEDISPATCH_PROJECT_DIR)')
     .requiredOption('--pipeline <uuid>', 'pipeline to run (its folder name under pipelines/)')
     .option('--trigger <name>', 'trigger name recorded with the run and used in Job names')
-    .option('--var <name=value>', 'run variable, stored with the run and passed to Mage as a runtime variable (repeatable)', collectVariable)
+    .option(
+      '--var <name=value>',
+      'run variable, stored with the run and passed to Mage as a runtime variable (repeatable)',
+      collectVariable,
+    )
     .option('--wait', 'print a line per block state change until the run ends; exit 0 only if it succeeded')
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (options: RunOptions) => {
@@ -33,7 +37,11 @@ export function registerRun(program: Command): void {
       const env = processEnv();
       const settings = loadSettings(env, options.config);
       await withRunContext(settings, env, options.project ? { projectDir: options.project } : {}, async (context) => {
-        const runId = await createPipelineRun(context.creator, { pipelineUuid: options.pipeline, trigger: options.trigger ?? '', variables });
+        const runId = await createPipelineRun(context.creator, {
+          pipelineUuid: options.pipeline,
+          trigger: options.trigger ?? '',
+          variables,
+        });
         process.stdout.write(`run ${runId} created for pipeline ${options.pipeline}\n`);
         if (!options.wait) return;
         const run = await followRun(context.services.store, runId, (line) => process.stdout.write(`${line}\n`));

@@ -13,12 +13,22 @@ interface SimCommandOptions extends EndpointFlags {
 export function registerSim(program: Command): void {
   const command = program
     .command('sim')
-    .description('run a simulated Kubernetes cluster (Jobs, Pods, Events) on loopback; stops cleanly on SIGINT/SIGTERM');
+    .description(
+      'run a simulated Kubernetes cluster (Jobs, Pods, Events) on loopback; stops cleanly on SIGINT/SIGTERM',
+    );
   endpointOptions(command, 'the kubeconfig')
     .option('--time-scale <x>', 'run simulated time this many times faster than wall time', positiveNumber, 1)
     .option('--pod-duration-ms <ms>', 'run time of pods that declare none', positiveNumber, 200)
-    .option('--pod-failure-backoff-ms <ms>', 'first delay before a failed pod is replaced (Kubernetes: 10000)', positiveNumber, 10_000)
-    .option('--behaviours <file>', 'rules giving pods of matching Jobs simulated behaviour (e.g. examples/sim/demo-behaviours.yaml)')
+    .option(
+      '--pod-failure-backoff-ms <ms>',
+      'first delay before a failed pod is replaced (Kubernetes: 10000)',
+      positiveNumber,
+      10_000,
+    )
+    .option(
+      '--behaviours <file>',
+      'rules giving pods of matching Jobs simulated behaviour (e.g. examples/sim/demo-behaviours.yaml)',
+    )
     .action(async (options: SimCommandOptions) => {
       const { createLogger } = await import('../../observability/logger.ts');
       const { runUntilSignal } = await import('../../processes/run-until-signal.ts');

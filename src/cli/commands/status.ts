@@ -17,7 +17,10 @@ export function registerStatus(program: Command): void {
       const env = processEnv();
       await withRunContext(loadSettings(env, options.config), env, {}, async (context) => {
         const run = await context.services.store.getRun(runId);
-        if (!run) throw new Error(`no run ${runId} (check the id, and that REDIS_URL and the queue prefix are the scheduler's; finished runs are deleted after runs.retentionMs)`);
+        if (!run)
+          throw new Error(
+            `no run ${runId} (check the id, and that REDIS_URL and the queue prefix are the scheduler's; finished runs are deleted after runs.retentionMs)`,
+          );
         process.stdout.write(options.output === 'json' ? `${JSON.stringify(run, null, 2)}\n` : `${runSummary(run)}\n`);
       });
     });

@@ -12,9 +12,14 @@ interface TriggersOptions {
 export function registerTriggers(program: Command): void {
   program
     .command('triggers')
-    .description("list every pipeline's triggers.yaml triggers: pipeline, name, id (Mage's schedule id, used in API-trigger URLs), type, interval, status, next run (UTC); problems go to stderr")
+    .description(
+      "list every pipeline's triggers.yaml triggers: pipeline, name, id (Mage's schedule id, used in API-trigger URLs), type, interval, status, next run (UTC); problems go to stderr",
+    )
     .option('--project <dir>', 'Mage project directory (default: project.dir / KUBEDISPATCH_PROJECT_DIR)')
-    .option('--show-tokens', 'also print the token of each api trigger (generated ones are read from Redis: REDIS_URL and the queue prefix must be the scheduler\'s)')
+    .option(
+      '--show-tokens',
+      "also print the token of each api trigger (generated ones are read from Redis: REDIS_URL and the queue prefix must be the scheduler's)",
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (options: TriggersOptions) => {
@@ -25,10 +30,17 @@ export function registerTriggers(program: Command): void {
       const env = processEnv();
       const settings = loadSettings(env, options.config);
       const projectDir = options.project ?? settings.project.dir;
-      if (!projectDir) throw new Error('no Mage project: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)');
+      if (!projectDir)
+        throw new Error(
+          'no Mage project: pass --project DIR or set KUBEDISPATCH_PROJECT_DIR (project.dir in the settings file)',
+        );
       const { triggers, problems } = readProjectTriggers(projectDir);
       const environment = mageEnv(env['ENV']);
-      const rows: (ReturnType<typeof listTriggers>[number] & { token?: string })[] = listTriggers(triggers, environment, Date.now());
+      const rows: (ReturnType<typeof listTriggers>[number] & { token?: string })[] = listTriggers(
+        triggers,
+        environment,
+        Date.now(),
+      );
       if (options.showTokens) {
         const { withRunContext } = await import('../../runs/run-context.ts');
         const { TriggerState } = await import('../../scheduler/trigger-state.ts');
@@ -43,11 +55,37 @@ export function registerTriggers(program: Command): void {
       if (options.output === 'json') {
         process.stdout.write(`${JSON.stringify({ env: environment, triggers: rows }, null, 2)}\n`);
       } else {
-        const header = ['PIPELINE', 'NAME', 'ID', 'TYPE', 'INTERVAL', 'STATUS', 'NEXT RUN', ...(options.showTokens ? ['TOKEN'] : [])];
-        const table = [header, ...rows.map((row) => [row.pipeline, row.name, String(row.id), row.type, row.interval ?? '-', row.inEnv ? row.status : `${row.status} (not in env ${environment})`,
-          row.nextRun ?? '-', ...(options.showTokens ? [row.token ?? '-'] : [])])];
+        const header = [
+          'PIPELINE',
+          'NAME',
+          'ID',
+          'TYPE',
+          'INTERVAL',
+          'STATUS',
+          'NEXT RUN',
+          ...(options.showTokens ? ['TOKEN'] : []),
+        ];
+        const table = [
+          header,
+          ...rows.map((row) => [
+            row.pipeline,
+            row.name,
+            String(row.id),
+            row.type,
+            row.interval ?? '-',
+            row.inEnv ? row.status : `${row.status} (not in env ${environment})`,
+            row.nextRun ?? '-',
+            ...(options.showTokens ? [row.token ?? '-'] : []),
+          ]),
+        ];
         const widths = header.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
-        for (const line of table) process.stdout.write(`${line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
+        for (const line of table)
+          process.stdout.write(
+            `${line
+              .map((cell, column) => cell.padEnd(widths[column]!))
+              .join('  ')
+              .trimEnd()}\n`,
+          );
       }
       if (problems.some((problem) => problem.severity === 'error')) process.exitCode = 1;
     });

@@ -6,9 +6,14 @@ import { formatProblem } from '../../errors/config-problem.ts';
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('check the project, every pipeline and its triggers.yaml, the template (K8S_CONFIG_FILE) and the policy (K8S_DEFAULT_CONFIG_PATH); print every problem')
+    .description(
+      'check the project, every pipeline and its triggers.yaml, the template (K8S_CONFIG_FILE) and the policy (K8S_DEFAULT_CONFIG_PATH); print every problem',
+    )
     .requiredOption('--project <dir>', 'Mage project directory (holds metadata.yaml and pipelines/)')
-    .option('--server-pod <file>', "pod manifest standing in for the dispatcher's own pod; without it a missing image is only a warning")
+    .option(
+      '--server-pod <file>',
+      "pod manifest standing in for the dispatcher's own pod; without it a missing image is only a warning",
+    )
     .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
     .action(async (options: { project: string; serverPod?: string; config?: string }) => {
       // Loaded on use so that `kubedispatch --help` and other commands do not pay for the Kubernetes models.
@@ -23,7 +28,11 @@ export function registerValidate(program: Command): void {
       for (const problem of problems) process.stdout.write(`${formatProblem(problem)}\n`);
       const errors = problems.filter((problem) => problem.severity === 'error').length;
       const warnings = problems.length - errors;
-      process.stdout.write(errors === 0 ? `ok (${warnings} warning${warnings === 1 ? '' : 's'})\n` : `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+      process.stdout.write(
+        errors === 0
+          ? `ok (${warnings} warning${warnings === 1 ? '' : 's'})\n`
+          : `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`,
+      );
       if (errors > 0) process.exitCode = 1;
     });
 }

@@ -13,8 +13,14 @@ export interface JobShape {
 export function jobManifest(shape: JobShape): V1Job {
   const spec: NonNullable<V1Job['spec']> = {
     template: {
-      metadata: { labels: { 'kubedispatch.io/contract': 'true', ...shape.labels }, annotations: { ...shape.annotations } },
-      spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'registry.example/kubedispatch/contract:1.0' }] },
+      metadata: {
+        labels: { 'kubedispatch.io/contract': 'true', ...shape.labels },
+        annotations: { ...shape.annotations },
+      },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [{ name: 'main', image: 'registry.example/kubedispatch/contract:1.0' }],
+      },
     },
   };
   if (shape.backoffLimit !== undefined) spec.backoffLimit = shape.backoffLimit;
@@ -32,7 +38,12 @@ export function isFinished(job: V1Job): boolean {
 }
 
 /** The parsed Status body of an ApiException. */
-export function statusOf(error: unknown): { code: number; reason: string; message: string; details?: { causes?: Array<{ field: string }> } } {
+export function statusOf(error: unknown): {
+  code: number;
+  reason: string;
+  message: string;
+  details?: { causes?: Array<{ field: string }> };
+} {
   const body = (error as { body?: string }).body;
   return JSON.parse(body ?? '{}');
 }

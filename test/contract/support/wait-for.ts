@@ -28,7 +28,12 @@ export function waitFor<T extends WatchedObject>(
       outcome();
     };
     const timer = setTimeout(
-      () => finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting on ${path}; last seen: ${JSON.stringify(lastSeen)}`))),
+      () =>
+        finish(() =>
+          reject(
+            new Error(`timed out after ${timeoutMs} ms waiting on ${path}; last seen: ${JSON.stringify(lastSeen)}`),
+          ),
+        ),
       timeoutMs,
     );
     const start = (): void => {
@@ -71,6 +76,9 @@ export async function waitForDeletion(
     if ((error as { code?: number }).code === 404) return;
     throw error;
   }
-  const query = { fieldSelector: `metadata.name=${current.metadata?.name}`, resourceVersion: current.metadata?.resourceVersion as string };
+  const query = {
+    fieldSelector: `metadata.name=${current.metadata?.name}`,
+    resourceVersion: current.metadata?.resourceVersion as string,
+  };
   await waitFor(kubeConfig, path, query, (_object, type) => type === 'DELETED', timeoutMs);
 }

@@ -1,7 +1,11 @@
 import type { Queue } from 'bullmq';
 import { loadSettings, type Settings } from '../../../src/config/settings.ts';
 import type { Env } from '../../../src/config/env.ts';
-import { startDispatcher, type DispatcherOptions, type RunningDispatcher } from '../../../src/processes/dispatcher-process.ts';
+import {
+  startDispatcher,
+  type DispatcherOptions,
+  type RunningDispatcher,
+} from '../../../src/processes/dispatcher-process.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createBlockRunQueue, type BlockRunJobData } from '../../../src/runs/block-run-queue.ts';
 import { loadRenderContext } from '../../../src/render/context.ts';
@@ -35,7 +39,9 @@ export interface DispatchHarness {
 }
 
 /** Real Redis (unique prefix), the simulated cluster over HTTP, and dispatchers built like production. */
-export async function dispatchHarness(simOptions: Parameters<typeof startSimCluster>[0] = {}): Promise<DispatchHarness> {
+export async function dispatchHarness(
+  simOptions: Parameters<typeof startSimCluster>[0] = {},
+): Promise<DispatchHarness> {
   const redis = testRedis();
   const sim = await startSimCluster({ podFailureBackoffMs: 10, ...simOptions });
   const store = new RunStore(redis.redis, redis.prefix);
@@ -79,7 +85,12 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
       return dispatcher;
     },
     startWatcher(overrides) {
-      const watcher = createWatcher({ settings: settings(overrides), kubeConfig: sim.kubeConfig, redis: redis.connect(), logger });
+      const watcher = createWatcher({
+        settings: settings(overrides),
+        kubeConfig: sim.kubeConfig,
+        redis: redis.connect(),
+        logger,
+      });
       watcher.start();
       watchers.push(watcher);
       return watcher;
@@ -90,7 +101,14 @@ export async function dispatchHarness(simOptions: Parameters<typeof startSimClus
       return written.dir;
     },
     createRun: (projectDir, variables = {}) =>
-      createPipelineRun({ store, blockQueue: queue, plan: { projectDir, render: loadRenderContext({}, { queuePrefix: redis.prefix }) } }, { pipelineUuid: 'pipeline', trigger: '', variables }),
+      createPipelineRun(
+        {
+          store,
+          blockQueue: queue,
+          plan: { projectDir, render: loadRenderContext({}, { queuePrefix: redis.prefix }) },
+        },
+        { pipelineUuid: 'pipeline', trigger: '', variables },
+      ),
     waitForRun: (runId, timeoutMs) =>
       waitFor(
         `run ${runId} to finish`,

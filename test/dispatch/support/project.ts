@@ -25,13 +25,21 @@ export interface TestProject {
 }
 
 /** Writes a one-pipeline Mage project (`pipeline`) whose blocks run on the simulated cluster. */
-export function writeProject(blocks: TestBlock[], jobNamePrefix = 'disp', options: TestProjectOptions = {}): TestProject {
+export function writeProject(
+  blocks: TestBlock[],
+  jobNamePrefix = 'disp',
+  options: TestProjectOptions = {},
+): TestProject {
   const dir = mkdtempSync(join(tmpdir(), 'kubedispatch-dispatch-'));
   writeFileSync(
     join(dir, 'metadata.yaml'),
     dump({
       project_uuid: 'dispatch-tests',
-      k8s_executor_config: { job_name_prefix: jobNamePrefix, container_config: { image: 'busybox:1.36' }, job: { backoff_limit: 0 } },
+      k8s_executor_config: {
+        job_name_prefix: jobNamePrefix,
+        container_config: { image: 'busybox:1.36' },
+        job: { backoff_limit: 0 },
+      },
       ...(options.retryConfig ? { retry_config: options.retryConfig } : {}),
     }),
   );
@@ -50,7 +58,12 @@ export function writeProject(blocks: TestBlock[], jobNamePrefix = 'disp', option
         upstream_blocks: block.upstream ?? [],
         downstream_blocks: blocks.filter((other) => other.upstream?.includes(block.uuid)).map((other) => other.uuid),
         // delay 0 keeps tests fast; max_delay must stay above it, or Mage's loop makes no retry at all.
-        retry_config: block.retryConfig ?? { retries: block.retries ?? 0, delay: 0, exponential_backoff: false, max_delay: 1 },
+        retry_config: block.retryConfig ?? {
+          retries: block.retries ?? 0,
+          delay: 0,
+          exponential_backoff: false,
+          max_delay: 1,
+        },
         executor_config: {
           ...(block.namespace && { namespace: block.namespace }),
           metadata: { annotations: { 'sim.kubedispatch.io/duration': '50ms', ...block.annotations } },

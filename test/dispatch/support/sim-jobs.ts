@@ -74,14 +74,25 @@ export class SimJobs {
   playWatcher(store: RunStore, onError: (error: Error) => void = () => undefined): void {
     const tick = async () => {
       try {
-        const active = new Set((await store.activeAttempts()).map((attempt) => `${attempt.namespace}/${attempt.jobName}:${attempt.blockRunId}:${attempt.attempt}`));
+        const active = new Set(
+          (await store.activeAttempts()).map(
+            (attempt) => `${attempt.namespace}/${attempt.jobName}:${attempt.blockRunId}:${attempt.attempt}`,
+          ),
+        );
         for (const job of await this.jobs()) {
-          const finished = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+          const finished = job.status?.conditions?.find(
+            (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+          );
           if (!finished || !active.has(`${job.metadata?.namespace}/${job.metadata?.name}:${attemptOf(job)}`)) continue;
           const labels = job.metadata?.labels ?? {};
           await store.recordOutcome(
             { blockRunId: Number(labels[BLOCK_RUN_ID]), attempt: Number(labels[ATTEMPT]) },
-            { succeeded: finished.type === 'Complete', reason: finished.reason ?? finished.type, message: finished.message ?? '', finishedAt: Date.now() },
+            {
+              succeeded: finished.type === 'Complete',
+              reason: finished.reason ?? finished.type,
+              message: finished.message ?? '',
+              finishedAt: Date.now(),
+            },
           );
         }
       } catch (thrown) {

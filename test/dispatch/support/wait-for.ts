@@ -4,7 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * Polls `probe` until it returns something other than undefined/false, or fails after the deadline
  * with `what` in the message. Synchronises on observable state, never on elapsed time.
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -22,7 +22,10 @@ describe('--var NAME=VALUE', () => {
   });
 
   it('refuses assignments without a name and lets a later one win', () => {
-    expect(variablesFromAssignments(['=1', 'x']).problems).toEqual(['--var =1: expected NAME=VALUE', '--var x: expected NAME=VALUE']);
+    expect(variablesFromAssignments(['=1', 'x']).problems).toEqual([
+      '--var =1: expected NAME=VALUE',
+      '--var x: expected NAME=VALUE',
+    ]);
     expect(variablesFromAssignments(['a=1', 'a=2']).variables).toEqual({ a: 2 });
   });
 
@@ -35,9 +38,16 @@ describe('--var NAME=VALUE', () => {
 
 describe('variables of a JSON body', () => {
   it('accept any JSON values and refuse anything but an object', () => {
-    expect(variablesFromObject({ a: { b: [1, null] }, c: false }, 'variables')).toEqual({ variables: { a: { b: [1, null] }, c: false }, problems: [] });
+    expect(variablesFromObject({ a: { b: [1, null] }, c: false }, 'variables')).toEqual({
+      variables: { a: { b: [1, null] }, c: false },
+      problems: [],
+    });
     expect(variablesFromObject(undefined, 'variables')).toEqual({ variables: {}, problems: [] });
-    expect(variablesFromObject([1], 'variables').problems).toEqual(['variables: expected an object of names to JSON values']);
-    expect(variablesFromObject('x', 'variables').problems).toEqual(['variables: expected an object of names to JSON values']);
+    expect(variablesFromObject([1], 'variables').problems).toEqual([
+      'variables: expected an object of names to JSON values',
+    ]);
+    expect(variablesFromObject('x', 'variables').problems).toEqual([
+      'variables: expected an object of names to JSON values',
+    ]);
   });
 });

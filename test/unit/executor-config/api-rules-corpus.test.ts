@@ -14,7 +14,17 @@ describe(`validate against the API server's rules (corpus seed ${seed}; replay w
     const wrong = cases.flatMap((entry) => {
       const verdict = kubedispatchVerdict(entry.config, 'default');
       const said = verdict.accepted ? 'valid' : 'invalid';
-      return said === entry.intended ? [] : [{ field: entry.field, config: JSON.stringify(entry.config).slice(0, 200), intended: entry.intended, said, problems: verdict.problems.map((p) => `${p.keyPath}: ${p.message}`) }];
+      return said === entry.intended
+        ? []
+        : [
+            {
+              field: entry.field,
+              config: JSON.stringify(entry.config).slice(0, 200),
+              intended: entry.intended,
+              said,
+              problems: verdict.problems.map((p) => `${p.keyPath}: ${p.message}`),
+            },
+          ];
     });
     expect(wrong).toEqual([]);
   }, 120_000);

@@ -64,20 +64,36 @@ pod:
           topology_key: kubernetes.io/hostname
 resource_limits: {nvidia.com/gpu: 1, example.com/ephemeral_storage_x: 1}
 `);
-    expect(config?.metadata).toEqual({ labels: { app_name: 'x', 'example.com/team_name': 'data' }, annotations: { 'sim.kubedispatch.io/duration': '2s', some_key: 'v' } });
+    expect(config?.metadata).toEqual({
+      labels: { app_name: 'x', 'example.com/team_name': 'data' },
+      annotations: { 'sim.kubedispatch.io/duration': '2s', some_key: 'v' },
+    });
     expect(config?.pod?.nodeSelector).toEqual({ node_type: 'gpu', 'topology.kubernetes.io/zone': 'a' });
     expect(config?.pod?.affinity).toEqual({
-      podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app_name: 'mage' } }, topologyKey: 'kubernetes.io/hostname' }] },
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchLabels: { app_name: 'mage' } }, topologyKey: 'kubernetes.io/hostname' },
+        ],
+      },
     });
-    expect(config?.container?.resources?.limits).toEqual({ 'nvidia.com/gpu': '1', 'example.com/ephemeral_storage_x': '1' });
+    expect(config?.container?.resources?.limits).toEqual({
+      'nvidia.com/gpu': '1',
+      'example.com/ephemeral_storage_x': '1',
+    });
   });
 
   it('reports unknown keys with their path and the allowed keys', () => {
     const { problems } = parse('pod:\n  node_selectr: {a: b}\ncontainer:\n  resources: {limitz: {}}\nfoo: 1\n');
     expect(problems).toHaveLength(3);
-    expect(problems[0]).toMatch(/^error k8s_executor_config\.pod\.node_selectr: unknown key "node_selectr"; expected one of \(snake_case or camelCase\): .*node_selector.*tolerations/);
-    expect(problems[1]).toMatch(/^error k8s_executor_config\.container\.resources\.limitz: unknown key "limitz"; expected one of .*limits, requests/);
-    expect(problems[2]).toMatch(/^error k8s_executor_config\.foo: unknown key "foo"; expected one of .*namespace, job_name_prefix, service_account_name, resource_limits, resource_requests, metadata, pod, container, container_config, job$/);
+    expect(problems[0]).toMatch(
+      /^error k8s_executor_config\.pod\.node_selectr: unknown key "node_selectr"; expected one of \(snake_case or camelCase\): .*node_selector.*tolerations/,
+    );
+    expect(problems[1]).toMatch(
+      /^error k8s_executor_config\.container\.resources\.limitz: unknown key "limitz"; expected one of .*limits, requests/,
+    );
+    expect(problems[2]).toMatch(
+      /^error k8s_executor_config\.foo: unknown key "foo"; expected one of .*namespace, job_name_prefix, service_account_name, resource_limits, resource_requests, metadata, pod, container, container_config, job$/,
+    );
   });
 
   it('refuses the same key written twice in both spellings', () => {
@@ -88,34 +104,138 @@ resource_limits: {nvidia.com/gpu: 1, example.com/ephemeral_storage_x: 1}
 
   it.each([
     ['wrong type for a mapping', 'pod: [1]', 'error k8s_executor_config.pod: expected a mapping, got a list'],
-    ['wrong type for a number', 'job: {backoff_limit: "3"}', 'error k8s_executor_config.job.backoff_limit: expected a whole number from 0 to 2147483647, got a string'],
-    ['fraction for an integer', 'job: {active_deadline_seconds: 1.5}', 'error k8s_executor_config.job.active_deadline_seconds: expected a whole number ≥ 0, got the number 1.5'],
-    ['wrong type for a list', 'pod: {tolerations: {key: a}}', 'error k8s_executor_config.pod.tolerations: expected a list, got a mapping'],
-    ['wrong type for a boolean', 'container: {tty: "yes"}', 'error k8s_executor_config.container.tty: expected true or false, got a string'],
-    ['bad quantity', 'resource_limits: {cpu: lots}', 'error k8s_executor_config.resource_limits.cpu: not a resource quantity: expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1Gi, 1G or 1e3'],
-    ['negative quantity', 'container: {resources: {requests: {memory: -1Gi}}}', 'error k8s_executor_config.container.resources.requests.memory: not a resource quantity: expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1Gi, 1G or 1e3'],
-    ['invalid namespace', 'namespace: My_NS', /^error k8s_executor_config\.namespace: invalid value: expected a DNS-1123 label/],
-    ['invalid container name', 'container: {name: Mage Job}', /^error k8s_executor_config\.container\.name: invalid value: expected a DNS-1123 label/],
-    ['invalid service account', 'service_account_name: "-sa"', /^error k8s_executor_config\.service_account_name: invalid value: expected a service account name: a DNS-1123 subdomain/],
-    ['invalid label value', 'metadata: {labels: {team: "a b"}}', /^error k8s_executor_config\.metadata\.labels\.team: invalid value: expected a label value/],
-    ['invalid label key', 'metadata: {labels: {"bad key": x}}', /^error k8s_executor_config\.metadata\.labels\."bad key": invalid key/],
-    ['invalid resource name', 'resource_limits: {"gpu!": 1}', /^error k8s_executor_config\.resource_limits\."gpu!": invalid key/],
-    ['invalid volume name', 'pod: {volumes: [{name: Data, empty_dir: {}}]}', /^error k8s_executor_config\.pod\.volumes\[0\]\.name: invalid value/],
-    ['invalid image pull policy', 'container: {image_pull_policy: Sometimes}', 'error k8s_executor_config.container.image_pull_policy: invalid value: expected one of Always, IfNotPresent, Never'],
-    ['restart policy a Job cannot have', 'pod: {restart_policy: Always}', 'error k8s_executor_config.pod.restart_policy: invalid value: expected one of Never, OnFailure'],
-    ['bad image pull secret', 'pod: {image_pull_secrets: [{secret: x}]}', 'error k8s_executor_config.pod.image_pull_secrets[0]: expected a secret name (string) or {name: <secret name>}, got a mapping'],
-    ['prototype key in a data map', 'metadata: {labels: {__proto__: x}}', 'error k8s_executor_config.metadata.labels.__proto__: "__proto__" is not allowed as a key'],
+    [
+      'wrong type for a number',
+      'job: {backoff_limit: "3"}',
+      'error k8s_executor_config.job.backoff_limit: expected a whole number from 0 to 2147483647, got a string',
+    ],
+    [
+      'fraction for an integer',
+      'job: {active_deadline_seconds: 1.5}',
+      'error k8s_executor_config.job.active_deadline_seconds: expected a whole number ≥ 0, got the number 1.5',
+    ],
+    [
+      'wrong type for a list',
+      'pod: {tolerations: {key: a}}',
+      'error k8s_executor_config.pod.tolerations: expected a list, got a mapping',
+    ],
+    [
+      'wrong type for a boolean',
+      'container: {tty: "yes"}',
+      'error k8s_executor_config.container.tty: expected true or false, got a string',
+    ],
+    [
+      'bad quantity',
+      'resource_limits: {cpu: lots}',
+      'error k8s_executor_config.resource_limits.cpu: not a resource quantity: expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1Gi, 1G or 1e3',
+    ],
+    [
+      'negative quantity',
+      'container: {resources: {requests: {memory: -1Gi}}}',
+      'error k8s_executor_config.container.resources.requests.memory: not a resource quantity: expected a Kubernetes quantity such as 500m, 2, 1.5, 512Mi, 1Gi, 1G or 1e3',
+    ],
+    [
+      'invalid namespace',
+      'namespace: My_NS',
+      /^error k8s_executor_config\.namespace: invalid value: expected a DNS-1123 label/,
+    ],
+    [
+      'invalid container name',
+      'container: {name: Mage Job}',
+      /^error k8s_executor_config\.container\.name: invalid value: expected a DNS-1123 label/,
+    ],
+    [
+      'invalid service account',
+      'service_account_name: "-sa"',
+      /^error k8s_executor_config\.service_account_name: invalid value: expected a service account name: a DNS-1123 subdomain/,
+    ],
+    [
+      'invalid label value',
+      'metadata: {labels: {team: "a b"}}',
+      /^error k8s_executor_config\.metadata\.labels\.team: invalid value: expected a label value/,
+    ],
+    [
+      'invalid label key',
+      'metadata: {labels: {"bad key": x}}',
+      /^error k8s_executor_config\.metadata\.labels\."bad key": invalid key/,
+    ],
+    [
+      'invalid resource name',
+      'resource_limits: {"gpu!": 1}',
+      /^error k8s_executor_config\.resource_limits\."gpu!": invalid key/,
+    ],
+    [
+      'invalid volume name',
+      'pod: {volumes: [{name: Data, empty_dir: {}}]}',
+      /^error k8s_executor_config\.pod\.volumes\[0\]\.name: invalid value/,
+    ],
+    [
+      'invalid image pull policy',
+      'container: {image_pull_policy: Sometimes}',
+      'error k8s_executor_config.container.image_pull_policy: invalid value: expected one of Always, IfNotPresent, Never',
+    ],
+    [
+      'restart policy a Job cannot have',
+      'pod: {restart_policy: Always}',
+      'error k8s_executor_config.pod.restart_policy: invalid value: expected one of Never, OnFailure',
+    ],
+    [
+      'bad image pull secret',
+      'pod: {image_pull_secrets: [{secret: x}]}',
+      'error k8s_executor_config.pod.image_pull_secrets[0]: expected a secret name (string) or {name: <secret name>}, got a mapping',
+    ],
+    [
+      'prototype key in a data map',
+      'metadata: {labels: {__proto__: x}}',
+      'error k8s_executor_config.metadata.labels.__proto__: "__proto__" is not allowed as a key',
+    ],
     ['not a mapping at all', '"just text"', 'error k8s_executor_config: expected a mapping, got a string'],
     // env, volumes, volume_mounts and image_pull_secrets merge by name: every item needs its own.
-    ['no item name in env', 'container: {env: [{name: A, value: "1"}, {value: "2"}]}', 'error k8s_executor_config.container.env[1]: an env item needs a name (items of env merge by name)'],
-    ['no item name in container_config.env', 'container_config: {env: [{value: "2"}]}', 'error k8s_executor_config.container_config.env[0]: an env item needs a name (items of env merge by name)'],
-    ['an empty item name in env', 'container: {env: [{name: "", value: "2"}]}', 'error k8s_executor_config.container.env[0]: an env item needs a name (items of env merge by name)'],
-    ['no item name in volume_mounts', 'container: {volume_mounts: [{mount_path: /data}]}', 'error k8s_executor_config.container.volume_mounts[0]: a volume_mounts item needs a name (items of volume_mounts merge by name)'],
-    ['no item name in volumes', 'pod: {volumes: [{empty_dir: {}}]}', 'error k8s_executor_config.pod.volumes[0]: a volumes item needs a name (items of volumes merge by name)'],
-    ['an item name twice in env', 'container: {env: [{name: A, value: "1"}, {name: B, value: "1"}, {name: A, value: "2"}]}', 'error k8s_executor_config.container.env[2]: the name "A" is also used by env[0]; expected each env item to have its own name (items of env merge by name)'],
-    ['an item name twice in volume_mounts', 'container: {volume_mounts: [{name: v, mount_path: /a}, {name: v, mount_path: /b}]}', 'error k8s_executor_config.container.volume_mounts[1]: the name "v" is also used by volume_mounts[0]; expected each volume_mounts item to have its own name (items of volume_mounts merge by name)'],
-    ['an item name twice in volumes', 'pod: {volumes: [{name: v, empty_dir: {}}, {name: v, empty_dir: {}}]}', 'error k8s_executor_config.pod.volumes[1]: the name "v" is also used by volumes[0]; expected each volumes item to have its own name (items of volumes merge by name)'],
-    ['an item name twice in image_pull_secrets', 'pod: {image_pull_secrets: [s, {name: s}]}', 'error k8s_executor_config.pod.image_pull_secrets[1]: the name "s" is also used by image_pull_secrets[0]; expected each image_pull_secrets item to have its own name (items of image_pull_secrets merge by name)'],
+    [
+      'no item name in env',
+      'container: {env: [{name: A, value: "1"}, {value: "2"}]}',
+      'error k8s_executor_config.container.env[1]: an env item needs a name (items of env merge by name)',
+    ],
+    [
+      'no item name in container_config.env',
+      'container_config: {env: [{value: "2"}]}',
+      'error k8s_executor_config.container_config.env[0]: an env item needs a name (items of env merge by name)',
+    ],
+    [
+      'an empty item name in env',
+      'container: {env: [{name: "", value: "2"}]}',
+      'error k8s_executor_config.container.env[0]: an env item needs a name (items of env merge by name)',
+    ],
+    [
+      'no item name in volume_mounts',
+      'container: {volume_mounts: [{mount_path: /data}]}',
+      'error k8s_executor_config.container.volume_mounts[0]: a volume_mounts item needs a name (items of volume_mounts merge by name)',
+    ],
+    [
+      'no item name in volumes',
+      'pod: {volumes: [{empty_dir: {}}]}',
+      'error k8s_executor_config.pod.volumes[0]: a volumes item needs a name (items of volumes merge by name)',
+    ],
+    [
+      'an item name twice in env',
+      'container: {env: [{name: A, value: "1"}, {name: B, value: "1"}, {name: A, value: "2"}]}',
+      'error k8s_executor_config.container.env[2]: the name "A" is also used by env[0]; expected each env item to have its own name (items of env merge by name)',
+    ],
+    [
+      'an item name twice in volume_mounts',
+      'container: {volume_mounts: [{name: v, mount_path: /a}, {name: v, mount_path: /b}]}',
+      'error k8s_executor_config.container.volume_mounts[1]: the name "v" is also used by volume_mounts[0]; expected each volume_mounts item to have its own name (items of volume_mounts merge by name)',
+    ],
+    [
+      'an item name twice in volumes',
+      'pod: {volumes: [{name: v, empty_dir: {}}, {name: v, empty_dir: {}}]}',
+      'error k8s_executor_config.pod.volumes[1]: the name "v" is also used by volumes[0]; expected each volumes item to have its own name (items of volumes merge by name)',
+    ],
+    [
+      'an item name twice in image_pull_secrets',
+      'pod: {image_pull_secrets: [s, {name: s}]}',
+      'error k8s_executor_config.pod.image_pull_secrets[1]: the name "s" is also used by image_pull_secrets[0]; expected each image_pull_secrets item to have its own name (items of image_pull_secrets merge by name)',
+    ],
   ])('%s', (_name, yaml, expected) => {
     const { config, problems } = parse(yaml);
     expect(config).toBeUndefined();
@@ -125,8 +245,13 @@ resource_limits: {nvidia.com/gpu: 1, example.com/ephemeral_storage_x: 1}
   });
 
   it('reads YAML scalars as the strings the API wants', () => {
-    const config = parseOk('container: {env: [{name: N, value: 1}, {name: B, value: true}]}\nmetadata: {labels: {version: 2}}\n');
-    expect(config?.container?.env).toEqual([{ name: 'N', value: '1' }, { name: 'B', value: 'true' }]);
+    const config = parseOk(
+      'container: {env: [{name: N, value: 1}, {name: B, value: true}]}\nmetadata: {labels: {version: 2}}\n',
+    );
+    expect(config?.container?.env).toEqual([
+      { name: 'N', value: '1' },
+      { name: 'B', value: 'true' },
+    ]);
     expect(config?.metadata?.labels).toEqual({ version: '2' });
   });
 
@@ -147,17 +272,32 @@ describe('lists merged by name', () => {
   });
 
   it('allow the same name in container and container_config, which overlay each other', () => {
-    expect(parseOk('container: {env: [{name: A, value: "1"}]}\ncontainer_config: {env: [{name: A, value: "2"}]}')?.container?.env).toEqual([{ name: 'A', value: '2' }]);
+    expect(
+      parseOk('container: {env: [{name: A, value: "1"}]}\ncontainer_config: {env: [{name: A, value: "2"}]}')?.container
+        ?.env,
+    ).toEqual([{ name: 'A', value: '2' }]);
   });
 
-  it('leave init containers\' lists to the API: they are replaced whole, never merged by name', () => {
-    expect(parseOk('pod: {init_containers: [{name: i, env: [{name: A, value: "1"}, {name: A, value: "2"}]}]}')?.pod?.initContainers).toHaveLength(1);
+  it("leave init containers' lists to the API: they are replaced whole, never merged by name", () => {
+    expect(
+      parseOk('pod: {init_containers: [{name: i, env: [{name: A, value: "1"}, {name: A, value: "2"}]}]}')?.pod
+        ?.initContainers,
+    ).toHaveLength(1);
   });
 
   it('apply to policy files too', () => {
     const problems = new ProblemList();
-    expect(parsePolicy(parseYaml('enforce: true\ncontainer: {env: [{value: x}]}', 'p.yaml'), 'p.yaml', problems)).toBeUndefined();
-    expect(problems.items).toEqual([{ severity: 'error', file: 'p.yaml', keyPath: 'container.env[0]', message: 'an env item needs a name (items of env merge by name)' }]);
+    expect(
+      parsePolicy(parseYaml('enforce: true\ncontainer: {env: [{value: x}]}', 'p.yaml'), 'p.yaml', problems),
+    ).toBeUndefined();
+    expect(problems.items).toEqual([
+      {
+        severity: 'error',
+        file: 'p.yaml',
+        keyPath: 'container.env[0]',
+        message: 'an env item needs a name (items of env merge by name)',
+      },
+    ]);
   });
 });
 
@@ -167,11 +307,20 @@ describe('folding within one layer', () => {
 container: {name: c, image: a:1, env: [{name: X, value: "1"}, {name: Y, value: "1"}]}
 container_config: {image: b:2, env: [{name: Y, value: "2"}]}
 `);
-    expect(config?.container).toEqual({ name: 'c', image: 'b:2', env: [{ name: 'X', value: '1' }, { name: 'Y', value: '2' }] });
+    expect(config?.container).toEqual({
+      name: 'c',
+      image: 'b:2',
+      env: [
+        { name: 'X', value: '1' },
+        { name: 'Y', value: '2' },
+      ],
+    });
   });
 
   it('lets top-level service_account_name beat pod.service_account_name', () => {
-    expect(parseOk('service_account_name: top\npod: {service_account_name: inner}')?.pod?.serviceAccountName).toBe('top');
+    expect(parseOk('service_account_name: top\npod: {service_account_name: inner}')?.pod?.serviceAccountName).toBe(
+      'top',
+    );
     expect(parseOk('pod: {service_account_name: inner}')?.pod?.serviceAccountName).toBe('inner');
   });
 
@@ -181,7 +330,10 @@ resource_limits: {cpu: "2"}
 resource_requests: {memory: 1Gi}
 container: {resources: {limits: {cpu: "1", memory: 2Gi}, requests: {cpu: 500m}}}
 `);
-    expect(config?.container?.resources).toEqual({ limits: { cpu: '2', memory: '2Gi' }, requests: { cpu: '500m', memory: '1Gi' } });
+    expect(config?.container?.resources).toEqual({
+      limits: { cpu: '2', memory: '2Gi' },
+      requests: { cpu: '500m', memory: '1Gi' },
+    });
   });
 
   it('treats namespace and metadata.namespace as one setting', () => {
@@ -211,16 +363,27 @@ container: {env: [], volume_mounts: []}
 `);
     expect(problems).toEqual([]);
     expect(parsed).toEqual({
-      file: 'policy.yaml', enabled: true, enforce: true, strictConflicts: false,
+      file: 'policy.yaml',
+      enabled: true,
+      enforce: true,
+      strictConflicts: false,
       config: {
         pod: { nodeSelector: { 'node-type': 'compute' }, tolerations: [], volumes: [], serviceAccountName: 'default' },
-        container: { env: [], volumeMounts: [], resources: { limits: { cpu: '500m', memory: '1Gi' }, requests: { cpu: '250m', memory: '512Mi' } } },
+        container: {
+          env: [],
+          volumeMounts: [],
+          resources: { limits: { cpu: '500m', memory: '1Gi' }, requests: { cpu: '250m', memory: '512Mi' } },
+        },
       },
     });
   });
 
   it('defaults to enabled, not enforced, no strict conflicts', () => {
-    expect(policy('pod: {scheduler_name: s}').policy).toMatchObject({ enabled: true, enforce: false, strictConflicts: false });
+    expect(policy('pod: {scheduler_name: s}').policy).toMatchObject({
+      enabled: true,
+      enforce: false,
+      strictConflicts: false,
+    });
     expect(policy('').policy).toMatchObject({ enabled: true, config: {} });
   });
 

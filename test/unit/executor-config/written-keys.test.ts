@@ -13,13 +13,43 @@ describe('writtenKeyPath', () => {
   it.each([
     ['the snake_case key', 'pod: {service_account_name: a}', 'pod.serviceAccountName', 'pod.service_account_name'],
     ['the camelCase key', 'pod: {serviceAccountName: a}', 'pod.serviceAccountName', 'pod.serviceAccountName'],
-    ['the top-level service account over the pod\'s', 'service_account_name: a\npod: {service_account_name: b}', 'pod.serviceAccountName', 'service_account_name'],
+    [
+      "the top-level service account over the pod's",
+      'service_account_name: a\npod: {service_account_name: b}',
+      'pod.serviceAccountName',
+      'service_account_name',
+    ],
     ['top-level resources', 'resource_limits: {cpu: 1}', 'container.resources.limits.cpu', 'resource_limits.cpu'],
-    ['top-level resources over container_config', 'resource_requests: {cpu: 1}\ncontainer_config: {resources: {requests: {cpu: 2}}}', 'container.resources.requests.cpu', 'resource_requests.cpu'],
-    ['container_config over container', 'container: {image: a}\ncontainer_config: {image: b}', 'container.image', 'container_config.image'],
-    ['container when container_config lacks it', 'container: {image: a}\ncontainer_config: {tty: true}', 'container.image', 'container.image'],
-    ['a resource name with dots', 'container: {resources: {limits: {nvidia.com/gpu: 1}}}', 'container.resources.limits.nvidia.com/gpu', 'container.resources.limits."nvidia.com/gpu"'],
-    ['a named-list item by its index', 'container: {env: [{name: A, value: "1"}, {name: B, value: "2"}]}', 'container.env[B]', 'container.env[1]'],
+    [
+      'top-level resources over container_config',
+      'resource_requests: {cpu: 1}\ncontainer_config: {resources: {requests: {cpu: 2}}}',
+      'container.resources.requests.cpu',
+      'resource_requests.cpu',
+    ],
+    [
+      'container_config over container',
+      'container: {image: a}\ncontainer_config: {image: b}',
+      'container.image',
+      'container_config.image',
+    ],
+    [
+      'container when container_config lacks it',
+      'container: {image: a}\ncontainer_config: {tty: true}',
+      'container.image',
+      'container.image',
+    ],
+    [
+      'a resource name with dots',
+      'container: {resources: {limits: {nvidia.com/gpu: 1}}}',
+      'container.resources.limits.nvidia.com/gpu',
+      'container.resources.limits."nvidia.com/gpu"',
+    ],
+    [
+      'a named-list item by its index',
+      'container: {env: [{name: A, value: "1"}, {name: B, value: "2"}]}',
+      'container.env[B]',
+      'container.env[1]',
+    ],
     ['metadata.namespace', 'metadata: {namespace: ns}', 'namespace', 'metadata.namespace'],
   ])('finds %s', (_name, yaml, path, expected) => {
     expect(writtenIn(yaml, path)).toBe(expected);

@@ -12,7 +12,10 @@ import { testCreator, useServices, writeProject } from '../../scheduler/support.
  */
 const project = writeProject({
   etl: {
-    blocks: [{ uuid: 'load', retries: 1 }, { uuid: 'clean', upstream: ['load'] }],
+    blocks: [
+      { uuid: 'load', retries: 1 },
+      { uuid: 'clean', upstream: ['load'] },
+    ],
     variables: { region: 'eu', limit: 10, nested: { keep: [1, 2] }, since: '2024-01-01' },
   },
 });
@@ -24,14 +27,22 @@ describe('the block command Mage needs without its database', () => {
 
   /** Creates a run and renders every block at attempts 1 and 2, as dispatchers would. */
   async function runAndRender(request: Partial<RunRequest>) {
-    const runId = await createPipelineRun(testCreator(ctx.services, project.dir), { pipelineUuid: 'etl', trigger: '', variables: {}, ...request });
+    const runId = await createPipelineRun(testCreator(ctx.services, project.dir), {
+      pipelineUuid: 'etl',
+      trigger: '',
+      variables: {},
+      ...request,
+    });
     const run = (await ctx.services.store.getRun(runId))!;
     const commands: string[][] = [];
     for (const block of run.blocks) {
       for (const attempt of [1, 2]) {
         // A fresh renderer per Job: nothing may depend on one process's cache.
         const renderer = new BlockRenderer(ctx.services.store, context());
-        const { job } = await renderer.render({ runId, pipelineUuid: 'etl', blockUuid: block.blockUuid, blockRunId: block.blockRunId, retry: block.retry }, attempt);
+        const { job } = await renderer.render(
+          { runId, pipelineUuid: 'etl', blockUuid: block.blockUuid, blockRunId: block.blockRunId, retry: block.retry },
+          attempt,
+        );
         commands.push(job.spec?.template.spec?.containers[0]?.command ?? []);
       }
     }
@@ -40,13 +51,26 @@ describe('the block command Mage needs without its database', () => {
 
   function parts(command: string[]) {
     const value = (flag: string) => command[command.indexOf(flag) + 1]!;
-    return { partition: value('--execution-partition'), variables: JSON.parse(value('--runtime-vars')) as Record<string, unknown> };
+    return {
+      partition: value('--execution-partition'),
+      variables: JSON.parse(value('--runtime-vars')) as Record<string, unknown>,
+    };
   }
 
   it("is Mage's own block command with the partition and variables, and never Mage's database ids", async () => {
     const { commands } = await runAndRender({});
     for (const command of commands) {
-      expect(command.slice(0, 9)).toEqual(['/app/run_app.sh', 'mage', 'run', '/home/src/project', 'etl', '--block-uuid', expect.stringMatching(/^(load|clean)$/), '--executor-type', 'local_python']);
+      expect(command.slice(0, 9)).toEqual([
+        '/app/run_app.sh',
+        'mage',
+        'run',
+        '/home/src/project',
+        'etl',
+        '--block-uuid',
+        expect.stringMatching(/^(load|clean)$/),
+        '--executor-type',
+        'local_python',
+      ]);
       expect(command.slice(9, 11)).toEqual(['--execution-partition', expect.any(String)]);
       expect(command[11]).toBe('--runtime-vars');
       expect(command).toHaveLength(13);
@@ -56,14 +80,36 @@ describe('the block command Mage needs without its database', () => {
   });
 
   it.each([
-    ['a time trigger', { id: 7, scheduleType: 'time', scheduleInterval: '@daily', variables: {} }, '2024-01-01T00:00:00Z', '7/20240101T000000'],
-    ['an API trigger', { id: 8, scheduleType: 'api', scheduleInterval: null, variables: {} }, '2024-01-01T12:34:56.789Z', '8/20240101T123456_789000'],
-    ['an event trigger', { id: 9, scheduleType: 'event', scheduleInterval: null, variables: {} }, '2024-01-01T12:34:56Z', '9/20240101T123456_000000'],
-  ] as const)("uses Mage's partition format for %s, the same for every block and attempt", async (_name, schedule, date, expected) => {
-    const { commands } = await runAndRender({ trigger: 'T', schedule: { ...schedule, variables: { ...schedule.variables } }, executionDate: new Date(date) });
-    expect(new Set(commands.map((command) => parts(command).partition))).toEqual(new Set([expected]));
-    expect(new Set(commands.map((command) => command.at(-1))).size).toBe(1);
-  });
+    [
+      'a time trigger',
+      { id: 7, scheduleType: 'time', scheduleInterval: '@daily', variables: {} },
+      '2024-01-01T00:00:00Z',
+      '7/20240101T000000',
+    ],
+    [
+      'an API trigger',
+      { id: 8, scheduleType: 'api', scheduleInterval: null, variables: {} },
+      '2024-01-01T12:34:56.789Z',
+      '8/20240101T123456_789000',
+    ],
+    [
+      'an event trigger',
+      { id: 9, scheduleType: 'event', scheduleInterval: null, variables: {} },
+      '2024-01-01T12:34:56Z',
+      '9/20240101T123456_000000',
+    ],
+  ] as const)(
+    "uses Mage's partition format for %s, the same for every block and attempt",
+    async (_name, schedule, date, expected) => {
+      const { commands } = await runAndRender({
+        trigger: 'T',
+        schedule: { ...schedule, variables: { ...schedule.variables } },
+        executionDate: new Date(date),
+      });
+      expect(new Set(commands.map((command) => parts(command).partition))).toEqual(new Set([expected]));
+      expect(new Set(commands.map((command) => command.at(-1))).size).toBe(1);
+    },
+  );
 
   it('gives manual runs a partition of their own, unique per run, and every run another', async () => {
     const date = new Date('2024-06-01T08:00:00.250Z');
@@ -80,14 +126,32 @@ describe('the block command Mage needs without its database', () => {
       trigger: 'Nightly',
       variables: { limit: 20, flags: { dry: true } },
       executionDate: new Date('2024-01-01T00:00:00Z'),
-      schedule: { id: 7, scheduleType: 'time', scheduleInterval: '@daily', variables: { region: 'us', only_trigger: null } },
+      schedule: {
+        id: 7,
+        scheduleType: 'time',
+        scheduleInterval: '@daily',
+        variables: { region: 'us', only_trigger: null },
+      },
     });
     expect(parts(commands[0]!).variables).toEqual({
-      region: 'us', limit: 20, nested: { keep: [1, 2] }, since: '2024-01-01', only_trigger: null, flags: { dry: true },
-      ds: '2024-01-01', hr: '00', env: 'prod', event: {},
-      execution_date: '2024-01-01 00:00:00+00:00', execution_partition: '7/20240101T000000', pipeline_run_id: run.id, trigger_name: 'Nightly',
-      interval_end_datetime: '2024-01-02 00:00:00+00:00', interval_seconds: 86400,
-      interval_start_datetime: '2024-01-01 00:00:00+00:00', interval_start_datetime_previous: '2023-12-31 00:00:00+00:00',
+      region: 'us',
+      limit: 20,
+      nested: { keep: [1, 2] },
+      since: '2024-01-01',
+      only_trigger: null,
+      flags: { dry: true },
+      ds: '2024-01-01',
+      hr: '00',
+      env: 'prod',
+      event: {},
+      execution_date: '2024-01-01 00:00:00+00:00',
+      execution_partition: '7/20240101T000000',
+      pipeline_run_id: run.id,
+      trigger_name: 'Nightly',
+      interval_end_datetime: '2024-01-02 00:00:00+00:00',
+      interval_seconds: 86400,
+      interval_start_datetime: '2024-01-01 00:00:00+00:00',
+      interval_start_datetime_previous: '2023-12-31 00:00:00+00:00',
     });
   });
 
@@ -99,15 +163,26 @@ describe('the block command Mage needs without its database', () => {
       schedule: { id: 8, scheduleType: 'api', scheduleInterval: null, variables: {} },
     });
     expect(parts(commands[0]!).variables).toMatchObject({
-      region: 'run', source: 'webhook', event: { region: 'event', source: 'webhook' }, execution_date: '2024-01-01 12:34:56.789000',
+      region: 'run',
+      source: 'webhook',
+      event: { region: 'event', source: 'webhook' },
+      execution_date: '2024-01-01 12:34:56.789000',
     });
   });
 
-  it('stores the run\'s own fields, which status and the API show', async () => {
-    const { run } = await runAndRender({ variables: { n: 5 }, executionDate: new Date('2024-01-01T00:00:00Z'), eventVariables: { e: [1] }, schedule: { id: 8, scheduleType: 'api', scheduleInterval: null, variables: { t: 1 } } });
+  it("stores the run's own fields, which status and the API show", async () => {
+    const { run } = await runAndRender({
+      variables: { n: 5 },
+      executionDate: new Date('2024-01-01T00:00:00Z'),
+      eventVariables: { e: [1] },
+      schedule: { id: 8, scheduleType: 'api', scheduleInterval: null, variables: { t: 1 } },
+    });
     expect(run).toMatchObject({
-      variables: { n: 5 }, executionDate: '2024-01-01T00:00:00.000Z', executionPartition: '8/20240101T000000_000000',
-      eventVariables: { e: [1] }, schedule: { id: 8, scheduleType: 'api', scheduleInterval: null, variables: { t: 1 } },
+      variables: { n: 5 },
+      executionDate: '2024-01-01T00:00:00.000Z',
+      executionPartition: '8/20240101T000000_000000',
+      eventVariables: { e: [1] },
+      schedule: { id: 8, scheduleType: 'api', scheduleInterval: null, variables: { t: 1 } },
     });
   });
 });

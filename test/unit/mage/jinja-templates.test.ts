@@ -36,20 +36,26 @@ describe('Jinja in the project metadata.yaml, as Mage renders it', () => {
     expect(render(template)).toBe(expected);
   });
 
-  it.each(['REDIS_URL', 'KUBEDISPATCH_AUTH_TOKEN', 'KUBEDISPATCH_ANYTHING'])('never hands out kubedispatch\'s own %s: it renders as unset (None)', (name) => {
-    expect(render(`v: {{ env_var('${name}') }}`)).toBe('v: None');
-    expect(render(`v: {{ env_var('${name}', 'default') }}`)).toBe('v: default');
-  });
+  it.each(['REDIS_URL', 'KUBEDISPATCH_AUTH_TOKEN', 'KUBEDISPATCH_ANYTHING'])(
+    "never hands out kubedispatch's own %s: it renders as unset (None)",
+    (name) => {
+      expect(render(`v: {{ env_var('${name}') }}`)).toBe('v: None');
+      expect(render(`v: {{ env_var('${name}', 'default') }}`)).toBe('v: default');
+    },
+  );
 
-  it.each(['mage_secret_var', 'aws_secret_var', 'azure_secret_var'])('refuses %s by name, with the line and what to do', (name) => {
-    const problem = renderError(`a: 1\nb: 2\npassword: "{{ ${name}('db_password') }}"\n`);
-    expect(problem).toMatchObject({ severity: 'error', file: FILE });
-    expect(problem.message).toMatch(new RegExp(`line 3: ${name}\\(\\) is not supported`));
-    expect(problem.message).toMatch(/Kubernetes Secret/);
-  });
+  it.each(['mage_secret_var', 'aws_secret_var', 'azure_secret_var'])(
+    'refuses %s by name, with the line and what to do',
+    (name) => {
+      const problem = renderError(`a: 1\nb: 2\npassword: "{{ ${name}('db_password') }}"\n`);
+      expect(problem).toMatchObject({ severity: 'error', file: FILE });
+      expect(problem.message).toMatch(new RegExp(`line 3: ${name}\\(\\) is not supported`));
+      expect(problem.message).toMatch(/Kubernetes Secret/);
+    },
+  );
 
   it('refuses variables(), which Mage cannot render in this file either, saying where it works', () => {
-    const problem = renderError("a: 1\nnamespace: \"{{ variables('team') }}\"\n");
+    const problem = renderError('a: 1\nnamespace: "{{ variables(\'team\') }}"\n');
     expect(problem.message).toMatch(/line 2: variables\(\) cannot be used in the project's metadata.yaml/);
     expect(problem.message).toMatch(/\{% raw %\}/);
   });
@@ -82,8 +88,8 @@ describe('the template sandbox', () => {
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
     "{{ [].constructor.constructor('return this')() }}",
     "{{ {}['__proto__']['constructor']['constructor']('return process')() }}",
-    "{{ json_value.call.apply(none, []) }}",
-    "{{ self.__init__.__globals__ }}",
+    '{{ json_value.call.apply(none, []) }}',
+    '{{ self.__init__.__globals__ }}',
     "{{ lipsum.__globals__['os'].popen('id').read() }}",
     "{% set x = namespace() %}{{ x.constructor.constructor('return process')() }}",
     "{{ process.env.REDIS_URL }}{{ require('fs') }}{{ globalThis }}",
@@ -97,7 +103,9 @@ describe('the template sandbox', () => {
       output = (thrown as ConfigError).message;
     }
     // Neither a secret of the environment nor anything of JavaScript (objects, functions, the process).
-    expect(output).not.toMatch(/redis-password|the-api-token|internal|uid=\d|\[object |\[Function|native code|=>|node:|versions/);
+    expect(output).not.toMatch(
+      /redis-password|the-api-token|internal|uid=\d|\[object |\[Function|native code|=>|node:|versions/,
+    );
   });
 
   it('does not run code that would change the process', () => {
@@ -114,11 +122,16 @@ describe('the template sandbox', () => {
 describe('other places Mage renders', () => {
   it('renders executor_type with env_var', () => {
     expect(renderExecutorType("{{ env_var('EXECUTOR') }}", { EXECUTOR: 'k8s' })).toEqual({ ok: true, value: 'k8s' });
-    expect(renderExecutorType("{{ mage_secret_var('x') }}", {})).toMatchObject({ ok: false, message: expect.stringMatching(/mage_secret_var\(\) is not supported/) });
+    expect(renderExecutorType("{{ mage_secret_var('x') }}", {})).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/mage_secret_var\(\) is not supported/),
+    });
   });
 
   it('renders the namespace with the run variables (None for a missing one) and env_var', () => {
-    expect(renderNamespace("{{ variables('team') }}-{{ env_var('STAGE') }}", { team: 'data' }, { STAGE: 'prod' })).toEqual({ ok: true, value: 'data-prod' });
+    expect(
+      renderNamespace("{{ variables('team') }}-{{ env_var('STAGE') }}", { team: 'data' }, { STAGE: 'prod' }),
+    ).toEqual({ ok: true, value: 'data-prod' });
     expect(renderNamespace("jobs-{{ variables('missing') }}", {}, {})).toEqual({ ok: true, value: 'jobs-None' });
     expect(renderNamespace('plain', {}, {})).toEqual({ ok: true, value: 'plain' });
   });
@@ -130,28 +143,47 @@ describe('other places Mage renders', () => {
 
   it('refuses a namespace that does not render to a DNS label with the run variables, and only warns without them', () => {
     const project = { namespace: "{% raw %}{{ variables('team') }}{% endraw %}", container: { image: 'x:1' } };
-    expect(renderProblems({ project, ids: { runtimeVariables: {} } })).toEqual([expect.objectContaining({ severity: 'error', keyPath: 'k8s_executor_config.namespace', message: expect.stringMatching(/renders to "None" with the run's variables, which is not a DNS-1123 label/) })]);
-    expect(renderProblems({ project, ids: { dryRun: true } })).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/without run variables/) })]);
-    expect(renderProblems({ project: { namespace: "{% raw %}{{ mage_secret_var('ns') }}{% endraw %}" } })).toEqual([expect.objectContaining({ severity: 'error', message: expect.stringMatching(/mage_secret_var\(\) is not supported/) })]);
+    expect(renderProblems({ project, ids: { runtimeVariables: {} } })).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        keyPath: 'k8s_executor_config.namespace',
+        message: expect.stringMatching(/renders to "None" with the run's variables, which is not a DNS-1123 label/),
+      }),
+    ]);
+    expect(renderProblems({ project, ids: { dryRun: true } })).toEqual([
+      expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/without run variables/) }),
+    ]);
+    expect(renderProblems({ project: { namespace: "{% raw %}{{ mage_secret_var('ns') }}{% endraw %}" } })).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        message: expect.stringMatching(/mage_secret_var\(\) is not supported/),
+      }),
+    ]);
   });
 
   it('loads a project: metadata.yaml rendered, pipeline metadata.yaml and executor_type as Mage does', () => {
     const dir = writeTree({
-      'metadata.yaml': "k8s_executor_config:\n  namespace: \"{{ env_var('JOB_NAMESPACE') }}\"\n  container_config:\n    image: \"repo/mage:{{ env_var('TAG', 'latest') }}\"\n",
+      'metadata.yaml':
+        "k8s_executor_config:\n  namespace: \"{{ env_var('JOB_NAMESPACE') }}\"\n  container_config:\n    image: \"repo/mage:{{ env_var('TAG', 'latest') }}\"\n",
       // Not rendered by Mage: the braces stay as written (a description, not a template).
-      'pipelines/etl/metadata.yaml': "uuid: etl\ndescription: \"{{ env_var('JOB_NAMESPACE') }}\"\nexecutor_type: \"{{ env_var('PIPELINE_EXECUTOR') }}\"\nblocks:\n  - uuid: a\n    type: custom\n",
-      'pipelines/etl/triggers.yaml': "triggers:\n  - name: \"{{ env_var('JOB_NAMESPACE') }}\"\n",
+      'pipelines/etl/metadata.yaml':
+        'uuid: etl\ndescription: "{{ env_var(\'JOB_NAMESPACE\') }}"\nexecutor_type: "{{ env_var(\'PIPELINE_EXECUTOR\') }}"\nblocks:\n  - uuid: a\n    type: custom\n',
+      'pipelines/etl/triggers.yaml': 'triggers:\n  - name: "{{ env_var(\'JOB_NAMESPACE\') }}"\n',
     });
     const { project, problems } = readProject(dir, undefined, { JOB_NAMESPACE: 'mage-jobs', PIPELINE_EXECUTOR: 'K8S' });
     expect(problems).toEqual([]);
-    expect(project.k8sExecutorConfig).toMatchObject({ namespace: 'mage-jobs', container: { image: 'repo/mage:latest' } });
+    expect(project.k8sExecutorConfig).toMatchObject({
+      namespace: 'mage-jobs',
+      container: { image: 'repo/mage:latest' },
+    });
     expect(project.pipelines[0]?.executorType).toBe('k8s');
   });
 
   it('does not render the pipeline metadata.yaml: template syntax there is plain text, even a secret function', () => {
     const dir = writeTree({
       'metadata.yaml': 'project_uuid: x\n',
-      'pipelines/etl/metadata.yaml': "uuid: etl\nexecutor_config:\n  metadata:\n    annotations:\n      note: \"{{ mage_secret_var('x') }}\"\nblocks:\n  - uuid: a\n    type: custom\n",
+      'pipelines/etl/metadata.yaml':
+        'uuid: etl\nexecutor_config:\n  metadata:\n    annotations:\n      note: "{{ mage_secret_var(\'x\') }}"\nblocks:\n  - uuid: a\n    type: custom\n',
     });
     const { project, problems } = readProject(dir, undefined, {});
     expect(problems).toEqual([]);
@@ -161,6 +193,12 @@ describe('other places Mage renders', () => {
   it('reports a template error of the project metadata.yaml through the loader', () => {
     const dir = writeTree({ 'metadata.yaml': "a: 1\nb: {{ aws_secret_var('x') }}\n" });
     const { problems } = readProject(dir, undefined, {});
-    expect(problems).toEqual([expect.objectContaining({ severity: 'error', file: join(dir, 'metadata.yaml'), message: expect.stringMatching(/line 2: aws_secret_var\(\) is not supported/) })]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        file: join(dir, 'metadata.yaml'),
+        message: expect.stringMatching(/line 2: aws_secret_var\(\) is not supported/),
+      }),
+    ]);
   });
 });

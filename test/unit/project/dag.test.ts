@@ -6,10 +6,25 @@ import type { Pipeline } from '../../../src/project/model.ts';
 
 function pipelineOf(edges: Record<string, string[]>, downstream: Record<string, string[]> = {}): Pipeline {
   return {
-    uuid: 'p', file: 'p.yaml', executorType: null, executorConfig: null, concurrencyConfig: { blockRunLimit: null, pipelineRunLimit: null }, variables: {},
+    uuid: 'p',
+    file: 'p.yaml',
+    executorType: null,
+    executorConfig: null,
+    concurrencyConfig: { blockRunLimit: null, pipelineRunLimit: null },
+    variables: {},
     blocks: Object.entries(edges).map(([uuid, upstreams], index) => ({
-      uuid, type: null, upstreamBlocks: upstreams, executorType: null, executorConfig: null, retryConfig: DEFAULT_RETRY_CONFIG, keyPath: `blocks[${index}]`,
-      downstreamBlocks: downstream[uuid] ?? Object.entries(edges).filter(([, ups]) => ups.includes(uuid)).map(([down]) => down),
+      uuid,
+      type: null,
+      upstreamBlocks: upstreams,
+      executorType: null,
+      executorConfig: null,
+      retryConfig: DEFAULT_RETRY_CONFIG,
+      keyPath: `blocks[${index}]`,
+      downstreamBlocks:
+        downstream[uuid] ??
+        Object.entries(edges)
+          .filter(([, ups]) => ups.includes(uuid))
+          .map(([down]) => down),
     })),
   };
 }
@@ -26,9 +41,21 @@ describe('checkDag', () => {
   });
 
   it.each([
-    ['unknown upstream', pipelineOf({ a: ['ghost'] }), ['error blocks[0].upstream_blocks[0]: unknown block "ghost"; expected the uuid of a block of this pipeline']],
-    ['self cycle', pipelineOf({ a: ['a'] }), ['error blocks: the blocks form a cycle: a → a; a pipeline must be a DAG']],
-    ['longer cycle', pipelineOf({ a: ['c'], b: ['a'], c: ['b'] }), ['error blocks: the blocks form a cycle: a → b → c → a; a pipeline must be a DAG']],
+    [
+      'unknown upstream',
+      pipelineOf({ a: ['ghost'] }),
+      ['error blocks[0].upstream_blocks[0]: unknown block "ghost"; expected the uuid of a block of this pipeline'],
+    ],
+    [
+      'self cycle',
+      pipelineOf({ a: ['a'] }),
+      ['error blocks: the blocks form a cycle: a → a; a pipeline must be a DAG'],
+    ],
+    [
+      'longer cycle',
+      pipelineOf({ a: ['c'], b: ['a'], c: ['b'] }),
+      ['error blocks: the blocks form a cycle: a → b → c → a; a pipeline must be a DAG'],
+    ],
   ])('%s', (_name, pipeline, expected) => {
     expect(check(pipeline)).toEqual(expected);
   });
@@ -36,7 +63,9 @@ describe('checkDag', () => {
   it('reports duplicate uuids', () => {
     const pipeline = pipelineOf({ a: [] });
     pipeline.blocks.push({ ...pipeline.blocks[0]!, keyPath: 'blocks[1]' });
-    expect(check(pipeline)).toContain('error blocks[1].uuid: duplicate block uuid "a"; block uuids must be unique in a pipeline');
+    expect(check(pipeline)).toContain(
+      'error blocks[1].uuid: duplicate block uuid "a"; block uuids must be unique in a pipeline',
+    );
   });
 
   it('warns when downstream and upstream lists disagree', () => {

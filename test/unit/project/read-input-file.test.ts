@@ -28,7 +28,11 @@ afterAll(() => rmSync(outside, { recursive: true, force: true }));
 
 function cli(args: string[]): { code: number | null; output: string; signal: NodeJS.Signals | null } {
   // The timeout is the hang guard: a FIFO once made these commands wait forever.
-  const result = spawnSync(process.execPath, ['src/cli/main.ts', ...args], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS, env: {} });
+  const result = spawnSync(process.execPath, ['src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    timeout: CLI_TIMEOUT_MS,
+    env: {},
+  });
   // validate reports on stdout, render on stderr: both are read as one output.
   return { code: result.status, output: `${result.stdout}${result.stderr}`, signal: result.signal };
 }
@@ -55,7 +59,10 @@ describe('reading user files', () => {
       rmSync(pipelineFile(d));
       execFileSync('mkfifo', [pipelineFile(d)]);
     });
-    for (const args of [['validate', '--project', dir], ['render', '--project', dir, '--pipeline', 'etl', '--block', 'a']]) {
+    for (const args of [
+      ['validate', '--project', dir],
+      ['render', '--project', dir, '--pipeline', 'etl', '--block', 'a'],
+    ]) {
       const { code, output: stderr, signal } = cli(args);
       expect(signal).toBeNull();
       expect(code).toBe(1);
@@ -70,7 +77,9 @@ describe('reading user files', () => {
       execFileSync('mkfifo', [pipelineFile(d)]);
     });
     let ticks = 0;
-    const ticker = setInterval(() => { ticks += 1; }, 1);
+    const ticker = setInterval(() => {
+      ticks += 1;
+    }, 1);
     try {
       const reading = await readProjectAsync(dir);
       expect(reading.problems.map((p) => p.message)).toContain('is a FIFO (named pipe); expected a regular file');
@@ -88,17 +97,23 @@ describe('reading user files', () => {
     });
     const { code, output: stderr } = cli(['validate', '--project', dir]);
     expect(code).toBe(1);
-    expect(stderr).toContain(`error: ${pipelineFile(dir)}: is a symlink (or lies under one) that leads outside the project directory`);
+    expect(stderr).toContain(
+      `error: ${pipelineFile(dir)}: is a symlink (or lies under one) that leads outside the project directory`,
+    );
     const link = join(outside, 'template.yaml');
     symlinkSync('/dev/zero', link);
-    expect(() => readInputFileSync(link, { maxBytes: 1024 })).toThrow(/template\.yaml: is a device; expected a regular file/);
+    expect(() => readInputFileSync(link, { maxBytes: 1024 })).toThrow(
+      /template\.yaml: is a device; expected a regular file/,
+    );
     await expect(readInputFile(link, { maxBytes: 1024 })).rejects.toThrow(/is a device/);
   });
 
   it('counts the size limit while reading, not from a stat taken before', async () => {
     const file = join(outside, 'big.yaml');
     writeFileSync(file, 'a'.repeat(2049));
-    expect(() => readInputFileSync(file, { maxBytes: 2048 })).toThrow('is larger than the 2048-byte limit for this file');
+    expect(() => readInputFileSync(file, { maxBytes: 2048 })).toThrow(
+      'is larger than the 2048-byte limit for this file',
+    );
     await expect(readInputFile(file, { maxBytes: 2048 })).rejects.toThrow('is larger than the 2048-byte limit');
     expect(readInputFileSync(file, { maxBytes: 2049 })).toHaveLength(2049);
   });
@@ -110,7 +125,9 @@ describe('reading user files', () => {
     });
     const { code, output: stderr } = cli(['validate', '--project', dir]);
     expect(code).toBe(1);
-    expect(stderr).toContain(`error: ${pipelineFile(dir)}: is a symlink (or lies under one) that leads outside the project directory; expected a file inside the project`);
+    expect(stderr).toContain(
+      `error: ${pipelineFile(dir)}: is a symlink (or lies under one) that leads outside the project directory; expected a file inside the project`,
+    );
     expect(stderr).not.toContain(SECRET);
     const viaLoader = [...readProject(dir).problems, ...(await readProjectAsync(dir)).problems];
     expect(JSON.stringify(viaLoader)).not.toContain(SECRET);
@@ -135,11 +152,16 @@ describe('reading user files', () => {
 
   it('refuses invalid UTF-8 naming the file and the line instead of replacing it', () => {
     const dir = project((d) => {
-      writeFileSync(pipelineFile(d), Buffer.concat([Buffer.from('uuid: etl\nblocks:\n  - uuid: "a'), Buffer.from([0xff, 0xfe]), Buffer.from('"\n')]));
+      writeFileSync(
+        pipelineFile(d),
+        Buffer.concat([Buffer.from('uuid: etl\nblocks:\n  - uuid: "a'), Buffer.from([0xff, 0xfe]), Buffer.from('"\n')]),
+      );
     });
     const { code, output: stderr } = cli(['validate', '--project', dir]);
     expect(code).toBe(1);
-    expect(stderr).toContain(`error: ${pipelineFile(dir)}: is not valid UTF-8 (first invalid bytes on line 3); expected a UTF-8 text file`);
+    expect(stderr).toContain(
+      `error: ${pipelineFile(dir)}: is not valid UTF-8 (first invalid bytes on line 3); expected a UTF-8 text file`,
+    );
     expect(() => readInputFileSync(pipelineFile(dir), { maxBytes: 1024 })).toThrow(ConfigError);
   });
 
@@ -152,27 +174,48 @@ describe('values the API server would refuse', () => {
   const examples: [string, string, RegExp][] = [
     ['job: {active_deadline_seconds: -5}', 'job.active_deadline_seconds', /expected a whole number ≥ 0/],
     ['job: {backoff_limit: -1}', 'job.backoff_limit', /expected a whole number from 0 to 2147483647/],
-    ['container: {env: [{name: "1 bad=name", value: x}]}', 'container.env[0].name', /expected an environment variable name/],
+    [
+      'container: {env: [{name: "1 bad=name", value: x}]}',
+      'container.env[0].name',
+      /expected an environment variable name/,
+    ],
     ['resource_limits: {cpu: .inf}', 'resource_limits.cpu', /got a number that is not finite/],
     ['resource_limits: {cpu: .nan}', 'resource_limits.cpu', /got a number that is not finite/],
     ['job: {parallelism: .inf}', 'job.parallelism', /got a number that is not finite/],
   ];
   it.each(examples)('refuses %s', (config, keyPath, message) => {
-    const { dir } = projectWith((d) => writeFileSync(join(d, 'metadata.yaml'), `k8s_executor_config:\n  container: {image: busybox}\n  ${config.replace(/^container: \{/, 'container_config: {')}\n`));
+    const { dir } = projectWith((d) =>
+      writeFileSync(
+        join(d, 'metadata.yaml'),
+        `k8s_executor_config:\n  container: {image: busybox}\n  ${config.replace(/^container: \{/, 'container_config: {')}\n`,
+      ),
+    );
     try {
       const problems = validateProject(dir, {}, { queuePrefix: 'kd' }).filter((p) => p.severity === 'error');
-      expect(problems).toEqual([expect.objectContaining({ keyPath: `k8s_executor_config.${keyPath.replace(/^container\./, 'container_config.')}`, message: expect.stringMatching(message) })]);
+      expect(problems).toEqual([
+        expect.objectContaining({
+          keyPath: `k8s_executor_config.${keyPath.replace(/^container\./, 'container_config.')}`,
+          message: expect.stringMatching(message),
+        }),
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('refuses retries: 1e12 in a block retry_config', () => {
-    const { dir } = projectWith((d) => writeFileSync(pipelineFile(d), 'uuid: etl\nexecutor_type: k8s\nblocks:\n  - uuid: a\n    retry_config: {retries: 1e12}\n'));
+    const { dir } = projectWith((d) =>
+      writeFileSync(
+        pipelineFile(d),
+        'uuid: etl\nexecutor_type: k8s\nblocks:\n  - uuid: a\n    retry_config: {retries: 1e12}\n',
+      ),
+    );
     try {
       const { code, output: stderr } = cli(['validate', '--project', dir]);
       expect(code).toBe(1);
-      expect(stderr).toContain(`error: ${pipelineFile(dir)}: blocks[0].retry_config.retries: expected a whole number from 0 to 1000, got the number 1000000000000 (line 5)`);
+      expect(stderr).toContain(
+        `error: ${pipelineFile(dir)}: blocks[0].retry_config.retries: expected a whole number from 0 to 1000, got the number 1000000000000 (line 5)`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -192,8 +235,14 @@ describe('HTTP API over a project with a symlink out of it', () => {
     t = testRedis();
     services = testServices(t);
     server = await startHttpServer({
-      host: '127.0.0.1', port: 0, authToken: 'tok-0123456789abcdef0123456789abcdef', uiWritable: false, services, creator: testCreator(services, written.dir),
-      canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: async () => undefined }, logger: silentLogger,
+      host: '127.0.0.1',
+      port: 0,
+      authToken: 'tok-0123456789abcdef0123456789abcdef',
+      uiWritable: false,
+      services,
+      creator: testCreator(services, written.dir),
+      canceller: { store: services.store, blockQueue: services.blockQueue, deleteJob: async () => undefined },
+      logger: silentLogger,
     });
   });
   afterEach(async () => {
@@ -204,7 +253,9 @@ describe('HTTP API over a project with a symlink out of it', () => {
 
   it('answers 422 naming the file, without its content', async () => {
     const response = await fetch(`${server.url}/api/v1/pipelines/etl/runs`, {
-      method: 'POST', headers: { authorization: 'Bearer tok-0123456789abcdef0123456789abcdef', 'content-type': 'application/json' }, body: '{}',
+      method: 'POST',
+      headers: { authorization: 'Bearer tok-0123456789abcdef0123456789abcdef', 'content-type': 'application/json' },
+      body: '{}',
     });
     expect(response.status).toBe(422);
     const body = await response.text();

@@ -21,13 +21,22 @@ describe('parseYaml', () => {
 
   it('refuses alias bombs', () => {
     const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i < 9; i += 1) levels.push(`l${i}: &l${i} [${Array(9).fill(i === 1 ? '*a' : `*l${i - 1}`).join(',')}]`);
+    for (let i = 1; i < 9; i += 1)
+      levels.push(
+        `l${i}: &l${i} [${Array(9)
+          .fill(i === 1 ? '*a' : `*l${i - 1}`)
+          .join(',')}]`,
+      );
     const [problem] = problemsOf(() => parseYaml(levels.join('\n'), 'bomb.yaml'));
     expect(problem?.message).toMatch(/alias/);
   });
 
   it('accepts a few aliases', () => {
-    expect(parseYaml('base: &b {cpu: 1}\nx: *b\ny: *b\n', 'f.yaml')).toEqual({ base: { cpu: 1 }, x: { cpu: 1 }, y: { cpu: 1 } });
+    expect(parseYaml('base: &b {cpu: 1}\nx: *b\ny: *b\n', 'f.yaml')).toEqual({
+      base: { cpu: 1 },
+      x: { cpu: 1 },
+      y: { cpu: 1 },
+    });
   });
 
   it('refuses text over the size limit', () => {
@@ -48,6 +57,9 @@ describe('readYamlFile', () => {
   });
 
   it('reports a missing file', () => {
-    expect(problemsOf(() => readYamlFile('/nonexistent/x.yaml'))[0]).toMatchObject({ file: '/nonexistent/x.yaml', message: expect.stringMatching(/not found/) });
+    expect(problemsOf(() => readYamlFile('/nonexistent/x.yaml'))[0]).toMatchObject({
+      file: '/nonexistent/x.yaml',
+      message: expect.stringMatching(/not found/),
+    });
   });
 });

@@ -3,7 +3,13 @@ import { isDnsLabel, isLabelValue } from '../../../src/executor-config/k8s-names
 import { identityLabels, labelSafe } from '../../../src/render/identity.ts';
 import { dnsSafe, jobName as jobNameOf, jobTriggerName } from '../../../src/render/job-name.ts';
 
-const jobName = (prefix: string, trigger: string | undefined, blockRunId: number, attempt: number, clusterUuid = 'mage') => jobNameOf({ clusterUuid, prefix, trigger, blockRunId, attempt });
+const jobName = (
+  prefix: string,
+  trigger: string | undefined,
+  blockRunId: number,
+  attempt: number,
+  clusterUuid = 'mage',
+) => jobNameOf({ clusterUuid, prefix, trigger, blockRunId, attempt });
 
 describe('jobName', () => {
   it.each([
@@ -29,14 +35,25 @@ describe('jobName', () => {
   });
 
   it('shortens long trigger names the same way', () => {
-    const result = jobName('{trigger_name}', 'A very long trigger name that a user typed into the Mage UI without thinking', 5, 1);
+    const result = jobName(
+      '{trigger_name}',
+      'A very long trigger name that a user typed into the Mage UI without thinking',
+      5,
+      1,
+    );
     expect(result.ok && isDnsLabel(result.name)).toBe(true);
     expect(result.ok && result.name.endsWith('-block-5')).toBe(true);
   });
 
   it.each([
-    ['{pipeline_uuid}-x', /unknown placeholder \{pipeline_uuid\} in "\{pipeline_uuid\}-x"; only \{trigger_name\} is supported/],
-    ['Data_Prep', /"Data_Prep" cannot be part of a Job name: expected lower-case letters, digits, "-" and \{trigger_name\}/],
+    [
+      '{pipeline_uuid}-x',
+      /unknown placeholder \{pipeline_uuid\} in "\{pipeline_uuid\}-x"; only \{trigger_name\} is supported/,
+    ],
+    [
+      'Data_Prep',
+      /"Data_Prep" cannot be part of a Job name: expected lower-case letters, digits, "-" and \{trigger_name\}/,
+    ],
   ])('refuses %j', (prefix, message) => {
     const result = jobName(prefix, 't', 1, 1);
     expect(result.ok).toBe(false);
@@ -49,7 +66,10 @@ describe('jobName', () => {
   });
 
   it('starts with MAGE_CLUSTER_UUID', () => {
-    expect(jobName('data-prep', undefined, 42, 1, 'prod-cluster')).toEqual({ ok: true, name: 'prod-cluster-data-prep-block-42' });
+    expect(jobName('data-prep', undefined, 42, 1, 'prod-cluster')).toEqual({
+      ok: true,
+      name: 'prod-cluster-data-prep-block-42',
+    });
   });
 });
 
@@ -66,7 +86,9 @@ describe('labels', () => {
   });
 
   it('identify the run', () => {
-    expect(identityLabels('{prod}', 'etl', 'load', { pipelineRunId: 7, blockRunId: 42, attempt: 2, trigger: 'hourly' })).toEqual({
+    expect(
+      identityLabels('{prod}', 'etl', 'load', { pipelineRunId: 7, blockRunId: 42, attempt: 2, trigger: 'hourly' }),
+    ).toEqual({
       'app.kubernetes.io/managed-by': 'kubedispatch',
       'kubedispatch.io/instance': labelSafe('{prod}'),
       'kubedispatch.io/pipeline': 'etl',

@@ -7,7 +7,8 @@ const yaml = (text: string) => parseYaml(text, 'example.yaml');
 
 describe('reference examples', () => {
   it('block-level configuration', () => {
-    const { job, namespace } = render({ block: yaml(`
+    const { job, namespace } = render({
+      block: yaml(`
 namespace: default
 resource_limits:
   cpu: 1000m
@@ -15,13 +16,18 @@ resource_limits:
 resource_requests:
   cpu: 500m
   memory: 1024Mi
-`) });
+`),
+    });
     expect(namespace).toBe('default');
-    expect(job.spec?.template.spec?.containers[0]?.resources).toEqual({ limits: { cpu: '1000m', memory: '2048Mi' }, requests: { cpu: '500m', memory: '1024Mi' } });
+    expect(job.spec?.template.spec?.containers[0]?.resources).toEqual({
+      limits: { cpu: '1000m', memory: '2048Mi' },
+      requests: { cpu: '500m', memory: '1024Mi' },
+    });
   });
 
   it('project-level configuration with node scheduling, volumes and a string image_pull_secrets', () => {
-    const { job, name, namespace } = render({ project: yaml(`
+    const { job, name, namespace } = render({
+      project: yaml(`
 job_name_prefix: data-prep
 namespace: default
 resource_limits:
@@ -59,7 +65,8 @@ pod:
       persistent_volume_claim:
         claim_name: mage-data-pvc
   image_pull_secrets: my-registry-secret
-`) });
+`),
+    });
     expect(name).toBe('mage-data-prep-block-42');
     expect(namespace).toBe('default');
     const pod = job.spec?.template.spec;
@@ -69,17 +76,31 @@ pod:
       schedulerName: 'custom-scheduler',
       tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
       affinity: {
-        nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'node-type', operator: 'In', values: ['gpu', 'compute'] }] }] } },
-        podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'mage-pipeline' } }, topologyKey: 'kubernetes.io/hostname' }] },
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: 'node-type', operator: 'In', values: ['gpu', 'compute'] }] },
+            ],
+          },
+        },
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: { matchLabels: { app: 'mage-pipeline' } }, topologyKey: 'kubernetes.io/hostname' },
+          ],
+        },
       },
       volumes: [{ name: 'data-volume', persistentVolumeClaim: { claimName: 'mage-data-pvc' } }],
       imagePullSecrets: [{ name: 'my-registry-secret' }],
     });
-    expect(pod?.containers[0]?.resources).toEqual({ limits: { cpu: '1000m', memory: '2048Mi' }, requests: { cpu: '500m', memory: '1024Mi' } });
+    expect(pod?.containers[0]?.resources).toEqual({
+      limits: { cpu: '1000m', memory: '2048Mi' },
+      requests: { cpu: '500m', memory: '1024Mi' },
+    });
   });
 
   it('GPU support', () => {
-    const { job } = render({ project: yaml(`
+    const { job } = render({
+      project: yaml(`
 resource_limits:
   nvidia.com/gpu: 1 # request 1 GPU
 pod:
@@ -89,7 +110,8 @@ pod:
     - key: "nvidia.com/gpu"
       operator: "Exists"
       effect: "NoSchedule"
-`) });
+`),
+    });
     const pod = job.spec?.template.spec;
     expect(pod?.containers[0]?.resources).toEqual({ limits: { 'nvidia.com/gpu': '1' } });
     expect(pod?.nodeSelector).toEqual({ accelerator: 'nvidia-tesla-v100' });
@@ -97,7 +119,8 @@ pod:
   });
 
   it('custom container and job spec', () => {
-    const { job } = render({ project: yaml(`
+    const { job } = render({
+      project: yaml(`
 container_config:
   image: mageai/mageai:0.9.7
   env:
@@ -107,13 +130,18 @@ job:
   active_deadline_seconds: 120
   backoff_limit: 3
   ttl_seconds_after_finished: 86400
-`) });
+`),
+    });
     expect(job.spec).toMatchObject({ activeDeadlineSeconds: 120, backoffLimit: 3, ttlSecondsAfterFinished: 86400 });
-    expect(job.spec?.template.spec?.containers[0]).toMatchObject({ image: 'mageai/mageai:0.9.7', env: [{ name: 'USER_CODE_PATH', value: '/home/src/k8s_project' }] });
+    expect(job.spec?.template.spec?.containers[0]).toMatchObject({
+      image: 'mageai/mageai:0.9.7',
+      env: [{ name: 'USER_CODE_PATH', value: '/home/src/k8s_project' }],
+    });
   });
 
   it('the full Kubernetes job template from K8S_CONFIG_FILE', () => {
-    const { job, namespace } = render({ template: yaml(`
+    const { job, namespace } = render({
+      template: yaml(`
 metadata:
   annotations:
     application: "mage"
@@ -200,7 +228,8 @@ container:
     - mount_path: "/etc/secrets"
       name: "secret-volume"
       read_only: true
-`) });
+`),
+    });
     expect(namespace).toBe('default');
     expect(job.metadata?.labels).toMatchObject({ application: 'mage', type: 'spark' });
     expect(job.metadata?.annotations).toMatchObject({ application: 'mage', component: 'executor' });
@@ -211,7 +240,10 @@ container:
       imagePullSecrets: [{ name: 'my-registry-secret' }],
       nodeSelector: { 'node-type': 'compute', 'instance-type': 'c5.xlarge', zone: 'us-west-1a' },
       schedulerName: 'custom-scheduler',
-      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }, { key: 'spot-instance', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+      tolerations: [
+        { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+        { key: 'spot-instance', operator: 'Equal', value: 'true', effect: 'NoSchedule' },
+      ],
       volumes: [
         { name: 'data-pvc', persistentVolumeClaim: { claimName: 'mage-data-pvc' } },
         { name: 'config-volume', configMap: { name: 'mage-config' } },
@@ -220,20 +252,31 @@ container:
       ],
     });
     expect(pod?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
-      { weight: 100, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['us-west-1a', 'us-west-1b'] }] } },
+      {
+        weight: 100,
+        preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['us-west-1a', 'us-west-1b'] }] },
+      },
     ]);
-    expect(pod?.containers).toEqual([expect.objectContaining({
-      name: 'mage-data',
-      image: 'mageai/mageai:latest',
-      imagePullPolicy: 'IfNotPresent',
-      env: [{ name: 'KUBE_NAMESPACE', value: 'default' }, { name: 'secret_key', value: 'somesecret' }],
-      resources: { limits: { cpu: '1', memory: '1Gi', 'nvidia.com/gpu': '1' }, requests: { cpu: '0.1', memory: '0.5Gi', 'nvidia.com/gpu': '1' } },
-      volumeMounts: [
-        { mountPath: '/tmp/data', name: 'data-pvc' },
-        { mountPath: '/etc/config', name: 'config-volume' },
-        { mountPath: '/etc/secrets', name: 'secret-volume', readOnly: true },
-      ],
-    })]);
+    expect(pod?.containers).toEqual([
+      expect.objectContaining({
+        name: 'mage-data',
+        image: 'mageai/mageai:latest',
+        imagePullPolicy: 'IfNotPresent',
+        env: [
+          { name: 'KUBE_NAMESPACE', value: 'default' },
+          { name: 'secret_key', value: 'somesecret' },
+        ],
+        resources: {
+          limits: { cpu: '1', memory: '1Gi', 'nvidia.com/gpu': '1' },
+          requests: { cpu: '0.1', memory: '0.5Gi', 'nvidia.com/gpu': '1' },
+        },
+        volumeMounts: [
+          { mountPath: '/tmp/data', name: 'data-pvc' },
+          { mountPath: '/etc/config', name: 'config-volume' },
+          { mountPath: '/etc/secrets', name: 'secret-volume', readOnly: true },
+        ],
+      }),
+    ]);
   });
 
   it('KUBE_NAMESPACE sets the namespace', () => {

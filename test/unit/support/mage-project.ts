@@ -41,11 +41,23 @@ export interface Scenario {
 
 export function scenarioProject(scenario: Scenario): string {
   return writeTree({
-    'metadata.yaml': { project_uuid: 'x', ...(scenario.project !== undefined && { k8s_executor_config: scenario.project }) },
+    'metadata.yaml': {
+      project_uuid: 'x',
+      ...(scenario.project !== undefined && { k8s_executor_config: scenario.project }),
+    },
     'pipelines/etl/metadata.yaml': {
       uuid: 'etl',
       ...(scenario.pipeline !== undefined && { executor_config: scenario.pipeline }),
-      blocks: [{ uuid: 'run_me', type: 'data_loader', executor_type: 'k8s', upstream_blocks: [], downstream_blocks: [], ...(scenario.block !== undefined && { executor_config: scenario.block }) }],
+      blocks: [
+        {
+          uuid: 'run_me',
+          type: 'data_loader',
+          executor_type: 'k8s',
+          upstream_blocks: [],
+          downstream_blocks: [],
+          ...(scenario.block !== undefined && { executor_config: scenario.block }),
+        },
+      ],
     },
   });
 }
@@ -58,23 +70,38 @@ export function scenarioEnv(scenario: Scenario): Env {
   };
 }
 
-const IDS: BlockRunIds = { pipelineRunId: 7, blockRunId: 42, attempt: 1, executionPartition: 'manual/20260101T000000_000000_7', runtimeVariables: { env: 'prod' } };
+const IDS: BlockRunIds = {
+  pipelineRunId: 7,
+  blockRunId: 42,
+  attempt: 1,
+  executionPartition: 'manual/20260101T000000_000000_7',
+  runtimeVariables: { env: 'prod' },
+};
 /** The installation whose dispatcher renders (settings `queue.prefix`). */
 export const QUEUE_PREFIX = 'kd';
 const SERVER_POD: V1Pod = { spec: { containers: [{ name: 'mage', image: 'server-image:1' }] } };
 
 function scenarioContext(scenario: Scenario) {
   const serverPod = scenario.serverPod === undefined ? SERVER_POD : scenario.serverPod;
-  return loadRenderContext(scenarioEnv(scenario), serverPod ? { queuePrefix: QUEUE_PREFIX, serverPod } : { queuePrefix: QUEUE_PREFIX });
+  return loadRenderContext(
+    scenarioEnv(scenario),
+    serverPod ? { queuePrefix: QUEUE_PREFIX, serverPod } : { queuePrefix: QUEUE_PREFIX },
+  );
 }
 
 /** Renders block `run_me` of pipeline `etl` with run ids 7/42/1 unless the scenario says otherwise. */
 export function render(scenario: Scenario): RenderedJob {
-  return renderBlockJob(scenarioContext(scenario), loadProject(scenarioProject(scenario)), 'etl', 'run_me', { ...IDS, ...scenario.ids });
+  return renderBlockJob(scenarioContext(scenario), loadProject(scenarioProject(scenario)), 'etl', 'run_me', {
+    ...IDS,
+    ...scenario.ids,
+  });
 }
 
 export function renderProblems(scenario: Scenario): ConfigProblem[] {
-  return planBlockJob(scenarioContext(scenario), loadProject(scenarioProject(scenario)), 'etl', 'run_me', { ...IDS, ...scenario.ids }).problems;
+  return planBlockJob(scenarioContext(scenario), loadProject(scenarioProject(scenario)), 'etl', 'run_me', {
+    ...IDS,
+    ...scenario.ids,
+  }).problems;
 }
 
 /** Runs a function expected to throw a ConfigError and returns its problems. */

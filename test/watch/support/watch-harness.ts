@@ -63,9 +63,18 @@ export class WatchHarness {
     };
   }
 
-  startWatcher(kubeConfig: KubeConfig = this.sim.kubeConfig, kubeconfigPath = this.sim.kubeconfigPath, extra: Env = {}): Watcher {
+  startWatcher(
+    kubeConfig: KubeConfig = this.sim.kubeConfig,
+    kubeconfigPath = this.sim.kubeconfigPath,
+    extra: Env = {},
+  ): Watcher {
     const settings = loadSettings(this.env(kubeconfigPath, extra));
-    const watcher = createWatcher({ settings, kubeConfig, redis: this.redis.connect(), logger: createLogger(settings.log.level, 'watcher-test') });
+    const watcher = createWatcher({
+      settings,
+      kubeConfig,
+      redis: this.redis.connect(),
+      logger: createLogger(settings.log.level, 'watcher-test'),
+    });
     watcher.start();
     this.#watchers.push(watcher);
     return watcher;
@@ -74,7 +83,10 @@ export class WatchHarness {
   /** A running attempt in Redis and its Job in the cluster. */
   async attemptWithJob(options: JobOptions = {}): Promise<AttemptJob> {
     const attempt = await runningAttempt(this.store, this.namespace);
-    await this.batch.createNamespacedJob({ namespace: this.namespace, body: attemptJobManifest(attempt, this.redis.prefix, options) });
+    await this.batch.createNamespacedJob({
+      namespace: this.namespace,
+      body: attemptJobManifest(attempt, this.redis.prefix, options),
+    });
     return attempt;
   }
 
@@ -93,7 +105,11 @@ export class WatchHarness {
   }
 
   async jobGone(attempt: AttemptJob, timeoutMs = 10_000): Promise<void> {
-    await eventually(`deletion of ${attempt.jobName}`, async () => ((await this.jobExists(attempt)) ? undefined : true), timeoutMs);
+    await eventually(
+      `deletion of ${attempt.jobName}`,
+      async () => ((await this.jobExists(attempt)) ? undefined : true),
+      timeoutMs,
+    );
   }
 
   /** Runs a sweep on every watcher this test started. */

@@ -46,16 +46,32 @@ export async function runningAttempt(store: RunStore, namespace: string): Promis
 
 /** A Job with the identity labels (docs/design.md) of the installation `queuePrefix` on it and on its pod template. */
 export function attemptJobManifest(attempt: AttemptJob, queuePrefix: string, options: JobOptions = {}): V1Job {
-  const labels = identityLabels(queuePrefix, 'watch-test', 'b', { pipelineRunId: attempt.runId, blockRunId: attempt.blockRunId, attempt: attempt.attempt, trigger: '', epoch: attempt.epoch });
-  const annotations = Object.fromEntries(Object.entries(options.sim ?? {}).map(([key, value]) => [`sim.kubedispatch.io/${key}`, value]));
+  const labels = identityLabels(queuePrefix, 'watch-test', 'b', {
+    pipelineRunId: attempt.runId,
+    blockRunId: attempt.blockRunId,
+    attempt: attempt.attempt,
+    trigger: '',
+    epoch: attempt.epoch,
+  });
+  const annotations = Object.fromEntries(
+    Object.entries(options.sim ?? {}).map(([key, value]) => [`sim.kubedispatch.io/${key}`, value]),
+  );
   const spec: NonNullable<V1Job['spec']> = {
     backoffLimit: options.backoffLimit ?? 0,
     template: {
       metadata: { labels, annotations },
-      spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'registry.example/kubedispatch/block:1.0' }] },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [{ name: 'main', image: 'registry.example/kubedispatch/block:1.0' }],
+      },
     },
   };
   if (options.activeDeadlineSeconds !== undefined) spec.activeDeadlineSeconds = options.activeDeadlineSeconds;
   if (options.ttlSecondsAfterFinished !== undefined) spec.ttlSecondsAfterFinished = options.ttlSecondsAfterFinished;
-  return { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: attempt.jobName, namespace: attempt.namespace, labels }, spec };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: attempt.jobName, namespace: attempt.namespace, labels },
+    spec,
+  };
 }
