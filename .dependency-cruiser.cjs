@@ -70,6 +70,13 @@ module.exports = {
       from: { path: '^(src|workers|bin)/' },
       to: { path: '^(test|bench)/' },
     },
+    {
+      name: 'no-dev-dependencies-in-shipped-code',
+      comment: 'The image installs production dependencies only (Dockerfile: npm ci --omit=dev)',
+      severity: 'error',
+      from: { path: '^(src|workers|bin)/' },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

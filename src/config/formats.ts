@@ -1,5 +1,6 @@
 import convict from 'convict';
 import { checkRedisUrl } from '../redis/redis-url.ts';
+import { authTokenProblem } from './auth-token.ts';
 
 /**
  * Strict convict formats for the settings schema. Convict's own `Boolean` turns every env value but
@@ -34,6 +35,8 @@ export const nonNegativeNumber = 'non-negative-number';
 export const hostList = 'host-list';
 /** A Redis URL ioredis reads as the user meant; its message shows the URL redacted. */
 export const redisUrl = 'redis-url';
+/** Empty (no token) or a token authTokenProblem accepts; convict masks the value (the setting is sensitive). */
+export const authToken = 'auth-token';
 /** An http(s) URL without query or fragment, or empty for "not set". */
 export const optionalHttpUrl = 'optional-http-url';
 
@@ -110,6 +113,13 @@ convict.addFormats({
         `must be host names such as kd.example.com or [::1] (no scheme, path or wildcard); ${JSON.stringify(bad)} is not one`,
         item,
       );
+    },
+  },
+  [authToken]: {
+    validate(value: unknown, item?: SchemaItem) {
+      if (typeof value !== 'string') throw new Error('must be a string');
+      const problem = authTokenProblem(value);
+      check(problem === undefined, `the token ${problem}`, item);
     },
   },
   [redisUrl]: {

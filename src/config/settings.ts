@@ -3,6 +3,7 @@ import convict from 'convict';
 import { urlSecrets } from '../errors/redact.ts';
 import type { Env } from './env.ts';
 import {
+  authToken,
   hostList,
   naturalInt,
   nonNegativeNumber,
@@ -253,8 +254,8 @@ const schema = {
       env: 'KUBEDISPATCH_HTTP_PORT',
     },
     authToken: {
-      doc: 'Bearer token the HTTP API and dashboard require; mandatory when listening beyond loopback',
-      format: String,
+      doc: 'Bearer token the HTTP API and dashboard require; mandatory when listening beyond loopback; at least 32 characters (openssl rand -hex 32)',
+      format: authToken,
       default: '',
       env: 'KUBEDISPATCH_AUTH_TOKEN',
       sensitive: true,

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Request, RequestHandler, Response } from 'express';
+import { authTokenProblem } from '../config/auth-token.ts';
 
 /** Cookie a browser gets from `/ui/login?token=…`, so Bull Board's page and assets load without a header. */
 export const TOKEN_COOKIE = 'kubedispatch_token';
@@ -16,8 +17,17 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(bare) === 4 && bare.startsWith('127.');
 }
 
-/** Refuses to serve beyond loopback without a token: anyone who can reach the port could start and cancel runs. */
+/**
+ * Refuses a weak token (authTokenProblem), and serving beyond loopback without a token: anyone who can
+ * reach the port could start and cancel runs.
+ */
 export function checkListenSecurity(host: string, token: string): void {
+  const problem = authTokenProblem(token);
+  if (problem !== undefined) {
+    throw new InsecureListenError(
+      `refusing to start: the auth token (KUBEDISPATCH_AUTH_TOKEN / http.authToken) ${problem}`,
+    );
+  }
   if (token || isLoopbackHost(host)) return;
   throw new InsecureListenError(
     `refusing to listen on ${host} without an auth token: anyone who can reach it could start and cancel runs. ` +

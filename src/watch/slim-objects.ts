@@ -151,7 +151,9 @@ function slimContainers(statuses: unknown, init: boolean): SlimContainer[] {
     return {
       name: intern(rawString(status['name'])) ?? '',
       init,
-      waiting: waitingReason ? { reason: intern(waitingReason), message: rawString(waiting?.['message']) ?? '' } : undefined,
+      waiting: waitingReason
+        ? { reason: intern(waitingReason), message: rawString(waiting?.['message']) ?? '' }
+        : undefined,
       terminated: termination(status['state']) ?? termination(status['lastState']),
     };
   });

@@ -31,7 +31,7 @@ describe('block outcomes Mage reports from inside the pod (--callback-url), on t
     server = await startHttpServer({
       host: '127.0.0.1',
       port: 0,
-      authToken: 'api-token-0123456789',
+      authToken: 'api-token-0123456789abcdef0123456789',
       uiWritable: false,
       services,
       creator: testCreator(services, '/nonexistent'),

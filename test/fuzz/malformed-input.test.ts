@@ -172,7 +172,7 @@ describe(`fuzzing HTTP bodies (${replay})`, () => {
   let services: RunServices;
   let server: RunningHttpServer;
   const project = writeProject({ etl: { blocks: [{ uuid: 'a' }] } });
-  const token = 'fuzz-token-0123456789';
+  const token = 'fuzz-token-0123456789abcdef0123456789';
 
   beforeAll(async () => {
     t = testRedis();

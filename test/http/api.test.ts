@@ -6,7 +6,7 @@ import { startHttpServer } from '../../src/http/server.ts';
 import { writeProject } from '../scheduler/support.ts';
 import { useHttpServer } from './support.ts';
 
-const TOKEN = 'test-token-0123456789';
+const TOKEN = 'test-token-0123456789abcdef0123456789';
 const project = writeProject({
   etl: { blocks: [{ uuid: 'a' }, { uuid: 'b', upstream: ['a'] }, { uuid: 'e' }] },
   broken: {

@@ -24,7 +24,7 @@ describe("callback endpoint (Mage's block status PUT)", () => {
         done();
       },
     });
-    return { authToken: 'api-token-0123456789', logger: pino({ level: 'debug' }, sink) };
+    return { authToken: 'api-token-0123456789abcdef0123456789', logger: pino({ level: 'debug' }, sink) };
   });
   let secrets: AttemptSecrets;
   beforeEach(() => {

@@ -9,7 +9,7 @@ import { testRedis } from '../support/redis.ts';
 import { writeProject } from '../scheduler/support.ts';
 import { useHttpServer } from './support.ts';
 
-const API_TOKEN = 'api-token-0123456789';
+const API_TOKEN = 'api-token-0123456789abcdef0123456789';
 const project = writeProject({
   etl: {
     blocks: [{ uuid: 'a' }],

@@ -13,7 +13,7 @@ import { rawRequest, type RawResponse } from '../support/raw-http.ts';
 import { writeProject } from '../scheduler/support.ts';
 import { useHttpServer } from './support.ts';
 
-const TOKEN = 'web-safety-token-0123456789';
+const TOKEN = 'web-safety-token-0123456789abcdef01234';
 const project = writeProject({ etl: { blocks: [{ uuid: 'a' }] }, other: { blocks: [{ uuid: 'b' }] } });
 afterAll(() => project.remove());
 

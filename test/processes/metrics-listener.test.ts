@@ -17,7 +17,7 @@ import { eventually } from '../support/eventually.ts';
 import { START_MS } from './support.ts';
 
 const PROJECT = fileURLToPath(new URL('../../examples/project', import.meta.url));
-const TOKEN = 'metrics-test-token';
+const TOKEN = 'metrics-test-token-0123456789abcdef';
 
 describe('the metrics listener of every process', () => {
   let sim: SimCluster;

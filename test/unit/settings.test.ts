@@ -218,9 +218,14 @@ describe('loadSettings', () => {
       expect(isOwnEnvVar(name), name).toBe(true);
     for (const name of ['MAGE_ENV', 'KUBECONFIG_X', 'HOSTNAME', 'PATH', 'redis_url'])
       expect(isOwnEnvVar(name), name).toBe(false);
-    const env = { REDIS_URL: 'redis://:p%40ss@redis:6379', KUBEDISPATCH_AUTH_TOKEN: 'tok' };
-    expect(envSecrets(env)).toEqual(expect.arrayContaining(['p%40ss', 'p@ss', 'tok']));
-    expect(settingsSecrets(loadSettings(env))).toEqual(expect.arrayContaining(['p%40ss', 'p@ss', 'tok']));
+    const env = {
+      REDIS_URL: 'redis://:p%40ss@redis:6379',
+      KUBEDISPATCH_AUTH_TOKEN: 'tok-0123456789abcdef0123456789abcdef',
+    };
+    expect(envSecrets(env)).toEqual(expect.arrayContaining(['p%40ss', 'p@ss', 'tok-0123456789abcdef0123456789abcdef']));
+    expect(settingsSecrets(loadSettings(env))).toEqual(
+      expect.arrayContaining(['p%40ss', 'p@ss', 'tok-0123456789abcdef0123456789abcdef']),
+    );
   });
 
   it('reads http.allowedHosts from KUBEDISPATCH_HTTP_ALLOWED_HOSTS', () => {

@@ -239,7 +239,7 @@ describe('HTTP API over a project with a symlink out of it', () => {
     server = await startHttpServer({
       host: '127.0.0.1',
       port: 0,
-      authToken: 'tok-0123456789abcdef',
+      authToken: 'tok-0123456789abcdef0123456789abcdef',
       uiWritable: false,
       services,
       creator: testCreator(services, written.dir),
@@ -256,7 +256,7 @@ describe('HTTP API over a project with a symlink out of it', () => {
   it('answers 422 naming the file, without its content', async () => {
     const response = await fetch(`${server.url}/api/v1/pipelines/etl/runs`, {
       method: 'POST',
-      headers: { authorization: 'Bearer tok-0123456789abcdef', 'content-type': 'application/json' },
+      headers: { authorization: 'Bearer tok-0123456789abcdef0123456789abcdef', 'content-type': 'application/json' },
       body: '{}',
     });
     expect(response.status).toBe(422);
