@@ -33,9 +33,11 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSettings } from '../../src/config/settings.ts';
+import { startDashboard } from '../../src/http/dashboard.ts';
 import { openCluster } from '../../src/k8s/open-cluster.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { loadRenderContext } from '../../src/render/context.ts';
+import { openRunContext } from '../../src/runs/run-context.ts';
 import { createWatcher } from '../../src/watch/watcher.ts';
 import { dispatchHarness } from '../dispatch/support/harness.ts';
 
@@ -471,7 +473,7 @@ describe.skipIf(!kubeconfigPath)('charts/kubedispatch on a real API server', () 
       }
     });
 
-    it("runs a pipeline through the installed objects: the release's settings, job template, service account", async () => {
+    it("runs a pipeline through the installed objects: the dashboard API with the release's token, its settings, job template, service account", async () => {
       const core = admin.makeApiClient(CoreV1Api);
       // The Jobs mount the project claim through the chart's job template: it must exist in their namespace.
       await core.createPersistentVolume({
@@ -545,9 +547,33 @@ describe.skipIf(!kubeconfigPath)('charts/kubedispatch on a real API server', () 
         realWatcher.start();
         try {
           await h.startDispatcher(processEnv, { env: executorEnv });
-          const runId = await h.createRun(
-            h.project([{ uuid: 'extract' }, { uuid: 'load', upstream: ['extract'] }], 'helm'),
-          );
+          // The run is created as a user creates it: through the dashboard's API, with the token the
+          // release generated. The dashboard's pod runs nowhere under kwok, so the dashboard process
+          // (openRunContext + startDashboard, as src/processes/dashboard-process.ts) runs here, from
+          // the release's settings, on a loopback port.
+          const apiToken = await token();
+          const dashboardSettings = loadSettings(h.env({ ...processEnv, KUBEDISPATCH_AUTH_TOKEN: apiToken }));
+          const projectDir = h.project([{ uuid: 'extract' }, { uuid: 'load', upstream: ['extract'] }], 'helm');
+          const context = await openRunContext(dashboardSettings, {}, { projectDir, kubeconfig: saKubeconfig });
+          const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent', 'helm-dashboard');
+          const dashboard = await startDashboard(context, dashboardSettings, logger, { host: '127.0.0.1', port: 0 });
+          let runId: number;
+          try {
+            const url = `${dashboard.url}/api/v1/pipelines/pipeline/runs`;
+            const post = (authorization: string) =>
+              fetch(url, {
+                method: 'POST',
+                headers: { authorization, 'content-type': 'application/json' },
+                body: '{}',
+              });
+            expect((await post('Bearer wrong-token-0123456789abcdef0123456789')).status).toBe(401);
+            const created = await post(`Bearer ${apiToken}`);
+            expect(created.status).toBe(201);
+            runId = ((await created.json()) as { id: number }).id;
+          } finally {
+            await dashboard.close();
+            await context.close();
+          }
           const run = await h.waitForRun(runId, 120_000);
           expect(run.blocks.map((block) => [block.blockUuid, block.state])).toEqual([
             ['extract', 'succeeded'],
