@@ -516,12 +516,23 @@ describe.skipIf(!kubeconfigPath)('charts/kubedispatch on a real API server', () 
       const deployment = await admin
         .makeApiClient(AppsV1Api)
         .readNamespacedDeployment({ name: 'kubedispatch-dispatcher', namespace });
+      // A Deployment's literal env (the Secret-backed values are given by the test).
+      const literalEnv = async (name: string): Promise<Record<string, string>> => {
+        const read = await admin.makeApiClient(AppsV1Api).readNamespacedDeployment({ name, namespace });
+        const env: Record<string, string> = {};
+        for (const variable of read.spec!.template.spec!.containers[0]!.env!) {
+          if (variable.value !== undefined && variable.name !== 'KUBEDISPATCH_CONFIG')
+            env[variable.name] = variable.value;
+        }
+        return env;
+      };
       const executorEnv: Record<string, string> = {};
       for (const variable of deployment.spec!.template.spec!.containers[0]!.env!) {
         if (variable.value !== undefined && variable.name !== 'KUBEDISPATCH_CONFIG')
           executorEnv[variable.name] = variable.value;
       }
-      expect(executorEnv['K8S_CONFIG_FILE']).toBeDefined();
+      const installedTemplatePath = executorEnv['K8S_CONFIG_FILE'];
+      expect(installedTemplatePath).toBeDefined();
       executorEnv['K8S_CONFIG_FILE'] = templateFile;
       const saKubeconfig = join(work, 'sa.kubeconfig');
       writeFileSync(saKubeconfig, (await serviceAccountConfig()).exportConfig(), { mode: 0o600 });
@@ -554,7 +565,14 @@ describe.skipIf(!kubeconfigPath)('charts/kubedispatch on a real API server', () 
           const apiToken = await token();
           const dashboardSettings = loadSettings(h.env({ ...processEnv, KUBEDISPATCH_AUTH_TOKEN: apiToken }));
           const projectDir = h.project([{ uuid: 'extract' }, { uuid: 'load', upstream: ['extract'] }], 'helm');
-          const context = await openRunContext(dashboardSettings, {}, { projectDir, kubeconfig: saKubeconfig });
+          const dashboardEnv = await literalEnv('kubedispatch-dashboard');
+          // Run creation renders every block to check it: the dashboard needs the same job template.
+          expect(dashboardEnv['K8S_CONFIG_FILE']).toBe(installedTemplatePath);
+          dashboardEnv['K8S_CONFIG_FILE'] = templateFile;
+          const context = await openRunContext(dashboardSettings, dashboardEnv, {
+            projectDir,
+            kubeconfig: saKubeconfig,
+          });
           const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent', 'helm-dashboard');
           const dashboard = await startDashboard(context, dashboardSettings, logger, { host: '127.0.0.1', port: 0 });
           let runId: number;
@@ -568,7 +586,7 @@ describe.skipIf(!kubeconfigPath)('charts/kubedispatch on a real API server', () 
               });
             expect((await post('Bearer wrong-token-0123456789abcdef0123456789')).status).toBe(401);
             const created = await post(`Bearer ${apiToken}`);
-            expect(created.status).toBe(201);
+            expect(created.status, await created.clone().text()).toBe(201);
             runId = ((await created.json()) as { id: number }).id;
           } finally {
             await dashboard.close();
