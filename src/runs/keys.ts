@@ -17,6 +17,8 @@ export interface RunKeys {
   readonly allRuns: string;
   readonly activeAttempts: string;
   readonly outcomesChannel: string;
+  /** Pub/sub channel on which every script that changes a run or its blocks publishes the run id (see run-changes.ts). */
+  readonly changesChannel: string;
   /** The installation epoch (see epoch.ts). */
   readonly epoch: string;
 }
@@ -34,6 +36,7 @@ export function runKeys(prefix: string): RunKeys {
     allRuns: `${prefix}:runs:all`,
     activeAttempts: `${prefix}:attempts:active`,
     outcomesChannel: `${prefix}:outcomes`,
+    changesChannel: `${prefix}:run-changes`,
     epoch: `${prefix}:epoch`,
   };
 }
