@@ -280,7 +280,13 @@ export class RunStore {
 
   /** `generation`: the retry generation of the queue job asking (BlockRunJobData.generation). */
   async markDispatching(runId: number, blockUuid: string, attempt: number, generation = 0): Promise<DispatchPermit> {
-    return (await this.script('mark-dispatching', [runId, blockUuid, attempt, this.now(), generation])) as DispatchPermit;
+    return (await this.script('mark-dispatching', [
+      runId,
+      blockUuid,
+      attempt,
+      this.now(),
+      generation,
+    ])) as DispatchPermit;
   }
 
   /** Returns false when the block finished or moved on meanwhile (e.g. its run was cancelled). */

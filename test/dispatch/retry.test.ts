@@ -14,7 +14,10 @@ describe('retrying a finished run through the dispatcher', () => {
     // The first attempt of block `flaky` exits 1; every later one succeeds.
     h = await dispatchHarness({
       behaviourRules: [
-        { match: { [BLOCK_LABEL]: 'flaky', [ATTEMPT_LABEL]: '1' }, annotations: { [BEHAVIOR_ANNOTATIONS.exitCode]: '1' } },
+        {
+          match: { [BLOCK_LABEL]: 'flaky', [ATTEMPT_LABEL]: '1' },
+          annotations: { [BEHAVIOR_ANNOTATIONS.exitCode]: '1' },
+        },
       ],
     });
     h.startWatcher({ KUBEDISPATCH_DELETE_FINISHED_JOBS: 'false' });
@@ -59,12 +62,17 @@ describe('retrying a finished run through the dispatcher', () => {
     await eventually('the second go to complete', async () => (await secondGo?.getState()) === 'completed');
     const names = (await h.jobs.jobs()).map((job) => job.metadata?.name).sort();
     expect(names).toEqual(
-      [...run.blocks.map((block) => `mage-disp-block-${block.blockRunId}`), `mage-disp-block-${flaky.blockRunId}-a2`].sort(),
+      [
+        ...run.blocks.map((block) => `mage-disp-block-${block.blockRunId}`),
+        `mage-disp-block-${flaky.blockRunId}-a2`,
+      ].sort(),
     );
   });
 
   it('runs a cancelled run again, the cancelled attempt included, and its queue jobs complete as cancelled', async () => {
-    const runId = await h.createRun(h.project([{ uuid: 'slow', annotations: { [BEHAVIOR_ANNOTATIONS.duration]: '2s' } }]));
+    const runId = await h.createRun(
+      h.project([{ uuid: 'slow', annotations: { [BEHAVIOR_ANNOTATIONS.duration]: '2s' } }]),
+    );
     await eventually('the block to run', async () => (await h.store.getRun(runId))?.blocks[0]?.state === 'running');
     const cancel = await cancelPipelineRun(
       { store: h.store, blockQueue: h.queue, deleteJob: (namespace, name) => h.cluster.deleteJob(namespace, name) },

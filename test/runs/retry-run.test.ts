@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { blockRunJobId } from '../../src/runs/block-run-queue.ts';
 import { cancelPipelineRun } from '../../src/runs/cancel-run.ts';
@@ -128,7 +130,12 @@ describe('retrying a finished run', () => {
 
   it('refuses runs that are not finished, and unknown runs', async () => {
     const runId = await store.createRun(chain());
-    expect(await store.retryRun(runId)).toEqual({ result: 'not_finished', state: 'running', pipelineUuid: 'etl', blocks: [] });
+    expect(await store.retryRun(runId)).toEqual({
+      result: 'not_finished',
+      state: 'running',
+      pipelineUuid: 'etl',
+      blocks: [],
+    });
     expect(await store.retryRun(999_999)).toEqual({ result: 'missing', state: '', pipelineUuid: '', blocks: [] });
   });
 
@@ -182,7 +189,11 @@ describe('retrying a finished run', () => {
     const other = await store.createRun(chain({ pipelineRunLimit: 1 }));
     expect((await store.getRunRecord(other))!.state).toBe('running');
 
-    expect(await store.retryRun(runId)).toMatchObject({ result: 'retried', state: 'waiting', blocks: ['a', 'b', 'c', 'd'] });
+    expect(await store.retryRun(runId)).toMatchObject({
+      result: 'retried',
+      state: 'waiting',
+      blocks: ['a', 'b', 'c', 'd'],
+    });
     expect((await store.getBlock(runId, 'a'))!).toMatchObject({ state: 'pending', attempt: 1, attemptBase: 1 });
     expect(await t.redis.lrange(`${t.prefix}:pipeline:etl:waiting`, 0, -1)).toEqual([String(runId)]);
     expect((await store.advanceRun(runId)).enqueue).toEqual([]);
@@ -228,7 +239,11 @@ describe('retryPipelineRun', () => {
     const { enqueue } = await store.advanceRun(runId);
     // The first go's queue jobs as advanceAndEnqueue adds them; a's failed, as BullMQ keeps it.
     await queue.addBulk(
-      enqueue.map((block) => ({ name: block.blockUuid, data: { runId, pipelineUuid: 'etl', ...block }, opts: { jobId: blockRunJobId(block) } })),
+      enqueue.map((block) => ({
+        name: block.blockUuid,
+        data: { runId, pipelineUuid: 'etl', ...block },
+        opts: { jobId: blockRunJobId(block) },
+      })),
     );
     for (const block of ['a', 'd']) {
       expect(await store.markDispatching(runId, block, 1)).toBe('ok');
@@ -279,7 +294,9 @@ describe('retryPipelineRun', () => {
 
   it('says why it retries nothing', async () => {
     expect(await retryPipelineRun({ store, blockQueue: queue }, 424_242)).toEqual({ found: false });
-    const runId = await store.createRun(chain({ blocks: [{ blockUuid: 'a', upstream: [], maxAttempts: 1, retry: noRetry }] }));
+    const runId = await store.createRun(
+      chain({ blocks: [{ blockUuid: 'a', upstream: [], maxAttempts: 1, retry: noRetry }] }),
+    );
     await store.advanceRun(runId);
     expect(await store.markDispatching(runId, 'a', 1)).toBe('ok');
     await store.markRunning(runId, 'a', 1, 'job-a-1', 'ns');
@@ -289,6 +306,55 @@ describe('retryPipelineRun', () => {
       retried: false,
       refusal: 'nothing_to_retry',
       message: `run ${runId} is succeeded and every block of it is done (succeeded or condition_failed): nothing to retry`,
+    });
+  });
+});
+
+describe('kubedispatch retry', () => {
+  let t: TestRedis;
+  let store: RunStore;
+
+  beforeEach(() => {
+    t = testRedis();
+    store = new RunStore(t.redis, t.prefix);
+  });
+  afterEach(() => t.cleanup());
+
+  function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const env = {
+      REDIS_URL: t.url,
+      KUBEDISPATCH_QUEUE_PREFIX: t.prefix,
+      LOG_LEVEL: 'silent',
+      PATH: process.env['PATH'] ?? '',
+    };
+    const child = spawn(process.execPath, ['src/cli/main.ts', 'retry', ...args], {
+      cwd: join(import.meta.dirname, '../..'),
+      env,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+  }
+
+  it('retries a cancelled run, says why it will not retry a running one, and refuses a bad id', async () => {
+    const runId = await store.createRun(chain());
+    expect(await cli([String(runId)])).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining(`run ${runId} is running: only a failed or cancelled run can be retried`),
+    });
+    await store.cancelRun(runId, 'stop');
+    expect(await cli([String(runId)])).toEqual({
+      status: 0,
+      stdout: `run ${runId} retried; blocks to run again: a, b, c, d\n`,
+      stderr: '',
+    });
+    expect((await store.getRunRecord(runId))!.state).toBe('running');
+    expect(await cli(['999999'])).toMatchObject({ status: 1, stderr: expect.stringContaining('no run 999999') });
+    expect(await cli(['twelve'])).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining('expected a positive integer'),
     });
   });
 });
