@@ -60,6 +60,11 @@ describe('retrying a finished run through the dispatcher', () => {
     expect(other).toMatchObject({ state: 'succeeded', attempt: 1, jobName: failed.blocks[1]!.jobName });
     const secondGo = await h.queue.getJob(blockRunJobId({ blockRunId: flaky.blockRunId, generation: 1 }));
     await eventually('the second go to complete', async () => (await secondGo?.getState()) === 'completed');
+    // A queue job of the first go that turns up late (a dispatcher held it across the retry) takes nothing.
+    const late = await h.queue.add('flaky', { ...firstGo!.data, generation: 0, attemptBase: 0 }, { jobId: 'late' });
+    await eventually('the late job to complete', async () => (await late.getState()) === 'completed');
+    expect((await h.queue.getJob('late'))?.returnvalue).toMatch(/^superseded: run \d+ was retried/);
+    expect((await h.store.getBlock(runId, 'flaky'))!).toMatchObject({ state: 'succeeded', attempt: 2 });
     const names = (await h.jobs.jobs()).map((job) => job.metadata?.name).sort();
     expect(names).toEqual(
       [

@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { blockRunJobId } from '../../src/runs/block-run-queue.ts';
 import { cancelPipelineRun } from '../../src/runs/cancel-run.ts';
 import { retryPipelineRun } from '../../src/runs/retry-run.ts';
+import { sweepRuns } from '../../src/runs/run-sweep.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { RUN_ID_PLACEHOLDER, RunStore, type NewRun } from '../../src/runs/run-store.ts';
 import type { AttemptOutcome } from '../../src/runs/types.ts';
 import { createBlockRunQueue } from '../../src/runs/block-run-queue.ts';
@@ -277,6 +279,28 @@ describe('retryPipelineRun', () => {
     // A cancelled retry can be retried in turn: the third go.
     expect(await retryPipelineRun({ store, blockQueue: queue }, runId)).toMatchObject({ retried: true });
     expect((await queue.getJob(`br-${a.blockRunId}-r2`))?.data).toMatchObject({ generation: 2, attemptBase: 1 });
+  });
+
+  it('is finished by the sweep after a crash between the retry and the enqueue, in the right generation', async () => {
+    const logger = createLogger('silent', 'test');
+    // Crashed after the script: the run is running, nothing is queued.
+    const first = await failedRunWithQueueJobs();
+    await store.retryRun(first);
+    // Crashed between the advance and the queue add: the block is queued but was never added.
+    const second = await failedRunWithQueueJobs();
+    await store.retryRun(second);
+    expect((await store.advanceRun(second)).enqueue.map((block) => block.blockUuid)).toEqual(['a']);
+
+    expect(await sweepRuns(store, queue, logger)).toMatchObject({ advanced: 2 });
+    for (const runId of [first, second]) {
+      const a = (await store.getBlock(runId, 'a'))!;
+      expect(a.state).toBe('queued');
+      expect((await queue.getJob(`br-${a.blockRunId}-r1`))?.data).toMatchObject({
+        runId,
+        generation: 1,
+        attemptBase: 1,
+      });
+    }
   });
 
   it('lets one of two concurrent retries win; the other finds the run running', async () => {
