@@ -164,9 +164,10 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
     }
     // Cancelled and superseded block runs did not fail: their queue jobs complete, saying why.
     if (permit === 'cancelled') return `cancelled: run ${runId} was cancelled`;
-    if (permit === 'superseded')
-      return `superseded: run ${runId} was retried, block run ${blockRunId} goes on as another queue job`;
     const block = await store.getBlock(runId, blockUuid);
+    // Also when the run was retried while this go's attempt was in hand (its outcome is not applied).
+    if (permit === 'superseded' || (block && (block.retryGeneration ?? 0) !== (job.data.generation ?? 0)))
+      return `superseded: run ${runId} was retried, block run ${blockRunId} goes on as another queue job`;
     if (block?.state !== 'retrying') await advanceAndEnqueue(store, queue, runId);
     const why = `${block?.reason ?? 'unknown'}: ${block?.message ?? ''}`;
     if (block?.state === 'succeeded' || block?.state === 'condition_failed') return block.jobName ?? '';

@@ -99,4 +99,28 @@ describe('retrying a finished run through the dispatcher', () => {
       [2, `mage-disp-block-${block.blockRunId}-a2`, 'Complete'],
     ]);
   });
+
+  it("never applies a late outcome of the go before a retry to the block's new go", async () => {
+    const runId = await h.createRun(
+      h.project([{ uuid: 'slow', annotations: { [BEHAVIOR_ANNOTATIONS.duration]: '1s' } }]),
+    );
+    await eventually('the block to run', async () => (await h.store.getRun(runId))?.blocks[0]?.state === 'running');
+    const block = (await h.store.getRun(runId))!.blocks[0]!;
+    // Cancelled and retried while the first go's dispatcher still waits for attempt 1's outcome.
+    await h.store.cancelRun(runId, 'stop');
+    expect(await retryPipelineRun(retrier(), runId)).toMatchObject({ retried: true });
+    await h.store.recordOutcome(
+      { blockRunId: block.blockRunId, attempt: 1 },
+      { succeeded: false, reason: 'BackoffLimitExceeded', message: 'late', finishedAt: Date.now() },
+    );
+    const firstGo = await h.queue.getJob(blockRunJobId({ blockRunId: block.blockRunId, generation: 0 }));
+    await eventually('the first go to complete', async () => (await firstGo?.getState()) === 'completed');
+    expect((await h.queue.getJob(firstGo!.id!))?.returnvalue).toMatch(/^superseded/);
+    const run = await h.waitForRun(runId);
+    expect(run.state).toBe('succeeded');
+    expect(run.blocks[0]!.attempts.map((entry) => [entry.attempt, entry.outcome?.reason])).toEqual([
+      [1, undefined],
+      [2, 'Complete'],
+    ]);
+  });
 });

@@ -113,9 +113,10 @@ describe('retrying a finished run', () => {
     ]);
     // A queue job of the first go (one that outlived the run's end) can no longer take the block.
     expect(await store.markDispatching(runId, 'a', 3, 0)).toBe('superseded');
-    expect(await store.markDispatching(runId, 'a', 3, 1)).toBe('ok');
-    // Nor can an outcome of the first go's attempts be applied to this one.
+    // Nor can a late outcome of the first go's last attempt be applied to this one.
     expect(await store.applyAttemptResult(runId, 'a', 2, 'failed', bad)).toBe(false);
+    expect((await store.getBlock(runId, 'a'))!.state).toBe('queued');
+    expect(await store.markDispatching(runId, 'a', 3, 1)).toBe('ok');
     await store.markRunning(runId, 'a', 3, 'job-a-3', 'ns');
     await store.applyAttemptResult(runId, 'a', 3, 'retrying', oom);
     await attempt(runId, 'a', 'succeeded', 1);
