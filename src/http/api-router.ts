@@ -4,6 +4,7 @@ import { ConfigError, formatProblem } from '../errors/config-problem.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import { cancelPipelineRun, type RunCanceller } from '../runs/cancel-run.ts';
 import { createPipelineRun, type RunCreator } from '../runs/create-run.ts';
+import { retryPipelineRun } from '../runs/retry-run.ts';
 import { variablesFromObject } from '../runs/run-variables.ts';
 
 export interface ApiDependencies {
@@ -77,7 +78,7 @@ function readCreateBody(body: unknown): { trigger: string; variables: Record<str
   };
 }
 
-/** The JSON API under /api/v1: create, list, show and cancel runs. */
+/** The JSON API under /api/v1: create, list, show, cancel and retry runs. */
 export function apiRouter(deps: ApiDependencies): Router {
   const router = Router();
 
@@ -137,6 +138,15 @@ export function apiRouter(deps: ApiDependencies): Router {
     if (!report?.found || runId === undefined)
       return void response.status(404).json({ error: 'not_found', message: `no run ${String(request.params['id'])}` });
     response.json({ ...report, run: await deps.store.getRun(runId) });
+  });
+
+  router.post('/runs/:id/retry', async (request, response) => {
+    const runId = runIdParam(request);
+    const report = runId === undefined ? undefined : await retryPipelineRun(deps.canceller, runId);
+    if (!report?.found || runId === undefined)
+      return void response.status(404).json({ error: 'not_found', message: `no run ${String(request.params['id'])}` });
+    if (!report.retried) return void response.status(409).json({ error: report.refusal, message: report.message });
+    response.json({ retried: true, blocks: report.blocks, run: await deps.store.getRun(runId) });
   });
 
   return router;

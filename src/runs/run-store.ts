@@ -10,6 +10,7 @@ import type {
   PodReport,
   RetryPolicy,
   RunRecord,
+  RunState,
   RunWithBlocks,
 } from './types.ts';
 import type { MageSchedule } from '../mage/schedule.ts';
@@ -25,6 +26,7 @@ const SCRIPTS = [
   'record-outcome',
   'prune-runs',
   'mark-passed-sla',
+  'retry-run',
 ] as const;
 type ScriptName = (typeof SCRIPTS)[number];
 
@@ -86,7 +88,15 @@ export interface NewRun {
 
 export interface AdvanceResult {
   /** Blocks that became queued (in a repair, also those never confirmed enqueued): add them to the block-runs queue. */
-  enqueue: { blockUuid: string; blockRunId: number; maxAttempts: number; retry: RetryPolicy }[];
+  enqueue: {
+    blockUuid: string;
+    blockRunId: number;
+    maxAttempts: number;
+    retry: RetryPolicy;
+    /** The block's retry generation (its queue job's) and the attempts made before this go. */
+    generation: number;
+    attemptBase: number;
+  }[];
   /** The run's final state when this call finished it, else ''. */
   finished: '' | 'succeeded' | 'failed';
   pipelineUuid: string;
@@ -99,6 +109,16 @@ export interface CancelResult {
   attempts: (AttemptKey & { blockUuid: string; jobName: string; namespace: string })[];
 }
 
+export interface RetryResult {
+  /** `not_finished`: the run is waiting or running; `nothing_to_retry`: every block is done (or the run succeeded). */
+  result: 'retried' | 'not_finished' | 'nothing_to_retry' | 'missing';
+  /** The run's state after the call ('' when it does not exist). */
+  state: RunState | '';
+  pipelineUuid: string;
+  /** The blocks this call put back to pending, in block run id order. */
+  blocks: string[];
+}
+
 export interface PruneBatch {
   scanned: number;
   /** Runs not finished by the cutoff, left in place. */
@@ -107,7 +127,8 @@ export interface PruneBatch {
   deleted: number[];
 }
 
-export type DispatchPermit = 'ok' | 'cancelled' | 'terminal' | 'missing';
+/** `superseded`: the queue job is of a go of the block before its run was retried (see retryRun). */
+export type DispatchPermit = 'ok' | 'cancelled' | 'terminal' | 'missing' | 'superseded';
 export type AttemptResultState = 'succeeded' | 'condition_failed' | 'failed' | 'retrying' | 'cancelled';
 /** The state a run stopped from outside ends in. */
 export type CancelledRunState = 'cancelled' | 'failed';
@@ -257,8 +278,15 @@ export class RunStore {
     return asArray<number>(await this.script('promote-waiting', [pipelineUuid, this.now()]));
   }
 
-  async markDispatching(runId: number, blockUuid: string, attempt: number): Promise<DispatchPermit> {
-    return (await this.script('mark-dispatching', [runId, blockUuid, attempt, this.now()])) as DispatchPermit;
+  /** `generation`: the retry generation of the queue job asking (BlockRunJobData.generation). */
+  async markDispatching(runId: number, blockUuid: string, attempt: number, generation = 0): Promise<DispatchPermit> {
+    return (await this.script('mark-dispatching', [
+      runId,
+      blockUuid,
+      attempt,
+      this.now(),
+      generation,
+    ])) as DispatchPermit;
   }
 
   /** Returns false when the block finished or moved on meanwhile (e.g. its run was cancelled). */
@@ -310,6 +338,17 @@ export class RunStore {
     ) as CancelResult;
 
     result.attempts = asArray(result.attempts);
+    return result;
+  }
+
+  /**
+   * Puts a failed or cancelled run's blocks that are not done (neither succeeded nor
+   * condition_failed) back to pending, keeping their attempts, and the run back to running (or
+   * waiting): see retry-run.lua. `advanceRun` then queues what is ready.
+   */
+  async retryRun(runId: number): Promise<RetryResult> {
+    const result = JSON.parse((await this.script('retry-run', [runId, this.now()])) as string) as RetryResult;
+    result.blocks = asArray(result.blocks);
     return result;
   }
 

@@ -107,6 +107,13 @@ export interface BlockRunRecord {
   startedAt?: number;
   finishedAt?: number;
   attempts: AttemptRecord[];
+  /**
+   * Attempts made before the block's latest retry (`retryRun`): its attempts now count on from
+   * here, each go with `maxAttempts` of its own. Absent before the first retry (0).
+   */
+  attemptBase?: number;
+  /** How many times the block was retried (`retryRun`): each go has its own queue job. Absent: 0. */
+  retryGeneration?: number;
 }
 
 export interface RunRecord {
@@ -139,6 +146,10 @@ export interface RunRecord {
   stopOnBlockFailure?: boolean;
   /** Mage's `passed_sla`: the run of a trigger with `sla` was not finished `sla` seconds after its execution date. */
   passedSla?: boolean;
+  /** How many times the run's unfinished blocks were retried after it ended (`retryRun`). */
+  retries?: number;
+  /** When it was last retried (ms since epoch). */
+  retriedAt?: number;
 }
 
 export interface RunWithBlocks extends RunRecord {

@@ -19,7 +19,8 @@
 --   unannounced  zset of queued blocks not yet confirmed as added to the block-runs queue
 -- ARGV: prefix, run id, now (ms), repair ('1': also report the queued blocks never confirmed as
 --       enqueued, which a crash between this script and the queue add left behind)
--- Returns: JSON {enqueue: [{blockUuid, blockRunId, maxAttempts, retry}], finished: state|'' , pipelineUuid}
+-- Returns: JSON {enqueue: [{blockUuid, blockRunId, maxAttempts, retry, generation, attemptBase}], finished: state|'' ,
+--          pipelineUuid}
 local prefix, id, now, repair = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
 local runKey = prefix .. ':run:' .. id
 local raw = redis.call('GET', runKey)
@@ -151,8 +152,11 @@ while true do
   propagate(popped[1])
 end
 
+-- A retried block (retry-run.lua) has a queue job per go: its generation names it, and its
+-- attempts count on from its attempt base.
 local function announce(b)
-  return { blockUuid = b.blockUuid, blockRunId = b.blockRunId, maxAttempts = b.maxAttempts, retry = b.retry }
+  return { blockUuid = b.blockUuid, blockRunId = b.blockRunId, maxAttempts = b.maxAttempts, retry = b.retry,
+    generation = b.retryGeneration or 0, attemptBase = b.attemptBase or 0 }
 end
 
 local enqueue = {}
@@ -172,7 +176,7 @@ while run.blockRunLimit == 0 or busy < run.blockRunLimit do
   end
 end
 
--- Enqueueing is idempotent (job id = block run id): a block announced twice is added once.
+-- Enqueueing is idempotent (job id = block run id and retry generation): a block announced twice is added once.
 if repair then
   local queuedHere = {}
   for _, e in ipairs(enqueue) do queuedHere[e.blockUuid] = true end
