@@ -9,7 +9,7 @@ export interface LiveRuns {
   watcher: RunWatcher;
   streams: SseStreams;
   /** Ends every stream, then the feed and its connection. */
-  close(): Promise<void>;
+  close(): void;
 }
 
 export interface LiveRunsOptions {
@@ -37,10 +37,10 @@ export async function openLiveRuns(
   return {
     watcher,
     streams,
-    async close() {
+    close() {
       streams.closeAll();
       watcher.close();
-      await changes.close();
+      changes.close();
     },
   };
 }

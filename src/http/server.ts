@@ -139,8 +139,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     options.host,
     options.port,
     'http.host / http.port (KUBEDISPATCH_HTTP_HOST / KUBEDISPATCH_HTTP_PORT, --host / --port)',
-  ).catch(async (thrown: unknown) => {
-    await live.close();
+  ).catch((thrown: unknown) => {
+    live.close();
     throw thrown;
   });
   const stopObserving = observeQueues([options.services.blockQueue, options.services.triggerQueue]);
@@ -153,7 +153,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     async close() {
       stopObserving();
       // Event streams never end by themselves: ended first, they do not hold the close.
-      await live.close();
+      live.close();
       await server.close();
     },
   };

@@ -1,9 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../src/http/server.ts';
+import { connectRedis, stopReconnecting } from '../../src/redis/connection.ts';
+import { startLocalRedis } from '../../src/redis/local-redis-server.ts';
 import type { RunRecord, RunWithBlocks } from '../../src/runs/types.ts';
 import { eventually } from '../support/eventually.ts';
 import { rawRequest } from '../support/raw-http.ts';
-import { writeProject } from '../scheduler/support.ts';
+import { testCreator, testServices, writeProject } from '../scheduler/support.ts';
+import type { TestRedis } from '../support/redis.ts';
 import { EventStreamClient } from './event-stream-client.ts';
 import { useHttpServer } from './support.ts';
 
@@ -195,5 +198,32 @@ describe('run event streams', () => {
     ]);
     expect(closed).toBe('closed');
     for (const client of clients) await eventually('the stream to end', () => client.ended);
+  });
+
+  it('closes with streams open while Redis is down', async () => {
+    const local = await startLocalRedis();
+    const redis = await connectRedis(local.url);
+    try {
+      // As a process opens them: connections that reconnect until told to stop.
+      const services = testServices({ url: local.url, prefix: 'outage', redis } as TestRedis);
+      const server = await startHttpServer({
+        ...http.options(),
+        services,
+        creator: testCreator(services, project.dir),
+      });
+      const client = await open('/api/v1/runs/events', server.url);
+      await client.next('runs');
+      await local.stop();
+      const closed = await Promise.race([
+        server.close().then(() => 'closed'),
+        new Promise((resolve) => setTimeout(resolve, 5000, 'still open after 5 s')).then(String),
+      ]);
+      expect(closed).toBe('closed');
+      await eventually('the stream to end', () => client.ended);
+    } finally {
+      stopReconnecting(redis);
+      redis.disconnect();
+      await local.stop();
+    }
   });
 });

@@ -49,7 +49,7 @@ describe('run change feed', () => {
     changes.onRunChange((change) => heard.push(change));
   });
   afterEach(async () => {
-    await changes.close();
+    changes.close();
     await t.cleanup();
   });
 
@@ -122,7 +122,7 @@ describe('run change feed', () => {
     const name = `${t.prefix}-changes`;
     // As the dashboard opens it (live-runs.ts): ioredis does not subscribe again by itself, the
     // feed does. Named, so that it can be told apart from the test's other connections.
-    await changes.close();
+    changes.close();
     subscriber = new Redis(t.url, { maxRetriesPerRequest: null, autoResubscribe: false, connectionName: name });
     changes = await RunChanges.open(subscriber, store.keys.changesChannel, logger);
     heard = [];
