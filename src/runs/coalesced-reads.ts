@@ -7,6 +7,9 @@ interface Watched<V> {
   listeners: Set<Listener<V>>;
   /** A read is due at the end of the current window. */
   timer: NodeJS.Timeout | undefined;
+  reading: boolean;
+  /** Changed while being read: read again once that read is done. */
+  dirty: boolean;
 }
 
 /**
@@ -31,7 +34,12 @@ export class CoalescedReads<K, V> {
 
   /** Hands `listener` the value of `key` after each window in which it changed; the returned function stops it. */
   watch(key: K, listener: Listener<V>): () => void {
-    const watched = this.#watched.get(key) ?? { listeners: new Set<Listener<V>>(), timer: undefined };
+    const watched = this.#watched.get(key) ?? {
+      listeners: new Set<Listener<V>>(),
+      timer: undefined,
+      reading: false,
+      dirty: false,
+    };
     this.#watched.set(key, watched);
     watched.listeners.add(listener);
     return () => {
@@ -46,7 +54,9 @@ export class CoalescedReads<K, V> {
   changed(key: K): void {
     const watched = this.#watched.get(key);
     if (!watched || watched.timer) return;
-    watched.timer = setTimeout(() => void this.#deliver(key, watched), this.#windowMs);
+    // One read at a time, so that an older value never overtakes a newer one.
+    if (watched.reading) watched.dirty = true;
+    else watched.timer = setTimeout(() => void this.#deliver(key, watched), this.#windowMs);
   }
 
   /** Every watched key may have changed. */
@@ -72,17 +82,22 @@ export class CoalescedReads<K, V> {
   async #deliver(key: K, watched: Watched<V>): Promise<void> {
     // Changes from here on start the next window: they may come after what this read sees.
     watched.timer = undefined;
+    watched.reading = true;
     this.#reads += 1;
-    let value: V;
     try {
-      value = await this.#read(key);
+      const value = await this.#read(key);
+      for (const listener of [...watched.listeners]) listener(value);
     } catch (thrown) {
       this.#logger.warn(
         { err: toError(thrown).message },
         'reading a watched value failed; the next change reads again',
       );
-      return;
+    } finally {
+      watched.reading = false;
+      if (watched.dirty) {
+        watched.dirty = false;
+        this.changed(key);
+      }
     }
-    for (const listener of [...watched.listeners]) listener(value);
   }
 }
