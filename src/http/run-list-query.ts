@@ -1,16 +1,10 @@
 import type { Request } from 'express';
-import type { RunFilter } from '../runs/run-listing.ts';
+import type { RunFilter, RunListingQuery } from '../runs/run-listing.ts';
 import { RUN_STATES, type RunState } from '../runs/types.ts';
 import { parseRunId } from './run-id.ts';
 
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 500;
-
-/** A runs listing a request asks for (`GET /api/v1/runs` and its event stream). */
-export interface RunListQuery {
-  filter: RunFilter;
-  limit: number;
-}
 
 const QUERY_KEYS = ['limit', 'pipeline', 'state', 'trigger', 'before'];
 
@@ -20,10 +14,11 @@ function quoted(value: string): string {
 }
 
 /**
- * Reads `?limit=&pipeline=&state=&trigger=&before=`: an empty value is no filter (as a form's
+ * The listing a request asks for (`GET /api/v1/runs` and its event stream), from
+ * `?limit=&pipeline=&state=&trigger=&before=`: an empty value is no filter (as a form's
  * "any" choice sends it); `state` may list several states separated by commas.
  */
-export function readRunListQuery(query: Request['query']): { query: RunListQuery; problems: string[] } {
+export function readRunListQuery(query: Request['query']): { query: RunListingQuery; problems: string[] } {
   const problems = Object.keys(query)
     .filter((key) => !QUERY_KEYS.includes(key))
     .map((key) => `query.${key.slice(0, 100)}: unknown parameter (expected ${QUERY_KEYS.join(', ')})`);

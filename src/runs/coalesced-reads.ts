@@ -69,10 +69,6 @@ export class CoalescedReads<K, V> {
     return this.#reads;
   }
 
-  get keys(): number {
-    return this.#watched.size;
-  }
-
   /** Stops every pending read. */
   close(): void {
     for (const watched of this.#watched.values()) clearTimeout(watched.timer);

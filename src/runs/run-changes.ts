@@ -8,7 +8,7 @@ export type RunChange = number | typeof ANY_RUN;
 export type RunChangeListener = (change: RunChange) => void;
 
 /**
- * The run change feed of one process: the Lua scripts publish the id of every run they change on
+ * The run change feed of a process (of its HTTP server): the Lua scripts publish the id of every run they change on
  * the changes channel, and this one subscriber connection hands each id to every listener.
  * Pub/sub loses what is published while the connection is down, so after each reconnect the
  * connection subscribes again and then tells every listener `ANY_RUN`: watchers read again
@@ -77,10 +77,6 @@ export class RunChanges {
   onRunChange(listener: RunChangeListener): () => void {
     this.#listeners.add(listener);
     return () => void this.#listeners.delete(listener);
-  }
-
-  get listenerCount(): number {
-    return this.#listeners.size;
   }
 
   close(): void {

@@ -14,6 +14,12 @@ export interface RunFilter {
   before?: number;
 }
 
+/** What a listing is asked for: which runs, how many at most. */
+export interface RunListingQuery {
+  filter: RunFilter;
+  limit: number;
+}
+
 export interface RunListing {
   /** Most recent first. */
   runs: RunRecord[];

@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/logger.ts';
 import { CoalescedReads } from './coalesced-reads.ts';
 import { ANY_RUN, type RunChanges } from './run-changes.ts';
-import { listRuns, type RunFilter, type RunListing } from './run-listing.ts';
+import { listRuns, type RunListing, type RunListingQuery } from './run-listing.ts';
 import type { RunStore } from './run-store.ts';
 import type { RunWithBlocks } from './types.ts';
 
@@ -10,12 +10,6 @@ export interface RunWatcherOptions {
   runWindowMs?: number;
   /** One listing per this long while any run changes, shared by everyone watching the same listing. */
   listWindowMs?: number;
-}
-
-/** A listing to watch: its filter and size. */
-export interface WatchedListing {
-  filter: RunFilter;
-  limit: number;
 }
 
 export const RUN_WINDOW_MS = 250;
@@ -36,7 +30,7 @@ export class RunWatcher {
     // Listings are keyed by their JSON text, so that watchers of the same listing share its reads.
     this.#listings = new CoalescedReads(
       (key) => {
-        const listing = JSON.parse(key) as WatchedListing;
+        const listing = JSON.parse(key) as RunListingQuery;
         return listRuns(store, listing.filter, listing.limit);
       },
       options.listWindowMs ?? LIST_WINDOW_MS,
@@ -55,13 +49,8 @@ export class RunWatcher {
   }
 
   /** Hands `listener` the listing after each window in which any run changed. */
-  watchListing(listing: WatchedListing, listener: (listing: RunListing) => void): () => void {
+  watchListing(listing: RunListingQuery, listener: (listing: RunListing) => void): () => void {
     return this.#listings.watch(JSON.stringify({ filter: listing.filter, limit: listing.limit }), listener);
-  }
-
-  /** Reads made so far: of runs, of listings (what the windows bound). */
-  get reads(): { runs: number; listings: number } {
-    return { runs: this.#runs.reads, listings: this.#listings.reads };
   }
 
   close(): void {
