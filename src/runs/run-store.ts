@@ -412,6 +412,13 @@ export class RunStore {
     return raw === null ? undefined : withInputsDecoded(JSON.parse(raw) as RunRecord);
   }
 
+  /** The run records of `runIds` in one read (undefined where there is none). */
+  async getRunRecords(runIds: readonly number[]): Promise<(RunRecord | undefined)[]> {
+    if (runIds.length === 0) return [];
+    const raws = await this.redis.mget(runIds.map((id) => this.keys.run(id)));
+    return raws.map((raw) => (raw === null ? undefined : withInputsDecoded(JSON.parse(raw) as RunRecord)));
+  }
+
   async getRun(runId: number): Promise<RunWithBlocks | undefined> {
     const [run, blocks] = await Promise.all([this.getRunRecord(runId), this.redis.hvals(this.keys.blocks(runId))]);
     if (!run) return undefined;
@@ -452,6 +459,16 @@ export class RunStore {
   /** Most recent runs first. */
   async recentRunIds(limit: number): Promise<number[]> {
     return (await this.redis.zrevrange(this.keys.allRuns, 0, limit - 1)).map(Number);
+  }
+
+  /** Up to `count` run ids of the index from position `start` on, most recent first. */
+  async runIdsNewestFirst(start: number, count: number): Promise<number[]> {
+    return (await this.redis.zrevrange(this.keys.allRuns, start, start + count - 1)).map(Number);
+  }
+
+  /** Where `runId` is in the index, most recent first (0: the newest); undefined when it is not there. */
+  async runIndexPosition(runId: number): Promise<number | undefined> {
+    return (await this.redis.zrevrank(this.keys.allRuns, String(runId))) ?? undefined;
   }
 
   /** Attempts whose Jobs exist and whose outcome is not applied yet (for the watcher's sweep). */

@@ -5,7 +5,8 @@ import type { MageSchedule } from '../mage/schedule.ts';
  * take several attempts, each attempt is one Kubernetes Job.
  */
 
-export type RunState = 'waiting' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const RUN_STATES = ['waiting', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunState = (typeof RUN_STATES)[number];
 
 export type BlockRunState =
   | 'pending' // waiting for upstream blocks

@@ -43,8 +43,12 @@ local function getBlock(uuid)
   return braw and cjson.decode(braw)
 end
 
+-- Set by every write of the run or a block, so that one call announces the run once (run-changes.ts).
+local changed = false
+
 local function putBlock(b)
   redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
+  changed = true
 end
 
 -- Ends a block that will not run, with its reason; its downstream blocks are updated in turn.
@@ -200,8 +204,10 @@ if tonumber(counts[1]) <= 0 then
   run.finishedAt = now
   finished = run.state
   redis.call('SET', runKey, cjson.encode(run))
+  changed = true
   redis.call('SREM', prefix .. ':runs:active', id)
   redis.call('SREM', prefix .. ':pipeline:' .. run.pipelineUuid .. ':running', id)
   redis.call('DEL', progressKey, downstreamKey, unmetKey, readyKey, settledKey, unannouncedKey)
 end
+if changed then redis.call('PUBLISH', prefix .. ':run-changes', id) end
 return cjson.encode({ enqueue = enqueue, finished = finished, pipelineUuid = run.pipelineUuid })

@@ -48,4 +48,5 @@ if terminal[state] and redis.call('EXISTS', runKey .. ':progress') == 1 then
   if state ~= 'succeeded' and state ~= 'condition_failed' then redis.call('HINCRBY', runKey .. ':progress', 'undone', 1) end
   redis.call('ZADD', runKey .. ':settled', b.blockRunId, block)
 end
+redis.call('PUBLISH', prefix .. ':run-changes', id)
 return 1

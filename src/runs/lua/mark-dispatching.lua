@@ -26,4 +26,5 @@ b.state = 'dispatching'
 b.attempt = attempt
 b.dispatchedAt = now
 redis.call('HSET', blocksKey, block, cjson.encode(b))
+redis.call('PUBLISH', prefix .. ':run-changes', id)
 return 'ok'
