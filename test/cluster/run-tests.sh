@@ -14,6 +14,10 @@ command -v go >/dev/null || { echo "test:cluster: needs Go (go on PATH or /usr/l
 t=$(date +%s)
 BIN="$("$HERE/build.sh")"
 echo "test:cluster: binaries in $BIN ($(( $(date +%s) - t ))s)"; sed 's/^/  /' "$BIN/VERSIONS"
+# helm too, before the control plane starts: built cold inside the chart test's setup, it outlasted the hook timeout.
+t=$(date +%s)
+HELM_BIN="$("$HERE/build.sh" helm)"
+echo "test:cluster: helm in $HELM_BIN ($(( $(date +%s) - t ))s)"; sed 's/^/  /' "$HELM_BIN/VERSIONS"
 
 export KD_CLUSTER_DIR="${KD_CLUSTER_DIR:-/dev/shm/kubedispatch-cluster-$$}"
 cleanup() {
