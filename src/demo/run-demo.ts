@@ -145,7 +145,9 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     print(`processes:  scheduler, dispatcher, watcher (Redis key prefix ${prefix})`);
     const dashboard = `http://${settings.http.host}:${settings.http.port}`;
     if (options.keep) {
-      print(`runs:       ${dashboard}${RUNS_PAGE_PATH}   Bull Board: ${dashboard}${UI_PATH}   API: ${dashboard}${API_PATH}/runs`);
+      print(
+        `runs:       ${dashboard}${RUNS_PAGE_PATH}   Bull Board: ${dashboard}${UI_PATH}   API: ${dashboard}${API_PATH}/runs`,
+      );
       // The token itself is never printed: the user's shell fills it in.
       if (settings.http.authToken)
         print(

@@ -17,38 +17,28 @@ function facts(facts) {
   return list;
 }
 
-/** @param {BlockRun} block */
-function attemptsTable(block) {
-  const table = element(
-    'table',
-    { class: 'attempts' },
-    element('caption', {}, `Attempts (${block.attempts.length} of at most ${block.maxAttempts})`),
-  );
-  const head = element('tr');
-  for (const title of ['#', 'Job', 'Namespace', 'Started', 'Finished', 'Reason', 'Exit code'])
-    head.append(element('th', { scope: 'col' }, title));
-  table.append(element('thead', {}, head));
-  const body = element('tbody');
-  for (const attempt of block.attempts) {
+/** Each attempt (one Job) with when it ran and how it ended, newest first. @param {BlockRun} block */
+function attemptList(block) {
+  const heading = element('h3', {}, `Attempts (${block.attempts.length} of at most ${block.maxAttempts})`);
+  if (block.attempts.length === 0) return [heading, element('p', { class: 'subtle' }, 'None yet: no Job was created.')];
+  const items = [...block.attempts].reverse().map((attempt) => {
     const outcome = attempt.outcome;
-    body.append(
-      element(
-        'tr',
-        {},
-        element('td', {}, String(attempt.attempt)),
-        element('td', { class: 'mono' }, attempt.jobName ?? '—'),
-        element('td', {}, attempt.namespace ?? '—'),
-        element('td', {}, formatTime(attempt.startedAt)),
-        element('td', {}, formatTime(attempt.finishedAt ?? outcome?.finishedAt)),
-        element('td', {}, outcome ? `${outcome.reason ?? ''}${outcome.message ? `: ${outcome.message}` : ''}` : '—'),
-        element('td', {}, outcome?.exitCode === undefined ? '—' : String(outcome.exitCode)),
-      ),
+    return element(
+      'li',
+      {},
+      element('h4', {}, `Attempt ${attempt.attempt}`),
+      facts([
+        ['Job', attempt.jobName],
+        ['Namespace', attempt.namespace],
+        ['Started', attempt.startedAt === undefined ? undefined : formatTime(attempt.startedAt)],
+        ['Finished', formatTime(attempt.finishedAt ?? outcome?.finishedAt)],
+        ['Reason', outcome?.reason ?? 'not finished'],
+        ['Message', outcome?.message],
+        ['Exit code', outcome?.exitCode === undefined ? undefined : String(outcome.exitCode)],
+      ]),
     );
-  }
-  if (block.attempts.length === 0)
-    body.append(element('tr', {}, element('td', { colspan: '7' }, 'No attempt yet: no Job was created.')));
-  table.append(body);
-  return table;
+  });
+  return [heading, element('ol', { class: 'attempts' }, ...items)];
 }
 
 /**
@@ -73,7 +63,7 @@ export function showBlockDetails(container, block) {
       ['Exit code', block.exitCode === undefined ? undefined : String(block.exitCode)],
       ['Failed pods', block.failedPods ? `${block.failedPods} (retried by Kubernetes)` : undefined],
     ]),
-    attemptsTable(block),
+    ...attemptList(block),
   ];
   if (block.events && block.events.length > 0) {
     parts.push(

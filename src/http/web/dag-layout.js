@@ -95,9 +95,10 @@ function reorder(layers, neighbours, direction) {
   const result = layers.map((layer) => [...layer]);
   /** @type {Map<string, number>} */
   const position = new Map();
-  const place = (/** @type {string[]} */ layer) =>
-    layer.forEach((id, index) => position.set(id, (index + 0.5) / layer.length));
-  result.forEach(place);
+  const place = (/** @type {string[]} */ layer) => {
+    for (const [index, id] of layer.entries()) position.set(id, (index + 0.5) / layer.length);
+  };
+  for (const layer of result) place(layer);
   const order = direction === 1 ? result.map((_, index) => index) : result.map((_, index) => result.length - 1 - index);
   for (const index of order.slice(1)) {
     const layer = /** @type {string[]} */ (result[index]);
@@ -123,7 +124,7 @@ function reorder(layers, neighbours, direction) {
 export function crossings(layers, edges, layerOf) {
   /** @type {Map<string, number>} */
   const index = new Map();
-  for (const layer of layers) layer.forEach((id, at) => index.set(id, at));
+  for (const layer of layers) for (const [at, id] of layer.entries()) index.set(id, at);
   /** @type {Map<number, [number, number][]>} */
   const byLayer = new Map();
   for (const [from, to] of edges) {

@@ -6,13 +6,13 @@ import { STATES } from './shared.js';
 /** @typedef {import('./shared.js').BlockRun} BlockRun */
 
 const SVG = 'http://www.w3.org/2000/svg';
-const NODE_WIDTH = 190;
+const NODE_WIDTH = 176;
 const NODE_HEIGHT = 50;
-const LAYER_GAP = 64;
+const LAYER_GAP = 56;
 const ROW_GAP = 16;
 const MARGIN = 12;
 /** Longer names are cut (the whole name is in the node's label, its tooltip and the table). */
-const NAME_CHARACTERS = 24;
+const NAME_CHARACTERS = 22;
 
 /**
  * @param {string} tag
@@ -177,6 +177,7 @@ export class DagView {
         'data-block': id,
         'aria-label': accessibleName(block),
         'aria-controls': 'block-details',
+        'aria-expanded': id === this.selected ? 'true' : 'false',
       });
       const title = svgElement('title');
       title.textContent = accessibleName(block);
@@ -188,7 +189,14 @@ export class DagView {
         title,
         svgElement('rect', { class: 'node-box', width: NODE_WIDTH, height: NODE_HEIGHT, rx: 6 }),
         svgElement('rect', { class: 'node-pattern', width: NODE_WIDTH, height: NODE_HEIGHT, rx: 6 }),
-        svgElement('rect', { class: 'node-focus', x: -4, y: -4, width: NODE_WIDTH + 8, height: NODE_HEIGHT + 8, rx: 9 }),
+        svgElement('rect', {
+          class: 'node-focus',
+          x: -4,
+          y: -4,
+          width: NODE_WIDTH + 8,
+          height: NODE_HEIGHT + 8,
+          rx: 9,
+        }),
         name,
         stateText,
       );
@@ -208,7 +216,10 @@ export class DagView {
       const signature = nodeSignature(block);
       if (!drawn || drawn.signature === signature) continue;
       drawn.signature = signature;
-      drawn.group.setAttribute('class', `node state-${block.state}${block.blockUuid === this.selected ? ' selected' : ''}`);
+      drawn.group.setAttribute(
+        'class',
+        `node state-${block.state}${block.blockUuid === this.selected ? ' selected' : ''}`,
+      );
       drawn.group.setAttribute('aria-label', accessibleName(block));
       const title = drawn.group.querySelector('title');
       if (title) title.textContent = accessibleName(block);
@@ -218,20 +229,12 @@ export class DagView {
 
   /** Marks the block whose details are shown. @param {string | undefined} blockUuid */
   select(blockUuid) {
-    if (this.selected !== undefined) {
-      this.nodes.get(this.selected)?.group.classList.remove('selected');
-      this.nodes.get(this.selected)?.group.removeAttribute('aria-pressed');
-    }
+    const before = this.selected === undefined ? undefined : this.nodes.get(this.selected)?.group;
+    before?.classList.remove('selected');
+    before?.setAttribute('aria-expanded', 'false');
     this.selected = blockUuid;
-    if (blockUuid !== undefined) {
-      this.nodes.get(blockUuid)?.group.classList.add('selected');
-      this.nodes.get(blockUuid)?.group.setAttribute('aria-pressed', 'true');
-    }
-  }
-
-  /** @param {string} blockUuid */
-  focus(blockUuid) {
-    const group = this.nodes.get(blockUuid)?.group;
-    if (group && 'focus' in group) /** @type {SVGElement} */ (group).focus();
+    const now = blockUuid === undefined ? undefined : this.nodes.get(blockUuid)?.group;
+    now?.classList.add('selected');
+    now?.setAttribute('aria-expanded', 'true');
   }
 }

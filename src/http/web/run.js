@@ -11,7 +11,7 @@ import {
   element,
   formatDuration,
   formatTime,
-  pagePaths,
+  apiUrl,
   say,
   STATES,
   stateBadge,
@@ -74,7 +74,7 @@ function drawHeader(shown) {
   /** @type {[string, string | undefined][]} */
   const facts = [
     ['Trigger', shown.trigger || 'manual'],
-    ['Execution date', shown.executionDate],
+    ['Execution date', shown.executionDate?.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC')],
     ['Started', formatTime(shown.startedAt ?? shown.createdAt)],
     ['Duration', formatDuration(durationOf(shown))],
     ['Blocks', `${shown.blocks.length}: ${summary}`],
@@ -90,8 +90,11 @@ function drawHeader(shown) {
   );
   const active = ACTIVE_RUN_STATES.has(shown.state);
   cancelButton.disabled = !active;
-  cancelButton.title = active ? 'Stop the run: its unfinished blocks are cancelled' : 'Only a waiting or running run can be cancelled';
-  const retryable = RETRYABLE_RUN_STATES.has(shown.state) && shown.blocks.some((b) => RETRYABLE_BLOCK_STATES.has(b.state));
+  cancelButton.title = active
+    ? 'Stop the run: its unfinished blocks are cancelled'
+    : 'Only a waiting or running run can be cancelled';
+  const retryable =
+    RETRYABLE_RUN_STATES.has(shown.state) && shown.blocks.some((b) => RETRYABLE_BLOCK_STATES.has(b.state));
   retryButton.disabled = !retryable;
   retryButton.title = retryable
     ? 'Run the failed blocks again (and the blocks they held back), in this run'
@@ -100,7 +103,14 @@ function drawHeader(shown) {
 
 /** @param {BlockRun} block */
 function rowSignature(block) {
-  return JSON.stringify([block.state, block.attempt, block.maxAttempts, block.startedAt, block.finishedAt, block.reason]);
+  return JSON.stringify([
+    block.state,
+    block.attempt,
+    block.maxAttempts,
+    block.startedAt,
+    block.finishedAt,
+    block.reason,
+  ]);
 }
 
 /** @param {BlockRun} block */
@@ -243,7 +253,7 @@ async function showOnce() {
 }
 
 function follow() {
-  const source = new EventSource(`${pagePaths().api}/runs/${runId}/events`);
+  const source = new EventSource(apiUrl(`/runs/${runId}/events`));
   let received = false;
   source.addEventListener('run', (event) => {
     received = true;

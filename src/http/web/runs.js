@@ -6,7 +6,7 @@ import {
   element,
   formatDuration,
   formatTime,
-  pagePaths,
+  apiUrl,
   RUN_STATES,
   runPageUrl,
   say,
@@ -60,7 +60,10 @@ function chosenFilters() {
 
 /** @param {Record<string, string | number>} extra */
 function listQuery(extra = {}) {
-  return new URLSearchParams({ ...chosenFilters(), ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])) }).toString();
+  return new URLSearchParams({
+    ...chosenFilters(),
+    ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])),
+  }).toString();
 }
 
 /** @param {string} name */
@@ -144,7 +147,7 @@ async function load() {
 
 function follow() {
   source?.close();
-  const stream = new EventSource(`${pagePaths().api}/runs/events?${listQuery({ limit: PAGE_SIZE })}`);
+  const stream = new EventSource(apiUrl(`/runs/events?${listQuery({ limit: PAGE_SIZE })}`));
   source = stream;
   stream.addEventListener('runs', (event) => {
     showNewest(JSON.parse(/** @type {MessageEvent<string>} */ (event).data));

@@ -27,6 +27,15 @@ export function pagePaths() {
   };
 }
 
+/**
+ * An absolute address of this dashboard for the API's `path`: from the origin, which never holds user
+ * info, so a page opened as `http://user:token@host/…` makes no request that carries the token in its URL.
+ * @param {string} path under the API path, e.g. `/runs/12`
+ */
+export function apiUrl(path) {
+  return new URL(`${pagePaths().api}${path}`, location.origin).href;
+}
+
 /** @param {number} runId */
 export function runPageUrl(runId) {
   return `${pagePaths().runs}/${runId}`;
@@ -151,7 +160,7 @@ export async function callApi(path, options = {}) {
   const method = options.method ?? 'GET';
   let response;
   try {
-    response = await fetch(`${pagePaths().api}${path}`, {
+    response = await fetch(apiUrl(path), {
       method,
       credentials: 'same-origin',
       headers: method === 'GET' ? { accept: 'application/json' } : { 'content-type': 'application/json' },
