@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a browser ES module (checked by src/http/web/tsconfig.json), without declarations for Node's program
-import { crossings, layeredLayout } from '../../src/http/web/dag-layout.js';
+import { crossings, isWaypoint, layeredLayout } from '../../src/http/web/dag-layout.js';
 
 interface Layout {
   layers: string[][];
   edges: [string, string][];
+  waypoints: string[][];
 }
 const layout = layeredLayout as (nodes: { id: string; upstream: string[] }[]) => Layout;
 const countCrossings = crossings as (
@@ -13,8 +14,15 @@ const countCrossings = crossings as (
   layerOf: Map<string, number>,
 ) => number;
 
+const waypoint = isWaypoint as (id: string) => boolean;
+
 function layerOf(result: Layout): Map<string, number> {
   return new Map(result.layers.flatMap((layer, index) => layer.map((id) => [id, index] as const)));
+}
+
+/** The blocks' layers, without the waypoints of long edges. */
+function blockLayers(result: Layout): Record<string, number> {
+  return Object.fromEntries([...layerOf(result)].filter(([id]) => !waypoint(id)));
 }
 
 describe('the layered layout of a run page DAG', () => {
@@ -26,8 +34,12 @@ describe('the layered layout of a run page DAG', () => {
       { id: 'd', upstream: ['a', 'c'] },
       { id: 'e', upstream: [] },
     ]);
-    expect(Object.fromEntries(layerOf(result))).toEqual({ a: 0, e: 0, b: 1, c: 2, d: 3 });
+    expect(blockLayers(result)).toEqual({ a: 0, e: 0, b: 1, c: 2, d: 3 });
     expect(result.edges).toHaveLength(4);
+    // a→d crosses layers 1 and 2: one waypoint in each, so it is drawn around b and c.
+    const long = result.edges.findIndex(([from, to]) => from === 'a' && to === 'd');
+    expect(result.waypoints[long]!.map((id) => layerOf(result).get(id))).toEqual([1, 2]);
+    expect(result.waypoints.filter((points) => points.length > 0)).toHaveLength(1);
   });
 
   it('orders layers so that edges between them do not cross when they need not', () => {
@@ -51,6 +63,7 @@ describe('the layered layout of a run page DAG', () => {
       { id: 'c', upstream: ['b'] },
     ]);
     expect(result.layers).toEqual([['a'], ['b', 'c']]);
+    expect(result.waypoints).toEqual([[], []]);
     expect(result.edges).toEqual([
       ['c', 'b'],
       ['b', 'c'],

@@ -61,7 +61,7 @@ export function showBlockDetails(container, block) {
       ['Reason', block.reason],
       ['Message', block.message],
       ['Exit code', block.exitCode === undefined ? undefined : String(block.exitCode)],
-      ['Failed pods', block.failedPods ? `${block.failedPods} (retried by Kubernetes)` : undefined],
+      ['Failed pods', block.failedPods ? String(block.failedPods) : undefined],
     ]),
     ...attemptList(block),
   ];

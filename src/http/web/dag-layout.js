@@ -6,14 +6,24 @@ const SWEEPS = 6;
 
 /**
  * @typedef {{ id: string, upstream: readonly string[] }} DagNode
- * @typedef {{ layers: string[][], edges: [string, string][] }} DagLayout
+ * @typedef {{ layers: string[][], edges: [string, string][], waypoints: string[][] }} DagLayout
+ *   `layers` hold block ids and waypoint ids; `waypoints[i]` are the ids edge `edges[i]` passes through,
+ *   one per layer it crosses (Sugiyama's dummy nodes), so long edges go around the blocks between.
  */
+
+/** Waypoint ids start with a character no block name has. */
+const WAYPOINT = '\u0000';
+
+/** @param {string} id */
+export function isWaypoint(id) {
+  return id.startsWith(WAYPOINT);
+}
 
 /**
  * Layers by the longest path from the roots (a block sits one layer right of its deepest upstream
- * block), then the order within each layer by barycenter sweeps that keep the ordering with the fewest
- * crossings between adjacent layers. Upstream names that are no block of the run are ignored; a cycle
- * (which Mage refuses) ends up in one last layer rather than hanging the page.
+ * block), then the order within each layer by barycenter sweeps, keeping the ordering with the fewest
+ * crossings. Upstream names that are no block of the run are ignored; a cycle (which Mage refuses)
+ * ends up in one last layer rather than hanging the page.
  * @param {readonly DagNode[]} nodes
  * @returns {DagLayout}
  */
@@ -39,19 +49,46 @@ export function layeredLayout(nodes) {
   const layers = Array.from({ length: depth }, () => []);
   for (const node of nodes) layers[layerOf.get(node.id) ?? 0]?.push(node.id);
 
+  // Every edge as segments between adjacent layers, through one waypoint per layer it crosses.
+  /** @type {Map<string, string[]>} */
+  const before = new Map();
+  /** @type {Map<string, string[]>} */
+  const after = new Map();
+  /** @type {[string, string][]} */
+  const segments = [];
+  const link = (/** @type {string} */ from, /** @type {string} */ to) => {
+    before.set(to, [...(before.get(to) ?? []), from]);
+    after.set(from, [...(after.get(from) ?? []), to]);
+    segments.push([from, to]);
+  };
+  const waypoints = edges.map(([from, to], index) => {
+    const points = [];
+    let previous = from;
+    for (let layer = (layerOf.get(from) ?? 0) + 1; layer < (layerOf.get(to) ?? 0); layer++) {
+      const id = `${WAYPOINT}${index}:${layer}`;
+      layerOf.set(id, layer);
+      layers[layer]?.push(id);
+      points.push(id);
+      link(previous, id);
+      previous = id;
+    }
+    link(previous, to);
+    return points;
+  });
+
   let best = layers.map((layer) => [...layer]);
-  let fewest = crossings(best, edges, layerOf);
+  let fewest = crossings(best, segments, layerOf);
   let current = best;
   for (let sweep = 0; sweep < SWEEPS && fewest > 0; sweep++) {
-    current = reorder(current, parents, 1);
-    current = reorder(current, children, -1);
-    const count = crossings(current, edges, layerOf);
+    current = reorder(current, before, 1);
+    current = reorder(current, after, -1);
+    const count = crossings(current, segments, layerOf);
     if (count < fewest) {
       fewest = count;
       best = current.map((layer) => [...layer]);
     }
   }
-  return { layers: best, edges };
+  return { layers: best, edges, waypoints };
 }
 
 /**
@@ -115,19 +152,19 @@ function reorder(layers, neighbours, direction) {
 }
 
 /**
- * Pairs of edges that cross, counting edges between adjacent layers (longer edges are drawn around the
- * blocks between and are not counted).
+ * Pairs of segments between adjacent layers that cross (segments of edges within a layer or backwards,
+ * which only a cycle has, are not counted).
  * @param {string[][]} layers
- * @param {[string, string][]} edges
+ * @param {[string, string][]} segments
  * @param {Map<string, number>} layerOf
  */
-export function crossings(layers, edges, layerOf) {
+export function crossings(layers, segments, layerOf) {
   /** @type {Map<string, number>} */
   const index = new Map();
   for (const layer of layers) for (const [at, id] of layer.entries()) index.set(id, at);
   /** @type {Map<number, [number, number][]>} */
   const byLayer = new Map();
-  for (const [from, to] of edges) {
+  for (const [from, to] of segments) {
     const layer = layerOf.get(from) ?? 0;
     if ((layerOf.get(to) ?? 0) !== layer + 1) continue;
     const list = byLayer.get(layer) ?? [];

@@ -1,6 +1,6 @@
 // @ts-check
 // The run's DAG as SVG: drawn once per set of blocks, then only the blocks whose state changed are touched.
-import { layeredLayout } from './dag-layout.js';
+import { isWaypoint, layeredLayout } from './dag-layout.js';
 import { STATES } from './shared.js';
 
 /** @typedef {import('./shared.js').BlockRun} BlockRun */
@@ -11,6 +11,8 @@ const NODE_HEIGHT = 50;
 const LAYER_GAP = 56;
 const ROW_GAP = 16;
 const MARGIN = 12;
+/** Height a long edge takes where it crosses a layer. */
+const WAYPOINT_SLOT = 14;
 /** Longer names are cut (the whole name is in the node's label, its tooltip and the table). */
 const NAME_CHARACTERS = 22;
 
@@ -104,19 +106,25 @@ export class DagView {
    * @param {string} structure
    */
   draw(blocks, structure) {
-    const { layers, edges } = layeredLayout(blocks.map((block) => ({ id: block.blockUuid, upstream: block.upstream })));
-    const tallest = Math.max(1, ...layers.map((layer) => layer.length));
-    const rowStep = NODE_HEIGHT + ROW_GAP;
-    /** @type {Map<string, { x: number, y: number }>} */
+    const { layers, edges, waypoints } = layeredLayout(
+      blocks.map((block) => ({ id: block.blockUuid, upstream: block.upstream })),
+    );
+    const slot = (/** @type {string} */ id) => (isWaypoint(id) ? WAYPOINT_SLOT : NODE_HEIGHT + ROW_GAP);
+    const heights = layers.map((layer) => layer.reduce((sum, id) => sum + slot(id), 0));
+    const tallest = Math.max(NODE_HEIGHT + ROW_GAP, ...heights);
+    /** Where each block's box starts, and the middle line of each block and waypoint. */
+    /** @type {Map<string, { x: number, y: number, middle: number }>} */
     const at = new Map();
     layers.forEach((layer, column) => {
-      const offset = ((tallest - layer.length) * rowStep) / 2;
-      layer.forEach((id, row) => {
-        at.set(id, { x: MARGIN + column * (NODE_WIDTH + LAYER_GAP), y: MARGIN + offset + row * rowStep });
-      });
+      let y = MARGIN + (tallest - (heights[column] ?? 0)) / 2;
+      for (const id of layer) {
+        const middle = isWaypoint(id) ? y + WAYPOINT_SLOT / 2 : y + NODE_HEIGHT / 2;
+        at.set(id, { x: MARGIN + column * (NODE_WIDTH + LAYER_GAP), y, middle });
+        y += slot(id);
+      }
     });
     const width = MARGIN * 2 + layers.length * NODE_WIDTH + Math.max(0, layers.length - 1) * LAYER_GAP;
-    const height = MARGIN * 2 + tallest * rowStep - ROW_GAP;
+    const height = MARGIN * 2 + tallest - ROW_GAP;
     this.svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
     this.svg.setAttribute('width', String(width));
     this.svg.setAttribute('height', String(height));
@@ -143,29 +151,34 @@ export class DagView {
     defs.append(marker, hatch);
 
     const edgeGroup = svgElement('g', { class: 'edges', 'aria-hidden': 'true' });
-    for (const [from, to] of edges) {
-      const start = at.get(from);
-      const end = at.get(to);
-      if (!start || !end) continue;
-      const x1 = start.x + NODE_WIDTH;
-      const y1 = start.y + NODE_HEIGHT / 2;
-      const x2 = end.x - 2;
-      const y2 = end.y + NODE_HEIGHT / 2;
-      const bend = Math.max(24, (x2 - x1) / 2);
-      edgeGroup.append(
-        svgElement('path', {
-          d: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`,
-          class: 'edge',
-          'marker-end': 'url(#arrow)',
-        }),
-      );
-    }
+    edges.forEach(([from, to], index) => {
+      const points = [from, ...(waypoints[index] ?? []), to].map((id) => at.get(id));
+      if (points.some((point) => point === undefined)) return;
+      const [start, ...rest] =
+        /** @type {[{ x: number, y: number, middle: number }, ...{ x: number, y: number, middle: number }[]]} */ (
+          points
+        );
+      // Out of the right side of a box, across each crossed layer at its waypoint, into the left side.
+      let x = start.x + NODE_WIDTH;
+      let y = start.middle;
+      let d = `M ${x} ${y}`;
+      rest.forEach((point, step) => {
+        const last = step === rest.length - 1;
+        const x2 = last ? point.x - 2 : point.x;
+        const bend = Math.max(16, (x2 - x) / 2);
+        d += ` C ${x + bend} ${y}, ${x2 - bend} ${point.middle}, ${x2} ${point.middle}`;
+        x = last ? x2 : point.x + NODE_WIDTH;
+        y = point.middle;
+        if (!last) d += ` L ${x} ${y}`;
+      });
+      edgeGroup.append(svgElement('path', { d, class: 'edge', 'marker-end': 'url(#arrow)' }));
+    });
 
     const nodeGroup = svgElement('g', { class: 'nodes' });
     this.nodes.clear();
     const byId = new Map(blocks.map((block) => [block.blockUuid, block]));
     // Document order is the Tab order: column by column, top to bottom.
-    for (const id of layers.flat()) {
+    for (const id of layers.flat().filter((id) => !isWaypoint(id))) {
       const block = byId.get(id);
       const place = at.get(id);
       if (!block || !place) continue;
