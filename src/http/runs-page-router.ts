@@ -7,7 +7,7 @@ export const ASSETS_SEGMENT = 'assets';
 /** Every file the pages load, with its content type; nothing else under web/ is served. */
 const ASSET_TYPES: Readonly<Record<string, string>> = {
   'web.css': 'text/css; charset=utf-8',
-  'favicon.svg': 'image/svg+xml',
+  'favicon.svg': 'image/svg+xml; charset=utf-8',
   'shared.js': 'text/javascript; charset=utf-8',
   'runs.js': 'text/javascript; charset=utf-8',
   'run.js': 'text/javascript; charset=utf-8',
