@@ -276,24 +276,39 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     );
   }, 180_000);
 
-  it('is usable by keyboard: Tab reaches a DAG node, Enter opens its details', async () => {
-    stack = await startStack({ blocks: [{ uuid: 'alpha' }, { uuid: 'beta', upstream: ['alpha'] }] });
+  it('is usable by keyboard: Tab reaches the DAG, arrows move between blocks, Enter opens details', async () => {
+    stack = await startStack({
+      blocks: [{ uuid: 'alpha' }, { uuid: 'beta', upstream: ['alpha'] }, { uuid: 'gamma', upstream: ['alpha'] }],
+    });
     const runId = await stack.createRun();
     await finished(stack, runId);
     const page = await openPage(runPagePath(runId));
     await untilHeaderSays(page, 'succeeded');
+    const focusedBlock = () => page.locator(':focus').getAttribute('data-block');
     let focused: string | null = null;
     for (let presses = 0; presses < 30 && !focused; presses++) {
       await page.keyboard.press('Tab');
-      focused = await page.locator(':focus').getAttribute('data-block');
+      focused = await focusedBlock();
     }
     expect(focused).toBe('alpha');
     expect(await page.locator(':focus').getAttribute('aria-label')).toBe('alpha: succeeded');
+    // The DAG is one Tab stop, however many blocks it has.
+    await page.keyboard.press('Tab');
+    expect(await focusedBlock()).toBe(null);
+    await page.keyboard.press('Shift+Tab');
+    expect(await focusedBlock()).toBe('alpha');
+
+    await page.keyboard.press('ArrowRight');
+    const right = await focusedBlock();
+    expect(['beta', 'gamma']).toContain(right);
+    await page.keyboard.press(right === 'beta' ? 'ArrowDown' : 'ArrowUp');
+    const other = right === 'beta' ? 'gamma' : 'beta';
+    expect(await focusedBlock()).toBe(other);
     await page.keyboard.press('Enter');
-    await page.locator('#block-details').getByRole('heading', { name: 'alpha' }).waitFor();
+    await page.locator('#block-details').getByRole('heading', { name: other }).waitFor();
     expect(await page.locator(':focus').getAttribute('id')).toBe('block-details-heading');
-    expect(await page.locator('[data-block="alpha"]').getAttribute('aria-expanded')).toBe('true');
-    expect(await page.locator('[data-block="beta"]').getAttribute('aria-expanded')).toBe('false');
+    expect(await page.locator(`[data-block="${other}"]`).getAttribute('aria-expanded')).toBe('true');
+    expect(await page.locator('[data-block="alpha"]').getAttribute('aria-expanded')).toBe('false');
   }, 90_000);
 
   describe('with an auth token', () => {

@@ -6,6 +6,8 @@ import { STATES } from './shared.js';
 /** @typedef {import('./shared.js').BlockRun} BlockRun */
 
 const SVG = 'http://www.w3.org/2000/svg';
+/** @type {Readonly<Record<string, [number, number]>>} */
+const ARROWS = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
 const NODE_WIDTH = 176;
 const NODE_HEIGHT = 50;
 const LAYER_GAP = 56;
@@ -68,17 +70,61 @@ export class DagView {
     this.structure = '';
     /** @type {string | undefined} */
     this.selected = undefined;
+    /** The block Tab stops at. @type {string | undefined} */
+    this.current = undefined;
+    /** Blocks by column, top to bottom. @type {string[][]} */
+    this.columns = [];
+    /** @type {Map<string, { column: number, row: number }>} */
+    this.places = new Map();
     svg.addEventListener('click', (event) => {
       const uuid = this.blockAt(event.target);
       if (uuid !== undefined) onOpen(uuid);
     });
     svg.addEventListener('keydown', (event) => {
-      if (event.key !== 'Enter' && event.key !== ' ') return;
       const uuid = this.blockAt(event.target);
       if (uuid === undefined) return;
+      const step = ARROWS[event.key];
+      if (event.key === 'Enter' || event.key === ' ') onOpen(uuid);
+      else if (step) this.moveFocus(uuid, step);
+      else return;
       event.preventDefault();
-      onOpen(uuid);
     });
+  }
+
+  /**
+   * The arrow keys move between blocks (up and down in a column; left and right to the nearest block of
+   * the next column), so that Tab enters and leaves the DAG in one step however many blocks it has.
+   * @param {string} from
+   * @param {[number, number]} step columns and rows to move
+   */
+  moveFocus(from, [columns, rows]) {
+    const place = this.places.get(from);
+    if (!place) return;
+    const column = this.columns[place.column + columns];
+    if (!column || column.length === 0) return;
+    const row =
+      columns === 0
+        ? Math.min(Math.max(place.row + rows, 0), column.length - 1)
+        : Math.min(
+            Math.round(((place.row + 0.5) / (this.columns[place.column]?.length ?? 1)) * column.length - 0.5),
+            column.length - 1,
+          );
+    const target = column[Math.max(row, 0)];
+    if (target !== undefined) this.makeCurrent(target, true);
+  }
+
+  /**
+   * The one block Tab stops at (roving tabindex).
+   * @param {string} blockUuid
+   * @param {boolean} focus
+   */
+  makeCurrent(blockUuid, focus) {
+    const next = this.nodes.get(blockUuid)?.group;
+    if (!next) return;
+    if (this.current !== undefined) this.nodes.get(this.current)?.group.setAttribute('tabindex', '-1');
+    next.setAttribute('tabindex', '0');
+    this.current = blockUuid;
+    if (focus) /** @type {SVGGElement} */ (next).focus();
   }
 
   /** @param {EventTarget | null} target */
@@ -185,7 +231,7 @@ export class DagView {
       const group = svgElement('g', {
         class: `node state-${block.state}`,
         transform: `translate(${place.x} ${place.y})`,
-        tabindex: 0,
+        tabindex: -1,
         role: 'button',
         'data-block': id,
         'aria-label': accessibleName(block),
@@ -220,6 +266,13 @@ export class DagView {
     this.svg.replaceChildren(defs, edgeGroup, nodeGroup);
     this.svg.setAttribute('aria-label', `DAG of ${blocks.length} blocks in ${layers.length} layers`);
     this.structure = structure;
+    this.columns = layers.map((layer) => layer.filter((id) => !isWaypoint(id)));
+    this.places = new Map(
+      this.columns.flatMap((column, index) => column.map((id, row) => [id, { column: index, row }])),
+    );
+    this.current = undefined;
+    const first = this.selected !== undefined && this.nodes.has(this.selected) ? this.selected : this.columns[0]?.[0];
+    if (first !== undefined) this.makeCurrent(first, false);
   }
 
   /** @param {readonly BlockRun[]} blocks */
@@ -249,5 +302,6 @@ export class DagView {
     const now = blockUuid === undefined ? undefined : this.nodes.get(blockUuid)?.group;
     now?.classList.add('selected');
     now?.setAttribute('aria-expanded', 'true');
+    if (blockUuid !== undefined && now) this.makeCurrent(blockUuid, false);
   }
 }
