@@ -25,8 +25,8 @@ import {
 
 const ACTIVE_RUN_STATES = new Set(['waiting', 'running']);
 const RETRYABLE_RUN_STATES = new Set(['failed', 'cancelled']);
-/** Blocks a retry runs again. */
-const RETRYABLE_BLOCK_STATES = new Set(['failed', 'upstream_failed', 'cancelled']);
+/** Blocks that are done: a retry runs every other block of the run again. */
+const DONE_BLOCK_STATES = new Set(['succeeded', 'condition_failed']);
 
 /** @param {string} id */
 function byId(id) {
@@ -79,6 +79,12 @@ function drawHeader(shown) {
     ['Duration', formatDuration(durationOf(shown))],
     ['Blocks', `${shown.blocks.length}: ${summary}`],
     ['Reason', shown.reason],
+    [
+      'Retried',
+      shown.retries
+        ? `${shown.retries} time${shown.retries === 1 ? '' : 's'}, last at ${formatTime(shown.retriedAt)}`
+        : undefined,
+    ],
   ];
   byId('run-facts').replaceChildren(
     ...facts
@@ -93,12 +99,11 @@ function drawHeader(shown) {
   cancelButton.title = active
     ? 'Stop the run: its unfinished blocks are cancelled'
     : 'Only a waiting or running run can be cancelled';
-  const retryable =
-    RETRYABLE_RUN_STATES.has(shown.state) && shown.blocks.some((b) => RETRYABLE_BLOCK_STATES.has(b.state));
+  const retryable = RETRYABLE_RUN_STATES.has(shown.state) && shown.blocks.some((b) => !DONE_BLOCK_STATES.has(b.state));
   retryButton.disabled = !retryable;
   retryButton.title = retryable
-    ? 'Run the failed blocks again (and the blocks they held back), in this run'
-    : 'Only a failed or cancelled run with failed blocks can be retried';
+    ? 'Run the blocks that did not get done again, in this run'
+    : 'Only a failed or cancelled run with blocks that did not get done can be retried';
 }
 
 /** @param {BlockRun} block */
@@ -232,7 +237,7 @@ cancelButton.addEventListener('click', async () => {
 retryButton.addEventListener('click', async () => {
   const go = await confirmAction(
     `Retry the failed blocks of run ${runId}?`,
-    'Its failed and cancelled blocks (and the blocks they held back) run again as new attempts, in this run.',
+    'Its failed, upstream-failed and cancelled blocks run again as new attempts, in this run; blocks that succeeded keep their outcome.',
     'Retry failed blocks',
   );
   if (go)

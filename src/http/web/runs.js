@@ -41,6 +41,8 @@ let newest = /** @type {Run[]} */ ([]);
 let older = /** @type {Run[]} */ ([]);
 /** @type {number | undefined} */
 let next;
+/** How many runs the newest page's listing looked at. */
+let scanned = 0;
 /** @type {EventSource | undefined} */
 let source;
 /** Values seen for each filter, so its choices grow as runs come in. @type {Record<string, Set<string>>} */
@@ -88,6 +90,18 @@ function drawFilterChoices() {
   }
 }
 
+/** The project's pipelines and triggers (`GET /pipelines`); runs may name others, which are added as seen. */
+async function loadFilterChoices() {
+  try {
+    const choices = /** @type {{ pipelines?: string[], triggers?: string[] }} */ (await callApi('/pipelines'));
+    for (const pipeline of choices.pipelines ?? []) seen['pipeline']?.add(pipeline);
+    for (const trigger of choices.triggers ?? []) seen['trigger']?.add(trigger);
+    drawFilterChoices();
+  } catch {
+    // The choices then come from the runs listed alone.
+  }
+}
+
 /** @param {readonly Run[]} runs */
 function remember(runs) {
   for (const run of runs) {
@@ -117,7 +131,12 @@ function drawTable() {
   const ids = new Set(newest.map((run) => run.id));
   const shown = [...newest, ...older.filter((run) => !ids.has(run.id))];
   tableBody.replaceChildren(...shown.map(runRow));
-  byId('empty').hidden = shown.length > 0;
+  const empty = byId('empty');
+  empty.hidden = shown.length > 0;
+  empty.textContent =
+    next === undefined
+      ? 'No runs match.'
+      : `No runs match among the ${scanned} most recent; Older runs looks further back.`;
   olderButton.hidden = next === undefined;
   drawFilterChoices();
 }
@@ -125,6 +144,7 @@ function drawTable() {
 /** @param {RunList} list */
 function showNewest(list) {
   newest = list.runs;
+  scanned = list.scanned ?? list.runs.length;
   if (older.length === 0) next = list.next;
   remember(list.runs);
   drawTable();
@@ -220,5 +240,6 @@ setInterval(() => {
   }
 }, 1000);
 
+void loadFilterChoices();
 void load();
 follow();

@@ -13,7 +13,8 @@
  *   exitCode?: number, failedPods?: number, logTail?: string[], events?: string[], queuedAt?: number,
  *   startedAt?: number, finishedAt?: number, attempts: AttemptRecord[] }} BlockRun
  * @typedef {{ id: number, pipelineUuid: string, trigger: string, state: RunState, reason?: string,
- *   executionDate?: string, createdAt: number, startedAt?: number, finishedAt?: number }} Run
+ *   executionDate?: string, createdAt: number, startedAt?: number, finishedAt?: number, retries?: number,
+ *   retriedAt?: number }} Run
  * @typedef {Run & { blocks: BlockRun[] }} RunWithBlocks
  */
 
