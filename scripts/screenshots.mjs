@@ -91,7 +91,10 @@ try {
   await page.locator('#live', { hasText: 'Live:' }).waitFor();
   await page.locator(`tr[data-run="${newest}"]`, { hasText: 'running' }).waitFor();
   // Three runs fill the top of the page; the rest would be white.
-  await page.screenshot({ path: join(IMAGES, 'runs-page.png'), clip: { x: 0, y: 0, width: VIEWPORT.width, height: 360 } });
+  await page.screenshot({
+    path: join(IMAGES, 'runs-page.png'),
+    clip: { x: 0, y: 0, width: VIEWPORT.width, height: 360 },
+  });
 
   // The demo's finished run: its DAG, then the details of the block that hit its deadline.
   await page.goto(`${base}${runPath}`);
