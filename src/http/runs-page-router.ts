@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Router, type Response } from 'express';
 
 /** Where the pages' scripts and stylesheet are served, under the runs page's own path (see below). */
-export const ASSETS_SEGMENT = 'assets';
+const ASSETS_SEGMENT = 'assets';
 
 /** Every file the pages load, with its content type; nothing else under web/ is served. */
 const ASSET_TYPES: Readonly<Record<string, string>> = {
@@ -61,7 +61,7 @@ function fill(shell: string, values: Record<string, string>): string {
   });
 }
 
-function secure(response: Response): Response {
+function withPageHeaders(response: Response): Response {
   return response
     .set('Content-Security-Policy', CONTENT_SECURITY_POLICY)
     .set('X-Content-Type-Options', 'nosniff')
@@ -87,17 +87,17 @@ export function runsPageRouter(options: RunsPageOptions): Router {
   const router = Router();
 
   router.get('/', (_request, response) => {
-    secure(response).type('html').send(fill(listShell, paths));
+    withPageHeaders(response).type('html').send(fill(listShell, paths));
   });
   router.get(`/${ASSETS_SEGMENT}/:file`, (request, response, next) => {
     const asset = assets.get(String(request.params['file']));
     if (!asset) return next();
-    secure(response).type(asset.type).send(asset.body);
+    withPageHeaders(response).type(asset.type).send(asset.body);
   });
   router.get('/:id', (request, response, next) => {
     const runId = String(request.params['id']);
     if (!RUN_ID.test(runId)) return next();
-    secure(response)
+    withPageHeaders(response)
       .type('html')
       .send(fill(runShell, { ...paths, runId }));
   });

@@ -110,7 +110,8 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
   it('follows a live run to its end: list, DAG node states, header, block details with exit code and log tail', async () => {
     stack = await startStack({
       blocks: [
-        { uuid: 'extract', annotations: { 'sim.kubedispatch.io/duration': '3s' } },
+        // Long enough for the page to open while the run is still going.
+        { uuid: 'extract', annotations: { 'sim.kubedispatch.io/duration': '5s' } },
         { uuid: 'clean', upstream: ['extract'] },
         {
           uuid: 'score',

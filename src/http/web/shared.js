@@ -88,8 +88,7 @@ export function stateText(state) {
  * @param {string} state
  */
 export function stateBadge(state) {
-  const badge = element('span', { class: `badge state-${state}` }, stateText(state));
-  return badge;
+  return element('span', { class: `badge state-${state}` }, stateText(state));
 }
 
 /** @param {number | undefined} ms */
