@@ -185,6 +185,7 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     expect(await dialog.textContent()).toContain(`Cancel run ${runId}?`);
     await dialog.getByRole('button', { name: 'Cancel run' }).click();
     await untilHeaderSays(page, 'cancelled', 15_000);
+    await page.locator('#notice', { hasText: `Run ${runId} cancelled.` }).waitFor();
     expect((await stack.run(runId)).state).toBe('cancelled');
     expect(await nodeStates(page)).toEqual({ sleepy: expect.stringContaining('cancelled') });
     expect(await cancel.isDisabled()).toBe(true);
@@ -224,6 +225,7 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
 
     await retry.click();
     await page.getByRole('dialog').getByRole('button', { name: 'Retry failed blocks' }).click();
+    await page.locator('#notice', { hasText: 'Retrying flaky, last.' }).waitFor();
     await untilHeaderSays(page, 'succeeded', 60_000);
     const run = await stack.run(runId);
     expect(run.state).toBe('succeeded');

@@ -37,6 +37,7 @@ function byId(id) {
 
 const runId = Number(document.body.dataset['runId']);
 const live = byId('live');
+const notice = byId('notice');
 const errorBox = byId('error');
 const details = byId('block-details');
 const tableBody = /** @type {HTMLTableSectionElement} */ (byId('blocks').querySelector('tbody'));
@@ -186,7 +187,6 @@ function show(next) {
   dag.show(next.blocks);
   drawTable(next);
   drawDetails();
-  document.body.dataset['runState'] = next.state;
 }
 
 /** @param {unknown} error */
@@ -214,11 +214,12 @@ function confirmAction(title, text, go) {
  */
 async function act(button, action, done) {
   say(errorBox, '');
+  say(notice, '');
   button.disabled = true;
   try {
     const answer = /** @type {any} */ (await callApi(`/runs/${runId}/${action}`, { method: 'POST' }));
     if (answer?.run) show(answer.run);
-    say(live, done(answer));
+    say(notice, done(answer));
   } catch (error) {
     showError(error);
     if (run) drawHeader(run);
@@ -262,7 +263,6 @@ function follow() {
   let received = false;
   source.addEventListener('run', (event) => {
     received = true;
-    say(errorBox, '');
     show(JSON.parse(/** @type {MessageEvent<string>} */ (event).data));
     say(live, 'Live: changes appear as they happen.');
   });
