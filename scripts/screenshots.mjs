@@ -96,11 +96,16 @@ try {
     clip: { x: 0, y: 0, width: VIEWPORT.width, height: 360 },
   });
 
-  // The demo's finished run: its DAG, then the details of the block that hit its deadline.
+  // A run going on: blocks done, running and waiting for their upstream.
+  await page.goto(`${base}/runs/${newest}`);
+  await page.locator('#live', { hasText: 'Live:' }).waitFor();
+  await page.locator('[data-block="load_orders"] .node-state', { hasText: 'succeeded' }).waitFor();
+  await page.locator('[data-block="clean_orders"] .node-state', { hasText: 'running' }).waitFor();
+  await page.screenshot({ path: join(IMAGES, 'run-page.png') });
+
+  // The demo's finished run, with the details of the block that hit its deadline.
   await page.goto(`${base}${runPath}`);
   await page.locator('#live', { hasText: 'Live:' }).waitFor();
-  await page.locator('#dag [data-block="slow_report"]').waitFor();
-  await page.screenshot({ path: join(IMAGES, 'run-page.png') });
   await page.locator('#dag [data-block="slow_report"]').click();
   await page.locator('#block-details h2', { hasText: 'slow_report' }).waitFor();
   await page.locator('.dag-and-details').screenshot({ path: join(IMAGES, 'block-details.png') });
