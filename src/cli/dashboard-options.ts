@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { DashboardOverrides } from '../http/dashboard.ts';
 import { portNumber } from './option-parsers.ts';
+import { settingsFileOption } from './settings-option.ts';
 
 export interface DashboardFlags {
   project?: string;
@@ -30,7 +31,7 @@ export function dashboardOptions(command: Command): Command {
     )
     .option('--port <port>', 'listen port (default: http.port / KUBEDISPATCH_HTTP_PORT, 8080)', portNumber)
     .option('--ui-writable', 'let Bull Board retry and remove queue jobs (default: read-only)')
-    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)');
+    .addOption(settingsFileOption());
 }
 
 export function optionalDashboardOptions(command: Command): Command {

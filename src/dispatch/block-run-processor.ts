@@ -3,7 +3,7 @@ import { ConfigError } from '../errors/config-problem.ts';
 import { toError } from '../errors/to-error.ts';
 import { KubeApiError } from '../k8s/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { BlockRunJobData } from '../runs/block-run-queue.ts';
+import { attemptOfJob, type BlockRunJobData } from '../runs/block-run-queue.ts';
 import { EpochLostError } from '../runs/epoch.ts';
 import type { OutcomeWaiter } from '../runs/outcome-waiter.ts';
 import type { DispatchPermit, RunStore } from '../runs/run-store.ts';
@@ -72,7 +72,7 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
   const { store, queue, waiter, renderer, creator, slots, logger, stopping } = deps;
 
   return async function processBlockRun(job: Job<BlockRunJobData>, token?: string): Promise<string> {
-    const attempt = job.attemptsMade + 1;
+    const attempt = attemptOfJob(job.data, job.attemptsMade);
     const key: AttemptKey = { blockRunId: job.data.blockRunId, attempt };
     const log = logger.child({
       runId: job.data.runId,
@@ -115,7 +115,7 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
     const { attempt } = key;
     if (stopping.aborted) throw new StoppingError('dispatcher stopping');
     // 1. Take the attempt; a finished or cancelled block run is only settled.
-    const permit = await store.markDispatching(runId, blockUuid, attempt);
+    const permit = await store.markDispatching(runId, blockUuid, attempt, job.data.generation ?? 0);
     if (permit !== 'ok') return permit;
 
     // 2. A re-run after a crash may find the outcome decided already, or the attempt's Job
@@ -142,7 +142,9 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
 
     // 4. Combine the outcome with what the pod reported, apply it and free the namespace slot.
     const report = retryable ? await store.getReport(key) : undefined;
-    const verdict = attemptVerdict(outcome, report, { attempt, maxAttempts: job.opts.attempts ?? 1, retryable });
+    // This go's last attempt: each go (the first, and each after a retry of the run) has the same budget.
+    const maxAttempts = attemptOfJob(job.data, (job.opts.attempts ?? 1) - 1);
+    const verdict = attemptVerdict(outcome, report, { attempt, maxAttempts, retryable });
     const { state } = verdict;
     await store.applyAttemptResult(runId, blockUuid, attempt, state, verdict.outcome);
     await slots?.release(key);
@@ -160,14 +162,19 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
       );
       throw new UnrecoverableError(`block run ${blockRunId} of run ${runId} no longer exists`);
     }
-    if (permit === 'cancelled') throw new UnrecoverableError(`run ${runId} was cancelled`);
+    // Cancelled and superseded block runs did not fail: their queue jobs complete, saying why.
+    if (permit === 'cancelled') return `cancelled: run ${runId} was cancelled`;
     const block = await store.getBlock(runId, blockUuid);
+    // Also when the run was retried while this go's attempt was in hand (its outcome is not applied).
+    if (permit === 'superseded' || (block && (block.retryGeneration ?? 0) !== (job.data.generation ?? 0)))
+      return `superseded: run ${runId} was retried, block run ${blockRunId} goes on as another queue job`;
     if (block?.state !== 'retrying') await advanceAndEnqueue(store, queue, runId);
     const why = `${block?.reason ?? 'unknown'}: ${block?.message ?? ''}`;
     if (block?.state === 'succeeded' || block?.state === 'condition_failed') return block.jobName ?? '';
+    if (block?.state === 'cancelled') return `cancelled (${why})`;
     // A plain error lets BullMQ retry after the block's retry delay; the next attempt gets its own Job.
     if (block?.state === 'retrying') throw new Error(`attempt ${attempt} failed (${why})`);
-    throw new UnrecoverableError(`block run ${block?.state ?? 'missing'} (${why})`);
+    throw new UnrecoverableError(block?.state === 'failed' ? why : `block run ${block?.state ?? 'missing'} (${why})`);
   }
 
   /** The watcher's outcome, or StoppingError as soon as the dispatcher stops. */

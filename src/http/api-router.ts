@@ -4,7 +4,11 @@ import { ConfigError, formatProblem } from '../errors/config-problem.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import { cancelPipelineRun, type RunCanceller } from '../runs/cancel-run.ts';
 import { createPipelineRun, type RunCreator } from '../runs/create-run.ts';
+import { retryPipelineRun } from '../runs/retry-run.ts';
+import { listRuns } from '../runs/run-listing.ts';
 import { variablesFromObject } from '../runs/run-variables.ts';
+import { parseRunId } from './run-id.ts';
+import { readRunListQuery } from './run-list-query.ts';
 
 export interface ApiDependencies {
   store: RunStore;
@@ -12,8 +16,6 @@ export interface ApiDependencies {
   canceller: RunCanceller;
 }
 
-const DEFAULT_LIST_LIMIT = 50;
-const MAX_LIST_LIMIT = 500;
 /** Keys of HTTP requests live beside schedule ticks' keys in the run store; the prefix keeps them apart. */
 const IDEMPOTENCY_PREFIX = 'http:';
 
@@ -21,10 +23,8 @@ function badRequest(response: Response, problems: string[]): void {
   response.status(400).json({ error: 'bad_request', problems });
 }
 
-/** Run ids are the positive integers the run store allocates; anything else cannot name a run. */
 function runIdParam(request: Request): number | undefined {
-  const raw = String(request.params['id'] ?? '');
-  return /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : undefined;
+  return parseRunId(String(request.params['id'] ?? ''));
 }
 
 /** The keys a run request may have; any other is refused rather than silently dropped. */
@@ -77,7 +77,7 @@ function readCreateBody(body: unknown): { trigger: string; variables: Record<str
   };
 }
 
-/** The JSON API under /api/v1: create, list, show and cancel runs. */
+/** The JSON API under /api/v1: create, list, show, cancel and retry runs. */
 export function apiRouter(deps: ApiDependencies): Router {
   const router = Router();
 
@@ -115,12 +115,9 @@ export function apiRouter(deps: ApiDependencies): Router {
   });
 
   router.get('/runs', async (request, response) => {
-    const limit = Number(request.query['limit'] ?? DEFAULT_LIST_LIMIT);
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
-      return badRequest(response, [`limit: expected 1 to ${MAX_LIST_LIMIT}`]);
-    const ids = await deps.store.recentRunIds(limit);
-    const runs = await Promise.all(ids.map((id) => deps.store.getRunRecord(id)));
-    response.json({ runs: runs.filter((run) => run !== undefined) });
+    const { query, problems } = readRunListQuery(request.query);
+    if (problems.length > 0) return badRequest(response, problems);
+    response.json(await listRuns(deps.store, query.filter, query.limit));
   });
 
   router.get('/runs/:id', async (request, response) => {
@@ -137,6 +134,15 @@ export function apiRouter(deps: ApiDependencies): Router {
     if (!report?.found || runId === undefined)
       return void response.status(404).json({ error: 'not_found', message: `no run ${String(request.params['id'])}` });
     response.json({ ...report, run: await deps.store.getRun(runId) });
+  });
+
+  router.post('/runs/:id/retry', async (request, response) => {
+    const runId = runIdParam(request);
+    const report = runId === undefined ? undefined : await retryPipelineRun(deps.canceller, runId);
+    if (!report?.found || runId === undefined)
+      return void response.status(404).json({ error: 'not_found', message: `no run ${String(request.params['id'])}` });
+    if (!report.retried) return void response.status(409).json({ error: report.refusal, message: report.message });
+    response.json({ retried: true, blocks: report.blocks, run: await deps.store.getRun(runId) });
   });
 
   return router;

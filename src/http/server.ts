@@ -15,11 +15,14 @@ import { bullBoardRouter } from './bull-board.ts';
 import { healthRouter } from './health-router.ts';
 import { jsonBody } from './json-body.ts';
 import { listen, type RunningHttpServer } from './listen.ts';
+import { openLiveRuns, type LiveRuns, type LiveRunsOptions } from './live-runs.ts';
 import { MAGE_TRIGGER_PATH, mageTriggerRouter } from './mage-trigger-router.ts';
 import { triggersRouter } from './triggers-router.ts';
 import { mageEnv } from '../project/trigger-file.ts';
 import { TriggerState } from '../scheduler/trigger-state.ts';
 import { metricsRouter } from './metrics-router.ts';
+import { runFiltersRouter } from './run-filters-router.ts';
+import { runsEventsRouter } from './runs-events-router.ts';
 import { jsonWritesOnly, originRequiredForWrites, sameSiteOnly } from './request-guards.ts';
 import { runsPageRouter } from './runs-page-router.ts';
 import { API_PATH, LOGIN_PATH, RUNS_PAGE_PATH } from './web-paths.ts';
@@ -45,6 +48,8 @@ export interface HttpServerOptions {
   canceller: RunCanceller;
   /** Mage's `get_env()` (from `ENV`): which triggers exist here; default as with `ENV` unset. */
   mageEnv?: string;
+  /** Limits of the live views' event streams (cap, keepalive) and their read windows. */
+  live?: LiveRunsOptions;
   logger: Logger;
 }
 
@@ -65,7 +70,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-export function buildApp(options: HttpServerOptions): Express {
+export function buildApp(options: HttpServerOptions, live: Pick<LiveRuns, 'watcher' | 'streams'>): Express {
   const { services, authToken } = options;
   const app = express();
   app.disable('x-powered-by');
@@ -81,6 +86,12 @@ export function buildApp(options: HttpServerOptions): Express {
       logger: options.logger,
     }),
   );
+  // Before the API's /runs/:id, which would take `events` for a run id.
+  app.use(
+    API_PATH,
+    requireToken(authToken, apiChallenge),
+    runsEventsRouter({ store: services.store, watcher: live.watcher, streams: live.streams }),
+  );
   app.use(
     API_PATH,
     requireToken(authToken, apiChallenge),
@@ -93,6 +104,7 @@ export function buildApp(options: HttpServerOptions): Express {
     API_PATH,
     requireToken(authToken, apiChallenge),
     triggersRouter({ projectDir: options.creator.plan.projectDir, mageEnv: environment }),
+    runFiltersRouter({ projectDir: options.creator.plan.projectDir }),
   );
   // Mage's API-trigger URLs: authenticated by each trigger's own token, not by the API token.
   app.use(
@@ -130,12 +142,16 @@ export function buildApp(options: HttpServerOptions): Express {
 /** Starts the HTTP API, Bull Board and /metrics; refuses a non-loopback address without a token. */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   checkListenSecurity(options.host, options.authToken);
+  const live = await openLiveRuns(options.services, options.logger, options.live);
   const server = await listen(
-    buildApp(options),
+    buildApp(options, live),
     options.host,
     options.port,
     'http.host / http.port (KUBEDISPATCH_HTTP_HOST / KUBEDISPATCH_HTTP_PORT, --host / --port)',
-  );
+  ).catch((thrown: unknown) => {
+    live.close();
+    throw thrown;
+  });
   const stopObserving = observeQueues([options.services.blockQueue, options.services.triggerQueue]);
   options.logger.info(
     { host: options.host, port: server.port, auth: options.authToken ? 'token' : 'none (loopback)' },
@@ -145,6 +161,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     ...server,
     async close() {
       stopObserving();
+      // Event streams never end by themselves: ended first, they do not hold the close.
+      live.close();
       await server.close();
     },
   };

@@ -46,7 +46,8 @@ export async function cancelPipelineRun(
     return report;
   const cancelledBlocks = run.blocks.filter((block) => block.state === 'cancelled');
   for (const block of cancelledBlocks) {
-    if (block.attempt === 0) continue;
+    // No attempt in this go (since its latest retry, if any): no Job, and no one waiting.
+    if (block.attempt <= (block.attemptBase ?? 0)) continue;
     if (block.jobName && block.namespace) {
       await deleteJob(block.namespace, block.jobName);
       report.deletedJobs.push(`${block.namespace}/${block.jobName}`);
@@ -58,7 +59,7 @@ export async function cancelPipelineRun(
   }
   await removeUnclaimedBlockRuns(
     blockQueue,
-    cancelledBlocks.map((block) => block.blockRunId),
+    cancelledBlocks.map((block) => ({ blockRunId: block.blockRunId, generation: block.retryGeneration ?? 0 })),
   );
   if (result.cancelled) await promoteAndStart(store, blockQueue, run.pipelineUuid);
   return report;

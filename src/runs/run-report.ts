@@ -26,7 +26,8 @@ function failedPods(block: BlockRunRecord): string | undefined {
 /** One progress line: `block load_orders: running (attempt 1/3, job mage-etl-block-12)`. */
 export function blockLine(block: BlockRunRecord): string {
   const details = [
-    block.attempt > 0 ? `attempt ${block.attempt}/${block.maxAttempts}` : undefined,
+    // After a retry of its run, a block's attempts count on: this go may go up to base + maxAttempts.
+    block.attempt > 0 ? `attempt ${block.attempt}/${(block.attemptBase ?? 0) + block.maxAttempts}` : undefined,
     block.jobName ? `job ${block.namespace ?? 'default'}/${block.jobName}` : undefined,
     seconds(block.startedAt, block.finishedAt) || undefined,
     failedPods(block),
@@ -39,7 +40,7 @@ export function blockLine(block: BlockRunRecord): string {
 /** The human form of `status` and of `run --wait`'s closing summary. */
 export function runSummary(run: RunWithBlocks): string {
   const lines = [
-    `run ${run.id} of pipeline ${run.pipelineUuid}: ${run.state}${run.reason ? ` (${run.reason})` : ''}`,
+    `run ${run.id} of pipeline ${run.pipelineUuid}: ${run.state}${run.reason ? ` (${run.reason})` : ''}${run.retries ? `, retried ${run.retries} time${run.retries === 1 ? '' : 's'}` : ''}`,
     `  trigger: ${run.trigger || '(manual)'}   created: ${new Date(run.createdAt).toISOString()}   took: ${seconds(run.startedAt ?? run.createdAt, run.finishedAt) || '-'}`,
   ];
   if (Object.keys(run.variables).length > 0)

@@ -10,6 +10,7 @@ import type {
   PodReport,
   RetryPolicy,
   RunRecord,
+  RunState,
   RunWithBlocks,
 } from './types.ts';
 import type { MageSchedule } from '../mage/schedule.ts';
@@ -25,6 +26,7 @@ const SCRIPTS = [
   'record-outcome',
   'prune-runs',
   'mark-passed-sla',
+  'retry-run',
 ] as const;
 type ScriptName = (typeof SCRIPTS)[number];
 
@@ -86,7 +88,15 @@ export interface NewRun {
 
 export interface AdvanceResult {
   /** Blocks that became queued (in a repair, also those never confirmed enqueued): add them to the block-runs queue. */
-  enqueue: { blockUuid: string; blockRunId: number; maxAttempts: number; retry: RetryPolicy }[];
+  enqueue: {
+    blockUuid: string;
+    blockRunId: number;
+    maxAttempts: number;
+    retry: RetryPolicy;
+    /** The block's retry generation (its queue job's) and the attempts made before this go. */
+    generation: number;
+    attemptBase: number;
+  }[];
   /** The run's final state when this call finished it, else ''. */
   finished: '' | 'succeeded' | 'failed';
   pipelineUuid: string;
@@ -99,6 +109,16 @@ export interface CancelResult {
   attempts: (AttemptKey & { blockUuid: string; jobName: string; namespace: string })[];
 }
 
+export interface RetryResult {
+  /** `not_finished`: the run is waiting or running; `nothing_to_retry`: every block is done (or the run succeeded). */
+  result: 'retried' | 'not_finished' | 'nothing_to_retry' | 'missing';
+  /** The run's state after the call ('' when it does not exist). */
+  state: RunState | '';
+  pipelineUuid: string;
+  /** The blocks this call put back to pending, in block run id order. */
+  blocks: string[];
+}
+
 export interface PruneBatch {
   scanned: number;
   /** Runs not finished by the cutoff, left in place. */
@@ -107,7 +127,8 @@ export interface PruneBatch {
   deleted: number[];
 }
 
-export type DispatchPermit = 'ok' | 'cancelled' | 'terminal' | 'missing';
+/** `superseded`: the queue job is of a go of the block before its run was retried (see retryRun). */
+export type DispatchPermit = 'ok' | 'cancelled' | 'terminal' | 'missing' | 'superseded';
 export type AttemptResultState = 'succeeded' | 'condition_failed' | 'failed' | 'retrying' | 'cancelled';
 /** The state a run stopped from outside ends in. */
 export type CancelledRunState = 'cancelled' | 'failed';
@@ -257,8 +278,15 @@ export class RunStore {
     return asArray<number>(await this.script('promote-waiting', [pipelineUuid, this.now()]));
   }
 
-  async markDispatching(runId: number, blockUuid: string, attempt: number): Promise<DispatchPermit> {
-    return (await this.script('mark-dispatching', [runId, blockUuid, attempt, this.now()])) as DispatchPermit;
+  /** `generation`: the retry generation of the queue job asking (BlockRunJobData.generation). */
+  async markDispatching(runId: number, blockUuid: string, attempt: number, generation = 0): Promise<DispatchPermit> {
+    return (await this.script('mark-dispatching', [
+      runId,
+      blockUuid,
+      attempt,
+      this.now(),
+      generation,
+    ])) as DispatchPermit;
   }
 
   /** Returns false when the block finished or moved on meanwhile (e.g. its run was cancelled). */
@@ -310,6 +338,17 @@ export class RunStore {
     ) as CancelResult;
 
     result.attempts = asArray(result.attempts);
+    return result;
+  }
+
+  /**
+   * Puts a failed or cancelled run's blocks that are not done (neither succeeded nor
+   * condition_failed) back to pending, keeping their attempts, and the run back to running (or
+   * waiting): see retry-run.lua. `advanceRun` then queues what is ready.
+   */
+  async retryRun(runId: number): Promise<RetryResult> {
+    const result = JSON.parse((await this.script('retry-run', [runId, this.now()])) as string) as RetryResult;
+    result.blocks = asArray(result.blocks);
     return result;
   }
 
@@ -373,6 +412,13 @@ export class RunStore {
     return raw === null ? undefined : withInputsDecoded(JSON.parse(raw) as RunRecord);
   }
 
+  /** The run records of `runIds` in one read (undefined where there is none). */
+  async getRunRecords(runIds: readonly number[]): Promise<(RunRecord | undefined)[]> {
+    if (runIds.length === 0) return [];
+    const raws = await this.redis.mget(runIds.map((id) => this.keys.run(id)));
+    return raws.map((raw) => (raw === null ? undefined : withInputsDecoded(JSON.parse(raw) as RunRecord)));
+  }
+
   async getRun(runId: number): Promise<RunWithBlocks | undefined> {
     const [run, blocks] = await Promise.all([this.getRunRecord(runId), this.redis.hvals(this.keys.blocks(runId))]);
     if (!run) return undefined;
@@ -413,6 +459,16 @@ export class RunStore {
   /** Most recent runs first. */
   async recentRunIds(limit: number): Promise<number[]> {
     return (await this.redis.zrevrange(this.keys.allRuns, 0, limit - 1)).map(Number);
+  }
+
+  /** Up to `count` run ids of the index from position `start` on, most recent first. */
+  async runIdsNewestFirst(start: number, count: number): Promise<number[]> {
+    return (await this.redis.zrevrange(this.keys.allRuns, start, start + count - 1)).map(Number);
+  }
+
+  /** Where `runId` is in the index, most recent first (0: the newest); undefined when it is not there. */
+  async runIndexPosition(runId: number): Promise<number | undefined> {
+    return (await this.redis.zrevrank(this.keys.allRuns, String(runId))) ?? undefined;
   }
 
   /** Attempts whose Jobs exist and whose outcome is not applied yet (for the watcher's sweep). */

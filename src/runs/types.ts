@@ -5,7 +5,8 @@ import type { MageSchedule } from '../mage/schedule.ts';
  * take several attempts, each attempt is one Kubernetes Job.
  */
 
-export type RunState = 'waiting' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const RUN_STATES = ['waiting', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunState = (typeof RUN_STATES)[number];
 
 export type BlockRunState =
   | 'pending' // waiting for upstream blocks
@@ -107,6 +108,13 @@ export interface BlockRunRecord {
   startedAt?: number;
   finishedAt?: number;
   attempts: AttemptRecord[];
+  /**
+   * Attempts made before the block's latest retry (`retryRun`): its attempts now count on from
+   * here, each go with `maxAttempts` of its own. Absent before the first retry (0).
+   */
+  attemptBase?: number;
+  /** How many times the block was retried (`retryRun`): each go has its own queue job. Absent: 0. */
+  retryGeneration?: number;
 }
 
 export interface RunRecord {
@@ -139,6 +147,10 @@ export interface RunRecord {
   stopOnBlockFailure?: boolean;
   /** Mage's `passed_sla`: the run of a trigger with `sla` was not finished `sla` seconds after its execution date. */
   passedSla?: boolean;
+  /** How many times the run's unfinished blocks were retried after it ended (`retryRun`). */
+  retries?: number;
+  /** When it was last retried (ms since epoch). */
+  retriedAt?: number;
 }
 
 export interface RunWithBlocks extends RunRecord {

@@ -18,10 +18,16 @@ import { testRedis, type TestRedis } from '../support/redis.ts';
 /** Debian's Chromium unless KUBEDISPATCH_CHROMIUM names another; Playwright downloads no browser here. */
 export const CHROMIUM_PATH = process.env['KUBEDISPATCH_CHROMIUM'] ?? '/usr/bin/chromium';
 
-/** Why the browser tests cannot run here, or undefined when they can. */
-export const NO_BROWSER = existsSync(CHROMIUM_PATH)
+const MISSING = existsSync(CHROMIUM_PATH)
   ? undefined
-  : `browser tests skipped: no Chromium at ${CHROMIUM_PATH} (install it, e.g. apt-get install chromium, or set KUBEDISPATCH_CHROMIUM)`;
+  : `no Chromium at ${CHROMIUM_PATH} (install it, e.g. apt-get install chromium, or set KUBEDISPATCH_CHROMIUM)`;
+
+// CI sets KUBEDISPATCH_BROWSER_TESTS=required (.ci/run): there a missing browser fails the tests instead of skipping them.
+if (MISSING && process.env['KUBEDISPATCH_BROWSER_TESTS'] === 'required')
+  throw new Error(`browser tests required (KUBEDISPATCH_BROWSER_TESTS=required) but ${MISSING}`);
+
+/** Why the browser tests are skipped here, or undefined when they run. */
+export const NO_BROWSER = MISSING && `browser tests skipped: ${MISSING}`;
 
 /**
  * Headless Chromium with a fresh profile. Without the background-networking flags it opens

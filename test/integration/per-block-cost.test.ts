@@ -25,6 +25,11 @@ const SMALL = 20;
 const LARGE = 400;
 /** Once-per-run work shrinks per block as runs grow; anything per block that grows with the run shows well above this. */
 const TOLERANCE = 1.15;
+/**
+ * Transitions of one block that announce its run on the changes channel (run-changes.ts): taken
+ * by a dispatcher, its Job created, its outcome applied, the run advanced after it.
+ */
+const CHANGES_PER_BLOCK = 4;
 
 /** Half the blocks are roots, each other block waits for the root before it: queueing, and advancing downstream. */
 function blocks(count: number): TestBlock[] {
@@ -39,6 +44,8 @@ interface Cost {
   bytesSentPerBlock: number;
   /** Reads of a whole run-sized key (the blocks hash, the project snapshot), counted per run. */
   wholeRunReads: number;
+  /** Messages on the run changes channel, one per transition that changed the run. */
+  changesPerBlock: number;
 }
 
 function commandCalls(info: string): number {
@@ -107,10 +114,12 @@ describe('per-block cost', () => {
       const blocksKey = new RegExp(`^${prefix}:run:\\d+:blocks$`);
       const projectKey = new RegExp(`^${prefix}:run:\\d+:project$`);
       const wholeRunReads: string[] = [];
+      let changes = 0;
       monitor.on('monitor', (_time: string, args: string[]) => {
         const [command, key] = [String(args[0]).toLowerCase(), String(args[1])];
         if (['hgetall', 'hvals', 'hkeys'].includes(command) && blocksKey.test(key)) wholeRunReads.push(command);
         if (command === 'get' && projectKey.test(key)) wholeRunReads.push(command);
+        if (command === 'publish' && key === store.keys.changesChannel) changes += 1;
       });
       const before = {
         commands: commandCalls(await admin.info('commandstats')),
@@ -147,6 +156,7 @@ describe('per-block cost', () => {
         commandsPerBlock: (after.commands - before.commands) / count,
         bytesSentPerBlock: (after.bytes - before.bytes) / count,
         wholeRunReads: wholeRunReads.length,
+        changesPerBlock: changes / count,
       };
     } finally {
       stopping.abort();
@@ -164,5 +174,10 @@ describe('per-block cost', () => {
     expect(large.bytesSentPerBlock, figures).toBeLessThanOrEqual(small.bytesSentPerBlock * TOLERANCE);
     // Reading the whole run is for once-per-run steps (creating the run, building its indexes), never per block.
     expect(large.wholeRunReads, figures).toBeLessThanOrEqual(small.wholeRunReads);
+    // Each is one PUBLISH inside a script already counted above; at most one per transition, plus the run's creation.
+    for (const cost of [small, large]) {
+      expect(cost.changesPerBlock, figures).toBeGreaterThan(0);
+      expect(cost.changesPerBlock, figures).toBeLessThanOrEqual(CHANGES_PER_BLOCK + 1 / SMALL);
+    }
   }, 120_000);
 });

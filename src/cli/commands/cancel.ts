@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
 import { positiveInteger } from '../option-parsers.ts';
+import { settingsFileOption } from '../settings-option.ts';
 
 /** `kubedispatch cancel`: cancels a run and deletes its active Jobs. */
 export function registerCancel(program: Command): void {
@@ -10,7 +11,7 @@ export function registerCancel(program: Command): void {
     .argument('<run-id>', 'pipeline run id', positiveInteger)
     .option('--reason <text>', 'recorded on the run and its blocks', 'Cancelled by user')
     .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, else in-cluster config, else ~/.kube/config)')
-    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
+    .addOption(settingsFileOption())
     .action(async (runId: number, options: { reason: string; kubeconfig?: string; config?: string }) => {
       const { loadSettings } = await import('../../config/settings.ts');
       const { cancelPipelineRun } = await import('../../runs/cancel-run.ts');

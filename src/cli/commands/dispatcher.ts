@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { positiveInteger } from '../option-parsers.ts';
+import { settingsFileOption } from '../settings-option.ts';
 
 interface DispatcherCommandOptions {
   kubeconfig?: string;
@@ -20,7 +21,7 @@ export function registerDispatcher(program: Command): void {
       'block runs this dispatcher works on at once (default: limits.dispatcherConcurrency)',
       positiveInteger,
     )
-    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
+    .addOption(settingsFileOption())
     .action(async (options: DispatcherCommandOptions) => {
       const { runService } = await import('../../processes/run-service.ts');
       const { startDispatcher } = await import('../../processes/dispatcher-process.ts');

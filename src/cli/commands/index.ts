@@ -7,6 +7,7 @@ import { registerDemo } from './demo.ts';
 import { registerDispatcher } from './dispatcher.ts';
 import { registerPrune } from './prune.ts';
 import { registerRender } from './render.ts';
+import { registerRetry } from './retry.ts';
 import { registerRun } from './run.ts';
 import { registerScheduler } from './scheduler.ts';
 import { registerSim } from './sim.ts';
@@ -32,6 +33,7 @@ export const commands: RegisterCommand[] = [
   registerStatus,
   registerTriggers,
   registerCancel,
+  registerRetry,
   registerScheduler,
   registerDashboard,
   registerSim,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
 import { duration } from '../option-parsers.ts';
+import { settingsFileOption } from '../settings-option.ts';
 
 /** `kubedispatch prune`: deletes finished runs older than a duration now, as the scheduler's retention does. */
 export function registerPrune(program: Command): void {
@@ -16,7 +17,7 @@ export function registerPrune(program: Command): void {
       duration,
     )
     .option('--dry-run', 'count what would be deleted, delete nothing')
-    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
+    .addOption(settingsFileOption())
     .action(async (options: { olderThan?: number; dryRun?: boolean; config?: string }) => {
       const { loadSettings } = await import('../../config/settings.ts');
       const { withRunContext } = await import('../../runs/run-context.ts');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
 import { variablesFromAssignments } from '../../runs/run-variables.ts';
 import { collectVariable } from '../option-parsers.ts';
+import { settingsFileOption } from '../settings-option.ts';
 
 interface RunOptions {
   project?: string;
@@ -26,7 +27,7 @@ export function registerRun(program: Command): void {
       collectVariable,
     )
     .option('--wait', 'print a line per block state change until the run ends; exit 0 only if it succeeded')
-    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
+    .addOption(settingsFileOption())
     .action(async (options: RunOptions) => {
       const { loadSettings } = await import('../../config/settings.ts');
       const { createPipelineRun } = await import('../../runs/create-run.ts');

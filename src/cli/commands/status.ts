@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
 import { positiveInteger } from '../option-parsers.ts';
+import { settingsFileOption } from '../settings-option.ts';
 
 /** `kubedispatch status`: a run and every block run (state, attempts, Job, reason, timings). */
 export function registerStatus(program: Command): void {
@@ -9,7 +10,7 @@ export function registerStatus(program: Command): void {
     .description('show a run and every block run: state, attempts, Job name, reason, exit code, timings')
     .argument('<run-id>', 'pipeline run id', positiveInteger)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
+    .addOption(settingsFileOption())
     .action(async (runId: number, options: { output: 'text' | 'json'; config?: string }) => {
       const { loadSettings } = await import('../../config/settings.ts');
       const { withRunContext } = await import('../../runs/run-context.ts');

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
+import { settingsFileOption } from '../settings-option.ts';
 
 interface TriggersOptions {
   project?: string;
@@ -21,7 +22,7 @@ export function registerTriggers(program: Command): void {
       "also print the token of each api trigger (generated ones are read from Redis: REDIS_URL and the queue prefix must be the scheduler's)",
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
+    .addOption(settingsFileOption())
     .action(async (options: TriggersOptions) => {
       const { loadSettings } = await import('../../config/settings.ts');
       const { formatProblem } = await import('../../errors/config-problem.ts');

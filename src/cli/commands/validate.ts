@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { processEnv } from '../../config/env.ts';
 import { formatProblem } from '../../errors/config-problem.ts';
+import { settingsFileOption } from '../settings-option.ts';
 
 /** `kubedispatch validate`: every problem of a project at once; exit 1 when any is an error. */
 export function registerValidate(program: Command): void {
@@ -14,7 +15,7 @@ export function registerValidate(program: Command): void {
       '--server-pod <file>',
       "pod manifest standing in for the dispatcher's own pod; without it a missing image is only a warning",
     )
-    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
+    .addOption(settingsFileOption())
     .action(async (options: { project: string; serverPod?: string; config?: string }) => {
       // Loaded on use so that `kubedispatch --help` and other commands do not pay for the Kubernetes models.
       const { loadSettings } = await import('../../config/settings.ts');

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { settingsFileOption } from '../settings-option.ts';
 
 interface WatcherCommandOptions {
   kubeconfig?: string;
@@ -14,7 +15,7 @@ export function registerWatcher(program: Command): void {
         '(run two or more for hot standby: a Redis lease lets one act at a time; stops cleanly on SIGTERM/SIGINT)',
     )
     .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, else in-cluster config, else ~/.kube/config)')
-    .option('--config <file>', 'settings YAML file (default: KUBEDISPATCH_CONFIG)')
+    .addOption(settingsFileOption())
     .action(async (options: WatcherCommandOptions) => {
       const { runService } = await import('../../processes/run-service.ts');
       const { startWatcherProcess } = await import('../../processes/watcher-process.ts');

@@ -19,7 +19,8 @@
 --   unannounced  zset of queued blocks not yet confirmed as added to the block-runs queue
 -- ARGV: prefix, run id, now (ms), repair ('1': also report the queued blocks never confirmed as
 --       enqueued, which a crash between this script and the queue add left behind)
--- Returns: JSON {enqueue: [{blockUuid, blockRunId, maxAttempts, retry}], finished: state|'' , pipelineUuid}
+-- Returns: JSON {enqueue: [{blockUuid, blockRunId, maxAttempts, retry, generation, attemptBase}], finished: state|'' ,
+--          pipelineUuid}
 local prefix, id, now, repair = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
 local runKey = prefix .. ':run:' .. id
 local raw = redis.call('GET', runKey)
@@ -42,8 +43,12 @@ local function getBlock(uuid)
   return braw and cjson.decode(braw)
 end
 
+-- Set by every write of the run or a block, so that one call announces the run once (run-changes.ts).
+local changed = false
+
 local function putBlock(b)
   redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
+  changed = true
 end
 
 -- Ends a block that will not run, with its reason; its downstream blocks are updated in turn.
@@ -151,8 +156,11 @@ while true do
   propagate(popped[1])
 end
 
+-- A retried block (retry-run.lua) has a queue job per go: its generation names it, and its
+-- attempts count on from its attempt base.
 local function announce(b)
-  return { blockUuid = b.blockUuid, blockRunId = b.blockRunId, maxAttempts = b.maxAttempts, retry = b.retry }
+  return { blockUuid = b.blockUuid, blockRunId = b.blockRunId, maxAttempts = b.maxAttempts, retry = b.retry,
+    generation = b.retryGeneration or 0, attemptBase = b.attemptBase or 0 }
 end
 
 local enqueue = {}
@@ -172,7 +180,7 @@ while run.blockRunLimit == 0 or busy < run.blockRunLimit do
   end
 end
 
--- Enqueueing is idempotent (job id = block run id): a block announced twice is added once.
+-- Enqueueing is idempotent (job id = block run id and retry generation): a block announced twice is added once.
 if repair then
   local queuedHere = {}
   for _, e in ipairs(enqueue) do queuedHere[e.blockUuid] = true end
@@ -196,8 +204,10 @@ if tonumber(counts[1]) <= 0 then
   run.finishedAt = now
   finished = run.state
   redis.call('SET', runKey, cjson.encode(run))
+  changed = true
   redis.call('SREM', prefix .. ':runs:active', id)
   redis.call('SREM', prefix .. ':pipeline:' .. run.pipelineUuid .. ':running', id)
   redis.call('DEL', progressKey, downstreamKey, unmetKey, readyKey, settledKey, unannouncedKey)
 end
+if changed then redis.call('PUBLISH', prefix .. ':run-changes', id) end
 return cjson.encode({ enqueue = enqueue, finished = finished, pipelineUuid = run.pipelineUuid })

@@ -12,6 +12,8 @@ if not braw then return 0 end
 local b = cjson.decode(braw)
 local terminal = { succeeded = true, failed = true, upstream_failed = true, condition_failed = true, cancelled = true }
 if terminal[b.state] or b.state == 'retrying' or b.attempt ~= attempt then return 0 end
+-- An attempt of the go before the block's latest retry (retry-run.lua) is never applied to this one.
+if attempt <= (b.attemptBase or 0) then return 0 end
 local wasBusy = b.state == 'queued' or b.state == 'dispatching' or b.state == 'running'
 b.state = state
 b.reason = outcome.reason
@@ -46,4 +48,5 @@ if terminal[state] and redis.call('EXISTS', runKey .. ':progress') == 1 then
   if state ~= 'succeeded' and state ~= 'condition_failed' then redis.call('HINCRBY', runKey .. ':progress', 'undone', 1) end
   redis.call('ZADD', runKey .. ':settled', b.blockRunId, block)
 end
+redis.call('PUBLISH', prefix .. ':run-changes', id)
 return 1

@@ -41,4 +41,5 @@ redis.call('DEL', runKey .. ':progress', runKey .. ':downstream', runKey .. ':un
 redis.call('SREM', prefix .. ':runs:active', id)
 redis.call('SREM', prefix .. ':pipeline:' .. run.pipelineUuid .. ':running', id)
 if wasWaiting then redis.call('LREM', prefix .. ':pipeline:' .. run.pipelineUuid .. ':waiting', 0, id) end
+redis.call('PUBLISH', prefix .. ':run-changes', id)
 return cjson.encode({ cancelled = true, pipelineUuid = run.pipelineUuid, attempts = attempts })

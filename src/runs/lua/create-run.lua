@@ -34,5 +34,6 @@ for i, b in ipairs(blocks) do
 end
 redis.call('SADD', prefix .. ':runs:active', id)
 redis.call('ZADD', prefix .. ':runs:all', now, id)
+redis.call('PUBLISH', prefix .. ':run-changes', id)
 if key ~= '' then redis.call('SET', prefix .. ':run-key:' .. key, id, 'EX', 604800) end
 return id

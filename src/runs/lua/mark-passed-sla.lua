@@ -8,4 +8,5 @@ local run = cjson.decode(raw)
 if run.passedSla then return 0 end
 run.passedSla = true
 redis.call('SET', runKey, cjson.encode(run))
+redis.call('PUBLISH', ARGV[1] .. ':run-changes', ARGV[2])
 return 1

@@ -25,4 +25,5 @@ redis.call('HSET', blocksKey, block, cjson.encode(b))
 redis.call('HSET', prefix .. ':attempts:active', b.blockRunId .. ':' .. attempt, cjson.encode({
   runId = tonumber(id), blockUuid = block, blockRunId = b.blockRunId, attempt = attempt,
   namespace = namespace, jobName = jobName, since = now }))
+redis.call('PUBLISH', prefix .. ':run-changes', id)
 return 1

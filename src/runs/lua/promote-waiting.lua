@@ -24,6 +24,7 @@ while true do
       redis.call('SET', prefix .. ':run:' .. id, cjson.encode(run))
       redis.call('SADD', running, id)
       started[#started + 1] = tonumber(id)
+      redis.call('PUBLISH', prefix .. ':run-changes', id)
     end
   end
 end

@@ -33,6 +33,7 @@ for _, id in ipairs(ids) do
       end
       redis.call('DEL', runKey, runKey .. ':blocks', runKey .. ':project')
       redis.call('ZREM', index, id)
+      redis.call('PUBLISH', prefix .. ':run-changes', id)
     end
   end
 end
