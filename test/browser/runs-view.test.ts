@@ -231,6 +231,8 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     expect(run.state).toBe('succeeded');
     const shown = await nodeStates(page);
     for (const block of run.blocks) expect(shown[block.blockUuid]).toContain('succeeded');
+    // Its second attempt, the last of this go (attempts count on after a retry).
+    expect(shown['flaky']).toBe('✓ succeeded · try 2/2');
     expect(await page.getByRole('alert').isHidden()).toBe(true);
 
     await page.locator('#dag [data-block="flaky"]').click();

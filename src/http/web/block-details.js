@@ -1,6 +1,6 @@
 // @ts-check
 // The details of one block run: what happened to each attempt (its Job), why it ended, what it printed.
-import { durationOf, element, formatDuration, formatTime, stateBadge } from './shared.js';
+import { durationOf, element, formatDuration, formatTime, lastAttempt, stateBadge } from './shared.js';
 
 /** @typedef {import('./shared.js').BlockRun} BlockRun */
 
@@ -19,7 +19,11 @@ function facts(facts) {
 
 /** Each attempt (one Job) with when it ran and how it ended, newest first. @param {BlockRun} block */
 function attemptList(block) {
-  const heading = element('h3', {}, `Attempts (${block.attempts.length} of at most ${block.maxAttempts})`);
+  const heading = element(
+    'h3',
+    {},
+    `Attempts (${block.attempts.length}; this go may reach attempt ${lastAttempt(block)})`,
+  );
   if (block.attempts.length === 0) return [heading, element('p', { class: 'subtle' }, 'None yet: no Job was created.')];
   const items = [...block.attempts].reverse().map((attempt) => {
     const outcome = attempt.outcome;
@@ -53,7 +57,7 @@ export function showBlockDetails(container, block) {
     heading,
     facts([
       ['State', stateBadge(block.state)],
-      ['Attempt', block.attempt > 0 ? `${block.attempt} of ${block.maxAttempts}` : 'not started'],
+      ['Attempt', block.attempt > 0 ? `${block.attempt} of ${lastAttempt(block)}` : 'not started'],
       ['Upstream', block.upstream.length > 0 ? block.upstream.join(', ') : 'none (a root block)'],
       ['Job', block.jobName && `${block.namespace ?? ''}/${block.jobName}`],
       ['Started', block.startedAt === undefined ? undefined : formatTime(block.startedAt)],

@@ -1,7 +1,7 @@
 // @ts-check
 // The run's DAG as SVG: drawn once per set of blocks, then only the blocks whose state changed are touched.
 import { isWaypoint, layeredLayout } from './dag-layout.js';
-import { STATES } from './shared.js';
+import { lastAttempt, STATES } from './shared.js';
 
 /** @typedef {import('./shared.js').BlockRun} BlockRun */
 
@@ -32,20 +32,20 @@ function svgElement(tag, attributes = {}) {
 /** @param {BlockRun} block */
 function stateLine(block) {
   const state = STATES[block.state] ?? { label: block.state, symbol: '?' };
-  const attempt = block.attempt > 1 ? ` · try ${block.attempt}/${block.maxAttempts}` : '';
+  const attempt = block.attempt > 1 ? ` · try ${block.attempt}/${lastAttempt(block)}` : '';
   return `${state.symbol} ${state.label}${attempt}`;
 }
 
 /** @param {BlockRun} block */
 function accessibleName(block) {
   const state = STATES[block.state]?.label ?? block.state;
-  const attempt = block.attempt > 1 ? `, attempt ${block.attempt} of ${block.maxAttempts}` : '';
+  const attempt = block.attempt > 1 ? `, attempt ${block.attempt} of ${lastAttempt(block)}` : '';
   return `${block.blockUuid}: ${state}${attempt}`;
 }
 
 /** What a node shows; when it is unchanged the node is not touched. @param {BlockRun} block */
 function nodeSignature(block) {
-  return `${block.state}|${block.attempt}|${block.maxAttempts}`;
+  return `${block.state}|${block.attempt}|${lastAttempt(block)}`;
 }
 
 /** Which blocks there are and how they depend on each other; only a change of this lays the DAG out again. */

@@ -5,13 +5,14 @@ import { showBlockDetails } from './block-details.js';
 import { DagView } from './dag-view.js';
 import {
   ApiError,
+  apiUrl,
   BLOCK_STATES,
   callApi,
   durationOf,
   element,
   formatDuration,
   formatTime,
-  apiUrl,
+  lastAttempt,
   say,
   STATES,
   stateBadge,
@@ -112,7 +113,7 @@ function rowSignature(block) {
   return JSON.stringify([
     block.state,
     block.attempt,
-    block.maxAttempts,
+    lastAttempt(block),
     block.startedAt,
     block.finishedAt,
     block.reason,
@@ -126,7 +127,7 @@ function rowCells(block) {
   return [
     element('th', { scope: 'row' }, open),
     element('td', {}, stateBadge(block.state)),
-    element('td', {}, block.attempt > 0 ? `${block.attempt}/${block.maxAttempts}` : '—'),
+    element('td', {}, block.attempt > 0 ? `${block.attempt}/${lastAttempt(block)}` : '—'),
     element('td', {}, block.upstream.join(', ') || '—'),
     element('td', {}, formatTime(block.startedAt)),
     element('td', {}, formatDuration(durationOf(block))),

@@ -9,7 +9,7 @@
  * @typedef {{ attempt: number, jobName?: string, namespace?: string, startedAt?: number, finishedAt?: number,
  *   outcome?: AttemptOutcome }} AttemptRecord
  * @typedef {{ blockUuid: string, blockRunId: number, upstream: string[], state: BlockState, attempt: number,
- *   maxAttempts: number, jobName?: string, namespace?: string, reason?: string, message?: string,
+ *   maxAttempts: number, attemptBase?: number, jobName?: string, namespace?: string, reason?: string, message?: string,
  *   exitCode?: number, failedPods?: number, logTail?: string[], events?: string[], queuedAt?: number,
  *   startedAt?: number, finishedAt?: number, attempts: AttemptRecord[] }} BlockRun
  * @typedef {{ id: number, pipelineUuid: string, trigger: string, state: RunState, reason?: string,
@@ -89,6 +89,15 @@ export function stateText(state) {
  */
 export function stateBadge(state) {
   return element('span', { class: `badge state-${state}` }, stateText(state));
+}
+
+/**
+ * The last attempt number the block may reach: after a retry of its run its attempts count on from
+ * `attemptBase`, each go with `maxAttempts` of its own.
+ * @param {BlockRun} block
+ */
+export function lastAttempt(block) {
+  return (block.attemptBase ?? 0) + block.maxAttempts;
 }
 
 /** @param {number | undefined} ms */
