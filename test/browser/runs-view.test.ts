@@ -164,6 +164,24 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     const job = run.blocks.find((block) => block.blockUuid === 'score')!.jobName!;
     expect(text).toContain(job);
     expect(text).toContain('Attempt 1');
+
+    // Filters: by state, kept in the address; the choices come from the project and the runs.
+    await page.goto(`${stack.url}${RUNS_PAGE_PATH}`);
+    await page.locator(`tr[data-run="${runId}"]`).waitFor();
+    expect(await page.getByLabel('Pipeline').locator('option').allTextContents()).toEqual(['all', 'pipeline']);
+    await page.getByLabel('State').selectOption('succeeded');
+    await page.locator('#empty', { hasText: 'No runs match' }).waitFor();
+    expect(await page.locator('#runs tbody tr').count()).toBe(0);
+    expect(new URL(page.url()).search).toBe('?state=succeeded');
+    await page.getByLabel('State').selectOption('failed');
+    await page.locator(`tr[data-run="${runId}"]`).waitFor();
+    for (const state of await page.locator('#runs tbody tr .badge').allTextContents())
+      expect(state).toContain('failed');
+
+    // The run id box opens the run's page.
+    await page.getByLabel('Run id').fill(String(runId));
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.waitForURL(`**${runPagePath(runId)}`);
   }, 120_000);
 
   it('cancels a running run from its page after confirmation, then offers no cancel', async () => {
