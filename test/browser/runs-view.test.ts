@@ -334,6 +334,45 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     expect(await page.locator('[data-block="alpha"]').getAttribute('aria-expanded')).toBe('false');
   }, 90_000);
 
+  it('keeps text at WCAG AA contrast on every state colour, in badges and DAG nodes', async () => {
+    stack = await startStack({ blocks: [{ uuid: 'alpha' }] });
+    const runId = await stack.createRun();
+    await finished(stack, runId);
+    const page = await openPage(runPagePath(runId));
+    await untilHeaderSays(page, 'succeeded');
+    // Runs in the page (a string: this file is type-checked without the DOM library).
+    const ratios = (await page.evaluate(`(() => {
+      const rgb = (text) => (text.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+      const luminance = ([r, g, b]) => {
+        const [R, G, B] = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+      };
+      const contrast = (a, b) => { const [x, y] = [luminance(rgb(a)), luminance(rgb(b))].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+      const node = document.querySelector('#dag [data-block]');
+      const result = {};
+      for (const state of ${JSON.stringify(Object.keys(STATE_WORDS))}) {
+        const badge = document.createElement('span');
+        badge.className = 'badge state-' + state;
+        badge.textContent = state;
+        document.body.append(badge);
+        const copy = node.cloneNode(true);
+        copy.setAttribute('class', 'node state-' + state);
+        node.parentNode.append(copy);
+        const box = getComputedStyle(copy.querySelector('.node-box')).fill;
+        result[state] = Math.min(
+          contrast(getComputedStyle(badge).color, getComputedStyle(badge).backgroundColor),
+          contrast(getComputedStyle(copy.querySelector('.node-name')).fill, box),
+          contrast(getComputedStyle(copy.querySelector('.node-state')).fill, box),
+        );
+        badge.remove();
+        copy.remove();
+      }
+      return result;
+    })()`)) as Record<string, number>;
+    expect(Object.keys(ratios)).toHaveLength(Object.keys(STATE_WORDS).length);
+    for (const [state, ratio] of Object.entries(ratios)) expect(ratio, state).toBeGreaterThanOrEqual(4.5);
+  }, 60_000);
+
   describe('with an auth token', () => {
     const TOKEN = 'browser-test-token-0123456789abcdef0123456789';
 
