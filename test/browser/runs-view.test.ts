@@ -267,7 +267,9 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
       const layer = Math.floor(index / width);
       const at = index % width;
       const upstream = layer === 0 ? [] : [`b${layer - 1}_${at}`, `b${layer - 1}_${(at + 3) % width}`];
-      return { uuid: `b${layer}_${at}`, upstream, annotations: { 'sim.kubedispatch.io/duration': '10ms' } };
+      // The first layer outlasts the page's opening, so that it sees the run change.
+      const duration = layer === 0 ? '3s' : '10ms';
+      return { uuid: `b${layer}_${at}`, upstream, annotations: { 'sim.kubedispatch.io/duration': duration } };
     });
     stack = await startStack({ blocks });
     const runId = await stack.createRun();
