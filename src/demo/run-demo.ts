@@ -13,6 +13,8 @@ import { withRunContext } from '../runs/run-context.ts';
 import { runSummary } from '../runs/run-report.ts';
 import { readBehaviourRules } from '../sim/behaviour-rules.ts';
 import { startSimCluster } from '../sim/sim-cluster.ts';
+import { UI_PATH } from '../http/server.ts';
+import { API_PATH, LOGIN_PATH, RUNS_PAGE_PATH, runPagePath } from '../http/web-paths.ts';
 import { DEMO_ETL_OUTCOME, outcomeDifferences } from './expected-outcome.ts';
 import { DEMO_PREFIX_START, deleteLeftoverDemoJobs } from './leftover-jobs.ts';
 
@@ -141,16 +143,25 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     cleanups.push(() => all.stop());
     stopIfInterrupted();
     print(`processes:  scheduler, dispatcher, watcher (Redis key prefix ${prefix})`);
-    if (options.keep)
+    const dashboard = `http://${settings.http.host}:${settings.http.port}`;
+    if (options.keep) {
       print(
-        `dashboard:  http://${settings.http.host}:${settings.http.port}/ui   API: http://${settings.http.host}:${settings.http.port}/api/v1/runs`,
+        `runs:       ${dashboard}${RUNS_PAGE_PATH}   Bull Board: ${dashboard}${UI_PATH}   API: ${dashboard}${API_PATH}/runs`,
       );
+      // The token itself is never printed: the user's shell fills it in.
+      if (settings.http.authToken)
+        print(
+          `login:      ${dashboard}${LOGIN_PATH}?token=${options.env['KUBEDISPATCH_AUTH_TOKEN'] ? '$KUBEDISPATCH_AUTH_TOKEN' : '<http.authToken>'} (once: a cookie keeps the browser logged in)`,
+        );
+    }
     print('');
 
     let runId = 0;
     const run = await withRunContext(settings, env, {}, async (context) => {
       runId = await createPipelineRun(context.creator, { pipelineUuid: DEMO_PIPELINE, trigger: 'demo', variables: {} });
-      print(`${elapsed()}  run ${runId} of ${DEMO_PIPELINE} created`);
+      print(
+        `${elapsed()}  run ${runId} of ${DEMO_PIPELINE} created${options.keep ? `: ${dashboard}${runPagePath(runId)}` : ''}`,
+      );
       return unlessInterrupted(
         interrupted,
         followRun(context.services.store, runId, (line) => print(`${elapsed()}  ${line}`)),

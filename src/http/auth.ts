@@ -3,8 +3,15 @@ import { isIP } from 'node:net';
 import type { Request, RequestHandler, Response } from 'express';
 import { authTokenProblem } from '../config/auth-token.ts';
 
-/** Cookie a browser gets from `/ui/login?token=…`, so Bull Board's page and assets load without a header. */
+/**
+ * Cookie a browser gets from `/login?token=…` (or `/ui/login?token=…`), so the runs pages, Bull Board and
+ * the API calls of the runs pages are authenticated without a header. Scoped to `/`: the pages call /api/v1.
+ */
 export const TOKEN_COOKIE = 'kubedispatch_token';
+
+/** What browsers prompt for: the password is the token, any user name. */
+export const BASIC_CHALLENGE = 'Basic realm="kubedispatch", charset="UTF-8"';
+const BEARER_CHALLENGE = 'Bearer realm="kubedispatch"';
 
 export class InsecureListenError extends Error {
   override name = 'InsecureListenError';
@@ -76,31 +83,48 @@ function unauthorized(response: Response, challenge: string): void {
 }
 
 /**
- * Requires the token on every request it guards; with no token configured (loopback only, see
- * checkListenSecurity) everything passes. `challenge` lets browsers prompt for Basic auth on /ui.
+ * The API's challenge: Bearer for scripts; Basic for the dashboard's own pages (a same-origin fetch or
+ * EventSource, which browsers mark `Sec-Fetch-Site: same-origin`). A browser caches Basic credentials for
+ * the folder of the page it was challenged on (`/runs/`), so it sends none with the first request to
+ * /api/v1; answering that one with the same Basic realm makes it resend what it cached, without a prompt.
  */
-export function requireToken(token: string, challenge = 'Bearer realm="kubedispatch"'): RequestHandler {
+export function apiChallenge(request: Request): string {
+  return request.headers['sec-fetch-site'] === 'same-origin' ? BASIC_CHALLENGE : BEARER_CHALLENGE;
+}
+
+/**
+ * Requires the token on every request it guards; with no token configured (loopback only, see
+ * checkListenSecurity) everything passes. `challenge` lets browsers prompt for Basic auth on the pages.
+ */
+export function requireToken(
+  token: string,
+  challenge: string | ((request: Request) => string) = BEARER_CHALLENGE,
+): RequestHandler {
   return (request, response, next) => {
     if (!token) return next();
     const given = presentedToken(request);
     if (given !== undefined && tokenMatches(given, token)) return next();
-    unauthorized(response, challenge);
+    unauthorized(response, typeof challenge === 'string' ? challenge : challenge(request));
   };
 }
 
-/** `GET /ui/login?token=…`: checks the token and keeps it in an HttpOnly cookie scoped to /ui. */
-export function uiLogin(token: string, uiPath: string): RequestHandler {
+/**
+ * `GET /login?token=…` (and `/ui/login?token=…`): checks the token, keeps it in an HttpOnly, SameSite=Strict
+ * cookie for the whole dashboard (the pages and the API they call), and sends the browser on to `landing`,
+ * where the token is no longer in the address bar.
+ */
+export function login(token: string, landing: string): RequestHandler {
   return (request, response) => {
     const given = typeof request.query['token'] === 'string' ? request.query['token'] : '';
-    if (token && !tokenMatches(given, token)) return unauthorized(response, 'Bearer realm="kubedispatch"');
+    if (token && !tokenMatches(given, token)) return unauthorized(response, BEARER_CHALLENGE);
     if (token) {
       response.cookie(TOKEN_COOKIE, token, {
         httpOnly: true,
         sameSite: 'strict',
-        path: uiPath,
+        path: '/',
         secure: request.secure,
       });
     }
-    response.redirect(303, `${uiPath}/`);
+    response.redirect(303, landing);
   };
 }

@@ -10,7 +10,7 @@ import { AttemptSecrets } from '../callback/attempt-secrets.ts';
 import { defaultAllowedHosts } from './allowed-hosts.ts';
 import { apiRouter } from './api-router.ts';
 import { callbackRouter } from './callback-router.ts';
-import { checkListenSecurity, requireToken, uiLogin } from './auth.ts';
+import { apiChallenge, BASIC_CHALLENGE, checkListenSecurity, login, requireToken } from './auth.ts';
 import { bullBoardRouter } from './bull-board.ts';
 import { healthRouter } from './health-router.ts';
 import { jsonBody } from './json-body.ts';
@@ -24,6 +24,8 @@ import { metricsRouter } from './metrics-router.ts';
 import { runFiltersRouter } from './run-filters-router.ts';
 import { runsEventsRouter } from './runs-events-router.ts';
 import { jsonWritesOnly, originRequiredForWrites, sameSiteOnly } from './request-guards.ts';
+import { runsPageRouter } from './runs-page-router.ts';
+import { API_PATH, LOGIN_PATH, RUNS_PAGE_PATH } from './web-paths.ts';
 
 export type { RunningHttpServer };
 
@@ -86,21 +88,21 @@ export function buildApp(options: HttpServerOptions, live: Pick<LiveRuns, 'watch
   );
   // Before the API's /runs/:id, which would take `events` for a run id.
   app.use(
-    '/api/v1',
-    requireToken(authToken),
+    API_PATH,
+    requireToken(authToken, apiChallenge),
     runsEventsRouter({ store: services.store, watcher: live.watcher, streams: live.streams }),
   );
   app.use(
-    '/api/v1',
-    requireToken(authToken),
+    API_PATH,
+    requireToken(authToken, apiChallenge),
     jsonWritesOnly(),
     jsonBody(),
     apiRouter({ store: services.store, creator: options.creator, canceller: options.canceller }),
   );
   const environment = options.mageEnv ?? mageEnv(undefined);
   app.use(
-    '/api/v1',
-    requireToken(authToken),
+    API_PATH,
+    requireToken(authToken, apiChallenge),
     triggersRouter({ projectDir: options.creator.plan.projectDir, mageEnv: environment }),
     runFiltersRouter({ projectDir: options.creator.plan.projectDir }),
   );
@@ -113,10 +115,17 @@ export function buildApp(options: HttpServerOptions, live: Pick<LiveRuns, 'watch
       mageEnv: environment,
     }),
   );
-  app.get(`${UI_PATH}/login`, uiLogin(authToken, UI_PATH));
+  app.get('/', (_request, response) => response.redirect(302, RUNS_PAGE_PATH));
+  app.get(LOGIN_PATH, login(authToken, RUNS_PAGE_PATH));
+  app.get(`${UI_PATH}/login`, login(authToken, `${UI_PATH}/`));
+  app.use(
+    RUNS_PAGE_PATH,
+    requireToken(authToken, BASIC_CHALLENGE),
+    runsPageRouter({ runsPath: RUNS_PAGE_PATH, apiPath: API_PATH, uiPath: UI_PATH }),
+  );
   app.use(
     UI_PATH,
-    requireToken(authToken, 'Basic realm="kubedispatch", charset="UTF-8"'),
+    requireToken(authToken, BASIC_CHALLENGE),
     originRequiredForWrites(),
     bullBoardRouter([services.blockQueue, services.triggerQueue], UI_PATH, options.uiWritable),
   );

@@ -4,3 +4,9 @@ export const RUNS_PAGE_PATH = '/runs';
 export function runPagePath(runId: number): string {
   return `${RUNS_PAGE_PATH}/${runId}`;
 }
+
+/** The JSON API the runs pages call. */
+export const API_PATH = '/api/v1';
+
+/** `GET /login?token=…` sets the login cookie and lands on the runs page. */
+export const LOGIN_PATH = '/login';

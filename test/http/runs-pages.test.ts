@@ -1,0 +1,99 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { RUNS_PAGE_PATH, runPagePath } from '../../src/http/web-paths.ts';
+import { writeProject } from '../scheduler/support.ts';
+import { useHttpServer } from './support.ts';
+
+const TOKEN = 'pages-token-0123456789abcdef0123456789';
+const project = writeProject({ etl: { blocks: [{ uuid: 'a' }] } });
+afterAll(() => project.remove());
+
+const basic = { authorization: `Basic ${Buffer.from(`anyone:${TOKEN}`).toString('base64')}` };
+
+describe('the runs pages over HTTP', () => {
+  const http = useHttpServer(project.dir, () => ({ authToken: TOKEN }));
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${http.server.url}${path}`, { headers, redirect: 'manual' });
+
+  it('serves the shells with a strict CSP, the paths filled in and no token, behind the Basic challenge', async () => {
+    for (const path of [RUNS_PAGE_PATH, runPagePath(12)]) {
+      const refused = await get(path);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Basic realm="kubedispatch", charset="UTF-8"');
+      const page = await get(path, basic);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const csp = page.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+      const html = await page.text();
+      expect(html).not.toContain('{{');
+      expect(html).not.toContain(TOKEN);
+      expect(html).toContain(`data-runs-path="${RUNS_PAGE_PATH}"`);
+      expect(html).toContain('data-api-path="/api/v1"');
+      // No inline script: every <script> names its source.
+      expect(html.match(/<script\b[^>]*>/g)?.every((tag) => /\ssrc="[^"]+"/.test(tag))).toBe(true);
+    }
+    expect(await (await get(runPagePath(12), basic)).text()).toContain('data-run-id="12"');
+  });
+
+  it('serves every asset the shells name with its content type, and nothing else', async () => {
+    const html = (await (await get(runPagePath(3), basic)).text()) + (await (await get(RUNS_PAGE_PATH, basic)).text());
+    const assets = [...html.matchAll(/(?:src|href)="(\/runs\/assets\/[^"]+)"/g)].map((match) => match[1]!);
+    expect(new Set(assets).size).toBe(4);
+    const expected: Record<string, string> = {
+      js: 'text/javascript; charset=utf-8',
+      css: 'text/css; charset=utf-8',
+      svg: 'image/svg+xml; charset=utf-8',
+    };
+    for (const asset of assets) {
+      const response = await get(asset, basic);
+      expect(response.status, asset).toBe(200);
+      expect(response.headers.get('content-type')).toBe(expected[asset.split('.').pop()!]);
+    }
+    // The modules the page scripts import are served too.
+    for (const module of ['shared.js', 'dag-layout.js', 'dag-view.js', 'block-details.js'])
+      expect((await get(`${RUNS_PAGE_PATH}/assets/${module}`, basic)).status).toBe(200);
+    for (const path of ['/assets/tsconfig.json', '/assets/run.html', '/assets/..%2Fauth.ts', '/abc', '/0', '/12/x'])
+      expect((await get(`${RUNS_PAGE_PATH}${path}`, basic)).status, path).toBe(404);
+  });
+
+  it('sends / to the runs page and logs in by /login, with a cookie for the whole dashboard', async () => {
+    const root = await get('/');
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe(RUNS_PAGE_PATH);
+    expect((await get('/login?token=wrong')).status).toBe(401);
+    for (const [path, landing] of [
+      [`/login?token=${TOKEN}`, RUNS_PAGE_PATH],
+      [`/ui/login?token=${TOKEN}`, '/ui/'],
+    ] as const) {
+      const login = await get(path);
+      expect(login.status).toBe(303);
+      expect(login.headers.get('location')).toBe(landing);
+      const cookie = login.headers.get('set-cookie') ?? '';
+      expect(cookie).toMatch(/; Path=\/;/);
+      expect(cookie).toMatch(/HttpOnly/);
+      expect(cookie).toMatch(/SameSite=Strict/);
+      const sent = { cookie: cookie.split(';')[0]! };
+      expect((await get(runPagePath(1), sent)).status).toBe(200);
+      expect((await get('/api/v1/runs', sent)).status).toBe(200);
+      expect((await get('/ui/', sent)).status).toBe(200);
+    }
+  });
+
+  it("answers the pages' own API calls without a token with the Basic challenge, scripts with Bearer", async () => {
+    const fromPage = await get('/api/v1/runs', { 'sec-fetch-site': 'same-origin' });
+    expect(fromPage.status).toBe(401);
+    expect(fromPage.headers.get('www-authenticate')).toMatch(/^Basic realm="kubedispatch"/);
+    for (const headers of [{}, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'none' }] as Record<
+      string,
+      string
+    >[]) {
+      const response = await get('/api/v1/runs', headers);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    }
+    expect((await get('/api/v1/runs', basic)).status).toBe(200);
+  });
+});
