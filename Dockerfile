@@ -23,5 +23,5 @@ USER 1000:1000
 # it from the memory it sees (the container's limit, else the host's): with a large one, V8 lets the
 # heap grow to about 4× what is live between full collections (docs/operations.md, "Sizing").
 # The benchmarks start their processes with these flags (bench/support/shipped-node-flags.ts).
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-old-space-size=512", "src/cli/main.ts"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-old-space-size=1024", "src/cli/main.ts"]
 CMD ["--help"]

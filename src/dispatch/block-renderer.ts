@@ -20,10 +20,11 @@ export interface CallbackSetup {
 }
 
 /**
- * Runs cached, and the JSON size of the distinct snapshots they hold (a 10,000-block pipeline's
- * is about 2 MB, parsed about as much); blocks of one run are dispatched close together.
+ * Runs cached, and the JSON size of the distinct snapshots they hold: a 10,000-block pipeline's is
+ * about 1.6 M characters (2.7 MB parsed), so ten such runs at once fit; blocks of one run are
+ * dispatched close together, and a run evicted is read again from Redis.
  */
-const CACHE_LIMITS = { maxRuns: 200, maxSnapshotChars: 64 * 1024 * 1024 };
+const CACHE_LIMITS = { maxRuns: 200, maxSnapshotChars: 16 * 1024 * 1024 };
 
 /**
  * Renders block runs from the project snapshot their run was triggered with, so dispatchers need

@@ -66,7 +66,7 @@ describe('RunSnapshotCache', () => {
     expect(cache.usage).toEqual({ runs: 2, snapshots: 1, snapshotChars: oneSnapshot });
     await cache.get(3); // evicts run 1 by count; its snapshot stays with run 2
     expect(cache.usage).toEqual({ runs: 2, snapshots: 2, snapshotChars: oneSnapshot * 2 });
-    await cache.get(1); // evicts run 2: the shared snapshot is held by run 1 again, counted once
+    await cache.get(1); // evicts run 2, the last holder of 'a': run 1 loads and counts it again
     expect(cache.usage).toEqual({ runs: 2, snapshots: 2, snapshotChars: oneSnapshot * 2 });
   });
 
