@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { freePort, redisAnswers } from '../../src/redis/local-redis-server.ts';
 import type { Child, Children } from './children.ts';
+import { shippedNodeFlags } from '../support/shipped-node-flags.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const worker = (name: string): string => fileURLToPath(new URL(`../../workers/${name}.ts`, import.meta.url));
@@ -144,7 +145,7 @@ export async function startScheduler(
   const child = children.spawn(
     'scheduler',
     process.execPath,
-    [CLI, 'scheduler', '--http', '--port', String(port)],
+    [...shippedNodeFlags('scheduler'), CLI, 'scheduler', '--http', '--port', String(port)],
     env,
   );
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -154,7 +155,12 @@ export async function startScheduler(
 }
 
 export function spawnDispatcher(children: Children, slot: number, env: Record<string, string>): Child {
-  return children.spawn(`dispatcher-${slot}`, process.execPath, [worker('dispatcher')], env);
+  return children.spawn(
+    `dispatcher-${slot}`,
+    process.execPath,
+    [...shippedNodeFlags('dispatcher'), worker('dispatcher')],
+    env,
+  );
 }
 
 /** A watcher with a metrics listener of its own, where its lease gauge says whether it acts. */
@@ -164,8 +170,7 @@ export function spawnWatcher(
   env: Record<string, string>,
   metricsPort: number,
 ): Child {
-  // The young-generation limit its deployments set (k8s/kubedispatch.yaml).
-  return children.spawn(`watcher-${slot}`, process.execPath, ['--max-semi-space-size=2', worker('watcher')], {
+  return children.spawn(`watcher-${slot}`, process.execPath, [...shippedNodeFlags('watcher'), worker('watcher')], {
     ...env,
     KUBEDISPATCH_METRICS_PORT: String(metricsPort),
   });

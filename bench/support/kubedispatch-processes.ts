@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { cpuSeconds, peakRssMB } from './process-usage.ts';
+import { shippedNodeFlags } from './shipped-node-flags.ts';
 
 export type Role = 'scheduler' | 'dispatcher' | 'watcher';
 
@@ -37,8 +38,9 @@ function countThrough(from: Readable, to: Writable, counts: Map<string, number>)
 
 /** Starts `workers/<role>.ts` as its own process, as in production, with the given settings env. */
 export function startRole(role: Role, env: Record<string, string>, options: RoleOptions = {}): RoleProcess {
-  // The watcher runs with the young-generation limit its deployments set (k8s/kubedispatch.yaml).
-  const nodeFlags = role === 'watcher' ? ['--max-semi-space-size=2'] : [];
+  // The heap limits of the image's entry point and, for the watcher, of its Deployment: V8
+  // otherwise sizes the heap from this machine's memory, not from what is deployed.
+  const nodeFlags = shippedNodeFlags(role);
   const counts = new Map((options.countLines ?? []).map((text) => [text, 0]));
   const child: ChildProcess = spawn(
     process.execPath,

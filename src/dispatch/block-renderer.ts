@@ -6,10 +6,10 @@ import type { BlockRunJobData } from '../runs/block-run-queue.ts';
 import type { RenderContext } from '../render/context.ts';
 import { renderBlockJob, type RenderedJob } from '../render/render-block-job.ts';
 import type { RunStore } from '../runs/run-store.ts';
+import { RunSnapshotCache, type LoadedRun } from './run-snapshot-cache.ts';
 
-/** What a run contributes to rendering: fixed at trigger time, so cached per run id. */
+/** What a run contributes to rendering besides its project snapshot: fixed at trigger time. */
 interface RunInputs extends RunValues {
-  project: Project;
   trigger: string;
 }
 
@@ -19,8 +19,12 @@ export interface CallbackSetup {
   secrets: AttemptSecrets;
 }
 
-/** Runs whose snapshots stay cached; blocks of one run are dispatched close together. */
-const CACHE_SIZE = 200;
+/**
+ * Runs cached, and the JSON size of the distinct snapshots they hold: a 10,000-block pipeline's is
+ * about 1.6 M characters (2.7 MB parsed), so ten such runs at once fit; blocks of one run are
+ * dispatched close together, and a run evicted is read again from Redis.
+ */
+const CACHE_LIMITS = { maxRuns: 200, maxSnapshotChars: 16 * 1024 * 1024 };
 
 /**
  * Renders block runs from the project snapshot their run was triggered with, so dispatchers need
@@ -30,7 +34,7 @@ export class BlockRenderer {
   private readonly store: RunStore;
   private readonly context: RenderContext;
   private readonly callbacks: CallbackSetup | undefined;
-  private readonly runs = new Map<number, Promise<RunInputs>>();
+  private readonly runs = new RunSnapshotCache<Project, RunInputs>((runId) => this.load(runId), CACHE_LIMITS);
 
   constructor(store: RunStore, context: RenderContext, callbacks?: CallbackSetup) {
     this.store = store;
@@ -40,10 +44,13 @@ export class BlockRenderer {
 
   /** Throws a ConfigError when the block's configuration is invalid. */
   async render(data: BlockRunJobData, attempt: number): Promise<RenderedJob> {
-    const [run, epoch] = await Promise.all([this.runInputs(data.runId), this.store.epoch()]);
+    const [{ snapshot: project, rest: run }, epoch] = await Promise.all([
+      this.runs.get(data.runId),
+      this.store.epoch(),
+    ]);
     const key = { blockRunId: data.blockRunId, attempt };
     const callbacks = this.callbacks;
-    return renderBlockJob(this.context, run.project, data.pipelineUuid, data.blockUuid, {
+    return renderBlockJob(this.context, project, data.pipelineUuid, data.blockUuid, {
       pipelineRunId: data.runId,
       blockRunId: data.blockRunId,
       attempt,
@@ -57,19 +64,7 @@ export class BlockRenderer {
     });
   }
 
-  private runInputs(runId: number): Promise<RunInputs> {
-    let inputs = this.runs.get(runId);
-    if (!inputs) {
-      inputs = this.load(runId);
-      this.runs.set(runId, inputs);
-      // Forget failures (a Redis hiccup must not stick) and the oldest run beyond the cache size.
-      inputs.catch(() => this.runs.delete(runId));
-      if (this.runs.size > CACHE_SIZE) this.runs.delete(this.runs.keys().next().value!);
-    }
-    return inputs;
-  }
-
-  private async load(runId: number): Promise<RunInputs> {
+  private async load(runId: number): Promise<LoadedRun<Project, RunInputs>> {
     const [project, record] = await Promise.all([
       this.store.getProjectSnapshot<Project>(runId),
       this.store.getRunRecord(runId),
@@ -77,6 +72,6 @@ export class BlockRenderer {
     if (!project || !record) throw new Error(`run ${runId}: its record or project snapshot is missing from Redis`);
     const pipeline = findPipeline(project, record.pipelineUuid);
     // Snapshots taken before pipeline variables were read have none.
-    return { project, trigger: record.trigger, ...runValues(record, pipeline?.variables ?? {}) };
+    return { snapshot: project, rest: { trigger: record.trigger, ...runValues(record, pipeline?.variables ?? {}) } };
   }
 }

@@ -1,4 +1,5 @@
 import type { ResourceKind } from '../k8s/cluster.ts';
+import { ByNamespace, splitKey } from './by-namespace.ts';
 import { fatalWaiting } from './failure-reason.ts';
 import { jobKey, slimJob, slimPod, type SlimJob, type SlimPod } from './slim-objects.ts';
 
@@ -14,14 +15,14 @@ function isReplay(previous: Versioned | undefined, next: Versioned): boolean {
 
 /**
  * What the watcher knows of the cluster: slim Jobs, slim Pods and which pods belong to which Job.
- * Every change returns the key of the Job to reconcile, or undefined when nothing changed that
- * matters (a watch reconnect replays objects at a resourceVersion already seen).
+ * Every change returns the key (`namespace/name`) of the Job to reconcile, or undefined when
+ * nothing changed that matters (a watch reconnect replays objects at a resourceVersion already seen).
  */
 export class ObjectCache {
-  readonly #jobs = new Map<string, SlimJob>();
-  readonly #pods = new Map<string, SlimPod>();
-  /** A Job's pod keys: most Jobs have one pod, kept as a plain key; a Set only for more. */
-  readonly #podsByJob = new Map<string, string | Set<string>>();
+  readonly #jobs = new ByNamespace<SlimJob>();
+  readonly #pods = new ByNamespace<SlimPod>();
+  /** A Job's pod names: most Jobs have one pod, kept as a plain name; a Set only for more. */
+  readonly #podsByJob = new ByNamespace<string | Set<string>>();
   /**
    * Finished Jobs deleted before their reconcile ran (a TTL of 0, a fast cleanup): their last
    * state still decides the outcome, so they stay here until the reconciler settles them.
@@ -35,12 +36,12 @@ export class ObjectCache {
 
   /** The Job as last seen: live, or finished and already deleted but not settled yet. */
   job(key: string): SlimJob | undefined {
-    return this.#jobs.get(key) ?? this.#finishedGone.get(key);
+    return this.#liveJob(key) ?? this.#finishedGone.get(key);
   }
 
   /** True when the Job is no longer in the cluster (only its final state is kept). */
   isGone(key: string): boolean {
-    return !this.#jobs.has(key) && this.#finishedGone.has(key);
+    return this.#liveJob(key) === undefined && this.#finishedGone.has(key);
   }
 
   /** Forgets the final state of a deleted Job once its outcome is settled. */
@@ -49,15 +50,21 @@ export class ObjectCache {
   }
 
   podsOf(key: string): SlimPod[] {
-    const names = this.#podsByJob.get(key);
-    if (names === undefined) return [];
+    const at = splitKey(key);
+    const names = at && this.#podsByJob.get(at.namespace, at.name);
+    if (!at || names === undefined) return [];
     return (typeof names === 'string' ? [names] : [...names])
-      .map((name) => this.#pods.get(name))
+      .map((name) => this.#pods.get(at.namespace, name))
       .filter((pod): pod is SlimPod => pod !== undefined);
   }
 
   jobKeys(): IterableIterator<string> {
     return this.#jobs.keys();
+  }
+
+  /** The Jobs in the cluster now (not those deleted but not settled yet). */
+  liveJobs(): IterableIterator<SlimJob> {
+    return this.#jobs.values();
   }
 
   counts(): Record<ResourceKind, number> {
@@ -72,42 +79,46 @@ export class ObjectCache {
   remove(kind: ResourceKind, raw: unknown): string | undefined {
     if (kind === 'pods') {
       const pod = slimPod(raw);
-      return pod ? this.#removePod(jobKey(pod.namespace, pod.name)) : undefined;
+      return pod ? this.#removePod(pod.namespace, pod.name) : undefined;
     }
     // The DELETED event carries the Job's final state, which may be newer than the cached one.
     const job = slimJob(raw);
-    return job ? this.#removeJob(jobKey(job.namespace, job.name), job) : undefined;
+    return job ? this.#removeJob(job.namespace, job.name, job) : undefined;
   }
 
   /** Keys of cached objects of `kind` in `namespace` (every namespace when undefined). */
   keysIn(kind: ResourceKind, namespace: string | undefined): string[] {
-    const map = kind === 'jobs' ? this.#jobs : this.#pods;
-    const prefix = namespace === undefined ? '' : `${namespace}/`;
-    return [...map.keys()].filter((key) => key.startsWith(prefix));
+    return [...(kind === 'jobs' ? this.#jobs : this.#pods).keys(namespace)];
   }
 
   /** Drops an object a relist no longer returned; returns the Job key to reconcile. */
   removeKey(kind: ResourceKind, key: string): string | undefined {
-    return kind === 'jobs' ? this.#removeJob(key) : this.#removePod(key);
+    const at = splitKey(key);
+    if (!at) return undefined;
+    return kind === 'jobs' ? this.#removeJob(at.namespace, at.name) : this.#removePod(at.namespace, at.name);
+  }
+
+  #liveJob(key: string): SlimJob | undefined {
+    const at = splitKey(key);
+    return at && this.#jobs.get(at.namespace, at.name);
   }
 
   #upsertJob(raw: unknown): string | undefined {
     const job = slimJob(raw);
     if (!job) return undefined;
-    const key = jobKey(job.namespace, job.name);
-    const previous = this.#jobs.get(key);
+    const previous = this.#jobs.get(job.namespace, job.name);
     if (isReplay(previous, job)) return undefined;
     if (job.finished)
       job.finishedSeenAt = (previous?.uid === job.uid ? previous.finishedSeenAt : undefined) ?? this.#now();
-    this.#jobs.set(key, job);
-    return key;
+    this.#jobs.set(job.namespace, job.name, job);
+    return jobKey(job.namespace, job.name);
   }
 
   #upsertPod(raw: unknown): string | undefined {
     const pod = slimPod(raw);
     if (!pod) return undefined;
-    const key = jobKey(pod.namespace, pod.name);
-    const previous = this.#pods.get(key);
+    const { namespace, name } = pod;
+    const previous = this.#pods.get(namespace, name);
     if (isReplay(previous, pod)) return undefined;
     const fatal = fatalWaiting(pod);
     if (fatal) {
@@ -115,42 +126,44 @@ export class ObjectCache {
       const before = previous && previous.uid === pod.uid ? previous.fatalSince : undefined;
       pod.fatalSince = before ?? this.#now();
     }
-    if (previous && previous.jobName !== pod.jobName) this.#unlinkPod(key, previous);
-    const owner = jobKey(pod.namespace, pod.jobName);
-    // The Job's own name string, not the copy every pod event parses again.
-    pod.jobName = this.#jobs.get(owner)?.name ?? pod.jobName;
-    this.#pods.set(key, pod);
-    const names = this.#podsByJob.get(owner);
-    if (names === undefined || names === key) this.#podsByJob.set(owner, key);
-    else if (typeof names === 'string') this.#podsByJob.set(owner, new Set([names, key]));
-    else names.add(key);
-    return owner;
+    if (previous && previous.jobName !== pod.jobName) this.#unlinkPod(previous);
+    // The strings kept already (the Job's name, the previous version's pod name), not the copies
+    // every pod event parses again.
+    pod.jobName = this.#jobs.get(namespace, pod.jobName)?.name ?? pod.jobName;
+    if (previous) pod.name = previous.name;
+    this.#pods.set(namespace, pod.name, pod);
+    const names = this.#podsByJob.get(namespace, pod.jobName);
+    if (names === undefined || names === pod.name) this.#podsByJob.set(namespace, pod.jobName, pod.name);
+    else if (typeof names === 'string') this.#podsByJob.set(namespace, pod.jobName, new Set([names, pod.name]));
+    else names.add(pod.name);
+    return jobKey(namespace, pod.jobName);
   }
 
-  #removeJob(key: string, last?: SlimJob): string | undefined {
-    const cached = this.#jobs.get(key);
+  #removeJob(namespace: string, name: string, last?: SlimJob): string | undefined {
+    const cached = this.#jobs.get(namespace, name);
     if (!cached) return undefined;
-    this.#jobs.delete(key);
+    this.#jobs.delete(namespace, name);
+    const key = jobKey(namespace, name);
     const final = last?.finished ? { ...last, finishedSeenAt: cached.finishedSeenAt ?? this.#now() } : cached;
     if (final.finished) this.#finishedGone.set(key, final);
     return key;
   }
 
-  #removePod(key: string): string | undefined {
-    const pod = this.#pods.get(key);
+  #removePod(namespace: string, name: string): string | undefined {
+    const pod = this.#pods.get(namespace, name);
     if (!pod) return undefined;
-    this.#pods.delete(key);
-    return this.#unlinkPod(key, pod);
+    this.#pods.delete(namespace, name);
+    return this.#unlinkPod(pod);
   }
 
-  #unlinkPod(key: string, pod: SlimPod): string {
-    const owner = jobKey(pod.namespace, pod.jobName);
-    const names = this.#podsByJob.get(owner);
-    if (names === key) this.#podsByJob.delete(owner);
+  #unlinkPod(pod: SlimPod): string {
+    const { namespace, jobName } = pod;
+    const names = this.#podsByJob.get(namespace, jobName);
+    if (names === pod.name) this.#podsByJob.delete(namespace, jobName);
     else if (typeof names !== 'string' && names !== undefined) {
-      names.delete(key);
-      if (names.size === 0) this.#podsByJob.delete(owner);
+      names.delete(pod.name);
+      if (names.size === 0) this.#podsByJob.delete(namespace, jobName);
     }
-    return owner;
+    return jobKey(namespace, jobName);
   }
 }

@@ -61,21 +61,26 @@ export class OrphanJobs {
     const { runStore, cache, acting } = this.#deps;
     if (!acting()) return;
     const epoch = await runStore.epoch();
-    const jobs = [...cache.jobKeys()]
-      .map((key) => cache.job(key))
-      .filter((job): job is SlimJob => job !== undefined && !cache.isGone(`${job.namespace}/${job.name}`));
-    const sameEpoch = jobs.filter((job) => !OrphanJobs.ofOtherEpoch(job, epoch) && job.runId !== undefined);
-    const existing = await runStore.existingRuns([...new Set(sameEpoch.map((job) => job.runId!))]);
+    // Passes over the cache that keep only run ids and orphans: with 100,000 Jobs, arrays and
+    // sets of every Job made each sweep were megabytes that outlived young collections (they
+    // span the awaits below) and piled up in the old generation between full collections.
+    const runIds = new Set<number>();
+    for (const job of cache.liveJobs()) {
+      if (!OrphanJobs.ofOtherEpoch(job, epoch) && job.runId !== undefined) runIds.add(job.runId);
+    }
+    const existing = await runStore.existingRuns([...runIds]);
     // Redis lost its data since this watcher started: every run looks missing, and first sightings
     // written now would land in the new life. The process is stopping (epoch guard); do nothing.
     if ((await readEpoch(this.#deps.redis, this.#deps.prefix)) !== epoch) return;
     const orphans: { job: SlimJob; cause: OrphanCause }[] = [];
-    for (const job of jobs) {
+    for (const job of cache.liveJobs()) {
       if (OrphanJobs.ofOtherEpoch(job, epoch)) orphans.push({ job, cause: 'other-epoch' });
-      else if (job.runId !== undefined && !existing.has(job.runId)) orphans.push({ job, cause: 'run-missing' });
+      // A run id first seen after the check above is checked next time.
+      else if (job.runId !== undefined && runIds.has(job.runId) && !existing.has(job.runId))
+        orphans.push({ job, cause: 'run-missing' });
     }
     await this.#handle(orphans, epoch);
-    await this.#forgetGone(new Set(jobs.map((job) => job.uid)));
+    await this.#forgetGone();
   }
 
   async #handle(orphans: { job: SlimJob; cause: OrphanCause }[], epoch: string): Promise<void> {
@@ -132,12 +137,17 @@ export class OrphanJobs {
   }
 
   /** Drops first sightings of Jobs that are gone, once the cache holds complete lists. */
-  async #forgetGone(present: Set<string>): Promise<void> {
-    const { redis, prefix, synced } = this.#deps;
+  async #forgetGone(): Promise<void> {
+    const { redis, prefix, cache, synced } = this.#deps;
     if (!synced()) return;
-    const known = await redis.hkeys(orphansKey(prefix));
-    const gone = known.filter((uid) => !present.has(uid));
-    if (gone.length > 0) await redis.hdel(orphansKey(prefix), ...gone);
-    for (const uid of this.#deleted) if (!present.has(uid)) this.#deleted.delete(uid);
+    const gone = new Set(await redis.hkeys(orphansKey(prefix)));
+    const deletedGone = new Set(this.#deleted);
+    if (gone.size === 0 && deletedGone.size === 0) return;
+    for (const job of cache.liveJobs()) {
+      gone.delete(job.uid);
+      deletedGone.delete(job.uid);
+    }
+    if (gone.size > 0) await redis.hdel(orphansKey(prefix), ...gone);
+    for (const uid of deletedGone) this.#deleted.delete(uid);
   }
 }

@@ -173,6 +173,8 @@ export function slimPod(value: unknown): SlimPod | undefined {
   const jobName = metadata ? jobNameOf(metadata) : undefined;
   if (!metadata || !name || !namespace || !jobName) return undefined;
   const status = rawPath(value, 'status');
+  const initContainers = slimContainers(rawPath(status, 'initContainerStatuses'), true);
+  const containers = slimContainers(rawPath(status, 'containerStatuses'), false);
   return {
     namespace: intern(namespace),
     name,
@@ -184,10 +186,8 @@ export function slimPod(value: unknown): SlimPod | undefined {
     reason: intern(rawString(rawPath(status, 'reason'))),
     message: rawString(rawPath(status, 'message')),
     unschedulable: unschedulableOf(status),
-    containers: [
-      ...slimContainers(rawPath(status, 'initContainerStatuses'), true),
-      ...slimContainers(rawPath(status, 'containerStatuses'), false),
-    ],
+    // An array literal with spreads keeps spare capacity: about 130 bytes a pod, at 100,000 pods.
+    containers: initContainers.length === 0 ? containers : initContainers.concat(containers),
     fatalSince: undefined,
   };
 }

@@ -62,4 +62,28 @@ describe('ObjectCache', () => {
     expect(cache.remove('jobs', jobAt('4'))).toBe('ns/j');
     expect(cache.job('ns/j')).toBeUndefined();
   });
+
+  it('keeps objects of the same name in different namespaces apart, and lists keys per namespace', () => {
+    const cache = new ObjectCache(() => 1_000);
+    const inNamespace = <T extends { metadata: object }>(object: T, namespace: string, uid: string): T => ({
+      ...object,
+      metadata: { ...object.metadata, namespace, uid },
+    });
+    cache.upsert('jobs', inNamespace(jobAt('1'), 'a', 'ua'));
+    cache.upsert('jobs', inNamespace(jobAt('1'), 'b', 'ub'));
+    expect(cache.upsert('pods', inNamespace(podAt('2'), 'b', 'pb'))).toBe('b/j');
+    expect(cache.counts()).toEqual({ jobs: 2, pods: 1 });
+    expect(cache.job('a/j')?.uid).toBe('ua');
+    expect(cache.podsOf('a/j')).toEqual([]);
+    expect(cache.podsOf('b/j').map((pod) => pod.uid)).toEqual(['pb']);
+    expect(cache.keysIn('jobs', 'b')).toEqual(['b/j']);
+    expect(cache.keysIn('jobs', undefined).sort()).toEqual(['a/j', 'b/j']);
+    expect([...cache.liveJobs()].map((job) => job.uid).sort()).toEqual(['ua', 'ub']);
+    // A relist that no longer returns the pod drops it, and its Job is reconciled.
+    expect(cache.removeKey('pods', 'b/p')).toBe('b/j');
+    expect(cache.podsOf('b/j')).toEqual([]);
+    expect(cache.removeKey('jobs', 'a/j')).toBe('a/j');
+    expect(cache.keysIn('jobs', undefined)).toEqual(['b/j']);
+    expect(cache.removeKey('jobs', 'not-a-key')).toBeUndefined();
+  });
 });
