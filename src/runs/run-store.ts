@@ -102,11 +102,21 @@ export interface AdvanceResult {
   pipelineUuid: string;
 }
 
+/** A block a cancel ended, with the go it was on (see retryRun): its latest attempt, and that attempt's Job ('' for none). */
+export interface CancelledGo extends AttemptKey {
+  blockUuid: string;
+  /** The attempt is of this go only when above its base: else the go made none, and has no Job to delete. */
+  attemptBase: number;
+  generation: number;
+  jobName: string;
+  namespace: string;
+}
+
 export interface CancelResult {
   cancelled: boolean;
   pipelineUuid: string;
-  /** Attempts whose Jobs may exist: delete them, and wake whoever waits on them. */
-  attempts: (AttemptKey & { blockUuid: string; jobName: string; namespace: string })[];
+  /** The blocks this call cancelled: delete their attempts' Jobs, wake whoever waits on them, remove their queue jobs. */
+  blocks: CancelledGo[];
 }
 
 export interface RetryResult {
@@ -337,7 +347,7 @@ export class RunStore {
       (await this.script('cancel-run', [runId, reason, this.now(), finalState])) as string,
     ) as CancelResult;
 
-    result.attempts = asArray(result.attempts);
+    result.blocks = asArray(result.blocks);
     return result;
   }
 
