@@ -2,8 +2,8 @@
 -- final state, 'failed' for a trigger's timeout_status). Idempotent.
 -- ARGV: prefix, run id, reason, now (ms), final state ('cancelled' when empty)
 -- Returns: JSON {cancelled: bool, pipelineUuid, blocks: [{blockUuid, blockRunId, attempt, attemptBase, generation,
---          jobName, namespace}]} listing the blocks this call cancelled, each with the go it was on (its
---          attempt's Job, if it made one in this go, must be deleted; its queue job removed)
+--          jobName, namespace}]}: the blocks this call cancelled, in block run id order, each with the go
+--          it was on (its attempt's Job, if it made one in this go, must be deleted; its queue job removed)
 local prefix, id, reason, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local finalState = (ARGV[5] and ARGV[5] ~= '') and ARGV[5] or 'cancelled'
 local runKey = prefix .. ':run:' .. id
@@ -36,6 +36,7 @@ for i = 1, #fields, 2 do
     redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
   end
 end
+table.sort(cancelled, function(x, y) return x.blockRunId < y.blockRunId end)
 -- advance-run.lua's indexes of the run, no longer needed.
 redis.call('DEL', runKey .. ':progress', runKey .. ':downstream', runKey .. ':unmet', runKey .. ':ready', runKey .. ':settled', runKey .. ':unannounced')
 redis.call('SREM', prefix .. ':runs:active', id)
