@@ -354,11 +354,18 @@ export class RunStore {
   /**
    * Puts a failed or cancelled run's blocks that are not done (neither succeeded nor
    * condition_failed) back to pending, keeping their attempts, and the run back to running (or
-   * waiting): see retry-run.lua. `advanceRun` then queues what is ready.
+   * waiting): see retry-run.lua. `advanceRun` then queues what is ready. A run a trigger made is
+   * that trigger's unfinished run again (`RunKeys.triggerRuns`).
    */
   async retryRun(runId: number): Promise<RetryResult> {
     const result = JSON.parse((await this.script('retry-run', [runId, this.now()])) as string) as RetryResult;
     result.blocks = asArray(result.blocks);
+    if (result.result === 'retried') {
+      // Its trigger forgot the run when it finished: it follows it again, as one of its unfinished runs.
+      const run = await this.getRunRecord(runId);
+      if (run?.schedule && run.executionDate)
+        await this.redis.zadd(this.keys.triggerRuns(run.schedule.id), Date.parse(run.executionDate), runId);
+    }
     return result;
   }
 

@@ -52,7 +52,9 @@ async function watchRuns(
   for (const { run, executionDate } of await deps.state.trackedRuns(deps.store, trigger.id)) {
     const finished = TERMINAL_RUN_STATES.has(run.state);
     const timeout = trigger.settings.timeoutSeconds;
-    if (!finished && timeout !== undefined && run.startedAt !== undefined && now - run.startedAt > timeout * 1000) {
+    // A retried run's timeout counts from its retry (a run that timed out would otherwise time out again at once).
+    const since = run.startedAt === undefined ? undefined : Math.max(run.startedAt, run.retriedAt ?? 0);
+    if (!finished && timeout !== undefined && since !== undefined && now - since > timeout * 1000) {
       await cancelPipelineRun(
         deps.canceller,
         run.id,
