@@ -12,7 +12,9 @@ export interface SseLimits {
 export const DEFAULT_SSE_LIMITS: SseLimits = {
   maxStreams: 200,
   keepaliveMs: 15_000,
-  maxBufferedBytes: 8 * 1024 * 1024,
+  // Beyond what the kernel's socket buffers hold. At most 200 MiB for a full cap of slow clients,
+  // well inside the dashboard's memory limit (512 Mi in k8s/ and the chart).
+  maxBufferedBytes: 1024 * 1024,
 };
 
 /** One open `text/event-stream` response. */
