@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { RunRecord } from '../runs/types.ts';
 import { TERMINAL_RUN_STATES } from '../runs/types.ts';
 import { runKeys } from '../runs/keys.ts';
+import { latestGoStartedAt } from '../runs/run-timing.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import type { Trigger } from '../project/trigger-file.ts';
 
@@ -111,11 +112,13 @@ export class TriggerState {
 
   /** Stops tracking a finished run; a succeeded one's runtime joins the landing-time samples. */
   async forgetFinished(triggerId: number, run: RunRecord): Promise<void> {
-    if (run.state === 'succeeded' && run.startedAt !== undefined && run.finishedAt !== undefined) {
+    // A retried run's runtime is its last go's: the time between its failure and its retry is no part of it.
+    const startedAt = latestGoStartedAt(run);
+    if (run.state === 'succeeded' && startedAt !== undefined && run.finishedAt !== undefined) {
       const runtimes = this.key(triggerId, ':runtimes');
       await this.redis
         .multi()
-        .lpush(runtimes, Math.round((run.finishedAt - run.startedAt) / 1000))
+        .lpush(runtimes, Math.round((run.finishedAt - startedAt) / 1000))
         .ltrim(runtimes, 0, RUNTIME_SAMPLES - 1)
         .exec();
     }

@@ -10,6 +10,7 @@ import { startTriggerWorker, tickIdempotencyKey, triggerRunRequest } from '../..
 import { createPipelineRun } from '../../src/runs/create-run.ts';
 import { retryPipelineRun } from '../../src/runs/retry-run.ts';
 import { RunStore } from '../../src/runs/run-store.ts';
+import type { RunRecord } from '../../src/runs/types.ts';
 import { eventually } from '../support/eventually.ts';
 import { silentLogger, testCreator, tickFor, useServices, writeProject } from './support.ts';
 
@@ -281,6 +282,13 @@ describe('trigger schedules', () => {
     });
     expect((await pass(retriedAt + 500_000)).timedOut).toEqual([]);
     expect((await pass(retriedAt + 601_000)).timedOut).toEqual([runId]);
+  });
+
+  it("samples a retried run's runtime, for landing time, from its retry", async () => {
+    const { state } = setUp([]);
+    const run = { id: 7, state: 'succeeded', startedAt: 1_000, retriedAt: 3_600_000, finishedAt: 3_605_000 };
+    await state.forgetFinished(42, run as RunRecord);
+    expect(await state.recentRuntimes(42)).toEqual([5]);
   });
 
   it('removes the BullMQ job schedulers of earlier versions', async () => {
