@@ -41,10 +41,10 @@ export function readRunListQuery(query: Request['query']): { query: RunListingQu
   if (values['state']) {
     const states = values['state'].split(',').map((state) => state.trim());
     const unknown = states.filter((state) => !(RUN_STATES as readonly string[]).includes(state));
+    // An empty entry (`running,,`) would otherwise be quoted as nothing at all.
+    const got = unknown.includes('') ? `an empty one in ${quoted(values['state'])}` : quoted(unknown.join(','));
     if (unknown.length > 0)
-      problems.push(
-        `state: expected one or more of ${RUN_STATES.join(', ')} separated by commas, got ${quoted(unknown.join(','))}`,
-      );
+      problems.push(`state: expected one or more of ${RUN_STATES.join(', ')} separated by commas, got ${got}`);
     // Sorted, so that one listing asked for in two orders is one listing (see RunWatcher).
     else filter.states = [...new Set(states as RunState[])].sort();
   }

@@ -5,14 +5,16 @@ export interface SseLimits {
   maxStreams: number;
   /** A comment line this often keeps proxies and load balancers from closing an idle stream. */
   keepaliveMs: number;
-  /** A client that lets this much go unread is closed, rather than held in memory without end. */
+  /** A client that lets this much go unread is disconnected, rather than held in memory without end. */
   maxBufferedBytes: number;
 }
 
 export const DEFAULT_SSE_LIMITS: SseLimits = {
   maxStreams: 200,
   keepaliveMs: 15_000,
-  maxBufferedBytes: 8 * 1024 * 1024,
+  // Beyond what the kernel's socket buffers hold. At most 200 MiB for a full cap of slow clients,
+  // well inside the dashboard's memory limit (512 Mi in k8s/ and the chart).
+  maxBufferedBytes: 1024 * 1024,
 };
 
 /** One open `text/event-stream` response. */
@@ -56,8 +58,11 @@ export class SseStream {
 
   #write(text: string): void {
     if (this.#closed) return;
-    if (this.#response.writableLength > this.#maxBufferedBytes) this.close();
-    else this.#response.write(text);
+    if (this.#response.writableLength <= this.#maxBufferedBytes) return void this.#response.write(text);
+    // Dropped, not ended: an end waits for the client to read what is unread, keeping it in
+    // memory (and the connection open, uncounted by the cap) for as long as the client stays.
+    this.#response.destroy();
+    this.#closedBy();
   }
 
   #closedBy(): void {

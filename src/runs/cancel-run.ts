@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import { removeUnclaimedBlockRuns, type BlockRunJobData } from './block-run-queue.ts';
-import type { CancelledRunState, RunStore } from './run-store.ts';
+import type { CancelledGo, CancelledRunState, RunStore } from './run-store.ts';
+import type { RunWithBlocks } from './types.ts';
 import { promoteAndStart } from './advance-run.ts';
 
 /** Deletes one Job (propagation Background, so its pods go too); a Job already gone is not an error. */
@@ -22,6 +23,23 @@ export interface CancelReport {
   deletedJobs: string[];
 }
 
+/** The cancelled goes of a run a cancel (with `reason`, ending it `finalState`) stopped, when it is still stopped. */
+function stoppedGoes(run: RunWithBlocks, reason: string, finalState: CancelledRunState): CancelledGo[] {
+  // A failed run's blocks were cancelled only when a cancel (this one's earlier call) stopped it.
+  if (run.state !== finalState || (finalState === 'failed' && run.reason !== reason)) return [];
+  return run.blocks
+    .filter((block) => block.state === 'cancelled')
+    .map((block) => ({
+      blockUuid: block.blockUuid,
+      blockRunId: block.blockRunId,
+      attempt: block.attempt,
+      attemptBase: block.attemptBase ?? 0,
+      generation: block.retryGeneration ?? 0,
+      jobName: block.jobName ?? '',
+      namespace: block.namespace ?? '',
+    }));
+}
+
 /**
  * Cancels a run: the run store marks it and its unfinished blocks cancelled, then each attempt's
  * Job is deleted and a `cancelled` outcome recorded so dispatchers waiting on it let go, then queue
@@ -41,26 +59,22 @@ export async function cancelPipelineRun(
   const run = await store.getRun(runId);
   if (!run) return { found: false, cancelled: false, deletedJobs: [] };
   const report: CancelReport = { found: true, cancelled: result.cancelled, deletedJobs: [] };
-  // A failed run's blocks were cancelled only when this call (or a replay of it) stopped it.
-  if (run.state !== finalState || (finalState === 'failed' && !result.cancelled && run.reason !== reason))
-    return report;
-  const cancelledBlocks = run.blocks.filter((block) => block.state === 'cancelled');
-  for (const block of cancelledBlocks) {
+  // This call's script says which goes it ended: the run may have been retried since (read again,
+  // it would show the retry's). A repeat redoes the cleanup from the run as it is, if still stopped.
+  const goes = result.cancelled ? result.blocks : stoppedGoes(run, reason, finalState);
+  for (const go of goes) {
     // No attempt in this go (since its latest retry, if any): no Job, and no one waiting.
-    if (block.attempt <= (block.attemptBase ?? 0)) continue;
-    if (block.jobName && block.namespace) {
-      await deleteJob(block.namespace, block.jobName);
-      report.deletedJobs.push(`${block.namespace}/${block.jobName}`);
+    if (go.attempt <= go.attemptBase) continue;
+    if (go.jobName && go.namespace) {
+      await deleteJob(go.namespace, go.jobName);
+      report.deletedJobs.push(`${go.namespace}/${go.jobName}`);
     }
     await store.recordOutcome(
-      { blockRunId: block.blockRunId, attempt: block.attempt },
+      { blockRunId: go.blockRunId, attempt: go.attempt },
       { succeeded: false, cancelled: true, reason: 'Cancelled', message: reason, finishedAt: now() },
     );
   }
-  await removeUnclaimedBlockRuns(
-    blockQueue,
-    cancelledBlocks.map((block) => ({ blockRunId: block.blockRunId, generation: block.retryGeneration ?? 0 })),
-  );
+  await removeUnclaimedBlockRuns(blockQueue, goes);
   if (result.cancelled) await promoteAndStart(store, blockQueue, run.pipelineUuid);
   return report;
 }

@@ -8,6 +8,12 @@ export interface RunKeys {
   project(id: number): string;
   /** Queued blocks of the run not yet confirmed as added to the block-runs queue (see advance-run.lua). */
   unannounced(id: number): string;
+  /**
+   * Runs a trigger made that the scheduler follows until it sees them finished (their timeout and
+   * SLA, and the unfinished runs `skip_if_previous_running`, `pipeline_run_limit` and `@always_on`
+   * count), scored by execution date (ms): see scheduler/trigger-state.ts.
+   */
+  triggerRuns(triggerId: number): string;
   outcome(blockRunId: number, attempt: number): string;
   /** What the attempt's pod reported through the callback endpoint. */
   report(blockRunId: number, attempt: number): string;
@@ -29,6 +35,7 @@ export function runKeys(prefix: string): RunKeys {
     blocks: (id) => `${prefix}:run:${id}:blocks`,
     project: (id) => `${prefix}:run:${id}:project`,
     unannounced: (id) => `${prefix}:run:${id}:unannounced`,
+    triggerRuns: (triggerId) => `${prefix}:trigger:${triggerId}:runs`,
     outcome: (blockRunId, attempt) => `${prefix}:outcome:${blockRunId}:${attempt}`,
     report: (blockRunId, attempt) => `${prefix}:report:${blockRunId}:${attempt}`,
     callbackKey: `${prefix}:callback:key`,

@@ -102,11 +102,21 @@ export interface AdvanceResult {
   pipelineUuid: string;
 }
 
+/** A block a cancel ended, with the go it was on (see retryRun): its latest attempt, and that attempt's Job ('' for none). */
+export interface CancelledGo extends AttemptKey {
+  blockUuid: string;
+  /** The attempt is of this go only when above its base: else the go made none, and has no Job to delete. */
+  attemptBase: number;
+  generation: number;
+  jobName: string;
+  namespace: string;
+}
+
 export interface CancelResult {
   cancelled: boolean;
   pipelineUuid: string;
-  /** Attempts whose Jobs may exist: delete them, and wake whoever waits on them. */
-  attempts: (AttemptKey & { blockUuid: string; jobName: string; namespace: string })[];
+  /** The blocks this call cancelled: delete their attempts' Jobs, wake whoever waits on them, remove their queue jobs. */
+  blocks: CancelledGo[];
 }
 
 export interface RetryResult {
@@ -337,18 +347,25 @@ export class RunStore {
       (await this.script('cancel-run', [runId, reason, this.now(), finalState])) as string,
     ) as CancelResult;
 
-    result.attempts = asArray(result.attempts);
+    result.blocks = asArray(result.blocks);
     return result;
   }
 
   /**
    * Puts a failed or cancelled run's blocks that are not done (neither succeeded nor
    * condition_failed) back to pending, keeping their attempts, and the run back to running (or
-   * waiting): see retry-run.lua. `advanceRun` then queues what is ready.
+   * waiting): see retry-run.lua. `advanceRun` then queues what is ready. A run a trigger made is
+   * that trigger's unfinished run again (`RunKeys.triggerRuns`).
    */
   async retryRun(runId: number): Promise<RetryResult> {
     const result = JSON.parse((await this.script('retry-run', [runId, this.now()])) as string) as RetryResult;
     result.blocks = asArray(result.blocks);
+    if (result.result === 'retried') {
+      // Its trigger forgot the run when it finished: it follows it again, as one of its unfinished runs.
+      const run = await this.getRunRecord(runId);
+      if (run?.schedule && run.executionDate)
+        await this.redis.zadd(this.keys.triggerRuns(run.schedule.id), Date.parse(run.executionDate), runId);
+    }
     return result;
   }
 

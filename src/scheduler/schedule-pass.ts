@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import { TERMINAL_RUN_STATES } from '../runs/types.ts';
 import { cancelPipelineRun, type RunCanceller } from '../runs/cancel-run.ts';
+import { latestGoStartedAt } from '../runs/run-timing.ts';
 import { dueExecutionDate } from './should-schedule.ts';
 import { triggerInEnv, type ProjectTriggers, type Trigger } from '../project/trigger-file.ts';
 import { slaBreaches } from './trigger-metrics.ts';
@@ -52,7 +53,9 @@ async function watchRuns(
   for (const { run, executionDate } of await deps.state.trackedRuns(deps.store, trigger.id)) {
     const finished = TERMINAL_RUN_STATES.has(run.state);
     const timeout = trigger.settings.timeoutSeconds;
-    if (!finished && timeout !== undefined && run.startedAt !== undefined && now - run.startedAt > timeout * 1000) {
+    // A retried run's timeout counts from its retry (a run that timed out would otherwise time out again at once).
+    const since = latestGoStartedAt(run);
+    if (!finished && timeout !== undefined && since !== undefined && now - since > timeout * 1000) {
       await cancelPipelineRun(
         deps.canceller,
         run.id,

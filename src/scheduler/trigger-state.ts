@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RunRecord } from '../runs/types.ts';
 import { TERMINAL_RUN_STATES } from '../runs/types.ts';
+import { runKeys } from '../runs/keys.ts';
+import { latestGoStartedAt } from '../runs/run-timing.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import type { Trigger } from '../project/trigger-file.ts';
 
@@ -33,6 +35,11 @@ export class TriggerState {
 
   private key(id: number, suffix = ''): string {
     return `${this.prefix}:trigger:${id}${suffix}`;
+  }
+
+  /** Also written by the run store when it retries a run the trigger made (RunStore.retryRun). */
+  private runsKey(id: number): string {
+    return runKeys(this.prefix).triggerRuns(id);
   }
 
   /**
@@ -83,17 +90,17 @@ export class TriggerState {
   }
 
   async recordRun(triggerId: number, runId: number, executionDate: number): Promise<void> {
-    await this.redis.zadd(this.key(triggerId, ':runs'), executionDate, runId);
+    await this.redis.zadd(this.runsKey(triggerId), executionDate, runId);
   }
 
   /** The trigger's runs not yet seen finished, oldest execution date first (records that vanished are dropped). */
   async trackedRuns(store: RunStore, triggerId: number): Promise<TriggerRun[]> {
-    const raw = await this.redis.zrange(this.key(triggerId, ':runs'), 0, -1, 'WITHSCORES');
+    const raw = await this.redis.zrange(this.runsKey(triggerId), 0, -1, 'WITHSCORES');
     const runs: TriggerRun[] = [];
     for (let index = 0; index < raw.length; index += 2) {
       const run = await store.getRunRecord(Number(raw[index]));
       if (run) runs.push({ run, executionDate: Number(raw[index + 1]) });
-      else await this.redis.zrem(this.key(triggerId, ':runs'), raw[index]!);
+      else await this.redis.zrem(this.runsKey(triggerId), raw[index]!);
     }
     return runs;
   }
@@ -105,15 +112,17 @@ export class TriggerState {
 
   /** Stops tracking a finished run; a succeeded one's runtime joins the landing-time samples. */
   async forgetFinished(triggerId: number, run: RunRecord): Promise<void> {
-    if (run.state === 'succeeded' && run.startedAt !== undefined && run.finishedAt !== undefined) {
+    // A retried run's runtime is its last go's: the time between its failure and its retry is no part of it.
+    const startedAt = latestGoStartedAt(run);
+    if (run.state === 'succeeded' && startedAt !== undefined && run.finishedAt !== undefined) {
       const runtimes = this.key(triggerId, ':runtimes');
       await this.redis
         .multi()
-        .lpush(runtimes, Math.round((run.finishedAt - run.startedAt) / 1000))
+        .lpush(runtimes, Math.round((run.finishedAt - startedAt) / 1000))
         .ltrim(runtimes, 0, RUNTIME_SAMPLES - 1)
         .exec();
     }
-    await this.redis.zrem(this.key(triggerId, ':runs'), String(run.id));
+    await this.redis.zrem(this.runsKey(triggerId), String(run.id));
   }
 
   async recentRuntimes(triggerId: number): Promise<number[]> {

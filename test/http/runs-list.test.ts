@@ -144,6 +144,10 @@ describe('GET /api/v1/runs', () => {
       ['limit=501', 'limit: expected a whole number from 1 to 500, got "501"'],
       ['limit=ten', 'limit: expected a whole number from 1 to 500, got "ten"'],
       ['before=abc', 'before: expected a run id (a positive whole number), got "abc"'],
+      [
+        'state=running,,',
+        'state: expected one or more of waiting, running, succeeded, failed, cancelled separated by commas, got an empty one in "running,,"',
+      ],
     ]) {
       const bad = await fetch(`${http.server.url}/api/v1/runs?${query}`, { headers: auth });
       expect(await bad.json()).toEqual({ error: 'bad_request', problems: [problem] });

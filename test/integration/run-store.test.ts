@@ -357,9 +357,22 @@ describe('RunStore', () => {
     await store.markRunning(id, 'a', 1, 'job-a', 'ns');
     const result = await store.cancelRun(id, 'cancelled by alice');
     expect(result.cancelled).toBe(true);
-    expect(result.attempts).toEqual([
-      { blockUuid: 'a', blockRunId: expect.any(Number), attempt: 1, jobName: 'job-a', namespace: 'ns' },
-    ]);
+    // Every block it cancelled, with its go: only a's made an attempt, whose Job must go.
+    expect(result.blocks.map((block) => [block.blockUuid, block.attempt, block.jobName])).toEqual(
+      expect.arrayContaining([
+        ['a', 1, 'job-a'],
+        ['e', 0, ''],
+      ]),
+    );
+    expect(result.blocks.find((block) => block.blockUuid === 'a')).toEqual({
+      blockUuid: 'a',
+      blockRunId: expect.any(Number),
+      attempt: 1,
+      attemptBase: 0,
+      generation: 0,
+      jobName: 'job-a',
+      namespace: 'ns',
+    });
     const run = (await store.getRun(id))!;
     expect(run.state).toBe('cancelled');
     expect(run.blocks.every((b) => b.state === 'cancelled')).toBe(true);

@@ -317,6 +317,47 @@ describe('retryPipelineRun', () => {
     expect(waiting.filter((job) => job.id?.endsWith('-r1')).map((job) => job.data.blockUuid)).toEqual(['a']);
   });
 
+  it("cleans up the go a cancel ended even when the run is retried before the cleanup, and spares the retry's", async () => {
+    const runId = await store.createRun(chain());
+    const { enqueue } = await store.advanceRun(runId);
+    await queue.addBulk(
+      enqueue.map((block) => ({
+        name: block.blockUuid,
+        data: { runId, pipelineUuid: 'etl', ...block },
+        opts: { jobId: blockRunJobId(block) },
+      })),
+    );
+    expect(await store.markDispatching(runId, 'a', 1)).toBe('ok');
+    await store.markRunning(runId, 'a', 1, 'job-a-1', 'ns');
+    const [a, d] = [(await store.getBlock(runId, 'a'))!, (await store.getBlock(runId, 'd'))!];
+    // Another client retries the run between the cancel's script and the cleanup that follows it.
+    const racingStore = new Proxy(store, {
+      get(target, property) {
+        if (property === 'getRun')
+          return async (id: number) => {
+            await retryPipelineRun({ store: target, blockQueue: queue }, id);
+            return target.getRun(id);
+          };
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const deleted: string[] = [];
+    const report = await cancelPipelineRun(
+      { store: racingStore, blockQueue: queue, deleteJob: async (ns, name) => void deleted.push(`${ns}/${name}`) },
+      runId,
+    );
+    expect(report).toMatchObject({ found: true, cancelled: true, deletedJobs: ['ns/job-a-1'] });
+    // The Job of the cancelled attempt is gone, and its dispatcher told to let go.
+    expect(deleted).toEqual(['ns/job-a-1']);
+    expect(await store.getOutcome({ blockRunId: a.blockRunId, attempt: 1 })).toMatchObject({ cancelled: true });
+    // The cancelled go's unclaimed queue job is removed; the retry's go is left to run.
+    expect(await queue.getJob(blockRunJobId({ blockRunId: d.blockRunId, generation: 0 }))).toBeUndefined();
+    for (const block of [a, d])
+      expect(await queue.getJob(blockRunJobId({ blockRunId: block.blockRunId, generation: 1 }))).toBeDefined();
+    expect((await store.getRunRecord(runId))!.state).toBe('running');
+  });
+
   it('says why it retries nothing', async () => {
     expect(await retryPipelineRun({ store, blockQueue: queue }, 424_242)).toEqual({ found: false });
     const runId = await store.createRun(

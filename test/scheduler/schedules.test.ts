@@ -8,6 +8,9 @@ import { slaBreaches } from '../../src/scheduler/trigger-metrics.ts';
 import { TriggerState } from '../../src/scheduler/trigger-state.ts';
 import { startTriggerWorker, tickIdempotencyKey, triggerRunRequest } from '../../src/scheduler/trigger-worker.ts';
 import { createPipelineRun } from '../../src/runs/create-run.ts';
+import { retryPipelineRun } from '../../src/runs/retry-run.ts';
+import { RunStore } from '../../src/runs/run-store.ts';
+import type { RunRecord } from '../../src/runs/types.ts';
 import { eventually } from '../support/eventually.ts';
 import { silentLogger, testCreator, tickFor, useServices, writeProject } from './support.ts';
 
@@ -150,6 +153,27 @@ describe('trigger schedules', () => {
     expect((await pass(NOW + 3)).scheduled).toHaveLength(1);
   });
 
+  it('@always_on: a retried run of the trigger is unfinished again, so none is launched beside it', async () => {
+    const { pass, startWorker, deps } = setUp([timeTrigger('stream', '@always_on')]);
+    startWorker();
+    const unfinished = async () =>
+      (await deps.state.unfinishedRuns(ctx.services.store, triggerId('etl', 'stream'))).map(({ run }) => run.id);
+    const onlyRun = () =>
+      eventually('one unfinished run', async () => {
+        const ids = await unfinished();
+        return ids.length === 1 && ids[0];
+      });
+    expect((await pass(NOW)).scheduled).toHaveLength(1);
+    const first = await onlyRun();
+    await ctx.services.store.cancelRun(first, 'stopped');
+    expect((await pass(NOW + 1)).scheduled).toHaveLength(1);
+    const second = await onlyRun();
+    await ctx.services.store.cancelRun(second, 'stopped');
+    await retryPipelineRun({ store: ctx.services.store, blockQueue: ctx.services.blockQueue }, first);
+    expect((await pass(NOW + 2)).scheduled).toEqual([]);
+    expect(await unfinished()).toEqual([first]);
+  });
+
   it('@always_on on a pipeline that cannot run: the failed tick is retried after a back-off, not every pass', async () => {
     const written = writeProject({
       bad: {
@@ -250,6 +274,21 @@ describe('trigger schedules', () => {
       reason: expect.stringMatching(/timed out/),
       blocks: [{ state: 'cancelled' }, { state: 'cancelled' }],
     });
+    // Retried, the run is the trigger's again, and its timeout counts from the retry.
+    const retriedAt = started + 700_000;
+    const store = new RunStore(ctx.services.redis, ctx.services.prefix, () => retriedAt);
+    expect(await retryPipelineRun({ store, blockQueue: ctx.services.blockQueue }, runId!)).toMatchObject({
+      retried: true,
+    });
+    expect((await pass(retriedAt + 500_000)).timedOut).toEqual([]);
+    expect((await pass(retriedAt + 601_000)).timedOut).toEqual([runId]);
+  });
+
+  it("samples a retried run's runtime, for landing time, from its retry", async () => {
+    const { state } = setUp([]);
+    const run = { id: 7, state: 'succeeded', startedAt: 1_000, retriedAt: 3_600_000, finishedAt: 3_605_000 };
+    await state.forgetFinished(42, run as RunRecord);
+    expect(await state.recentRuntimes(42)).toEqual([5]);
   });
 
   it('removes the BullMQ job schedulers of earlier versions', async () => {

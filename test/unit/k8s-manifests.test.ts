@@ -11,6 +11,7 @@ import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { loadSettings, type Settings } from '../../src/config/settings.ts';
 import { isLoopbackHost } from '../../src/http/auth.ts';
+import { DEFAULT_SSE_LIMITS } from '../../src/http/sse-stream.ts';
 
 interface K8sObject {
   kind: string;
@@ -20,6 +21,7 @@ interface K8sObject {
 
 interface Container {
   args: string[];
+  resources?: { limits?: { memory?: string } };
   env?: { name: string; value?: string }[];
   ports?: { name: string; containerPort: number }[];
   livenessProbe?: { httpGet: { path: string; port: string } };
@@ -108,5 +110,15 @@ describe('k8s manifests', () => {
       for (const probe of [container.livenessProbe!, container.readinessProbe!])
         expect(ports.has(probe.httpGet.port), deployment.metadata.name).toBe(true);
     }
+  });
+
+  it("holds what the dashboard's event streams may buffer for slow clients in half its memory limit", () => {
+    const dashboard = deployments.find((deployment) =>
+      deployment.spec.template.spec.containers[0]!.args.includes('dashboard'),
+    )!;
+    const limit = dashboard.spec.template.spec.containers[0]!.resources?.limits?.memory ?? '';
+    expect(limit).toMatch(/^\d+Mi$/);
+    const { maxStreams, maxBufferedBytes } = DEFAULT_SSE_LIMITS;
+    expect(maxStreams * maxBufferedBytes).toBeLessThanOrEqual((Number.parseInt(limit, 10) * 1024 * 1024) / 2);
   });
 });
