@@ -17,6 +17,22 @@ export interface TriggerRun {
 const RUNTIME_SAMPLES = 10;
 
 /**
+ * Removes run ARGV[1] from the trigger's runs (KEYS[1]) only while its record (KEYS[2]) is in one
+ * of the states ARGV[2..]: a retry between the pass reading the run as finished and this removal
+ * has put it back to running, and it must stay tracked.
+ */
+const FORGET_IF_FINISHED_LUA = `
+local raw = redis.call('GET', KEYS[2])
+if raw then
+  local state = cjson.decode(raw).state
+  local finished = false
+  for i = 2, #ARGV do if ARGV[i] == state then finished = true end end
+  if not finished then return 0 end
+end
+return redis.call('ZREM', KEYS[1], ARGV[1])
+`;
+
+/**
  * What Mage keeps in its `pipeline_schedule` row and kubedispatch keeps in Redis, per trigger id:
  * `P:trigger:{id}` hash (`token`, `enabledAt`, `enabledFor`, `lastExecution`, `once`),
  * `P:trigger:{id}:runs` sorted set of its unfinished runs scored by execution date, and
@@ -122,7 +138,14 @@ export class TriggerState {
         .ltrim(runtimes, 0, RUNTIME_SAMPLES - 1)
         .exec();
     }
-    await this.redis.zrem(this.runsKey(triggerId), String(run.id));
+    await this.redis.eval(
+      FORGET_IF_FINISHED_LUA,
+      2,
+      this.runsKey(triggerId),
+      runKeys(this.prefix).run(run.id),
+      String(run.id),
+      ...TERMINAL_RUN_STATES,
+    );
   }
 
   async recentRuntimes(triggerId: number): Promise<number[]> {

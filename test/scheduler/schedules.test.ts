@@ -10,6 +10,7 @@ import { startTriggerWorker, tickIdempotencyKey, triggerRunRequest } from '../..
 import { createPipelineRun } from '../../src/runs/create-run.ts';
 import { retryPipelineRun } from '../../src/runs/retry-run.ts';
 import { RunStore } from '../../src/runs/run-store.ts';
+import { runKeys } from '../../src/runs/keys.ts';
 import type { RunRecord } from '../../src/runs/types.ts';
 import { eventually } from '../support/eventually.ts';
 import { silentLogger, testCreator, tickFor, useServices, writeProject } from './support.ts';
@@ -289,6 +290,20 @@ describe('trigger schedules', () => {
     const run = { id: 7, state: 'succeeded', startedAt: 1_000, retriedAt: 3_600_000, finishedAt: 3_605_000 };
     await state.forgetFinished(42, run as RunRecord);
     expect(await state.recentRuntimes(42)).toEqual([5]);
+  });
+
+  it('keeps tracking a run retried between the pass reading it finished and forgetting it', async () => {
+    const { state } = setUp([]);
+    const { redis, prefix } = ctx.services;
+    const runKey = runKeys(prefix).run(99);
+    await state.recordRun(42, 99, 1_000);
+    // The pass read the run failed; a retry has put it back to running since.
+    await redis.set(runKey, JSON.stringify({ id: 99, state: 'running' }));
+    await state.forgetFinished(42, { id: 99, state: 'failed' } as RunRecord);
+    expect(await redis.zrange(runKeys(prefix).triggerRuns(42), 0, -1)).toEqual(['99']);
+    await redis.set(runKey, JSON.stringify({ id: 99, state: 'failed' }));
+    await state.forgetFinished(42, { id: 99, state: 'failed' } as RunRecord);
+    expect(await redis.zrange(runKeys(prefix).triggerRuns(42), 0, -1)).toEqual([]);
   });
 
   it('removes the BullMQ job schedulers of earlier versions', async () => {
