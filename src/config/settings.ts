@@ -69,6 +69,12 @@ const schema = {
       default: [] as string[],
       env: 'KUBEDISPATCH_NAMESPACES',
     },
+    clusterName: {
+      doc: "Name of the cluster recorded with each attempt (runs page, API, status); empty: the kubeconfig's current cluster name",
+      format: String,
+      default: '',
+      env: 'KUBEDISPATCH_CLUSTER_NAME',
+    },
     requestTimeoutMs: {
       doc: 'Timeout of one Kubernetes API request',
       format: positiveInt,

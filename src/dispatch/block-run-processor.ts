@@ -203,7 +203,14 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
       if (thrown instanceof ConfigError) return;
       throw thrown;
     }
-    await store.markRunning(job.data.runId, job.data.blockUuid, attempt, rendered.name, rendered.namespace);
+    await store.markRunning(
+      job.data.runId,
+      job.data.blockUuid,
+      attempt,
+      rendered.name,
+      rendered.namespace,
+      creator.clusterName,
+    );
   }
 
   /** Takes over an attempt whose Job a dispatcher that died had created and recorded. */
@@ -276,7 +283,7 @@ export function createBlockRunProcessor(deps: BlockRunProcessorDeps) {
       throw thrown;
     }
 
-    if (!(await store.markRunning(runId, blockUuid, attempt, name, namespace))) {
+    if (!(await store.markRunning(runId, blockUuid, attempt, name, namespace, creator.clusterName))) {
       // Cancelled while the Job was being created: nobody else knows this Job, so delete it here.
       log.info({ namespace, job: name }, 'block run moved on while its Job was created; deleting the Job');
       await creator.delete(namespace, name);

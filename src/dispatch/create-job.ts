@@ -47,6 +47,11 @@ export class JobCreator {
     this.inFlight = new Semaphore(options.createConcurrency);
   }
 
+  /** The cluster its Jobs go to, as attempts record it. */
+  get clusterName(): string {
+    return this.options.cluster.name;
+  }
+
   /**
    * Returns whether the Job was adopted (it existed) rather than created by this call.
    * `stillWanted` is asked right before every create request, after the shared limits and this

@@ -6,6 +6,8 @@ import type { V1Job, V1Pod } from '@kubernetes/client-node';
  * classified KubeApiError (src/k8s/api-error.ts); retries are the caller's, with src/k8s/api-retry.ts.
  */
 export interface Cluster {
+  /** What the attempts whose Jobs it runs record as their cluster (`kube.clusterName`, else the kubeconfig's). */
+  readonly name: string;
   createJob(namespace: string, job: V1Job): Promise<V1Job>;
   /** Undefined when the Job does not exist (404). */
   readJob(namespace: string, name: string): Promise<V1Job | undefined>;

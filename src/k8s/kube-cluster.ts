@@ -22,6 +22,8 @@ import type {
 } from './cluster.ts';
 
 export interface KubeClusterOptions {
+  /** See Cluster.name. */
+  name: string;
   /** Timeout of one API request (not of a watch). */
   requestTimeoutMs: number;
   /** A watch that delivers nothing, not even a bookmark, for this long ends with a `TimeoutError`. */
@@ -70,8 +72,10 @@ export class KubeCluster implements Cluster {
   readonly #kubeConfig: KubeConfig;
   readonly #options: KubeClusterOptions;
   readonly #http: HttpLibrary = createConfiguration().httpApi;
+  readonly name: string;
 
   constructor(kubeConfig: KubeConfig, options: KubeClusterOptions) {
+    this.name = options.name;
     this.#kubeConfig = kubeConfig;
     this.#options = options;
     this.#clients = createKubeClients(kubeConfig, options.requestTimeoutMs);

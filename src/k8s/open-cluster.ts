@@ -21,6 +21,7 @@ export function openCluster(settings: Settings, env: Env, overrides: ClusterOver
   const kubeConfig =
     overrides.kubeConfig ?? createKubeConfig(overrides.kubeconfigPath || settings.kube.kubeconfig || undefined, env);
   return new KubeCluster(kubeConfig, {
+    name: settings.kube.clusterName || kubeConfig.getCurrentCluster()?.name || '',
     requestTimeoutMs: settings.kube.requestTimeoutMs,
     watchIdleTimeoutMs: settings.watcher.watchIdleTimeoutMs,
   });

@@ -306,8 +306,12 @@ export class RunStore {
     attempt: number,
     jobName: string,
     namespace: string,
+    /** Cluster.name of the dispatcher's cluster; '' records none. */
+    cluster = '',
   ): Promise<boolean> {
-    return (await this.script('mark-running', [runId, blockUuid, attempt, jobName, namespace, this.now()])) === 1;
+    return (
+      (await this.script('mark-running', [runId, blockUuid, attempt, jobName, namespace, this.now(), cluster])) === 1
+    );
   }
 
   /** Applies an attempt's outcome to its block run; false when already applied or superseded. */

@@ -73,6 +73,8 @@ export interface AttemptRecord {
   attempt: number;
   jobName?: string;
   namespace?: string;
+  /** The dispatcher's cluster (Cluster.name) when it recorded the Job. */
+  cluster?: string;
   startedAt?: number;
   finishedAt?: number;
   outcome?: AttemptOutcome;
@@ -97,6 +99,8 @@ export interface BlockRunRecord {
   retry: RetryPolicy;
   jobName?: string;
   namespace?: string;
+  /** Of the current (or last) attempt: see AttemptRecord.cluster. */
+  cluster?: string;
   reason?: string;
   message?: string;
   exitCode?: number;

@@ -28,7 +28,11 @@ describe('runs cancelled while dispatching', () => {
   it('a Job whose creation was in flight when the run was cancelled is deleted by the dispatcher', async () => {
     proxy.setFaults({ rules: [{ verbs: ['create'], resources: ['jobs'], fault: 'latency', ms: 300 }] });
     // The cancel must come once the create request is on its way (before, nothing is created at all).
-    const cluster = new KubeCluster(proxy.kubeConfig, { requestTimeoutMs: 10_000, watchIdleTimeoutMs: 60_000 });
+    const cluster = new KubeCluster(proxy.kubeConfig, {
+      name: 'sim',
+      requestTimeoutMs: 10_000,
+      watchIdleTimeoutMs: 60_000,
+    });
     let createSent!: () => void;
     const createInFlight = new Promise<void>((resolve) => {
       createSent = resolve;

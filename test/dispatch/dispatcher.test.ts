@@ -30,6 +30,12 @@ describe('dispatcher on the simulated cluster', () => {
     expect(jobs.map((job) => job.metadata?.name).sort()).toEqual(
       run.blocks.map((b) => `mage-disp-block-${b.blockRunId}`).sort(),
     );
+    // Each attempt records the cluster it ran on: the kubeconfig's current cluster, without kube.clusterName.
+    const clusterName = h.cluster.name;
+    expect(clusterName).not.toBe('');
+    expect(run.blocks.map((b) => [b.cluster, b.attempts.map((attempt) => attempt.cluster)])).toEqual(
+      run.blocks.map(() => [clusterName, [clusterName]]),
+    );
   });
 
   it('gives every Job of a run, retries included, the same partition and Mage variables, and another run others', async () => {

@@ -16,6 +16,7 @@ import type {
  * scripts them; here they fail, so a test that reaches them unexpectedly says so.
  */
 export class FakeCluster implements Cluster {
+  readonly name = 'fake';
   readonly calls: string[] = [];
   /** Jobs by `namespace/name`. */
   readonly jobs = new Map<string, V1Job>();

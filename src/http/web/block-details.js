@@ -34,6 +34,7 @@ function attemptList(block) {
       facts([
         ['Job', attempt.jobName],
         ['Namespace', attempt.namespace],
+        ['Cluster', attempt.cluster],
         ['Started', attempt.startedAt === undefined ? undefined : formatTime(attempt.startedAt)],
         ['Finished', formatTime(attempt.finishedAt ?? outcome?.finishedAt)],
         ['Reason', outcome?.reason ?? 'not finished'],
@@ -60,6 +61,7 @@ export function showBlockDetails(container, block) {
       ['Attempt', block.attempt > 0 ? `${block.attempt} of ${lastAttempt(block)}` : 'not started'],
       ['Upstream', block.upstream.length > 0 ? block.upstream.join(', ') : 'none (a root block)'],
       ['Job', block.jobName && `${block.namespace ?? ''}/${block.jobName}`],
+      ['Cluster', block.cluster],
       ['Started', block.startedAt === undefined ? undefined : formatTime(block.startedAt)],
       ['Duration', block.startedAt === undefined ? undefined : formatDuration(durationOf(block))],
       ['Reason', block.reason],

@@ -6,10 +6,12 @@
  * @typedef {'pending' | 'queued' | 'dispatching' | 'running' | 'retrying' | 'succeeded' | 'failed'
  *   | 'upstream_failed' | 'condition_failed' | 'cancelled'} BlockState
  * @typedef {{ reason?: string, message?: string, exitCode?: number, finishedAt?: number }} AttemptOutcome
- * @typedef {{ attempt: number, jobName?: string, namespace?: string, startedAt?: number, finishedAt?: number,
+ * @typedef {{ attempt: number, jobName?: string, namespace?: string, cluster?: string, startedAt?: number,
+ *   finishedAt?: number,
  *   outcome?: AttemptOutcome }} AttemptRecord
  * @typedef {{ blockUuid: string, blockRunId: number, upstream: string[], state: BlockState, attempt: number,
- *   maxAttempts: number, attemptBase?: number, jobName?: string, namespace?: string, reason?: string, message?: string,
+ *   maxAttempts: number, attemptBase?: number, jobName?: string, namespace?: string, cluster?: string,
+ *   reason?: string, message?: string,
  *   exitCode?: number, failedPods?: number, logTail?: string[], events?: string[], queuedAt?: number,
  *   startedAt?: number, finishedAt?: number, attempts: AttemptRecord[] }} BlockRun
  * @typedef {{ id: number, pipelineUuid: string, trigger: string, state: RunState, reason?: string,

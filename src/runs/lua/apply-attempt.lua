@@ -33,7 +33,7 @@ for _, a in ipairs(attempts) do
   end
 end
 if not found then
-  attempts[#attempts + 1] = { attempt = attempt, jobName = b.jobName, namespace = b.namespace,
+  attempts[#attempts + 1] = { attempt = attempt, jobName = b.jobName, namespace = b.namespace, cluster = b.cluster,
     finishedAt = outcome.finishedAt, outcome = outcome }
 end
 b.attempts = attempts

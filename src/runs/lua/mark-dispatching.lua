@@ -21,6 +21,7 @@ if b.attempt == attempt and b.state == 'running' then return 'ok' end
 if b.attempt ~= attempt then
   b.jobName = nil
   b.namespace = nil
+  b.cluster = nil
 end
 b.state = 'dispatching'
 b.attempt = attempt

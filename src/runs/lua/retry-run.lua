@@ -31,7 +31,8 @@ for i = 1, #fields, 2 do
     b.retryGeneration = (b.retryGeneration or 0) + 1
     -- The fields of the current attempt; the attempts list keeps every earlier one.
     b.reason, b.message, b.exitCode, b.failedPods, b.logTail, b.events = nil, nil, nil, nil, nil, nil
-    b.queuedAt, b.dispatchedAt, b.startedAt, b.finishedAt, b.jobName, b.namespace = nil, nil, nil, nil, nil, nil
+    b.queuedAt, b.dispatchedAt, b.startedAt, b.finishedAt, b.jobName, b.namespace, b.cluster =
+      nil, nil, nil, nil, nil, nil, nil
     redis.call('HSET', blocksKey, b.blockUuid, cjson.encode(b))
     reset[#reset + 1] = { id = b.blockRunId, uuid = b.blockUuid }
   end
