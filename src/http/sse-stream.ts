@@ -17,6 +17,22 @@ export const DEFAULT_SSE_LIMITS: SseLimits = {
   maxBufferedBytes: 1024 * 1024,
 };
 
+/**
+ * JSON of each object sent, by identity: every stream of one run (or one listing) is sent the same
+ * object read once, so 200 clients cost one serialisation, not 200.
+ */
+const serialised = new WeakMap<object, string>();
+
+function json(data: unknown): string {
+  if (typeof data !== 'object' || data === null) return JSON.stringify(data);
+  let text = serialised.get(data);
+  if (text === undefined) {
+    text = JSON.stringify(data);
+    serialised.set(data, text);
+  }
+  return text;
+}
+
 /** One open `text/event-stream` response. */
 export class SseStream {
   readonly #response: Response;
@@ -36,7 +52,7 @@ export class SseStream {
 
   /** Sends one event; `data` as JSON, which never spans lines, so one `data:` line carries it. */
   send(event: string, data: unknown): void {
-    this.#write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.#write(`event: ${event}\ndata: ${json(data)}\n\n`);
   }
 
   comment(text: string): void {
