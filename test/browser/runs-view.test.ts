@@ -334,6 +334,13 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     expect(await page.locator(':focus').getAttribute('id')).toBe('block-details-heading');
     expect(await page.locator(`[data-block="${other}"]`).getAttribute('aria-expanded')).toBe('true');
     expect(await page.locator('[data-block="alpha"]').getAttribute('aria-expanded')).toBe('false');
+
+    // A fragment that is not valid percent-encoding (a mangled link) names no block; the page still works.
+    const mangled = await context.newPage();
+    await mangled.goto(`${stack.url}${runPagePath(runId)}#%E0%A4%A`);
+    await untilHeaderSays(mangled, 'succeeded');
+    expect(await mangled.locator('#dag [data-block]').count()).toBe(3);
+    expect(await mangled.locator('#block-details').isHidden()).toBe(true);
   }, 90_000);
 
   it('keeps text at WCAG AA contrast on every state colour, in badges and DAG nodes', async () => {

@@ -286,8 +286,17 @@ setInterval(() => {
   if (duration) duration.textContent = formatDuration(durationOf(run));
 }, 1000);
 
+/** The block named by the address' fragment; a fragment that is not valid percent-encoding names none. */
+function blockFromAddress() {
+  try {
+    return decodeURIComponent(location.hash.slice(1));
+  } catch {
+    return '';
+  }
+}
+
 drawLegend();
-const fromAddress = decodeURIComponent(location.hash.slice(1));
+const fromAddress = blockFromAddress();
 if (fromAddress) {
   openedBlock = fromAddress;
   dag.select(fromAddress);
