@@ -341,6 +341,24 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     await untilHeaderSays(mangled, 'succeeded');
     expect(await mangled.locator('#dag [data-block]').count()).toBe(3);
     expect(await mangled.locator('#block-details').isHidden()).toBe(true);
+
+    // Times are the browser's, with its zone named: the execution date beside them is in UTC.
+    const newYork = await browser.newContext({ viewport: VIEWPORT, timezoneId: 'America/New_York', locale: 'en-US' });
+    try {
+      const away = await newYork.newPage();
+      await away.goto(`${stack.url}${runPagePath(runId)}`);
+      await untilHeaderSays(away, 'succeeded');
+      const started = await away
+        .locator('#run-facts dt', { hasText: 'Started' })
+        .locator('xpath=following-sibling::dd[1]')
+        .textContent();
+      expect(started).toMatch(/\b(EST|EDT)$/);
+      expect(await away.locator('#run-facts').textContent()).toMatch(
+        /Execution date\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
+      );
+    } finally {
+      await newYork.close();
+    }
   }, 90_000);
 
   it('keeps text at WCAG AA contrast on every state colour, in badges and DAG nodes', async () => {
