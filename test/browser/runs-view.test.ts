@@ -400,6 +400,23 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     for (const [state, ratio] of Object.entries(ratios)) expect(ratio, state).toBeGreaterThanOrEqual(4.5);
   }, 60_000);
 
+  it('keeps every run in sight after Older runs when new runs push some off the live newest page', async () => {
+    stack = await startStack({ blocks: [{ uuid: 'alpha' }] });
+    const created: number[] = [];
+    for (let count = 0; count < 53; count++) created.push(await stack.createRun());
+    const page = await openPage(RUNS_PAGE_PATH);
+    const rows = page.locator('#runs tbody tr');
+    await eventually('the newest page', async () => ((await rows.count()) === 50 ? true : undefined), 15_000, 100);
+    await page.getByRole('button', { name: 'Older runs' }).click();
+    await eventually('the older page', async () => ((await rows.count()) === 53 ? true : undefined), 15_000, 100);
+    // Three new runs push the newest page's last three (created[3..5]) off it, live.
+    for (let count = 0; count < 3; count++) created.push(await stack.createRun());
+    await page.locator(`tr[data-run="${created.at(-1)}"]`).waitFor({ timeout: 15_000 });
+    const shown = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-run'))));
+    expect([...shown].sort((a, b) => a - b)).toEqual([...created].sort((a, b) => a - b));
+    expect(shown).toEqual([...created].reverse());
+  }, 120_000);
+
   describe('with an auth token', () => {
     const TOKEN = 'browser-test-token-0123456789abcdef0123456789';
 
