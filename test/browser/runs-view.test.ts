@@ -198,6 +198,11 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     await page.getByRole('dialog').getByRole('button', { name: 'Keep as it is' }).click();
     expect((await stack.run(runId)).state).toBe('running');
 
+    // A second tab asks too, and is answered only after the first has cancelled the run.
+    const second = await context.newPage();
+    await second.goto(`${stack.url}${runPagePath(runId)}`);
+    await second.getByRole('button', { name: 'Cancel run' }).click();
+
     await cancel.click();
     const dialog = page.getByRole('dialog');
     expect(await dialog.textContent()).toContain(`Cancel run ${runId}?`);
@@ -207,6 +212,13 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     expect((await stack.run(runId)).state).toBe('cancelled');
     expect(await nodeStates(page)).toEqual({ sleepy: expect.stringContaining('cancelled') });
     expect(await cancel.isDisabled()).toBe(true);
+
+    // The second tab's confirmation comes too late: it says so instead of claiming it cancelled the run.
+    await untilHeaderSays(second, 'cancelled', 15_000);
+    await second.getByRole('dialog').getByRole('button', { name: 'Cancel run' }).click();
+    await second
+      .locator('#notice', { hasText: `Run ${runId} had already ended (cancelled); nothing was cancelled.` })
+      .waitFor();
   }, 90_000);
 
   it('retries the failed blocks from the page: an error of the API is shown, then the run succeeds on a second attempt', async () => {

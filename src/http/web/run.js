@@ -233,7 +233,13 @@ cancelButton.addEventListener('click', async () => {
     'Its unfinished blocks become cancelled and their Jobs are deleted. Blocks that finished keep their outcome.',
     'Cancel run',
   );
-  if (go) await act(cancelButton, 'cancel', () => `Run ${runId} cancelled.`);
+  // The run may have ended while the dialog was open (or another tab cancelled it): the API then cancels nothing.
+  if (go)
+    await act(cancelButton, 'cancel', (answer) =>
+      answer?.cancelled === false
+        ? `Run ${runId} had already ended (${STATES[answer.run?.state]?.label ?? answer.run?.state}); nothing was cancelled.`
+        : `Run ${runId} cancelled.`,
+    );
 });
 
 retryButton.addEventListener('click', async () => {
