@@ -109,9 +109,19 @@ export function requireToken(
 }
 
 /**
+ * Whether the browser reached the dashboard over HTTPS: directly, or through a TLS-terminating proxy (an
+ * Ingress) that says so in `X-Forwarded-Proto`. Express' `trust proxy` stays off (it would also change
+ * `request.ip` and the host); a client that forges the header only gets a cookie it cannot send back.
+ */
+function reachedOverHttps(request: Request): boolean {
+  const forwarded = String(request.headers['x-forwarded-proto'] ?? '').split(',')[0];
+  return request.secure || forwarded?.trim().toLowerCase() === 'https';
+}
+
+/**
  * `GET /login?token=…` (and `/ui/login?token=…`): checks the token, keeps it in an HttpOnly, SameSite=Strict
- * cookie for the whole dashboard (the pages and the API they call), and sends the browser on to `landing`,
- * where the token is no longer in the address bar.
+ * cookie for the whole dashboard (the pages and the API they call), Secure when reached over HTTPS, and sends
+ * the browser on to `landing`, where the token is no longer in the address bar.
  */
 export function login(token: string, landing: string): RequestHandler {
   return (request, response) => {
@@ -122,7 +132,7 @@ export function login(token: string, landing: string): RequestHandler {
         httpOnly: true,
         sameSite: 'strict',
         path: '/',
-        secure: request.secure,
+        secure: reachedOverHttps(request),
       });
     }
     response.redirect(303, landing);

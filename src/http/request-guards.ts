@@ -1,6 +1,17 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { normaliseHost } from './allowed-hosts.ts';
 
+/**
+ * No page of the dashboard may be framed by another site (clickjacking: Bull Board's retry and clean
+ * buttons, the runs pages' cancel). The runs pages send a fuller CSP of their own, which replaces this one.
+ */
+export function noFraming(): RequestHandler {
+  return (_request, response, next) => {
+    response.set('X-Frame-Options', 'DENY').set('Content-Security-Policy', "frame-ancestors 'none'");
+    next();
+  };
+}
+
 /** Methods that change something; every other one only reads. */
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 

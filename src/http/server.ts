@@ -23,7 +23,7 @@ import { TriggerState } from '../scheduler/trigger-state.ts';
 import { metricsRouter } from './metrics-router.ts';
 import { runFiltersRouter } from './run-filters-router.ts';
 import { runsEventsRouter } from './runs-events-router.ts';
-import { jsonWritesOnly, originRequiredForWrites, sameSiteOnly } from './request-guards.ts';
+import { jsonWritesOnly, noFraming, originRequiredForWrites, sameSiteOnly } from './request-guards.ts';
 import { runsPageRouter } from './runs-page-router.ts';
 import { API_PATH, LOGIN_PATH, RUNS_PAGE_PATH } from './web-paths.ts';
 
@@ -74,6 +74,7 @@ export function buildApp(options: HttpServerOptions, live: Pick<LiveRuns, 'watch
   const { services, authToken } = options;
   const app = express();
   app.disable('x-powered-by');
+  app.use(noFraming());
   // Probes come by the pod's IP, under no name of the dashboard; they read nothing and change nothing.
   app.use(healthRouter(() => checkRedis(services.redis)));
   app.use(sameSiteOnly(options.allowedHosts ?? defaultAllowedHosts(options.host), options.proxiedHosts ?? []));

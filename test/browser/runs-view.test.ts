@@ -198,6 +198,11 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     await page.getByRole('dialog').getByRole('button', { name: 'Keep as it is' }).click();
     expect((await stack.run(runId)).state).toBe('running');
 
+    // A second tab asks too, and is answered only after the first has cancelled the run.
+    const second = await context.newPage();
+    await second.goto(`${stack.url}${runPagePath(runId)}`);
+    await second.getByRole('button', { name: 'Cancel run' }).click();
+
     await cancel.click();
     const dialog = page.getByRole('dialog');
     expect(await dialog.textContent()).toContain(`Cancel run ${runId}?`);
@@ -207,6 +212,13 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     expect((await stack.run(runId)).state).toBe('cancelled');
     expect(await nodeStates(page)).toEqual({ sleepy: expect.stringContaining('cancelled') });
     expect(await cancel.isDisabled()).toBe(true);
+
+    // The second tab's confirmation comes too late: it says so instead of claiming it cancelled the run.
+    await untilHeaderSays(second, 'cancelled', 15_000);
+    await second.getByRole('dialog').getByRole('button', { name: 'Cancel run' }).click();
+    await second
+      .locator('#notice', { hasText: `Run ${runId} had already ended (cancelled); nothing was cancelled.` })
+      .waitFor();
   }, 90_000);
 
   it('retries the failed blocks from the page: an error of the API is shown, then the run succeeds on a second attempt', async () => {
@@ -334,6 +346,31 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     expect(await page.locator(':focus').getAttribute('id')).toBe('block-details-heading');
     expect(await page.locator(`[data-block="${other}"]`).getAttribute('aria-expanded')).toBe('true');
     expect(await page.locator('[data-block="alpha"]').getAttribute('aria-expanded')).toBe('false');
+
+    // A fragment that is not valid percent-encoding (a mangled link) names no block; the page still works.
+    const mangled = await context.newPage();
+    await mangled.goto(`${stack.url}${runPagePath(runId)}#%E0%A4%A`);
+    await untilHeaderSays(mangled, 'succeeded');
+    expect(await mangled.locator('#dag [data-block]').count()).toBe(3);
+    expect(await mangled.locator('#block-details').isHidden()).toBe(true);
+
+    // Times are the browser's, with its zone named: the execution date beside them is in UTC.
+    const newYork = await browser.newContext({ viewport: VIEWPORT, timezoneId: 'America/New_York', locale: 'en-US' });
+    try {
+      const away = await newYork.newPage();
+      await away.goto(`${stack.url}${runPagePath(runId)}`);
+      await untilHeaderSays(away, 'succeeded');
+      const started = await away
+        .locator('#run-facts dt', { hasText: 'Started' })
+        .locator('xpath=following-sibling::dd[1]')
+        .textContent();
+      expect(started).toMatch(/\b(EST|EDT)$/);
+      expect(await away.locator('#run-facts').textContent()).toMatch(
+        /Execution date\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
+      );
+    } finally {
+      await newYork.close();
+    }
   }, 90_000);
 
   it('keeps text at WCAG AA contrast on every state colour, in badges and DAG nodes', async () => {
@@ -374,6 +411,23 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     expect(Object.keys(ratios)).toHaveLength(Object.keys(STATE_WORDS).length);
     for (const [state, ratio] of Object.entries(ratios)) expect(ratio, state).toBeGreaterThanOrEqual(4.5);
   }, 60_000);
+
+  it('keeps every run in sight after Older runs when new runs push some off the live newest page', async () => {
+    stack = await startStack({ blocks: [{ uuid: 'alpha' }] });
+    const created: number[] = [];
+    for (let count = 0; count < 53; count++) created.push(await stack.createRun());
+    const page = await openPage(RUNS_PAGE_PATH);
+    const rows = page.locator('#runs tbody tr');
+    await eventually('the newest page', async () => ((await rows.count()) === 50 ? true : undefined), 15_000, 100);
+    await page.getByRole('button', { name: 'Older runs' }).click();
+    await eventually('the older page', async () => ((await rows.count()) === 53 ? true : undefined), 15_000, 100);
+    // Three new runs push the newest page's last three (created[3..5]) off it, live.
+    for (let count = 0; count < 3; count++) created.push(await stack.createRun());
+    await page.locator(`tr[data-run="${created.at(-1)}"]`).waitFor({ timeout: 15_000 });
+    const shown = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-run'))));
+    expect([...shown].sort((a, b) => a - b)).toEqual([...created].sort((a, b) => a - b));
+    expect(shown).toEqual([...created].reverse());
+  }, 120_000);
 
   describe('with an auth token', () => {
     const TOKEN = 'browser-test-token-0123456789abcdef0123456789';

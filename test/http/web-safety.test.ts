@@ -227,6 +227,26 @@ describe('web safety', () => {
       const cookie = String(login.headers['set-cookie']);
       expect(cookie).toMatch(/SameSite=Strict/i);
       expect(cookie).toMatch(/HttpOnly/i);
+      expect(cookie).not.toMatch(/;\s*Secure/i);
+    });
+
+    it('marks the login cookie Secure when a TLS-terminating proxy says the browser came by HTTPS', async () => {
+      for (const proto of ['https', 'https, http', 'HTTPS']) {
+        const login = await send('GET', `/login?token=${TOKEN}`, { 'x-forwarded-proto': proto });
+        expect(login.status).toBe(303);
+        expect(String(login.headers['set-cookie']), proto).toMatch(/;\s*Secure/i);
+      }
+      const plain = await send('GET', `/login?token=${TOKEN}`, { 'x-forwarded-proto': 'http' });
+      expect(String(plain.headers['set-cookie'])).not.toMatch(/;\s*Secure/i);
+    });
+
+    it('lets no other site frame a page: Bull Board and the runs pages refuse framing (clickjacking)', async () => {
+      for (const path of ['/ui/', '/runs', '/runs/12']) {
+        const page = await send('GET', path, auth);
+        expect(page.status, path).toBe(200);
+        expect(page.headers['x-frame-options'], path).toBe('DENY');
+        expect(String(page.headers['content-security-policy']), path).toContain("frame-ancestors 'none'");
+      }
     });
   });
 

@@ -56,6 +56,23 @@ describe('the layered layout of a run page DAG', () => {
     expect(result.layers.flat().sort()).toEqual(['x1', 'x2', 'y1', 'y2', 'z1', 'z2']);
   });
 
+  it('caps the waypoints of long edges, shortest edges first, when every block of a long chain also hangs off the root', () => {
+    // 1,000 blocks: b0 → b1 → … → b999, and b0 → each of them. Uncapped, that was 498,501 waypoints (seconds of layout).
+    const nodes = Array.from({ length: 1000 }, (_, index) => ({
+      id: `b${index}`,
+      upstream: index === 0 ? [] : [...new Set([`b${index - 1}`, 'b0'])],
+    }));
+    const result = layout(nodes);
+    expect(result.edges).toHaveLength(1997);
+    expect(blockLayers(result)['b999']).toBe(999);
+    const routed = result.waypoints.map((points) => points.length);
+    expect(routed.reduce((sum, count) => sum + count, 0)).toBeLessThanOrEqual(2000);
+    // b0 → b2 crosses one layer and is routed around b1; the longest edge, b0 → b999, is drawn straight.
+    const edgeTo = (to: string) => result.edges.findIndex(([from, target]) => from === 'b0' && target === to);
+    expect(routed[edgeTo('b2')]).toBe(1);
+    expect(routed[edgeTo('b999')]).toBe(0);
+  });
+
   it('ignores upstream names that are no block, and places a cycle instead of hanging', () => {
     const result = layout([
       { id: 'a', upstream: ['ghost', 'a'] },

@@ -11,6 +11,13 @@ const SWEEPS = 6;
  *   one per layer it crosses (Sugiyama's dummy nodes), so long edges go around the blocks between.
  */
 
+/**
+ * At most this many waypoints in all, given to the shortest long edges first; the longest beyond it are
+ * drawn straight across the layers between, behind the blocks. Without a cap a run whose every block also
+ * depends on one root (a chain of n blocks: n²/2 waypoints) froze the page for seconds at 1,000 blocks.
+ */
+const WAYPOINT_BUDGET = 2000;
+
 /** Waypoint ids start with a character no block name has. */
 const WAYPOINT = '\u0000';
 
@@ -61,10 +68,12 @@ export function layeredLayout(nodes) {
     after.set(from, [...(after.get(from) ?? []), to]);
     segments.push([from, to]);
   };
+  const routed = routedEdges(edges, layerOf);
   const waypoints = edges.map(([from, to], index) => {
     const points = [];
     let previous = from;
-    for (let layer = (layerOf.get(from) ?? 0) + 1; layer < (layerOf.get(to) ?? 0); layer++) {
+    const end = routed.has(index) ? (layerOf.get(to) ?? 0) : 0;
+    for (let layer = (layerOf.get(from) ?? 0) + 1; layer < end; layer++) {
       const id = `${WAYPOINT}${index}:${layer}`;
       layerOf.set(id, layer);
       layers[layer]?.push(id);
@@ -89,6 +98,26 @@ export function layeredLayout(nodes) {
     }
   }
   return { layers: best, edges, waypoints };
+}
+
+/**
+ * The edges that get waypoints: the shortest first, while WAYPOINT_BUDGET lasts.
+ * @param {readonly [string, string][]} edges
+ * @param {Map<string, number>} layerOf
+ * @returns {Set<number>} indexes into `edges`
+ */
+function routedEdges(edges, layerOf) {
+  const crossed = edges.map(([from, to]) => Math.max(0, (layerOf.get(to) ?? 0) - (layerOf.get(from) ?? 0) - 1));
+  const order = crossed.map((_, index) => index).sort((a, b) => (crossed[a] ?? 0) - (crossed[b] ?? 0) || a - b);
+  const routed = new Set();
+  let left = WAYPOINT_BUDGET;
+  for (const index of order) {
+    const needed = crossed[index] ?? 0;
+    if (needed > left) break;
+    left -= needed;
+    routed.add(index);
+  }
+  return routed;
 }
 
 /**

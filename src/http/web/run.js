@@ -233,7 +233,13 @@ cancelButton.addEventListener('click', async () => {
     'Its unfinished blocks become cancelled and their Jobs are deleted. Blocks that finished keep their outcome.',
     'Cancel run',
   );
-  if (go) await act(cancelButton, 'cancel', () => `Run ${runId} cancelled.`);
+  // The run may have ended while the dialog was open (or another tab cancelled it): the API then cancels nothing.
+  if (go)
+    await act(cancelButton, 'cancel', (answer) =>
+      answer?.cancelled === false
+        ? `Run ${runId} had already ended (${STATES[answer.run?.state]?.label ?? answer.run?.state}); nothing was cancelled.`
+        : `Run ${runId} cancelled.`,
+    );
 });
 
 retryButton.addEventListener('click', async () => {
@@ -286,8 +292,17 @@ setInterval(() => {
   if (duration) duration.textContent = formatDuration(durationOf(run));
 }, 1000);
 
+/** The block named by the address' fragment; a fragment that is not valid percent-encoding names none. */
+function blockFromAddress() {
+  try {
+    return decodeURIComponent(location.hash.slice(1));
+  } catch {
+    return '';
+  }
+}
+
 drawLegend();
-const fromAddress = decodeURIComponent(location.hash.slice(1));
+const fromAddress = blockFromAddress();
 if (fromAddress) {
   openedBlock = fromAddress;
   dag.select(fromAddress);

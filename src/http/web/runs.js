@@ -141,8 +141,22 @@ function drawTable() {
   drawFilterChoices();
 }
 
+/**
+ * Runs that new ones pushed off the newest page, while older pages are shown: they now lie between the
+ * two, so they go to the front of the older pages (as those, no longer live) instead of out of sight.
+ * A run gone from the page for another reason (it left the filter) is not one of them.
+ * @param {readonly Run[]} list the new newest page
+ */
+function pushedOff(list) {
+  const last = list.at(-1);
+  if (older.length === 0 || last === undefined) return [];
+  const shown = new Set(list.map((run) => run.id));
+  return newest.filter((run) => !shown.has(run.id) && run.id < last.id);
+}
+
 /** @param {RunList} list */
 function showNewest(list) {
+  older = [...pushedOff(list.runs), ...older];
   newest = list.runs;
   scanned = list.scanned ?? list.runs.length;
   if (older.length === 0) next = list.next;

@@ -102,12 +102,16 @@ export function lastAttempt(block) {
   return (block.attemptBase ?? 0) + block.maxAttempts;
 }
 
-/** @param {number | undefined} ms */
+/**
+ * A time in the browser's time zone, named (`16:38:49 UTC`, `11:38:49 EST`): the run's execution date
+ * beside it is Mage's, in UTC, and an operator must not take one for the other.
+ * @param {number | undefined} ms
+ */
 export function formatTime(ms) {
   if (ms === undefined) return '—';
   const date = new Date(ms);
   const today = new Date();
-  const time = date.toLocaleTimeString(undefined, { hour12: false });
+  const time = date.toLocaleTimeString(undefined, { hour12: false, timeZoneName: 'short' });
   return date.toDateString() === today.toDateString() ? time : `${date.toLocaleDateString()} ${time}`;
 }
 
