@@ -19,9 +19,8 @@ COPY config ./config
 COPY examples ./examples
 # The node image's unprivileged user, by number, so that runAsNonRoot can verify it (the chart runs as 1000).
 USER 1000:1000
-# The old generation's limit is fixed here, for every process, rather than left to V8, which derives
-# it from the memory it sees (the container's limit, else the host's): with a large one, V8 lets the
-# heap grow to about 4× what is live between full collections (docs/operations.md, "Sizing").
-# The benchmarks start their processes with these flags (bench/support/shipped-node-flags.ts).
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-old-space-size=1024", "src/cli/main.ts"]
+# No V8 heap flag here: a flag on the command line would override NODE_OPTIONS, and the heap limit
+# belongs with each pod's memory limit (the chart sets NODE_OPTIONS per process; docs/operations.md,
+# "Sizing"). Without one, Node sizes the heap from the container's memory limit.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "src/cli/main.ts"]
 CMD ["--help"]

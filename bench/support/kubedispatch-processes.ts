@@ -38,8 +38,8 @@ function countThrough(from: Readable, to: Writable, counts: Map<string, number>)
 
 /** Starts `workers/<role>.ts` as its own process, as in production, with the given settings env. */
 export function startRole(role: Role, env: Record<string, string>, options: RoleOptions = {}): RoleProcess {
-  // The heap limits of the image's entry point and, for the watcher, of its Deployment: V8
-  // otherwise sizes the heap from this machine's memory, not from what is deployed.
+  // The heap limits of its Deployment: V8 otherwise sizes the heap from this machine's memory, not
+  // from what is deployed.
   const nodeFlags = shippedNodeFlags(role);
   const counts = new Map((options.countLines ?? []).map((text) => [text, 0]));
   const child: ChildProcess = spawn(

@@ -174,6 +174,10 @@ describe.skipIf(!kubeconfigPath)('charts/kubedispatch on a real API server', () 
     );
     bad(['--set', 'redis.url=redis://r:6379', '--set', 'replicas=3'], /additional properties 'replicas' not allowed/);
     bad(
+      ['--set', 'redis.url=redis://r:6379', '--set', 'dispatcher.maxOldSpaceSizeMb=-1'],
+      /dispatcher\/maxOldSpaceSizeMb.*minimum: got -1, want 0/,
+    );
+    bad(
       ['--set', 'redis.url=redis://r:6379', '--namespace', 'kubedispatch-jobs'],
       /jobNamespaces: kubedispatch-jobs is the release namespace/,
     );
@@ -200,6 +204,31 @@ describe.skipIf(!kubeconfigPath)('charts/kubedispatch on a real API server', () 
     expect(
       objects.find((o) => o.metadata?.name === 'kubedispatch-executor')!.data!['k8s-default-config.yaml'],
     ).toContain('enforce: true');
+  });
+
+  it("leaves a process's heap to Node when its heap values are 0, and sets NODE_OPTIONS from the rest", () => {
+    const nodeOptions = (...args: string[]) =>
+      Object.fromEntries(
+        (render('kd', 'kubedispatch', '--values', join(VALUES_DIR, 'default-values.yaml'), ...args) as V1Deployment[])
+          .filter((object) => object.kind === 'Deployment')
+          .map((deployment) => [
+            deployment.metadata!.labels!['app.kubernetes.io/component'],
+            deployment.spec!.template.spec!.containers[0]!.env!.find((variable) => variable.name === 'NODE_OPTIONS')
+              ?.value,
+          ]),
+      );
+    expect(
+      nodeOptions(
+        '--set',
+        'scheduler.maxOldSpaceSizeMb=0,watcher.maxOldSpaceSizeMb=0,dispatcher.maxOldSpaceSizeMb=900,dashboard.maxOldSpaceSizeMb=0',
+      ),
+    ).toEqual({
+      scheduler: undefined,
+      dispatcher: '--max-old-space-size=900',
+      watcher: '--max-semi-space-size=2',
+      dashboard: undefined,
+    });
+    expect(nodeOptions('--set', 'watcher.maxSemiSpaceSizeMb=0').watcher).toMatch(/^--max-old-space-size=\d+$/);
   });
 
   it('renders k8s/ exactly (scripts/render-k8s.mjs --check)', () => {
@@ -232,6 +261,10 @@ describe.skipIf(!kubeconfigPath)('charts/kubedispatch on a real API server', () 
           env[variable.name] = variable.value ?? fromSecrets[variable.name]!;
         }
         expect(env['KUBEDISPATCH_CONFIG'], `${file} ${component}`).toBe('/etc/kubedispatch/kubedispatch.yaml');
+        // Every process's heap limit, set with its memory limit (test/unit/heap-limits.test.ts: the defaults fit).
+        expect(env['NODE_OPTIONS'], `${file} ${component}`).toMatch(
+          /^--max-old-space-size=\d+( --max-semi-space-size=\d+)?$/,
+        );
         env['KUBEDISPATCH_CONFIG'] = settingsFile;
         for (const name of ['K8S_CONFIG_FILE', 'K8S_DEFAULT_CONFIG_PATH']) {
           if (env[name] !== undefined) env[name] = executorFiles.get(env[name]!.split('/').at(-1)!)!;

@@ -16,6 +16,7 @@ describe('the values table of docs/deploying.md', () => {
       'image.repository',
       'dispatcher.replicas',
       'watcher.maxSemiSpaceSizeMb',
+      'dispatcher.maxOldSpaceSizeMb',
       'executor.k8sExecutorConfig',
       'keda.listLength',
     ]) {
