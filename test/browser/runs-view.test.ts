@@ -412,6 +412,41 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     for (const [state, ratio] of Object.entries(ratios)) expect(ratio, state).toBeGreaterThanOrEqual(4.5);
   }, 60_000);
 
+  it('keeps following after the event streams are refused for a while (503), on both pages', async () => {
+    stack = await startStack({ blocks: [{ uuid: 'slow', annotations: { 'sim.kubedispatch.io/duration': '6s' } }] });
+    const runId = await stack.createRun();
+    const page = await (await openContext()).newPage();
+    // The browser gives up on an event stream for good on any answer but 200: the pages open it again.
+    const refusals = { run: 2, runs: 2 };
+    await page.route(/\/api\/v1\/runs\/(\d+\/)?events/, async (route) => {
+      const which = /\/runs\/events/.test(route.request().url()) ? 'runs' : 'run';
+      if (refusals[which] === 0) return route.continue();
+      refusals[which]--;
+      return route.fulfill({ status: 503, body: 'restarting' });
+    });
+    await page.goto(`${stack.url}${runPagePath(runId)}`);
+    await page.locator('#live', { hasText: 'Reconnecting' }).waitFor();
+    await untilHeaderSays(page, 'succeeded', 30_000);
+    await page.locator('#live', { hasText: 'Live:' }).waitFor();
+    expect(refusals.run).toBe(0);
+
+    await page.goto(`${stack.url}${RUNS_PAGE_PATH}`);
+    await page.locator(`tr[data-run="${runId}"]`).waitFor();
+    await page.locator('#live', { hasText: 'Live:' }).waitFor({ timeout: 15_000 });
+    const second = await stack.createRun();
+    await page.locator(`tr[data-run="${second}"]`).waitFor({ timeout: 15_000 });
+    expect(refusals.runs).toBe(0);
+  }, 90_000);
+
+  it('stops following, saying why, when the stream is refused for good: no such run, a bad filter', async () => {
+    stack = await startStack({ blocks: [{ uuid: 'only' }] });
+    const page = await openPage(runPagePath(999_999));
+    await page.locator('#live', { hasText: 'There is no run 999999' }).waitFor();
+    await page.goto(`${stack.url}${RUNS_PAGE_PATH}?state=sleeping`);
+    await page.locator('#live', { hasText: 'The filter is not valid' }).waitFor();
+    expect(await page.locator('#live').textContent()).not.toContain('reload');
+  }, 60_000);
+
   it('keeps every run in sight after Older runs when new runs push some off the live newest page', async () => {
     stack = await startStack({ blocks: [{ uuid: 'alpha' }] });
     const created: number[] = [];

@@ -4,15 +4,16 @@
 import { showBlockDetails } from './block-details.js';
 import { DagView } from './dag-view.js';
 import {
-  ApiError,
   apiUrl,
   BLOCK_STATES,
   callApi,
   durationOf,
   element,
   formatDuration,
+  followStream,
   formatTime,
   lastAttempt,
+  refusalText,
   say,
   STATES,
   stateBadge,
@@ -254,34 +255,27 @@ retryButton.addEventListener('click', async () => {
     );
 });
 
-/** Without the event stream: the run as it is now, once. */
-async function showOnce() {
-  try {
-    show(/** @type {RunWithBlocks} */ (await callApi(`/runs/${runId}`)));
-    say(live, 'Live updates are not available: reload the page to see changes.');
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) say(live, `There is no run ${runId} (or it was pruned).`);
-    else showError(error);
-  }
+/** The run as it is now, while the stream is closed: its answer also tells whether to open it again. */
+async function probe() {
+  show(/** @type {RunWithBlocks} */ (await callApi(`/runs/${runId}`)));
 }
 
 function follow() {
-  const source = new EventSource(apiUrl(`/runs/${runId}/events`));
-  let received = false;
-  source.addEventListener('run', (event) => {
-    received = true;
-    show(JSON.parse(/** @type {MessageEvent<string>} */ (event).data));
-    say(live, 'Live: changes appear as they happen.');
-  });
-  source.addEventListener('gone', () => {
-    source.close();
-    say(live, `Run ${runId} no longer exists (it was pruned).`);
-  });
-  source.addEventListener('error', () => {
-    if (source.readyState === EventSource.CLOSED) {
-      if (!received) void showOnce();
-      else say(live, 'Live updates stopped: reload the page to see changes.');
-    } else say(live, 'Reconnecting to live updates…');
+  const follower = followStream({
+    url: apiUrl(`/runs/${runId}/events`),
+    events: {
+      run: (event) => {
+        show(JSON.parse(event.data));
+        say(live, 'Live: changes appear as they happen.');
+      },
+      gone: () => {
+        follower.cancel();
+        say(live, `Run ${runId} no longer exists (it was pruned).`);
+      },
+    },
+    probe,
+    onReconnecting: () => say(live, 'Reconnecting to live updates…'),
+    onRefused: (error) => say(live, refusalText(error, `There is no run ${runId} (or it was pruned).`) ?? ''),
   });
 }
 

@@ -4,9 +4,11 @@ import {
   callApi,
   durationOf,
   element,
+  followStream,
   formatDuration,
   formatTime,
   apiUrl,
+  refusalText,
   RUN_STATES,
   runPageUrl,
   say,
@@ -43,8 +45,8 @@ let older = /** @type {Run[]} */ ([]);
 let next;
 /** How many runs the newest page's listing looked at. */
 let scanned = 0;
-/** @type {EventSource | undefined} */
-let source;
+/** @type {{ cancel(): void } | undefined} */
+let follower;
 /** Values seen for each filter, so its choices grow as runs come in. @type {Record<string, Set<string>>} */
 const seen = { pipeline: new Set(), trigger: new Set(), state: new Set(RUN_STATES) };
 
@@ -179,22 +181,20 @@ async function load() {
   }
 }
 
+/** Follows the list's stream for the filters of the address, in place of the one before. */
 function follow() {
-  source?.close();
-  const stream = new EventSource(apiUrl(`/runs/events?${listQuery({ limit: PAGE_SIZE })}`));
-  source = stream;
-  stream.addEventListener('runs', (event) => {
-    showNewest(JSON.parse(/** @type {MessageEvent<string>} */ (event).data));
-    say(live, 'Live: new runs and state changes appear as they happen.');
-  });
-  stream.addEventListener('open', () => say(live, 'Live: new runs and state changes appear as they happen.'));
-  stream.addEventListener('error', () => {
-    say(
-      live,
-      stream.readyState === EventSource.CLOSED
-        ? 'Live updates are not available: reload the page to see changes.'
-        : 'Reconnecting to live updates…',
-    );
+  follower?.cancel();
+  follower = followStream({
+    url: apiUrl(`/runs/events?${listQuery({ limit: PAGE_SIZE })}`),
+    events: {
+      runs: (event) => {
+        showNewest(JSON.parse(event.data));
+        say(live, 'Live: new runs and state changes appear as they happen.');
+      },
+    },
+    probe: () => callApi(`/runs?${listQuery({ limit: 1 })}`),
+    onReconnecting: () => say(live, 'Reconnecting to live updates…'),
+    onRefused: (error) => say(live, refusalText(error, 'The runs list is not there.') ?? ''),
   });
 }
 

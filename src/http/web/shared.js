@@ -209,3 +209,83 @@ export function say(region, text) {
   region.textContent = text;
   region.hidden = text === '';
 }
+
+/** The pause before the first re-open of a closed event stream, and the longest it grows to. */
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 30_000;
+/** Answers that say the data is gone or refused: opening the stream again would get them again. */
+const FINAL_STATUSES = new Set([400, 401, 404]);
+
+/**
+ * What a page says when the API refuses its stream for good; undefined for an answer worth retrying.
+ * @param {unknown} error
+ * @param {string} notFound what a 404 means on this page
+ */
+export function refusalText(error, notFound) {
+  if (!(error instanceof ApiError) || !FINAL_STATUSES.has(error.status)) return undefined;
+  if (error.status === 404) return notFound;
+  if (error.status === 401) return 'Your login was refused or has expired: log in again to see live updates.';
+  return `The filter is not valid (${error.message}): choose other filters.`;
+}
+
+/**
+ * Follows an event stream and keeps following it. The browser re-opens a dropped stream by itself, but
+ * gives up for good on any answer but 200 (a 503 while the dashboard restarts, its stream cap full): then
+ * `probe` asks the API what it says outside the stream, and unless that answer is final (400, 401, 404,
+ * handed to `onRefused`) the stream is opened again after a pause that doubles from 1 s to 30 s and
+ * starts over once a message arrives. A page that replaces its stream cancels the old follower first.
+ * @param {{
+ *   url: string,
+ *   events: Record<string, (event: MessageEvent<string>) => void>,
+ *   probe: () => Promise<unknown>,
+ *   onReconnecting: () => void,
+ *   onRefused: (error: ApiError) => void,
+ * }} options
+ * @returns {{ cancel(): void }}
+ */
+export function followStream(options) {
+  let pause = RECONNECT_FIRST_MS;
+  let cancelled = false;
+  /** @type {EventSource | undefined} */
+  let source;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+
+  async function closed() {
+    options.onReconnecting();
+    try {
+      await options.probe();
+    } catch (error) {
+      if (cancelled) return;
+      if (error instanceof ApiError && FINAL_STATUSES.has(error.status)) return options.onRefused(error);
+    }
+    if (cancelled) return;
+    timer = setTimeout(open, pause);
+    pause = Math.min(pause * 2, RECONNECT_MAX_MS);
+  }
+
+  function open() {
+    const stream = new EventSource(options.url);
+    source = stream;
+    for (const [name, handle] of Object.entries(options.events))
+      stream.addEventListener(name, (event) => {
+        if (cancelled) return;
+        pause = RECONNECT_FIRST_MS;
+        handle(/** @type {MessageEvent<string>} */ (event));
+      });
+    stream.addEventListener('error', () => {
+      if (cancelled) return;
+      if (stream.readyState === EventSource.CLOSED) void closed();
+      else options.onReconnecting();
+    });
+  }
+
+  open();
+  return {
+    cancel() {
+      cancelled = true;
+      clearTimeout(timer);
+      source?.close();
+    },
+  };
+}
