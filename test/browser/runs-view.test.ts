@@ -447,6 +447,25 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     expect(await page.locator('#live').textContent()).not.toContain('reload');
   }, 60_000);
 
+  it('says a waiting run has not started yet, in the list and its header, instead of its creation time', async () => {
+    stack = await startStack({
+      blocks: [{ uuid: 'long', annotations: { 'sim.kubedispatch.io/duration': '30s' } }],
+      pipelineRunLimit: 1,
+    });
+    const first = await stack.createRun();
+    const second = await stack.createRun();
+    expect((await stack.run(second)).state).toBe('waiting');
+    const page = await openPage(RUNS_PAGE_PATH);
+    const started = (runId: number) => page.locator(`tr[data-run="${runId}"] td`).nth(3);
+    await page.locator(`tr[data-run="${second}"]`).waitFor();
+    expect(await started(second).textContent()).toMatch(/^not yet \(created \d\d:\d\d:\d\d \S+\)$/);
+    expect(await started(first).textContent()).toMatch(/^\d\d:\d\d:\d\d \S+$/);
+    await page.goto(`${stack.url}${runPagePath(second)}`);
+    await untilHeaderSays(page, 'waiting');
+    const header = page.locator('#run-facts dt', { hasText: 'Started' }).locator('xpath=following-sibling::dd[1]');
+    expect(await header.textContent()).toMatch(/^not yet \(created /);
+  }, 60_000);
+
   it('keeps every run in sight after Older runs when new runs push some off the live newest page', async () => {
     stack = await startStack({ blocks: [{ uuid: 'alpha' }] });
     const created: number[] = [];

@@ -15,6 +15,7 @@ import {
   lastAttempt,
   refusalText,
   say,
+  startedText,
   STATES,
   stateBadge,
   stateText,
@@ -78,7 +79,7 @@ function drawHeader(shown) {
   const facts = [
     ['Trigger', shown.trigger || 'manual'],
     ['Execution date', shown.executionDate?.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC')],
-    ['Started', formatTime(shown.startedAt ?? shown.createdAt)],
+    ['Started', startedText(shown)],
     ['Duration', formatDuration(durationOf(shown))],
     ['Blocks', `${shown.blocks.length}: ${summary}`],
     ['Reason', shown.reason],

@@ -6,12 +6,12 @@ import {
   element,
   followStream,
   formatDuration,
-  formatTime,
   apiUrl,
   refusalText,
   RUN_STATES,
   runPageUrl,
   say,
+  startedText,
   stateBadge,
 } from './shared.js';
 
@@ -123,7 +123,7 @@ function runRow(run) {
     element('td', {}, run.pipelineUuid),
     element('td', {}, run.trigger || 'manual'),
     element('td', {}, stateBadge(run.state)),
-    element('td', {}, formatTime(run.startedAt ?? run.createdAt)),
+    element('td', {}, startedText(run)),
     duration,
     element('td', { class: 'reason' }, run.reason ?? ''),
   );

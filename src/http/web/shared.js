@@ -115,6 +115,16 @@ export function formatTime(ms) {
   return date.toDateString() === today.toDateString() ? time : `${date.toLocaleDateString()} ${time}`;
 }
 
+/**
+ * When a run started; one that has not yet (it waits for a place under its pipeline's run limit) or never
+ * did (cancelled while waiting) says so, beside when it was created.
+ * @param {Run} run
+ */
+export function startedText(run) {
+  if (run.startedAt !== undefined) return formatTime(run.startedAt);
+  return `${run.state === 'waiting' ? 'not yet' : 'never'} (created ${formatTime(run.createdAt)})`;
+}
+
 /** @param {number | undefined} ms */
 export function formatDuration(ms) {
   if (ms === undefined || ms < 0) return '—';
