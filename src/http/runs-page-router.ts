@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Router, type Response } from 'express';
+import { parseRunId } from './run-id.ts';
 
 /** Where the pages' scripts and stylesheet are served, under the runs page's own path (see below). */
 const ASSETS_SEGMENT = 'assets';
@@ -40,9 +41,6 @@ export interface RunsPageOptions {
   /** Bull Board, linked from the pages. */
   uiPath: string;
 }
-
-/** Run ids are the positive integers the run store allocates; anything else is no run page. */
-const RUN_ID = /^[1-9]\d{0,15}$/;
 
 function readWebFile(name: string): string {
   return readFileSync(new URL(`./web/${name}`, import.meta.url), 'utf8');
@@ -95,11 +93,12 @@ export function runsPageRouter(options: RunsPageOptions): Router {
     withPageHeaders(response).type(asset.type).send(asset.body);
   });
   router.get('/:id', (request, response, next) => {
-    const runId = String(request.params['id']);
-    if (!RUN_ID.test(runId)) return next();
+    // Anything but a run id is no run page.
+    const runId = parseRunId(String(request.params['id']));
+    if (runId === undefined) return next();
     withPageHeaders(response)
       .type('html')
-      .send(fill(runShell, { ...paths, runId }));
+      .send(fill(runShell, { ...paths, runId: String(runId) }));
   });
   return router;
 }

@@ -466,6 +466,18 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     expect(await header.textContent()).toMatch(/^not yet \(created /);
   }, 60_000);
 
+  it('refuses in the run id box an id beyond the safe integers, which the page would read as another', async () => {
+    stack = await startStack({ blocks: [{ uuid: 'only' }] });
+    const page = await openPage(RUNS_PAGE_PATH);
+    await page.getByLabel('Run id').fill('9007199254740993');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.locator('#find-error', { hasText: 'A run id is a positive whole number' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(RUNS_PAGE_PATH);
+    await page.getByLabel('Run id').fill(String(Number.MAX_SAFE_INTEGER));
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.waitForURL(`**${runPagePath(Number.MAX_SAFE_INTEGER)}`);
+  }, 60_000);
+
   it('keeps every run in sight after Older runs when new runs push some off the live newest page', async () => {
     stack = await startStack({ blocks: [{ uuid: 'alpha' }] });
     const created: number[] = [];

@@ -59,6 +59,18 @@ describe('the runs pages over HTTP', () => {
       expect((await get(`${RUNS_PAGE_PATH}${path}`, basic)).status, path).toBe(404);
   });
 
+  it('takes only run ids the pages read exactly (safe integers): a larger one is no run, never a neighbour', async () => {
+    const largest = String(Number.MAX_SAFE_INTEGER);
+    expect(await (await get(`${RUNS_PAGE_PATH}/${largest}`, basic)).text()).toContain(`data-run-id="${largest}"`);
+    for (const id of ['9007199254740993', '9999999999999999', '12345678901234567890']) {
+      expect((await get(`${RUNS_PAGE_PATH}/${id}`, basic)).status, id).toBe(404);
+      expect((await get(`/api/v1/runs/${id}`, basic)).status, id).toBe(404);
+      const listing = await get(`/api/v1/runs?before=${id}`, basic);
+      expect(listing.status, id).toBe(400);
+      expect(JSON.stringify(await listing.json())).toContain(`before: expected a run id`);
+    }
+  });
+
   it('sends / to the runs page and logs in by /login, with a cookie for the whole dashboard', async () => {
     const root = await get('/');
     expect(root.status).toBe(302);

@@ -221,7 +221,8 @@ findForm.addEventListener('submit', (event) => {
   const input = /** @type {HTMLInputElement} */ (findForm.elements.namedItem('id'));
   const text = input.value.trim().replace(/^#/, '');
   const findError = byId('find-error');
-  if (!/^[1-9]\d{0,15}$/.test(text)) {
+  // Beyond the safe integers a number is read as a neighbouring one: no run has such an id.
+  if (!/^[1-9]\d*$/.test(text) || !Number.isSafeInteger(Number(text))) {
     say(findError, 'A run id is a positive whole number, such as 12.');
     input.setAttribute('aria-invalid', 'true');
     input.focus();
