@@ -6,6 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RUNS_PAGE_PATH, runPagePath } from '../../src/http/web-paths.ts';
+import { createPipelineRun } from '../../src/runs/create-run.ts';
 import { TERMINAL_RUN_STATES, type RunWithBlocks } from '../../src/runs/types.ts';
 import { eventually } from '../support/eventually.ts';
 import { launchChromium, NO_BROWSER, startStack, type Stack } from './support.ts';
@@ -476,6 +477,26 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     await page.getByLabel('Run id').fill(String(Number.MAX_SAFE_INTEGER));
     await page.getByRole('button', { name: 'Open' }).click();
     await page.waitForURL(`**${runPagePath(Number.MAX_SAFE_INTEGER)}`);
+  }, 60_000);
+
+  it('isolates user text in <bdi>: a right-to-left override in a trigger name turns only the name around', async () => {
+    stack = await startStack({ blocks: [{ uuid: 'only' }] });
+    const trigger = 'nightly\u202Etxet';
+    const runId = await createPipelineRun(stack.context.creator, { pipelineUuid: 'pipeline', trigger, variables: {} });
+    const page = await openPage(RUNS_PAGE_PATH);
+    const row = page.locator(`tr[data-run="${runId}"]`);
+    await row.waitFor();
+    expect(
+      await row
+        .locator('td')
+        .nth(1)
+        .evaluate((cell) => cell.firstElementChild?.outerHTML),
+    ).toBe(`<bdi>${trigger}</bdi>`);
+    await page.goto(`${stack.url}${runPagePath(runId)}`);
+    const dd = page.locator('#run-facts dt', { hasText: 'Trigger' }).locator('xpath=following-sibling::dd[1]');
+    await dd.waitFor();
+    expect(await dd.evaluate((cell) => cell.innerHTML)).toBe(`<bdi>${trigger}</bdi>`);
+    expect(await page.locator('#blocks tbody th bdi').allTextContents()).toEqual(['only']);
   }, 60_000);
 
   it('keeps every run in sight after Older runs when new runs push some off the live newest page', async () => {

@@ -19,6 +19,8 @@ import {
   STATES,
   stateBadge,
   stateText,
+  userText,
+  userTexts,
 } from './shared.js';
 
 /**
@@ -68,21 +70,21 @@ function drawLegend() {
 /** @param {RunWithBlocks} shown */
 function drawHeader(shown) {
   document.title = `Run ${shown.id} (${STATES[shown.state]?.label ?? shown.state}) · kubedispatch`;
-  byId('run-pipeline').textContent = `of ${shown.pipelineUuid}`;
+  byId('run-pipeline').replaceChildren('of ', userText(shown.pipelineUuid));
   byId('run-state').replaceChildren(stateBadge(shown.state));
   const counts = new Map();
   for (const block of shown.blocks) counts.set(block.state, (counts.get(block.state) ?? 0) + 1);
   const summary = BLOCK_STATES.filter((state) => counts.has(state))
     .map((state) => `${counts.get(state)} ${STATES[state]?.label}`)
     .join(', ');
-  /** @type {[string, string | undefined][]} */
+  /** @type {[string, string | Node | undefined][]} */
   const facts = [
-    ['Trigger', shown.trigger || 'manual'],
+    ['Trigger', shown.trigger ? userText(shown.trigger) : 'manual'],
     ['Execution date', shown.executionDate?.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC')],
     ['Started', startedText(shown)],
     ['Duration', formatDuration(durationOf(shown))],
     ['Blocks', `${shown.blocks.length}: ${summary}`],
-    ['Reason', shown.reason],
+    ['Reason', shown.reason && userText(shown.reason)],
     [
       'Retried',
       shown.retries
@@ -124,16 +126,20 @@ function rowSignature(block) {
 
 /** @param {BlockRun} block */
 function rowCells(block) {
-  const open = element('button', { type: 'button', class: 'link', 'aria-controls': 'block-details' }, block.blockUuid);
+  const open = element(
+    'button',
+    { type: 'button', class: 'link', 'aria-controls': 'block-details' },
+    userText(block.blockUuid),
+  );
   open.addEventListener('click', () => openBlock(block.blockUuid));
   return [
     element('th', { scope: 'row' }, open),
     element('td', {}, stateBadge(block.state)),
     element('td', {}, block.attempt > 0 ? `${block.attempt}/${lastAttempt(block)}` : '—'),
-    element('td', {}, block.upstream.join(', ') || '—'),
+    element('td', {}, ...userTexts(block.upstream, '—')),
     element('td', {}, formatTime(block.startedAt)),
     element('td', {}, formatDuration(durationOf(block))),
-    element('td', {}, block.reason ?? ''),
+    element('td', {}, userText(block.reason ?? '')),
   ];
 }
 

@@ -13,6 +13,7 @@ import {
   say,
   startedText,
   stateBadge,
+  userText,
 } from './shared.js';
 
 /**
@@ -120,12 +121,12 @@ function runRow(run) {
     'tr',
     { 'data-run': String(run.id) },
     element('th', { scope: 'row' }, element('a', { href: runPageUrl(run.id) }, `#${run.id}`)),
-    element('td', {}, run.pipelineUuid),
-    element('td', {}, run.trigger || 'manual'),
+    element('td', {}, userText(run.pipelineUuid)),
+    element('td', {}, run.trigger ? userText(run.trigger) : 'manual'),
     element('td', {}, stateBadge(run.state)),
     element('td', {}, startedText(run)),
     duration,
-    element('td', { class: 'reason' }, run.reason ?? ''),
+    element('td', { class: 'reason' }, userText(run.reason ?? '')),
   );
 }
 

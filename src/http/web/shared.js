@@ -159,6 +159,26 @@ export function element(tag, attributes = {}, ...children) {
   return node;
 }
 
+/**
+ * Text users wrote (trigger names, block uuids, reasons), isolated from what is around it: a right-to-left
+ * override in it then turns only itself around, not the page's own words beside it.
+ * @param {string} text
+ */
+export function userText(text) {
+  return element('bdi', {}, text);
+}
+
+/**
+ * Several such texts, each isolated, separated by commas; `empty` when there are none.
+ * @param {readonly string[]} texts
+ * @param {string} empty
+ * @returns {(Node | string)[]}
+ */
+export function userTexts(texts, empty) {
+  if (texts.length === 0) return [empty];
+  return texts.flatMap((text, index) => (index === 0 ? [userText(text)] : [', ', userText(text)]));
+}
+
 /** An answer of the API that was not a success, with the message it gave. */
 export class ApiError extends Error {
   /**
