@@ -40,6 +40,8 @@ export interface RunsPageOptions {
   apiPath: string;
   /** Bull Board, linked from the pages. */
   uiPath: string;
+  /** Where the pages' Log out button posts. */
+  logoutPath: string;
 }
 
 function readWebFile(name: string): string {
@@ -77,6 +79,7 @@ export function runsPageRouter(options: RunsPageOptions): Router {
     runs: options.runsPath,
     api: options.apiPath,
     ui: options.uiPath,
+    logout: options.logoutPath,
     assets: `${options.runsPath}/${ASSETS_SEGMENT}`,
   };
   const listShell = readWebFile('runs.html');

@@ -567,6 +567,11 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
       expect((await page.goto(`${stack!.url}/ui/`))?.status()).toBe(200);
       await page.goto(`${stack!.url}/`);
       expect(new URL(page.url()).pathname).toBe(RUNS_PAGE_PATH);
+      // Log out, from the page's header: the cookie is gone, and the pages ask for the token again.
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('heading', { name: 'You are logged out' }).waitFor();
+      expect(await context.cookies()).toEqual([]);
+      expect((await context.request.get(`${stack!.url}${RUNS_PAGE_PATH}`)).status()).toBe(401);
 
       const other = await browser.newContext({ viewport: VIEWPORT });
       try {

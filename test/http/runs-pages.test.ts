@@ -71,6 +71,33 @@ describe('the runs pages over HTTP', () => {
     }
   });
 
+  it('logs out by POST /logout from the page: the cookie is cleared for /, and the logged-out page says what stays', async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${http.server.url}/logout`, { method: 'POST', headers, redirect: 'manual' });
+    const page = await (await get(RUNS_PAGE_PATH, basic)).text();
+    expect(page).toMatch(/<form class="logout" method="post" action="\/logout">/);
+
+    const out = await post({ origin: http.server.url, cookie: `kubedispatch_token=${TOKEN}` });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe('/logged-out');
+    const cleared = out.headers.get('set-cookie') ?? '';
+    expect(cleared).toMatch(/^kubedispatch_token=;/);
+    expect(cleared).toContain('Path=/;');
+    expect(cleared).toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect(cleared).toContain('HttpOnly');
+    // Another site's page, or a request without the Origin a browser sends with a form, is refused.
+    expect((await post({ origin: 'http://evil.example' })).status).toBe(403);
+    expect((await post({})).status).toBe(403);
+
+    const loggedOut = await get('/logged-out');
+    expect(loggedOut.status).toBe(200);
+    expect(loggedOut.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const text = await loggedOut.text();
+    expect(text).toContain('You are logged out');
+    expect(text).toContain('cannot make it forget');
+    expect(text).not.toContain(TOKEN);
+  });
+
   it('sends / to the runs page and logs in by /login, with a cookie for the whole dashboard', async () => {
     const root = await get('/');
     expect(root.status).toBe(302);
