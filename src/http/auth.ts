@@ -113,7 +113,7 @@ export function requireToken(
  * Ingress) that says so in `X-Forwarded-Proto`. Express' `trust proxy` stays off (it would also change
  * `request.ip` and the host); a client that forges the header only gets a cookie it cannot send back.
  */
-function reachedOverHttps(request: Request): boolean {
+export function reachedOverHttps(request: Request): boolean {
   const forwarded = String(request.headers['x-forwarded-proto'] ?? '').split(',')[0];
   return request.secure || forwarded?.trim().toLowerCase() === 'https';
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Router, type Response } from 'express';
+import { parseRunId } from './run-id.ts';
 
 /** Where the pages' scripts and stylesheet are served, under the runs page's own path (see below). */
 const ASSETS_SEGMENT = 'assets';
@@ -39,10 +40,9 @@ export interface RunsPageOptions {
   apiPath: string;
   /** Bull Board, linked from the pages. */
   uiPath: string;
+  /** Where the pages' Log out button posts. */
+  logoutPath: string;
 }
-
-/** Run ids are the positive integers the run store allocates; anything else is no run page. */
-const RUN_ID = /^[1-9]\d{0,15}$/;
 
 function readWebFile(name: string): string {
   return readFileSync(new URL(`./web/${name}`, import.meta.url), 'utf8');
@@ -79,6 +79,7 @@ export function runsPageRouter(options: RunsPageOptions): Router {
     runs: options.runsPath,
     api: options.apiPath,
     ui: options.uiPath,
+    logout: options.logoutPath,
     assets: `${options.runsPath}/${ASSETS_SEGMENT}`,
   };
   const listShell = readWebFile('runs.html');
@@ -95,11 +96,12 @@ export function runsPageRouter(options: RunsPageOptions): Router {
     withPageHeaders(response).type(asset.type).send(asset.body);
   });
   router.get('/:id', (request, response, next) => {
-    const runId = String(request.params['id']);
-    if (!RUN_ID.test(runId)) return next();
+    // Anything but a run id is no run page.
+    const runId = parseRunId(String(request.params['id']));
+    if (runId === undefined) return next();
     withPageHeaders(response)
       .type('html')
-      .send(fill(runShell, { ...paths, runId }));
+      .send(fill(runShell, { ...paths, runId: String(runId) }));
   });
   return router;
 }

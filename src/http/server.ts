@@ -11,6 +11,7 @@ import { defaultAllowedHosts } from './allowed-hosts.ts';
 import { apiRouter } from './api-router.ts';
 import { callbackRouter } from './callback-router.ts';
 import { apiChallenge, BASIC_CHALLENGE, checkListenSecurity, login, requireToken } from './auth.ts';
+import { loggedOut, logout } from './logout.ts';
 import { bullBoardRouter } from './bull-board.ts';
 import { healthRouter } from './health-router.ts';
 import { jsonBody } from './json-body.ts';
@@ -25,7 +26,7 @@ import { runFiltersRouter } from './run-filters-router.ts';
 import { runsEventsRouter } from './runs-events-router.ts';
 import { jsonWritesOnly, noFraming, originRequiredForWrites, sameSiteOnly } from './request-guards.ts';
 import { runsPageRouter } from './runs-page-router.ts';
-import { API_PATH, LOGIN_PATH, RUNS_PAGE_PATH } from './web-paths.ts';
+import { API_PATH, LOGGED_OUT_PATH, LOGIN_PATH, LOGOUT_PATH, RUNS_PAGE_PATH } from './web-paths.ts';
 
 export type { RunningHttpServer };
 
@@ -119,10 +120,12 @@ export function buildApp(options: HttpServerOptions, live: Pick<LiveRuns, 'watch
   app.get('/', (_request, response) => response.redirect(302, RUNS_PAGE_PATH));
   app.get(LOGIN_PATH, login(authToken, RUNS_PAGE_PATH));
   app.get(`${UI_PATH}/login`, login(authToken, `${UI_PATH}/`));
+  app.post(LOGOUT_PATH, originRequiredForWrites(), logout(LOGGED_OUT_PATH));
+  app.get(LOGGED_OUT_PATH, loggedOut(RUNS_PAGE_PATH));
   app.use(
     RUNS_PAGE_PATH,
     requireToken(authToken, BASIC_CHALLENGE),
-    runsPageRouter({ runsPath: RUNS_PAGE_PATH, apiPath: API_PATH, uiPath: UI_PATH }),
+    runsPageRouter({ runsPath: RUNS_PAGE_PATH, apiPath: API_PATH, uiPath: UI_PATH, logoutPath: LOGOUT_PATH }),
   );
   app.use(
     UI_PATH,

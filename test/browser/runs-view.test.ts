@@ -6,6 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RUNS_PAGE_PATH, runPagePath } from '../../src/http/web-paths.ts';
+import { createPipelineRun } from '../../src/runs/create-run.ts';
 import { TERMINAL_RUN_STATES, type RunWithBlocks } from '../../src/runs/types.ts';
 import { eventually } from '../support/eventually.ts';
 import { launchChromium, NO_BROWSER, startStack, type Stack } from './support.ts';
@@ -412,6 +413,92 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
     for (const [state, ratio] of Object.entries(ratios)) expect(ratio, state).toBeGreaterThanOrEqual(4.5);
   }, 60_000);
 
+  it('keeps following after the event streams are refused for a while (503), on both pages', async () => {
+    stack = await startStack({ blocks: [{ uuid: 'slow', annotations: { 'sim.kubedispatch.io/duration': '6s' } }] });
+    const runId = await stack.createRun();
+    const page = await (await openContext()).newPage();
+    // The browser gives up on an event stream for good on any answer but 200: the pages open it again.
+    const refusals = { run: 2, runs: 2 };
+    await page.route(/\/api\/v1\/runs\/(\d+\/)?events/, async (route) => {
+      const which = /\/runs\/events/.test(route.request().url()) ? 'runs' : 'run';
+      if (refusals[which] === 0) return route.continue();
+      refusals[which]--;
+      return route.fulfill({ status: 503, body: 'restarting' });
+    });
+    await page.goto(`${stack.url}${runPagePath(runId)}`);
+    await page.locator('#live', { hasText: 'Reconnecting' }).waitFor();
+    await untilHeaderSays(page, 'succeeded', 30_000);
+    await page.locator('#live', { hasText: 'Live:' }).waitFor();
+    expect(refusals.run).toBe(0);
+
+    await page.goto(`${stack.url}${RUNS_PAGE_PATH}`);
+    await page.locator(`tr[data-run="${runId}"]`).waitFor();
+    await page.locator('#live', { hasText: 'Live:' }).waitFor({ timeout: 15_000 });
+    const second = await stack.createRun();
+    await page.locator(`tr[data-run="${second}"]`).waitFor({ timeout: 15_000 });
+    expect(refusals.runs).toBe(0);
+  }, 90_000);
+
+  it('stops following, saying why, when the stream is refused for good: no such run, a bad filter', async () => {
+    stack = await startStack({ blocks: [{ uuid: 'only' }] });
+    const page = await openPage(runPagePath(999_999));
+    await page.locator('#live', { hasText: 'There is no run 999999' }).waitFor();
+    await page.goto(`${stack.url}${RUNS_PAGE_PATH}?state=sleeping`);
+    await page.locator('#live', { hasText: 'The filter is not valid' }).waitFor();
+    expect(await page.locator('#live').textContent()).not.toContain('reload');
+  }, 60_000);
+
+  it('says a waiting run has not started yet, in the list and its header, instead of its creation time', async () => {
+    stack = await startStack({
+      blocks: [{ uuid: 'long', annotations: { 'sim.kubedispatch.io/duration': '30s' } }],
+      pipelineRunLimit: 1,
+    });
+    const first = await stack.createRun();
+    const second = await stack.createRun();
+    expect((await stack.run(second)).state).toBe('waiting');
+    const page = await openPage(RUNS_PAGE_PATH);
+    const started = (runId: number) => page.locator(`tr[data-run="${runId}"] td`).nth(3);
+    await page.locator(`tr[data-run="${second}"]`).waitFor();
+    expect(await started(second).textContent()).toMatch(/^not yet \(created \d\d:\d\d:\d\d \S+\)$/);
+    expect(await started(first).textContent()).toMatch(/^\d\d:\d\d:\d\d \S+$/);
+    await page.goto(`${stack.url}${runPagePath(second)}`);
+    await untilHeaderSays(page, 'waiting');
+    const header = page.locator('#run-facts dt', { hasText: 'Started' }).locator('xpath=following-sibling::dd[1]');
+    expect(await header.textContent()).toMatch(/^not yet \(created /);
+  }, 60_000);
+
+  it('refuses in the run id box an id beyond the safe integers, which the page would read as another', async () => {
+    stack = await startStack({ blocks: [{ uuid: 'only' }] });
+    const page = await openPage(RUNS_PAGE_PATH);
+    await page.getByLabel('Run id').fill('9007199254740993');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.locator('#find-error', { hasText: 'A run id is a positive whole number' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(RUNS_PAGE_PATH);
+    await page.getByLabel('Run id').fill(String(Number.MAX_SAFE_INTEGER));
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.waitForURL(`**${runPagePath(Number.MAX_SAFE_INTEGER)}`);
+  }, 60_000);
+
+  it('isolates user text in <bdi>: a right-to-left override in a trigger name turns only the name around', async () => {
+    stack = await startStack({ blocks: [{ uuid: 'only' }] });
+    const trigger = 'nightly\u202Etxet';
+    const runId = await createPipelineRun(stack.context.creator, { pipelineUuid: 'pipeline', trigger, variables: {} });
+    const page = await openPage(RUNS_PAGE_PATH);
+    const row = page.locator(`tr[data-run="${runId}"]`);
+    await row.waitFor();
+    expect(
+      await row
+        .locator('td')
+        .nth(1)
+        .evaluate((cell) => cell.firstElementChild?.outerHTML),
+    ).toBe(`<bdi>${trigger}</bdi>`);
+    await page.goto(`${stack.url}${runPagePath(runId)}`);
+    const dd = page.locator('#run-facts dt', { hasText: 'Trigger' }).locator('xpath=following-sibling::dd[1]');
+    await dd.waitFor();
+    expect(await dd.evaluate((cell) => cell.innerHTML)).toBe(`<bdi>${trigger}</bdi>`);
+    expect(await page.locator('#blocks tbody th bdi').allTextContents()).toEqual(['only']);
+  }, 60_000);
+
   it('keeps every run in sight after Older runs when new runs push some off the live newest page', async () => {
     stack = await startStack({ blocks: [{ uuid: 'alpha' }] });
     const created: number[] = [];
@@ -480,6 +567,11 @@ describe.skipIf(NO_BROWSER !== undefined)('the runs web view in a browser', () =
       expect((await page.goto(`${stack!.url}/ui/`))?.status()).toBe(200);
       await page.goto(`${stack!.url}/`);
       expect(new URL(page.url()).pathname).toBe(RUNS_PAGE_PATH);
+      // Log out, from the page's header: the cookie is gone, and the pages ask for the token again.
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('heading', { name: 'You are logged out' }).waitFor();
+      expect(await context.cookies()).toEqual([]);
+      expect((await context.request.get(`${stack!.url}${RUNS_PAGE_PATH}`)).status()).toBe(401);
 
       const other = await browser.newContext({ viewport: VIEWPORT });
       try {

@@ -65,6 +65,8 @@ export interface StackOptions {
   /** Behaviour of the simulated pods beside the blocks' own annotations (e.g. by attempt label). */
   behaviourRules?: BehaviourRule[];
   authToken?: string;
+  /** The pipeline's run limit: runs beyond it wait. */
+  pipelineRunLimit?: number;
 }
 
 /**
@@ -77,7 +79,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     podFailureBackoffMs: 10,
     ...(options.behaviourRules ? { behaviourRules: options.behaviourRules } : {}),
   });
-  const project: TestProject = writeProject(options.blocks, 'web');
+  const project: TestProject = writeProject(
+    options.blocks,
+    'web',
+    options.pipelineRunLimit ? { pipelineRunLimit: options.pipelineRunLimit } : {},
+  );
   const env: Env = {
     REDIS_URL: redis.url,
     KUBECONFIG: sim.kubeconfigPath,

@@ -59,6 +59,45 @@ describe('the runs pages over HTTP', () => {
       expect((await get(`${RUNS_PAGE_PATH}${path}`, basic)).status, path).toBe(404);
   });
 
+  it('takes only run ids the pages read exactly (safe integers): a larger one is no run, never a neighbour', async () => {
+    const largest = String(Number.MAX_SAFE_INTEGER);
+    expect(await (await get(`${RUNS_PAGE_PATH}/${largest}`, basic)).text()).toContain(`data-run-id="${largest}"`);
+    for (const id of ['9007199254740993', '9999999999999999', '12345678901234567890']) {
+      expect((await get(`${RUNS_PAGE_PATH}/${id}`, basic)).status, id).toBe(404);
+      expect((await get(`/api/v1/runs/${id}`, basic)).status, id).toBe(404);
+      const listing = await get(`/api/v1/runs?before=${id}`, basic);
+      expect(listing.status, id).toBe(400);
+      expect(JSON.stringify(await listing.json())).toContain(`before: expected a run id`);
+    }
+  });
+
+  it('logs out by POST /logout from the page: the cookie is cleared for /, and the logged-out page says what stays', async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${http.server.url}/logout`, { method: 'POST', headers, redirect: 'manual' });
+    const page = await (await get(RUNS_PAGE_PATH, basic)).text();
+    expect(page).toMatch(/<form class="logout" method="post" action="\/logout">/);
+
+    const out = await post({ origin: http.server.url, cookie: `kubedispatch_token=${TOKEN}` });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe('/logged-out');
+    const cleared = out.headers.get('set-cookie') ?? '';
+    expect(cleared).toMatch(/^kubedispatch_token=;/);
+    expect(cleared).toContain('Path=/;');
+    expect(cleared).toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect(cleared).toContain('HttpOnly');
+    // Another site's page, or a request without the Origin a browser sends with a form, is refused.
+    expect((await post({ origin: 'http://evil.example' })).status).toBe(403);
+    expect((await post({})).status).toBe(403);
+
+    const loggedOut = await get('/logged-out');
+    expect(loggedOut.status).toBe(200);
+    expect(loggedOut.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const text = await loggedOut.text();
+    expect(text).toContain('You are logged out');
+    expect(text).toContain('cannot make it forget');
+    expect(text).not.toContain(TOKEN);
+  });
+
   it('sends / to the runs page and logs in by /login, with a cookie for the whole dashboard', async () => {
     const root = await get('/');
     expect(root.status).toBe(302);

@@ -1,6 +1,15 @@
 // @ts-check
 // The details of one block run: what happened to each attempt (its Job), why it ended, what it printed.
-import { durationOf, element, formatDuration, formatTime, lastAttempt, stateBadge } from './shared.js';
+import {
+  durationOf,
+  element,
+  formatDuration,
+  formatTime,
+  lastAttempt,
+  stateBadge,
+  userText,
+  userTexts,
+} from './shared.js';
 
 /** @typedef {import('./shared.js').BlockRun} BlockRun */
 
@@ -37,8 +46,8 @@ function attemptList(block) {
         ['Cluster', attempt.cluster],
         ['Started', attempt.startedAt === undefined ? undefined : formatTime(attempt.startedAt)],
         ['Finished', formatTime(attempt.finishedAt ?? outcome?.finishedAt)],
-        ['Reason', outcome?.reason ?? 'not finished'],
-        ['Message', outcome?.message],
+        ['Reason', outcome?.reason === undefined ? 'not finished' : userText(outcome.reason)],
+        ['Message', outcome?.message && userText(outcome.message)],
         ['Exit code', outcome?.exitCode === undefined ? undefined : String(outcome.exitCode)],
       ]),
     );
@@ -52,20 +61,20 @@ function attemptList(block) {
  * @param {BlockRun} block
  */
 export function showBlockDetails(container, block) {
-  const heading = element('h2', { id: 'block-details-heading', tabindex: '-1' }, block.blockUuid);
+  const heading = element('h2', { id: 'block-details-heading', tabindex: '-1' }, userText(block.blockUuid));
   /** @type {HTMLElement[]} */
   const parts = [
     heading,
     facts([
       ['State', stateBadge(block.state)],
       ['Attempt', block.attempt > 0 ? `${block.attempt} of ${lastAttempt(block)}` : 'not started'],
-      ['Upstream', block.upstream.length > 0 ? block.upstream.join(', ') : 'none (a root block)'],
+      ['Upstream', element('span', {}, ...userTexts(block.upstream, 'none (a root block)'))],
       ['Job', block.jobName && `${block.namespace ?? ''}/${block.jobName}`],
       ['Cluster', block.cluster],
       ['Started', block.startedAt === undefined ? undefined : formatTime(block.startedAt)],
       ['Duration', block.startedAt === undefined ? undefined : formatDuration(durationOf(block))],
-      ['Reason', block.reason],
-      ['Message', block.message],
+      ['Reason', block.reason && userText(block.reason)],
+      ['Message', block.message && userText(block.message)],
       ['Exit code', block.exitCode === undefined ? undefined : String(block.exitCode)],
       ['Failed pods', block.failedPods ? String(block.failedPods) : undefined],
     ]),
@@ -74,7 +83,7 @@ export function showBlockDetails(container, block) {
   if (block.events && block.events.length > 0) {
     parts.push(
       element('h3', {}, 'Warning events'),
-      element('ul', { class: 'events' }, ...block.events.map((event) => element('li', {}, event))),
+      element('ul', { class: 'events' }, ...block.events.map((event) => element('li', {}, userText(event)))),
     );
   }
   if (block.logTail && block.logTail.length > 0) {

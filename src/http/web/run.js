@@ -4,19 +4,23 @@
 import { showBlockDetails } from './block-details.js';
 import { DagView } from './dag-view.js';
 import {
-  ApiError,
   apiUrl,
   BLOCK_STATES,
   callApi,
   durationOf,
   element,
   formatDuration,
+  followStream,
   formatTime,
   lastAttempt,
+  refusalText,
   say,
+  startedText,
   STATES,
   stateBadge,
   stateText,
+  userText,
+  userTexts,
 } from './shared.js';
 
 /**
@@ -66,21 +70,21 @@ function drawLegend() {
 /** @param {RunWithBlocks} shown */
 function drawHeader(shown) {
   document.title = `Run ${shown.id} (${STATES[shown.state]?.label ?? shown.state}) · kubedispatch`;
-  byId('run-pipeline').textContent = `of ${shown.pipelineUuid}`;
+  byId('run-pipeline').replaceChildren('of ', userText(shown.pipelineUuid));
   byId('run-state').replaceChildren(stateBadge(shown.state));
   const counts = new Map();
   for (const block of shown.blocks) counts.set(block.state, (counts.get(block.state) ?? 0) + 1);
   const summary = BLOCK_STATES.filter((state) => counts.has(state))
     .map((state) => `${counts.get(state)} ${STATES[state]?.label}`)
     .join(', ');
-  /** @type {[string, string | undefined][]} */
+  /** @type {[string, string | Node | undefined][]} */
   const facts = [
-    ['Trigger', shown.trigger || 'manual'],
+    ['Trigger', shown.trigger ? userText(shown.trigger) : 'manual'],
     ['Execution date', shown.executionDate?.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC')],
-    ['Started', formatTime(shown.startedAt ?? shown.createdAt)],
+    ['Started', startedText(shown)],
     ['Duration', formatDuration(durationOf(shown))],
     ['Blocks', `${shown.blocks.length}: ${summary}`],
-    ['Reason', shown.reason],
+    ['Reason', shown.reason && userText(shown.reason)],
     [
       'Retried',
       shown.retries
@@ -122,16 +126,20 @@ function rowSignature(block) {
 
 /** @param {BlockRun} block */
 function rowCells(block) {
-  const open = element('button', { type: 'button', class: 'link', 'aria-controls': 'block-details' }, block.blockUuid);
+  const open = element(
+    'button',
+    { type: 'button', class: 'link', 'aria-controls': 'block-details' },
+    userText(block.blockUuid),
+  );
   open.addEventListener('click', () => openBlock(block.blockUuid));
   return [
     element('th', { scope: 'row' }, open),
     element('td', {}, stateBadge(block.state)),
     element('td', {}, block.attempt > 0 ? `${block.attempt}/${lastAttempt(block)}` : '—'),
-    element('td', {}, block.upstream.join(', ') || '—'),
+    element('td', {}, ...userTexts(block.upstream, '—')),
     element('td', {}, formatTime(block.startedAt)),
     element('td', {}, formatDuration(durationOf(block))),
-    element('td', {}, block.reason ?? ''),
+    element('td', {}, userText(block.reason ?? '')),
   ];
 }
 
@@ -254,34 +262,27 @@ retryButton.addEventListener('click', async () => {
     );
 });
 
-/** Without the event stream: the run as it is now, once. */
-async function showOnce() {
-  try {
-    show(/** @type {RunWithBlocks} */ (await callApi(`/runs/${runId}`)));
-    say(live, 'Live updates are not available: reload the page to see changes.');
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) say(live, `There is no run ${runId} (or it was pruned).`);
-    else showError(error);
-  }
+/** The run as it is now, while the stream is closed: its answer also tells whether to open it again. */
+async function probe() {
+  show(/** @type {RunWithBlocks} */ (await callApi(`/runs/${runId}`)));
 }
 
 function follow() {
-  const source = new EventSource(apiUrl(`/runs/${runId}/events`));
-  let received = false;
-  source.addEventListener('run', (event) => {
-    received = true;
-    show(JSON.parse(/** @type {MessageEvent<string>} */ (event).data));
-    say(live, 'Live: changes appear as they happen.');
-  });
-  source.addEventListener('gone', () => {
-    source.close();
-    say(live, `Run ${runId} no longer exists (it was pruned).`);
-  });
-  source.addEventListener('error', () => {
-    if (source.readyState === EventSource.CLOSED) {
-      if (!received) void showOnce();
-      else say(live, 'Live updates stopped: reload the page to see changes.');
-    } else say(live, 'Reconnecting to live updates…');
+  const follower = followStream({
+    url: apiUrl(`/runs/${runId}/events`),
+    events: {
+      run: (event) => {
+        show(JSON.parse(event.data));
+        say(live, 'Live: changes appear as they happen.');
+      },
+      gone: () => {
+        follower.cancel();
+        say(live, `Run ${runId} no longer exists (it was pruned).`);
+      },
+    },
+    probe,
+    onReconnecting: () => say(live, 'Reconnecting to live updates…'),
+    onRefused: (error) => say(live, refusalText(error, `There is no run ${runId} (or it was pruned).`) ?? ''),
   });
 }
 

@@ -4,13 +4,16 @@ import {
   callApi,
   durationOf,
   element,
+  followStream,
   formatDuration,
-  formatTime,
   apiUrl,
+  refusalText,
   RUN_STATES,
   runPageUrl,
   say,
+  startedText,
   stateBadge,
+  userText,
 } from './shared.js';
 
 /**
@@ -43,8 +46,8 @@ let older = /** @type {Run[]} */ ([]);
 let next;
 /** How many runs the newest page's listing looked at. */
 let scanned = 0;
-/** @type {EventSource | undefined} */
-let source;
+/** @type {{ cancel(): void } | undefined} */
+let follower;
 /** Values seen for each filter, so its choices grow as runs come in. @type {Record<string, Set<string>>} */
 const seen = { pipeline: new Set(), trigger: new Set(), state: new Set(RUN_STATES) };
 
@@ -118,12 +121,12 @@ function runRow(run) {
     'tr',
     { 'data-run': String(run.id) },
     element('th', { scope: 'row' }, element('a', { href: runPageUrl(run.id) }, `#${run.id}`)),
-    element('td', {}, run.pipelineUuid),
-    element('td', {}, run.trigger || 'manual'),
+    element('td', {}, userText(run.pipelineUuid)),
+    element('td', {}, run.trigger ? userText(run.trigger) : 'manual'),
     element('td', {}, stateBadge(run.state)),
-    element('td', {}, formatTime(run.startedAt ?? run.createdAt)),
+    element('td', {}, startedText(run)),
     duration,
-    element('td', { class: 'reason' }, run.reason ?? ''),
+    element('td', { class: 'reason' }, userText(run.reason ?? '')),
   );
 }
 
@@ -179,22 +182,20 @@ async function load() {
   }
 }
 
+/** Follows the list's stream for the filters of the address, in place of the one before. */
 function follow() {
-  source?.close();
-  const stream = new EventSource(apiUrl(`/runs/events?${listQuery({ limit: PAGE_SIZE })}`));
-  source = stream;
-  stream.addEventListener('runs', (event) => {
-    showNewest(JSON.parse(/** @type {MessageEvent<string>} */ (event).data));
-    say(live, 'Live: new runs and state changes appear as they happen.');
-  });
-  stream.addEventListener('open', () => say(live, 'Live: new runs and state changes appear as they happen.'));
-  stream.addEventListener('error', () => {
-    say(
-      live,
-      stream.readyState === EventSource.CLOSED
-        ? 'Live updates are not available: reload the page to see changes.'
-        : 'Reconnecting to live updates…',
-    );
+  follower?.cancel();
+  follower = followStream({
+    url: apiUrl(`/runs/events?${listQuery({ limit: PAGE_SIZE })}`),
+    events: {
+      runs: (event) => {
+        showNewest(JSON.parse(event.data));
+        say(live, 'Live: new runs and state changes appear as they happen.');
+      },
+    },
+    probe: () => callApi(`/runs?${listQuery({ limit: 1 })}`),
+    onReconnecting: () => say(live, 'Reconnecting to live updates…'),
+    onRefused: (error) => say(live, refusalText(error, 'The runs list is not there.') ?? ''),
   });
 }
 
@@ -221,7 +222,8 @@ findForm.addEventListener('submit', (event) => {
   const input = /** @type {HTMLInputElement} */ (findForm.elements.namedItem('id'));
   const text = input.value.trim().replace(/^#/, '');
   const findError = byId('find-error');
-  if (!/^[1-9]\d{0,15}$/.test(text)) {
+  // Beyond the safe integers a number is read as a neighbouring one: no run has such an id.
+  if (!/^[1-9]\d*$/.test(text) || !Number.isSafeInteger(Number(text))) {
     say(findError, 'A run id is a positive whole number, such as 12.');
     input.setAttribute('aria-invalid', 'true');
     input.focus();

@@ -115,6 +115,16 @@ export function formatTime(ms) {
   return date.toDateString() === today.toDateString() ? time : `${date.toLocaleDateString()} ${time}`;
 }
 
+/**
+ * When a run started; one that has not yet (it waits for a place under its pipeline's run limit) or never
+ * did (cancelled while waiting) says so, beside when it was created.
+ * @param {Run} run
+ */
+export function startedText(run) {
+  if (run.startedAt !== undefined) return formatTime(run.startedAt);
+  return `${run.state === 'waiting' ? 'not yet' : 'never'} (created ${formatTime(run.createdAt)})`;
+}
+
 /** @param {number | undefined} ms */
 export function formatDuration(ms) {
   if (ms === undefined || ms < 0) return '—';
@@ -147,6 +157,26 @@ export function element(tag, attributes = {}, ...children) {
   for (const [name, value] of Object.entries(attributes)) if (value !== undefined) node.setAttribute(name, value);
   node.append(...children);
   return node;
+}
+
+/**
+ * Text users wrote (trigger names, block uuids, reasons), isolated from what is around it: a right-to-left
+ * override in it then turns only itself around, not the page's own words beside it.
+ * @param {string} text
+ */
+export function userText(text) {
+  return element('bdi', {}, text);
+}
+
+/**
+ * Several such texts, each isolated, separated by commas; `empty` when there are none.
+ * @param {readonly string[]} texts
+ * @param {string} empty
+ * @returns {(Node | string)[]}
+ */
+export function userTexts(texts, empty) {
+  if (texts.length === 0) return [empty];
+  return texts.flatMap((text, index) => (index === 0 ? [userText(text)] : [', ', userText(text)]));
 }
 
 /** An answer of the API that was not a success, with the message it gave. */
@@ -208,4 +238,84 @@ export async function callApi(path, options = {}) {
 export function say(region, text) {
   region.textContent = text;
   region.hidden = text === '';
+}
+
+/** The pause before the first re-open of a closed event stream, and the longest it grows to. */
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 30_000;
+/** Answers that say the data is gone or refused: opening the stream again would get them again. */
+const FINAL_STATUSES = new Set([400, 401, 404]);
+
+/**
+ * What a page says when the API refuses its stream for good; undefined for an answer worth retrying.
+ * @param {unknown} error
+ * @param {string} notFound what a 404 means on this page
+ */
+export function refusalText(error, notFound) {
+  if (!(error instanceof ApiError) || !FINAL_STATUSES.has(error.status)) return undefined;
+  if (error.status === 404) return notFound;
+  if (error.status === 401) return 'Your login was refused or has expired: log in again to see live updates.';
+  return `The filter is not valid (${error.message}): choose other filters.`;
+}
+
+/**
+ * Follows an event stream and keeps following it. The browser re-opens a dropped stream by itself, but
+ * gives up for good on any answer but 200 (a 503 while the dashboard restarts, its stream cap full): then
+ * `probe` asks the API what it says outside the stream, and unless that answer is final (400, 401, 404,
+ * handed to `onRefused`) the stream is opened again after a pause that doubles from 1 s to 30 s and
+ * starts over once a message arrives. A page that replaces its stream cancels the old follower first.
+ * @param {{
+ *   url: string,
+ *   events: Record<string, (event: MessageEvent<string>) => void>,
+ *   probe: () => Promise<unknown>,
+ *   onReconnecting: () => void,
+ *   onRefused: (error: ApiError) => void,
+ * }} options
+ * @returns {{ cancel(): void }}
+ */
+export function followStream(options) {
+  let pause = RECONNECT_FIRST_MS;
+  let cancelled = false;
+  /** @type {EventSource | undefined} */
+  let source;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+
+  async function closed() {
+    options.onReconnecting();
+    try {
+      await options.probe();
+    } catch (error) {
+      if (cancelled) return;
+      if (error instanceof ApiError && FINAL_STATUSES.has(error.status)) return options.onRefused(error);
+    }
+    if (cancelled) return;
+    timer = setTimeout(open, pause);
+    pause = Math.min(pause * 2, RECONNECT_MAX_MS);
+  }
+
+  function open() {
+    const stream = new EventSource(options.url);
+    source = stream;
+    for (const [name, handle] of Object.entries(options.events))
+      stream.addEventListener(name, (event) => {
+        if (cancelled) return;
+        pause = RECONNECT_FIRST_MS;
+        handle(/** @type {MessageEvent<string>} */ (event));
+      });
+    stream.addEventListener('error', () => {
+      if (cancelled) return;
+      if (stream.readyState === EventSource.CLOSED) void closed();
+      else options.onReconnecting();
+    });
+  }
+
+  open();
+  return {
+    cancel() {
+      cancelled = true;
+      clearTimeout(timer);
+      source?.close();
+    },
+  };
 }

@@ -17,6 +17,8 @@ export interface TestBlock {
 export interface TestProjectOptions {
   /** The project's `retry_config` (metadata.yaml). */
   retryConfig?: Record<string, unknown>;
+  /** The pipeline's `concurrency_config.pipeline_run_limit`: runs beyond it wait. */
+  pipelineRunLimit?: number;
 }
 
 export interface TestProject {
@@ -51,6 +53,7 @@ export function writeProject(
       name: 'pipeline',
       type: 'python',
       executor_type: 'k8s',
+      ...(options.pipelineRunLimit ? { concurrency_config: { pipeline_run_limit: options.pipelineRunLimit } } : {}),
       blocks: blocks.map((block) => ({
         uuid: block.uuid,
         type: 'custom',
