@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../test/browser/chromium.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const IMAGES = join(ROOT, 'docs/images');
@@ -63,20 +63,7 @@ const output = { text: '' };
 demo.stdout.on('data', (chunk) => {
   output.text += chunk.toString();
 });
-const browser = await chromium.launch({
-  executablePath: process.env.KUBEDISPATCH_CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launchChromium();
 try {
   const [, base, runPath] = await untilPrinted(demo, output, /created: (http:\/\/[^/\s]+)(\/runs\/\d+)/);
   await untilPrinted(demo, output, /still running for exploration/);

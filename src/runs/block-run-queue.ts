@@ -27,6 +27,7 @@ export interface BlockRunToEnqueue {
   blockRunId: number;
   maxAttempts: number;
   retry: RetryPolicy;
+  /** The block's retry generation (its queue job's) and the attempts made before this go. */
   generation: number;
   attemptBase: number;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { EPOCH_GUARD_LUA, EpochLostError, ensureEpoch, isEpochLostReply, readEpoch } from './epoch.ts';
+import type { BlockRunToEnqueue } from './block-run-queue.ts';
 import { runKeys, type RunKeys } from './keys.ts';
 import type {
   ActiveAttempt,
@@ -30,9 +31,20 @@ const SCRIPTS = [
 ] as const;
 type ScriptName = (typeof SCRIPTS)[number];
 
+/** Lua functions (./lua/lib) that more than one script needs, prepended to each that does. */
+const SCRIPT_LIBRARIES: Partial<Record<ScriptName, string[]>> = {
+  'create-run': ['start-or-wait'],
+  'retry-run': ['start-or-wait'],
+};
+
+const luaFile = (path: string): string => readFileSync(new URL(`./lua/${path}.lua`, import.meta.url), 'utf8');
+
 const scriptSources: Record<ScriptName, string> = Object.fromEntries(
   // Every script writes only while Redis is in the life (epoch) the caller started in.
-  SCRIPTS.map((name) => [name, EPOCH_GUARD_LUA + readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')]),
+  SCRIPTS.map((name) => [
+    name,
+    [EPOCH_GUARD_LUA, ...(SCRIPT_LIBRARIES[name] ?? []).map((lib) => luaFile(`lib/${lib}`)), luaFile(name)].join('\n'),
+  ]),
 ) as Record<ScriptName, string>;
 
 /** ioredis caches defined commands by SHA (EVALSHA), so scripts are sent once per connection. */
@@ -88,15 +100,7 @@ export interface NewRun {
 
 export interface AdvanceResult {
   /** Blocks that became queued (in a repair, also those never confirmed enqueued): add them to the block-runs queue. */
-  enqueue: {
-    blockUuid: string;
-    blockRunId: number;
-    maxAttempts: number;
-    retry: RetryPolicy;
-    /** The block's retry generation (its queue job's) and the attempts made before this go. */
-    generation: number;
-    attemptBase: number;
-  }[];
+  enqueue: BlockRunToEnqueue[];
   /** The run's final state when this call finished it, else ''. */
   finished: '' | 'succeeded' | 'failed';
   pipelineUuid: string;

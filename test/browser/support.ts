@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
 import type { Env } from '../../src/config/env.ts';
 import { loadSettings } from '../../src/config/settings.ts';
 import { startDashboard } from '../../src/http/dashboard.ts';
@@ -14,9 +13,9 @@ import { startSimCluster, type SimCluster } from '../../src/sim/sim-cluster.ts';
 import { writeProject, type TestBlock, type TestProject } from '../dispatch/support/project.ts';
 import { silentLogger } from '../scheduler/support.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
+import { CHROMIUM_PATH } from './chromium.ts';
 
-/** Debian's Chromium unless KUBEDISPATCH_CHROMIUM names another; Playwright downloads no browser here. */
-export const CHROMIUM_PATH = process.env['KUBEDISPATCH_CHROMIUM'] ?? '/usr/bin/chromium';
+export { launchChromium } from './chromium.ts';
 
 const MISSING = existsSync(CHROMIUM_PATH)
   ? undefined
@@ -28,27 +27,6 @@ if (MISSING && process.env['KUBEDISPATCH_BROWSER_TESTS'] === 'required')
 
 /** Why the browser tests are skipped here, or undefined when they run. */
 export const NO_BROWSER = MISSING && `browser tests skipped: ${MISSING}`;
-
-/**
- * Headless Chromium with a fresh profile. Without the background-networking flags it opens
- * connections of its own (updates, sync, field trials) that are refused in sandboxes.
- */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
 
 export interface Stack {
   /** The dashboard's base URL (`http://127.0.0.1:PORT`). */

@@ -16,15 +16,7 @@ local first = last - #blocks + 1
 run.id = id
 if run.executionPartition then run.executionPartition = (string.gsub(run.executionPartition, '{pipeline_run_id}', tostring(id))) end
 run.createdAt = now
-local running = prefix .. ':pipeline:' .. run.pipelineUuid .. ':running'
-if run.pipelineRunLimit > 0 and redis.call('SCARD', running) >= run.pipelineRunLimit then
-  run.state = 'waiting'
-  redis.call('RPUSH', prefix .. ':pipeline:' .. run.pipelineUuid .. ':waiting', id)
-else
-  run.state = 'running'
-  run.startedAt = now
-  redis.call('SADD', running, id)
-end
+if startOrWait(prefix, run, id) then run.startedAt = now end
 redis.call('SET', prefix .. ':run:' .. id, cjson.encode(run))
 redis.call('SET', prefix .. ':run:' .. id .. ':project', ARGV[4])
 for i, b in ipairs(blocks) do

@@ -1,8 +1,8 @@
 -- Retries a finished run's blocks that are not done (Mage's "retry incomplete blocks"), in place:
 -- every block neither succeeded nor condition_failed goes back to 'pending' with its attempts
--- history, and the run to 'running' (or 'waiting' when its pipeline_run_limit is full, as
--- create-run.lua decides). The next advance-run.lua rebuilds the run's indexes from the blocks
--- hash and queues what is ready. Attempt numbers keep increasing: a block's attempts in this go
+-- history, and the run to 'running' (or 'waiting' when its pipeline_run_limit is full:
+-- lib/start-or-wait.lua, as for a new run). The next advance-run.lua rebuilds the run's indexes
+-- from the blocks hash and queues what is ready. Attempt numbers keep increasing: a block's attempts in this go
 -- count on from its `attemptBase` (its attempt number now), each go with the same number of
 -- attempts (`maxAttempts`), and its queue job is the one of its `retryGeneration`.
 -- ARGV: prefix, run id, now (ms)
@@ -49,14 +49,8 @@ redis.call('DEL', runKey .. ':progress', runKey .. ':downstream', runKey .. ':un
 run.reason, run.finishedAt = nil, nil
 run.retries = (run.retries or 0) + 1
 run.retriedAt = now
-local running = prefix .. ':pipeline:' .. run.pipelineUuid .. ':running'
-if run.pipelineRunLimit > 0 and redis.call('SCARD', running) >= run.pipelineRunLimit then
-  run.state = 'waiting'
-  redis.call('RPUSH', prefix .. ':pipeline:' .. run.pipelineUuid .. ':waiting', id)
-else
-  run.state = 'running'
-  redis.call('SADD', running, id)
-end
+-- Started again at once, it keeps its first startedAt (retriedAt says when this go began).
+startOrWait(prefix, run, id)
 redis.call('SET', runKey, cjson.encode(run))
 redis.call('SADD', prefix .. ':runs:active', id)
 redis.call('PUBLISH', prefix .. ':run-changes', id)
