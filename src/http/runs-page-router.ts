@@ -82,13 +82,16 @@ export function runsPageRouter(options: RunsPageOptions): Router {
     logout: options.logoutPath,
     assets: `${options.runsPath}/${ASSETS_SEGMENT}`,
   };
-  const listShell = readWebFile('runs.html');
-  const runShell = readWebFile('run.html');
+  // The header is text of the shells (its placeholders filled with theirs); the list page never changes.
+  const header = readWebFile('header.html').trimEnd();
+  const shell = (name: string): string => readWebFile(name).replace('{{header}}', header);
+  const listPage = fill(shell('runs.html'), { ...paths, runsCurrent: 'page' });
+  const runShell = shell('run.html');
   const assets = new Map(Object.entries(ASSET_TYPES).map(([name, type]) => [name, { type, body: readWebFile(name) }]));
   const router = Router();
 
   router.get('/', (_request, response) => {
-    withPageHeaders(response).type('html').send(fill(listShell, paths));
+    withPageHeaders(response).type('html').send(listPage);
   });
   router.get(`/${ASSETS_SEGMENT}/:file`, (request, response, next) => {
     const asset = assets.get(String(request.params['file']));
@@ -101,7 +104,7 @@ export function runsPageRouter(options: RunsPageOptions): Router {
     if (runId === undefined) return next();
     withPageHeaders(response)
       .type('html')
-      .send(fill(runShell, { ...paths, runId: String(runId) }));
+      .send(fill(runShell, { ...paths, runsCurrent: 'false', runId: String(runId) }));
   });
   return router;
 }
