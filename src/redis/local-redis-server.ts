@@ -49,6 +49,8 @@ export interface LocalRedisOptions {
    * started again on it has the data back, as a persistent Redis would. Default: no persistence.
    */
   persistentDir?: string;
+  /** More `redis-server` options, after kubedispatch's (a test's `--rename-command CONFIG ""`, say). */
+  serverArgs?: readonly string[];
 }
 
 /**
@@ -75,6 +77,7 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
       dir,
       '--maxmemory-policy',
       'noeviction',
+      ...(options.serverArgs ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

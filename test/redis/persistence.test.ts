@@ -1,13 +1,7 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, redisAnswers, startLocalRedis, type LocalRedis } from '../../src/redis/local-redis-server.ts';
+import { startLocalRedis, type LocalRedis } from '../../src/redis/local-redis-server.ts';
 import { persistenceWarning, readPersistence } from '../../src/redis/persistence.ts';
-import { eventually } from '../support/eventually.ts';
 
 describe('Redis persistence check at start', () => {
   let server: LocalRedis;
@@ -43,36 +37,9 @@ describe('Redis persistence check at start', () => {
   });
 
   it('falls back to INFO persistence where CONFIG is disabled', async () => {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'kubedispatch-redis-noconfig-'));
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-        '--rename-command',
-        'CONFIG',
-        '""',
-      ],
-      { stdio: 'ignore' },
-    );
-    const url = `redis://127.0.0.1:${port}`;
-    const client = new Redis(url, { lazyConnect: true });
+    const server = await startLocalRedis({ serverArgs: ['--rename-command', 'CONFIG', '""'] });
+    const client = new Redis(server.url, { lazyConnect: true });
     try {
-      await eventually(
-        'the redis-server without CONFIG to answer',
-        async () => ((await redisAnswers(url, 200)) ? true : undefined),
-        10_000,
-        50,
-      );
       await client.connect();
       await expect(client.call('CONFIG', 'GET', 'save')).rejects.toThrow(/unknown command/i);
       const found = await readPersistence(client);
@@ -82,9 +49,7 @@ describe('Redis persistence check at start', () => {
       );
     } finally {
       client.disconnect();
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-      rmSync(dir, { recursive: true, force: true });
+      await server.stop();
     }
   });
 });
