@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RUN_ID_PLACEHOLDER, RunStore, type NewRun } from '../../src/runs/run-store.ts';
+import { RunStore, type NewRun } from '../../src/runs/run-store.ts';
+import { newRun } from '../support/new-run.ts';
 import { OutcomeWaiter } from '../../src/runs/outcome-waiter.ts';
 import type { AttemptOutcome } from '../../src/runs/types.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -11,25 +12,16 @@ function retry(retries: number) {
 
 // a → (b, c) → d ; e independent
 function diamond(overrides: Partial<NewRun> = {}): NewRun {
-  return {
-    pipelineUuid: 'etl',
-    projectDir: '/p',
-    trigger: 'manual',
-    variables: { day: '2026-11-28' },
-    executionDate: '2026-11-28T00:00:00.000Z',
-    executionPartition: `manual/20261128T000000_000000_${RUN_ID_PLACEHOLDER}`,
-    blockRunLimit: 0,
-    pipelineRunLimit: 0,
-    blocks: [
+  return newRun(
+    [
       { blockUuid: 'a', upstream: [], maxAttempts: 1, retry: retry(0) },
       { blockUuid: 'b', upstream: ['a'], maxAttempts: 2, retry: retry(1) },
       { blockUuid: 'c', upstream: ['a'], maxAttempts: 1, retry: retry(0) },
       { blockUuid: 'd', upstream: ['b', 'c'], maxAttempts: 1, retry: retry(0) },
       { blockUuid: 'e', upstream: [], maxAttempts: 1, retry: retry(0) },
     ],
-    project: { root: '/p' },
-    ...overrides,
-  };
+    { trigger: 'manual', variables: { day: '2026-11-28' }, ...overrides },
+  );
 }
 
 const ok: AttemptOutcome = { succeeded: true, reason: 'Complete', message: 'Job completed', finishedAt: 1 };

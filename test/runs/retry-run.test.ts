@@ -6,7 +6,8 @@ import { cancelPipelineRun } from '../../src/runs/cancel-run.ts';
 import { retryPipelineRun } from '../../src/runs/retry-run.ts';
 import { sweepRuns } from '../../src/runs/run-sweep.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { RUN_ID_PLACEHOLDER, RunStore, type NewRun } from '../../src/runs/run-store.ts';
+import { RunStore, type NewRun } from '../../src/runs/run-store.ts';
+import { newRun } from '../support/new-run.ts';
 import type { AttemptOutcome } from '../../src/runs/types.ts';
 import { createBlockRunQueue } from '../../src/runs/block-run-queue.ts';
 import { testRedis, type TestRedis } from '../support/redis.ts';
@@ -16,24 +17,15 @@ const noRetry = { retries: 0, delaySeconds: 0, exponentialBackoff: false, maxDel
 
 // a → b → c ; d independent
 function chain(overrides: Partial<NewRun> = {}): NewRun {
-  return {
-    pipelineUuid: 'etl',
-    projectDir: '/p',
-    trigger: '',
-    variables: {},
-    executionDate: '2026-11-28T00:00:00.000Z',
-    executionPartition: `manual/20261128T000000_000000_${RUN_ID_PLACEHOLDER}`,
-    blockRunLimit: 0,
-    pipelineRunLimit: 0,
-    blocks: [
+  return newRun(
+    [
       { blockUuid: 'a', upstream: [], maxAttempts: 2, retry: noRetry },
       { blockUuid: 'b', upstream: ['a'], maxAttempts: 1, retry: noRetry },
       { blockUuid: 'c', upstream: ['b'], maxAttempts: 1, retry: noRetry },
       { blockUuid: 'd', upstream: [], maxAttempts: 1, retry: noRetry },
     ],
-    project: { root: '/p' },
-    ...overrides,
-  };
+    overrides,
+  );
 }
 
 const ok: AttemptOutcome = { succeeded: true, reason: 'Complete', message: 'Job completed', finishedAt: 1 };
