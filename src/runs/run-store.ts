@@ -481,11 +481,6 @@ export class RunStore {
     return found;
   }
 
-  /** Most recent runs first. */
-  async recentRunIds(limit: number): Promise<number[]> {
-    return (await this.redis.zrevrange(this.keys.allRuns, 0, limit - 1)).map(Number);
-  }
-
   /** Up to `count` run ids of the index from position `start` on, most recent first. */
   async runIdsNewestFirst(start: number, count: number): Promise<number[]> {
     return (await this.redis.zrevrange(this.keys.allRuns, start, start + count - 1)).map(Number);

@@ -151,7 +151,7 @@ describe('HTTP API', () => {
     expect(((await again.json()) as { id: number }).id).toBe(first.id);
     const other = (await (await createRun({}, { 'idempotency-key': 'req-2' })).json()) as { id: number };
     expect(other.id).not.toBe(first.id);
-    expect(await http.services.store.recentRunIds(10)).toEqual([other.id, first.id]);
+    expect(await http.services.store.runIdsNewestFirst(0, 10)).toEqual([other.id, first.id]);
   });
 
   it('answers 400 for a bad body and 422 with every problem for an invalid pipeline, writing nothing', async () => {

@@ -155,7 +155,7 @@ describe("Mage's API-trigger routes", () => {
     });
     expect(lone.status).toBe(400);
     expect(await lone.text()).toMatch(/lone UTF-16 surrogate/);
-    expect(await http.services.store.recentRunIds(10)).toEqual([]);
+    expect(await http.services.store.runIdsNewestFirst(0, 10)).toEqual([]);
   });
 
   it('generates a token once for a trigger without one and keeps it', async () => {

@@ -31,7 +31,7 @@ describe('web safety', () => {
   ): Promise<RawResponse> => rawRequest(http.server.url, method, path, headers, body);
   const createRun = (body: string | Buffer, headers: Record<string, string> = {}): Promise<RawResponse> =>
     send('POST', '/api/v1/pipelines/etl/runs', { ...auth, ...JSON_TYPE, ...headers }, body);
-  const runCount = async (): Promise<number> => (await http.services.store.recentRunIds(500)).length;
+  const runCount = async (): Promise<number> => (await http.services.store.runIdsNewestFirst(0, 500)).length;
 
   describe('Content-Type of writes', () => {
     it('refuses a JSON body sent as text/plain with 415 and creates nothing (it used to create a run without its variables)', async () => {
@@ -334,7 +334,7 @@ describe('web safety', () => {
         '{"trigger":"api","variables":{"day":"1","n":2}}',
       );
       expect(otherPipeline.status).toBe(422);
-      expect(await http.services.store.recentRunIds(10)).toEqual([id]);
+      expect(await http.services.store.runIdsNewestFirst(0, 10)).toEqual([id]);
     });
   });
 

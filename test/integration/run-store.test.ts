@@ -121,7 +121,7 @@ describe('RunStore', () => {
     const first = await store.createRun(diamond({ idempotencyKey: 'tick-1' }));
     const again = await store.createRun(diamond({ idempotencyKey: 'tick-1' }));
     expect(again).toBe(first);
-    expect(await store.recentRunIds(10)).toEqual([first]);
+    expect(await store.runIdsNewestFirst(0, 10)).toEqual([first]);
   });
 
   it('enqueues blocks when all their upstreams succeeded, and finishes the run', async () => {

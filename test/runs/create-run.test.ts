@@ -203,7 +203,7 @@ describe('run creation', () => {
       idempotencyKey: 'k1',
     });
     expect(again).toBe(first);
-    expect(await ctx.services.store.recentRunIds(10)).toEqual([first]);
+    expect(await ctx.services.store.runIdsNewestFirst(0, 10)).toEqual([first]);
     expect(uuids(await ctx.services.blockQueue.getJobs(['waiting']))).toEqual(['a', 'e']);
   });
 

@@ -72,7 +72,7 @@ describe('scheduler process killed with SIGKILL', () => {
       10_000,
     );
 
-    const runIds = await services.store.recentRunIds(TICKS * 2);
+    const runIds = await services.store.runIdsNewestFirst(0, TICKS * 2);
     expect(runIds).toHaveLength(TICKS);
     const keyed = await t.redis.keys(`${t.prefix}:run-key:tick:*`);
     expect(keyed).toHaveLength(TICKS);

@@ -135,7 +135,7 @@ describe('trigger schedules', () => {
     expect((await pass(NOW + 5 * 60_000)).scheduled).toHaveLength(1);
     expect((await pass(NOW + 10 * 60_000)).scheduled).toEqual([]);
     startWorker();
-    await eventually('the @once run', async () => (await ctx.services.store.recentRunIds(10)).length === 1);
+    await eventually('the @once run', async () => (await ctx.services.store.runIdsNewestFirst(0, 10)).length === 1);
   });
 
   it('@always_on: relaunches only when no run of the trigger is unfinished', async () => {
@@ -143,8 +143,8 @@ describe('trigger schedules', () => {
     startWorker();
     expect((await pass(NOW)).scheduled).toHaveLength(1);
     expect((await pass(NOW + 1)).scheduled).toEqual([]);
-    await eventually('the first run', async () => (await ctx.services.store.recentRunIds(10)).length === 1);
-    const [first] = await ctx.services.store.recentRunIds(10);
+    await eventually('the first run', async () => (await ctx.services.store.runIdsNewestFirst(0, 10)).length === 1);
+    const [first] = await ctx.services.store.runIdsNewestFirst(0, 10);
     await eventually(
       'the run to be tracked',
       async () => (await deps.state.unfinishedRuns(ctx.services.store, triggerId('etl', 'stream'))).length === 1,
@@ -212,7 +212,7 @@ describe('trigger schedules', () => {
     await failed;
     expect((await runSchedulePass(deps, project, start + 60_000)).scheduled).toEqual([]);
     expect((await runSchedulePass(deps, project, start + 6 * 60_000)).scheduled).toHaveLength(1);
-    expect(await ctx.services.store.recentRunIds(10)).toEqual([]);
+    expect(await ctx.services.store.runIdsNewestFirst(0, 10)).toEqual([]);
   });
 
   it('skip_if_previous_running: the new run is created and cancelled while another is unfinished', async () => {
@@ -244,7 +244,7 @@ describe('trigger schedules', () => {
       'the second tick to wait',
       async () => (await ctx.services.triggerQueue.getJobState('b')) === 'delayed',
     );
-    expect(await ctx.services.store.recentRunIds(10)).toEqual([firstId]);
+    expect(await ctx.services.store.runIdsNewestFirst(0, 10)).toEqual([firstId]);
   });
 
   it('timeout ends a run in timeout_status; sla marks passed_sla once and counts it', async () => {
@@ -262,7 +262,7 @@ describe('trigger schedules', () => {
       'the tracked run',
       async () => (await state.trackedRuns(ctx.services.store, triggerId('etl', 'slow'))).length === 1,
     );
-    const [runId] = await ctx.services.store.recentRunIds(10);
+    const [runId] = await ctx.services.store.runIdsNewestFirst(0, 10);
     const started = (await ctx.services.store.getRunRecord(runId!))!.startedAt!;
     expect((await pass(started + 1000)).passedSla).toEqual([runId]);
     expect((await pass(started + 2000)).passedSla).toEqual([]);
@@ -338,6 +338,6 @@ describe('trigger schedules', () => {
     const [job, error] = (await failed) as [{ attemptsMade: number }, Error];
     expect(error.message).toMatch(/executor type "local_python_force"/);
     expect(job.attemptsMade).toBe(1);
-    expect(await ctx.services.store.recentRunIds(10)).toEqual([]);
+    expect(await ctx.services.store.runIdsNewestFirst(0, 10)).toEqual([]);
   });
 });
